@@ -1,0 +1,135 @@
+"""ember: a deep-learning framework on NumPy with a PyTorch-compatible API.
+
+``import ember as torch`` runs most PyTorch CPU training code unchanged.
+"""
+
+from __future__ import annotations
+
+import importlib as _importlib
+
+from . import _dtype
+from ._device import cuda, device
+from ._dtype import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ._tensor import Size, Tensor
+from . import _tensor_methods  # noqa: F401  (attaches methods and operators to Tensor)
+from ._creation import (
+    arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ._ops.pointwise import *  # noqa: F401,F403
+from ._ops.reduce import *  # noqa: F401,F403
+from ._ops.shape import *  # noqa: F401,F403
+from ._ops.index import *  # noqa: F401,F403
+from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.pointwise import abs, pow, round  # noqa: F401  (shadowing builtins on purpose, like torch)
+from ._ops.reduce import all, any, max, min, sum  # noqa: F401
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, HalfTensor  # noqa: F401
+
+__version__ = "0.1.0"
+
+_LAZY_SUBMODULES = ("nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing")
+
+
+def __getattr__(name):
+    # Heavy subpackages load on first use so `import ember` stays fast.
+    if name in _LAZY_SUBMODULES:
+        return _importlib.import_module(f"ember.{name}")
+    if name in ("save", "load"):
+        from . import serialization
+
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def is_tensor(obj) -> bool:
+    """True for ember tensors (and Parameters)."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input._data.dtype.kind == "f"
+
+
+def numel(input: Tensor) -> int:
+    return input._data.size
+
+
+def is_nonzero(input: Tensor) -> bool:
+    return input.__bool__()
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    return _dtype.result_type(tensor1, tensor2)
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    return from_.category <= to.category
+
+
+def get_num_threads() -> int:
+    from ._threads import get_num_threads as _g
+
+    return _g()
+
+
+def set_num_threads(n: int) -> None:
+    """Set the BLAS thread count (through threadpoolctl when installed)."""
+    from ._threads import set_num_threads as _s
+
+    _s(n)
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """ember's ops are deterministic already; accepted for compatibility."""
+
+
+def compile(model=None, **kwargs):  # noqa: A001 - PyTorch's name
+    """No-op stand-in for ``torch.compile``: returns the model unchanged."""
+    if model is None:
+        return lambda m: m
+    return model

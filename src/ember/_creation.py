@@ -1,0 +1,328 @@
+"""Factory functions: ``tensor``, ``zeros``, ``randn``, ... with PyTorch's signatures."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _dtype as D
+from ._device import _check_device
+from ._random import _rng
+from ._tensor import Tensor
+
+_wrap = Tensor._wrap
+
+
+def _size(size) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(ember.Size([2, 3]))``."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    try:
+        shape = tuple(int(s) for s in size)
+    except TypeError:
+        raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
+
+
+def _float_dtype(dtype) -> np.dtype:
+    return (D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()).np
+
+
+def _finish(array: np.ndarray, requires_grad: bool, device=None) -> Tensor:
+    _check_device(device)
+    t = _wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_dtype(data) -> D.dtype:
+    """The dtype PyTorch infers for nested Python data: bool < int64 < default float."""
+    kind = 0
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor):
+            k = x.dtype.category
+            if k == 2 and x.dtype is D.float64:
+                return D.float64 if D.get_default_dtype() is D.float64 else D.get_default_dtype()
+            kind = max(kind, k)
+        elif isinstance(x, (bool, np.bool_)):
+            pass
+        elif isinstance(x, (int, np.integer)):
+            kind = max(kind, 1)
+        elif isinstance(x, (float, np.floating)):
+            return D.get_default_dtype()
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, np.ndarray):
+            kind = max(kind, D.from_numpy_dtype(x.dtype).category)
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    return (D.bool, D.int64, D.get_default_dtype())[kind]
+
+
+def _to_array(data, dtype) -> np.ndarray:
+    """A fresh array from Python data, NumPy arrays or tensors, in ``dtype`` (an ember dtype or None)."""
+    if isinstance(data, Tensor):
+        a = data._data
+        return np.array(a, dtype=dtype.np if dtype is not None else a.dtype, copy=True)
+    if isinstance(data, np.ndarray):
+        d = dtype.np if dtype is not None else D.from_numpy_dtype(data.dtype).np
+        return np.array(data, dtype=d, copy=True)
+    if isinstance(data, np.generic):
+        d = dtype if dtype is not None else D.from_numpy_dtype(data.dtype)
+        return np.array(data, dtype=d.np)
+    d = dtype if dtype is not None else _infer_dtype(data)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_first_level(data)):
+        data = _tensors_to_lists(data)
+    try:
+        return np.array(data, dtype=d.np)
+    except ValueError as exc:
+        raise ValueError(f"expected a sequence of equal-length sequences (a rectangular array): {exc}") from None
+
+
+def _flat_first_level(data):
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        else:
+            yield x
+
+
+def _tensors_to_lists(data):
+    if isinstance(data, Tensor):
+        return data._data.tolist() if data._data.ndim else data._data.item()
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_lists(x) for x in data]
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
+    d = D.as_dtype(dtype) if dtype is not None else None
+    return _finish(_to_array(data, d), requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when the dtype allows."""
+    _check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or D.as_dtype(dtype) is data.dtype else data.to(D.as_dtype(dtype))
+    if isinstance(data, np.ndarray):
+        d = D.as_dtype(dtype) if dtype is not None else D.from_numpy_dtype(data.dtype)
+        return _wrap(data if data.dtype == d.np else data.astype(d.np))
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    D.from_numpy_dtype(array.dtype)
+    return _wrap(array)
+
+
+def _tensor_from_args(args, dtype) -> np.ndarray:
+    """``Tensor(data)`` or ``Tensor(*sizes)`` (uninitialised, here zeros), float by default."""
+    d = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    if not args:
+        return np.zeros((0,), dtype=d.np)
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        return _to_array(args[0], d)
+    return np.zeros(_size(args), dtype=d.np)
+
+
+def _filled(fill, size, dtype, requires_grad, device, default=None) -> Tensor:
+    shape = _size(size)
+    d = D.as_dtype(dtype).np if dtype is not None else (default or D.get_default_dtype()).np
+    return _finish(np.full(shape, fill, dtype=d), requires_grad, device)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros with the given shape."""
+    return _filled(0, size, dtype, requires_grad, device)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones with the given shape."""
+    return _filled(1, size, dtype, requires_grad, device)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    """An 'uninitialised' tensor; ember fills it with zeros so results are reproducible."""
+    return _filled(0, size, dtype, requires_grad, device)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value``; its dtype is inferred from the value like PyTorch."""
+    default = D.bool if isinstance(fill_value, bool) else D.int64 if isinstance(fill_value, int) else None
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _filled(fill_value, (size,), dtype, requires_grad, device, default)
+
+
+def _like(t: Tensor, dtype):
+    return D.as_dtype(dtype) if dtype is not None else t.dtype
+
+
+def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return _finish(np.zeros(input._data.shape, dtype=_like(input, dtype).np), requires_grad, device)
+
+
+def ones_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return _finish(np.ones(input._data.shape, dtype=_like(input, dtype).np), requires_grad, device)
+
+
+def empty_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return _finish(np.full(input._data.shape, fill_value, dtype=_like(input, dtype).np), requires_grad, device)
+
+
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is not None:
+        d = D.as_dtype(dtype)
+    elif all(isinstance(v, (int, np.integer)) for v in vals):
+        d = D.int64
+    else:
+        d = D.get_default_dtype()
+    n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    # Computed in float64 then cast, like PyTorch, so float32 ranges don't drift.
+    a = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]) if d.category == 2 else np.arange(vals[0], vals[1], vals[2])
+    return _finish(a.astype(d.np, copy=False), requires_grad, device)
+
+
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return _finish(np.linspace(float(start), float(end), int(steps)).astype(_float_dtype(dtype)), requires_grad, device)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.logspace(float(start), float(end), int(steps), base=base).astype(_float_dtype(dtype)), requires_grad, device)
+
+
+def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """The identity matrix (n x m)."""
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+# -- random ----------------------------------------------------------------------------------
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    d = _float_dtype(dtype)
+    return _finish(_rng(generator).random(_size(size), dtype=np.float64).astype(d, copy=False), requires_grad, device)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples."""
+    d = _float_dtype(dtype)
+    a = _rng(generator).standard_normal(_size(size), dtype=np.float32 if d == np.float32 else np.float64)
+    return _finish(a.astype(d, copy=False), requires_grad, device)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """Integers uniform on [low, high); ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint() missing required argument 'size'")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    d = D.as_dtype(dtype).np if dtype is not None else np.int64
+    return _finish(_rng(generator).integers(low, high, size=_size((size,)), dtype=np.int64).astype(d, copy=False), requires_grad, device)
+
+
+def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0..n-1."""
+    d = D.as_dtype(dtype).np if dtype is not None else np.int64
+    return _finish(_rng(generator).permutation(int(n)).astype(d, copy=False), requires_grad, device)
+
+
+def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return rand(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return randn(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input._data.shape), dtype=_like(input, dtype))
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    """Normal samples; ``mean``/``std`` may be tensors (broadcast together) or floats with ``size``."""
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if isinstance(m, np.ndarray) or isinstance(s, np.ndarray):
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        d = (mean if isinstance(mean, Tensor) else std).dtype.np
+    else:
+        if size is None:
+            raise TypeError("normal() with float mean and std needs a size")
+        shape = _size((size,) if isinstance(size, (int, np.integer)) else tuple(size))
+        d = _float_dtype(dtype)
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError(f"normal expects all elements of std >= 0.0")
+    a = m + s * _rng(generator).standard_normal(shape)
+    return _finish(np.asarray(a, dtype=d), requires_grad, device)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
+    """Samples 1 with probability ``input`` (elementwise), else 0; same dtype as input."""
+    probs = input._data if p is None else np.full(input._data.shape, p)
+    if np.any((probs < 0) | (probs > 1)):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    return _wrap((_rng(generator).random(probs.shape) < probs).astype(input._data.dtype))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None, out=None) -> Tensor:
+    """Indices drawn from each row's (unnormalised) probabilities."""
+    w = np.asarray(input._data, dtype=np.float64)
+    if w.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {w.ndim}")
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = w.reshape(-1, w.shape[-1])
+    n_cat = rows.shape[1]
+    if not replacement and num_samples > n_cat:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rng = _rng(generator)
+    out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
+    for i, r in enumerate(rows):
+        total = r.sum()
+        if total <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if replacement:
+            out[i] = rng.choice(n_cat, size=num_samples, replace=True, p=r / total)
+        else:
+            # Gumbel-top-k: sampling without replacement in one vectorised pass.
+            keys = np.where(r > 0, np.log(np.where(r > 0, r, 1.0)) - np.log(-np.log(rng.random(n_cat))), -np.inf)
+            if num_samples > np.count_nonzero(r):
+                raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
+            out[i] = np.argsort(-keys, kind="stable")[:num_samples]
+    return _wrap(out.reshape(w.shape[:-1] + (num_samples,)))
+

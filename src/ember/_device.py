@@ -1,0 +1,79 @@
+"""The device seam. ember computes on the CPU with NumPy; a GPU backend could slot in here."""
+
+from __future__ import annotations
+
+
+class device:
+    """``ember.device('cpu')``: where a tensor lives. Only 'cpu' exists today."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str = "cpu", index: int | None = None):  # noqa: A002 - PyTorch's name
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if not isinstance(type, str):
+            raise TypeError(f"device() expects a string like 'cpu', got {type!r}")
+        if ":" in type:
+            type, _, idx = type.partition(":")
+            index = int(idx)
+        self.type = type
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+_KNOWN = ("cpu", "cuda", "mps", "xpu", "meta")
+
+
+def _check_device(dev) -> None:
+    """Accept the CPU; refuse any other device with a message that says why."""
+    if dev is None:
+        return
+    d = device(dev) if not isinstance(dev, device) else dev
+    if d.type == "cpu":
+        return
+    if d.type in _KNOWN:
+        raise RuntimeError(
+            f"ember has no '{d.type}' backend installed: tensors live on the CPU only "
+            f"(ember.cuda.is_available() is False). Use device='cpu'."
+        )
+    raise RuntimeError(f"Expected one of cpu, cuda, mps device type at start of device string: {d.type}")
+
+
+class _Cuda:
+    """``ember.cuda``: answers like PyTorch does on a machine without a GPU."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        return 0
+
+    @staticmethod
+    def manual_seed(seed: int) -> None:
+        pass
+
+    @staticmethod
+    def manual_seed_all(seed: int) -> None:
+        pass
+
+    @staticmethod
+    def synchronize(device=None) -> None:
+        pass
+
+
+cuda = _Cuda()

@@ -1,0 +1,927 @@
+"""Elementwise ops: arithmetic, transcendental functions, comparisons, clamping.
+
+Each Op's docstring states the derivative; the base class undoes broadcasting.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from ..autograd.function import Op
+from .._tensor import Tensor
+from ._common import as_tensor_operand, binary_operands, cast_operand
+
+_wrap = Tensor._wrap
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+# -- dtype conversion -----------------------------------------------------------------------
+
+
+class ToDtype(Op):
+    """y = x cast to another dtype;  dy/dx = 1 (gradient cast back)."""
+
+    _node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.src = x.dtype
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.src) if isinstance(g, np.ndarray) else g.to(D.from_numpy_dtype(ctx.src)), None
+
+
+def to_dtype(x: Tensor, dtype: D.dtype) -> Tensor:
+    if x._data.dtype == dtype.np:
+        return x
+    if x._requires_grad and dtype.category == 2:
+        return ToDtype.apply(x, dtype.np)
+    return _wrap(x._data.astype(dtype.np))
+
+
+# -- arithmetic ---------------------------------------------------------------------------------
+
+
+class Add(Op):
+    """y = a + b;  dy/da = 1, dy/db = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Op):
+    """y = a - b;  dy/da = 1, dy/db = -1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    """y = a * b;  dy/da = b, dy/db = a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Op):
+    """y = a / b;  dy/da = 1/b, dy/db = -a/b^2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = g / b if need_a else None
+            gb = -g * a / (b * b) if need_b else None
+        return ga, gb
+
+
+class Neg(Op):
+    """y = -x;  dy/dx = -1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Op):
+    """y = a^b;  dy/da = b a^(b-1), dy/db = a^b ln a (0 where a = 0)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            y = np.power(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if need_a:
+                ga = np.where(_data(b) == 0, 0.0, g * b * a ** (b - 1))
+            if need_b:
+                ga_safe = np.where(_data(a) > 0, a, 1.0)
+                gb = np.where(_data(a) == 0, 0.0, g * y * np.log(ga_safe)) if np.any(_data(a) <= 0) else g * y * np.log(a)
+        return ga, gb
+
+
+def _binary(op, a, b, float_result=False):
+    x, y, _ = binary_operands(a, b, float_result=float_result)
+    return op.apply(x, y)
+
+
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """input + alpha * other."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(Add, input, other)
+
+
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    """input - alpha * other."""
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_ and isinstance(other, Tensor) and other._data.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(Sub, input, other)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other, *, out=None) -> Tensor:
+    """input * other."""
+    return _binary(Mul, input, other)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    """input / other (true division; ``rounding_mode`` 'trunc' or 'floor' for integer-style)."""
+    if rounding_mode is None:
+        return _binary(Div, input, other, float_result=True)
+    x, y, res = binary_operands(input, other)
+    xd, yd = _data(x), _data(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rounding_mode == "floor":
+            q = np.floor_divide(xd, yd) if res.kind != "f" else np.floor(xd / yd)
+        elif rounding_mode == "trunc":
+            q = np.trunc(xd / yd) if res.kind == "f" else (np.sign(xd) * np.sign(yd) * (np.abs(xd) // np.abs(yd)))
+        else:
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    return _wrap(np.asarray(q, dtype=res))
+
+
+divide = true_divide = div
+
+
+def floor_divide(input, other) -> Tensor:
+    """Floor of input / other (no gradient, like PyTorch)."""
+    return div(input, other, rounding_mode="floor")
+
+
+def remainder(input, other) -> Tensor:
+    """Python-style modulus: the result has the sign of ``other``."""
+    x, y, res = binary_operands(input, other)
+    if res.kind != "f" and np.any(_data(y) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.mod(_data(x), _data(y))
+    if isinstance(x, Tensor) and x._requires_grad:
+        # d/dx (x mod y) = 1 almost everywhere: x - y*floor(x/y) with the floor constant.
+        q = _wrap(np.floor_divide(_data(x), _data(y)).astype(res))
+        return sub(x, mul(q, y))
+    return _wrap(np.asarray(r, dtype=res))
+
+
+def fmod(input, other) -> Tensor:
+    """C-style remainder: the result has the sign of ``input``."""
+    x, y, res = binary_operands(input, other)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _wrap(np.asarray(np.fmod(_data(x), _data(y)), dtype=res))
+
+
+def neg(input) -> Tensor:
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
+    """input ** exponent."""
+    x, y, res = binary_operands(input, exponent)
+    if res.kind in "iu" and np.any(_data(y) < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if isinstance(y, np.generic) and not isinstance(input, (int, float)):
+        if y == 2 and isinstance(x, Tensor):
+            return square(x)
+    return Pow.apply(x, y)
+
+
+def float_power(input, exponent) -> Tensor:
+    """input ** exponent in float64."""
+    x = to_dtype(as_tensor_operand(input), D.float64) if isinstance(input, Tensor) else float(input)
+    y = to_dtype(exponent, D.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return pow(x, y)
+
+
+# -- unary functions ------------------------------------------------------------------------------
+
+
+def _float_input(x: Tensor) -> Tensor:
+    """Integer tensors are promoted to the default float dtype by transcendental ops."""
+    if x._data.dtype.kind != "f":
+        return _wrap(x._data.astype(D.get_default_dtype().np))
+    return x
+
+
+class Exp(Op):
+    """y = e^x;  dy/dx = y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+class Exp2(Op):
+    """y = 2^x;  dy/dx = y ln 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            y = np.exp2(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y * math.log(2.0)
+
+
+class Expm1(Op):
+    """y = e^x - 1;  dy/dx = y + 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            y = np.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y + 1)
+
+
+class Log(Op):
+    """y = ln x;  dy/dx = 1/x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / x
+
+
+class Log2(Op):
+    """y = log2 x;  dy/dx = 1/(x ln 2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / (x * math.log(2.0))
+
+
+class Log10(Op):
+    """y = log10 x;  dy/dx = 1/(x ln 10)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / (x * math.log(10.0))
+
+
+class Log1p(Op):
+    """y = ln(1 + x);  dy/dx = 1/(1 + x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / (x + 1)
+
+
+class Sqrt(Op):
+    """y = sqrt(x);  dy/dx = 1 / (2 y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / (2 * y)
+
+
+class Rsqrt(Op):
+    """y = 1/sqrt(x);  dy/dx = -y^3 / 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = 1 / np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (-0.5) * y * y * y
+
+
+class Square(Op):
+    """y = x^2;  dy/dx = 2x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.square(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2 * x
+
+
+class Reciprocal(Op):
+    """y = 1/x;  dy/dx = -y^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore"):
+            y = np.reciprocal(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -g * y * y
+
+
+class Sin(Op):
+    """y = sin x;  dy/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.cos(x)
+
+
+class Cos(Op):
+    """y = cos x;  dy/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * np.sin(x)
+
+
+class Tan(Op):
+    """y = tan x;  dy/dx = 1 + y^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tan(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 + y * y)
+
+
+class Tanh(Op):
+    """y = tanh x;  dy/dx = 1 - y^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 - y * y)
+
+
+class Sigmoid(Op):
+    """y = 1 / (1 + e^-x);  dy/dx = y (1 - y).
+
+    Computed as e^min(x,0) / (1 + e^-|x|): no exponent is ever positive, so nothing overflows.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        y = stable_sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y * (1 - y)
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function without overflow for any finite x."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+class Relu(Op):
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        # One masked multiply: the mask is the output's sign, no extra comparison array kept.
+        return g * (_data(y) > 0)
+
+
+class Abs(Op):
+    """y = |x|;  dy/dx = sign(x) (0 at 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.sign(_data(x))
+
+
+class Erf(Op):
+    """y = erf(x);  dy/dx = 2/sqrt(pi) e^(-x^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return erf_array(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (2.0 / math.sqrt(math.pi)) * np.exp(-(x * x))
+
+
+_erf_vec = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf_array(x: np.ndarray) -> np.ndarray:
+    """erf elementwise (NumPy has none): math.erf, exact to double precision."""
+    return np.asarray(_erf_vec(x), dtype=x.dtype) if x.size else x.copy()
+
+
+class Clamp(Op):
+    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi, else 0 (tensor bounds get the rest)."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        y = x
+        if lo is not None:
+            y = np.maximum(y, lo)
+        if hi is not None:
+            y = np.minimum(y, hi)
+        ctx.save_for_backward(x, lo, hi)
+        return y if y is not x else x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        xd, lod, hid = _data(x), _data(lo), _data(hi)
+        inside = np.ones(xd.shape, dtype=bool)
+        if lo is not None:
+            inside = inside & (xd >= lod)
+        if hi is not None:
+            inside = inside & (xd <= hid)
+        gx = g * inside
+        glo = ghi = None
+        need = ctx.needs_input_grad
+        if need[1]:
+            below = xd < lod
+            if hi is not None:
+                below = below & (lod <= hid)
+            glo = g * below
+        if need[2]:
+            above = xd > hid
+            if lo is not None:
+                above = above | (lod > hid)
+            ghi = g * above
+        return gx, glo, ghi
+
+
+def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
+    """Clamp every element into [min, max]."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    operands = [input] + [m for m in (min, max) if m is not None]
+    res = D.result_type(*operands)
+    x = cast_operand(input, res)
+    lo = cast_operand(min, res) if min is not None else None
+    hi = cast_operand(max, res) if max is not None else None
+    return Clamp.apply(x, lo, hi)
+
+
+clip = clamp
+
+
+def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+    return clamp(input, max=max)
+
+
+class Maximum(Op):
+    """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ad, bd = _data(a), _data(b)
+        wa = (ad > bd) + 0.5 * (ad == bd)
+        return g * wa, g * (1 - wa)
+
+
+class Minimum(Op):
+    """y = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ad, bd = _data(a), _data(b)
+        wa = (ad < bd) + 0.5 * (ad == bd)
+        return g * wa, g * (1 - wa)
+
+
+def maximum(input, other, *, out=None) -> Tensor:
+    _require_tensors("maximum", input, other)
+    return _binary(Maximum, input, other)
+
+
+def minimum(input, other, *, out=None) -> Tensor:
+    _require_tensors("minimum", input, other)
+    return _binary(Minimum, input, other)
+
+
+fmax, fmin = maximum, minimum
+
+
+def _require_tensors(name, *xs):
+    for x in xs:
+        if not isinstance(x, (Tensor, np.ndarray)):
+            raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(x).__name__}")
+
+
+class Where(Op):
+    """y = cond ? a : b;  dy/da = cond, dy/db = not cond."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        c = _data(cond)
+        zero = np.zeros((), dtype=_data(g).dtype)
+        need = ctx.needs_input_grad
+        return None, (np.where(c, g, zero) if need[1] else None), (np.where(c, zero, g) if need[2] else None)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """Elements of ``input`` where ``condition`` holds, else of ``other``. One argument: ``nonzero(as_tuple=True)``."""
+    if input is None and other is None:
+        from .index import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        if cond.dtype == np.uint8:
+            cond = cond.astype(bool)
+        else:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {D.from_numpy_dtype(cond.dtype).name}")
+    res = D.result_type(as_tensor_operand(input), as_tensor_operand(other))
+    return Where.apply(cond, cast_operand(as_tensor_operand(input), res), cast_operand(as_tensor_operand(other), res))
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """input + weight * (end - input)."""
+    return add(input, mul(weight, sub(end, input)))
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    return add(input, mul(mul(tensor1, tensor2), value) if value != 1 else mul(tensor1, tensor2))
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2."""
+    return add(input, mul(div(tensor1, tensor2), value) if value != 1 else div(tensor1, tensor2))
+
+
+def _unary(op):
+    def fn(input: Tensor, *, out=None) -> Tensor:
+        return op.apply(_float_input(input))
+
+    fn.__name__ = op.__name__.lower()
+    fn.__doc__ = op.__doc__
+    return fn
+
+
+exp, exp2, expm1 = _unary(Exp), _unary(Exp2), _unary(Expm1)
+log, log2, log10, log1p = _unary(Log), _unary(Log2), _unary(Log10), _unary(Log1p)
+sqrt, rsqrt, reciprocal = _unary(Sqrt), _unary(Rsqrt), _unary(Reciprocal)
+sin, cos, tan, tanh, sigmoid, erf = _unary(Sin), _unary(Cos), _unary(Tan), _unary(Tanh), _unary(Sigmoid), _unary(Erf)
+
+
+def square(input: Tensor) -> Tensor:
+    """x ** 2 (keeps integer dtypes, like PyTorch)."""
+    return Square.apply(input)
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(x, 0)."""
+    return Relu.apply(input)
+
+
+def abs(input: Tensor, *, out=None) -> Tensor:  # noqa: A001
+    return Abs.apply(input)
+
+
+absolute = abs
+
+
+def erfc(input: Tensor) -> Tensor:
+    return rsub(erf(input), 1)
+
+
+def _no_grad_unary(np_fn, name, keep_int=True):
+    """Piecewise-constant functions: zero gradient almost everywhere, like PyTorch's."""
+
+    def fn(input: Tensor, *, out=None) -> Tensor:
+        return _ZeroGrad.apply(input, np_fn)
+
+    fn.__name__ = name
+    fn.__doc__ = f"{name} elementwise; its gradient is zero almost everywhere."
+    return fn
+
+
+class _ZeroGrad(Op):
+    """y = step function of x;  dy/dx = 0."""
+
+    _node_name = "ZeroGradBackward0"
+
+    @staticmethod
+    def forward(ctx, x, fn):
+        return fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+sign = _no_grad_unary(np.sign, "sign")
+floor = _no_grad_unary(np.floor, "floor")
+ceil = _no_grad_unary(np.ceil, "ceil")
+trunc = _no_grad_unary(np.trunc, "trunc")
+fix = trunc
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even, like PyTorch."""
+    return _ZeroGrad.apply(input, lambda a: np.round(a, decimals))
+
+
+def frac(input: Tensor) -> Tensor:
+    """x - trunc(x);  gradient 1."""
+    return sub(input, trunc(input).detach())
+
+
+def sgn(input: Tensor) -> Tensor:
+    return sign(input)
+
+
+def signbit(input: Tensor) -> Tensor:
+    return _wrap(np.signbit(input._data))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """Replace NaN and infinities by finite numbers (gradient passes where finite)."""
+    d = input._data
+    if d.dtype.kind != "f":
+        return _wrap(d.copy())
+    info = np.finfo(d.dtype)
+    fixed = np.nan_to_num(d, nan=nan, posinf=info.max if posinf is None else posinf, neginf=info.min if neginf is None else neginf)
+    if input._requires_grad:
+        return where(_wrap(np.isfinite(d)), input, _wrap(fixed))
+    return _wrap(fixed)
+
+
+# -- comparisons and logic (never differentiable) ---------------------------------------------------
+
+
+def _compare(np_fn):
+    def fn(input, other, *, out=None) -> Tensor:
+        x, y, _ = binary_operands(input, other)
+        return _wrap(np.asarray(np_fn(_data(x), _data(y))))
+
+    fn.__name__ = np_fn.__name__
+    return fn
+
+
+eq, ne = _compare(np.equal), _compare(np.not_equal)
+lt, le, gt, ge = _compare(np.less), _compare(np.less_equal), _compare(np.greater), _compare(np.greater_equal)
+less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
+
+
+def _logical(np_fn):
+    def fn(input, other=None, *, out=None) -> Tensor:
+        if other is None:
+            return _wrap(np_fn(_data(input)))
+        return _wrap(np_fn(_data(as_tensor_operand(input)), _data(as_tensor_operand(other))))
+
+    fn.__name__ = np_fn.__name__
+    return fn
+
+
+logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.logical_or), _logical(np.logical_xor)
+
+
+def logical_not(input: Tensor, *, out=None) -> Tensor:
+    return _wrap(np.logical_not(input._data))
+
+
+def _bitwise(np_fn, name):
+    def fn(input, other) -> Tensor:
+        x, y, res = binary_operands(input, other)
+        if res.kind == "f":
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'{D.from_numpy_dtype(res).name.capitalize()}\'')
+        return _wrap(np.asarray(np_fn(_data(x), _data(y)), dtype=res))
+
+    fn.__name__ = name
+    return fn
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    if input._data.dtype.kind == "f":
+        raise RuntimeError("bitwise_not is only supported for integer and boolean tensors")
+    return _wrap(np.invert(input._data))
+
+
+def isnan(input: Tensor) -> Tensor:
+    return _wrap(np.isnan(input._data))
+
+
+def isinf(input: Tensor) -> Tensor:
+    return _wrap(np.isinf(input._data))
+
+
+def isposinf(input: Tensor) -> Tensor:
+    return _wrap(np.isposinf(input._data))
+
+
+def isneginf(input: Tensor) -> Tensor:
+    return _wrap(np.isneginf(input._data))
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return _wrap(np.isfinite(input._data))
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other|, elementwise."""
+    if isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+    return _wrap(np.isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and elements."""
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+
+
+__all__ = [
+    _n for _n, _v in list(globals().items())
+    if not _n.startswith("_") and callable(_v) and not isinstance(_v, type) and getattr(_v, "__module__", None) == __name__
+]

@@ -1,0 +1,571 @@
+"""Reductions over dims (``dim`` an int or tuple, ``keepdim``) and cumulative ops."""
+
+from __future__ import annotations
+
+import builtins as _builtins
+from collections import namedtuple
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap_dim
+from ..autograd.function import Op
+from ._common import dim_arg, normalize_dims
+
+_wrap = Tensor._wrap
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _axes(dim, x: Tensor):
+    return normalize_dims(dim, x._data.ndim)
+
+
+def _expand_back(g, in_shape, axes, keepdim):
+    """Put the reduced dims back (as size 1) so the gradient broadcasts over them."""
+    if axes is None:
+        return g.reshape((1,) * len(in_shape)) if len(in_shape) else g
+    if not keepdim:
+        shape = list(in_shape)
+        for a in axes:
+            shape[a] = 1
+        return g.reshape(tuple(shape))
+    return g
+
+
+def _sum_dtype(x: np.ndarray, dtype):
+    if dtype is not None:
+        return D.as_dtype(dtype).np
+    return np.int64 if x.dtype.kind in "biu" else x.dtype
+
+
+class Sum(Op):
+    """y = sum of x over axes;  dx = dy broadcast back over the summed axes."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, np_dtype):
+        ctx.meta = (x.shape, axes, keepdim)
+        return np.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axes, keepdim = ctx.meta
+        return np.broadcast_to(_expand_back(g, shape, axes, keepdim), shape), None, None, None
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (all elements when None)."""
+    axes = _axes(dim_arg(dim, axis), input)
+    return Sum.apply(input, axes, keepdim, _sum_dtype(input._data, dtype))
+
+
+class Mean(Op):
+    """y = mean of x over axes;  dx = dy / n broadcast back."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.meta = (x.shape, axes, keepdim)
+        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        ctx.n = n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(x.mean(axis=axes, keepdims=keepdim) if n else np.full(_reduced_shape(x.shape, axes, keepdim), np.nan, x.dtype), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axes, keepdim = ctx.meta
+        return np.broadcast_to(_expand_back(g, shape, axes, keepdim) / _builtins.max(ctx.n, 1), shape), None, None
+
+
+def _reduced_shape(shape, axes, keepdim):
+    if axes is None:
+        return (1,) * len(shape) if keepdim else ()
+    return tuple(1 if i in axes else s for i, s in enumerate(shape)) if keepdim else tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+    """Mean over ``dim`` (floating tensors only, like PyTorch)."""
+    if dtype is not None:
+        from .pointwise import to_dtype
+
+        input = to_dtype(input, D.as_dtype(dtype))
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {input.dtype.name.capitalize()}"
+        )
+    return Mean.apply(input, _axes(dim_arg(dim, axis), input), keepdim)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    from .pointwise import isnan, where
+
+    mask = isnan(input)
+    zeroed = where(mask, 0.0, input)
+    count = sum(_wrap(~mask._data), dim, keepdim)
+    from .pointwise import div
+
+    return div(sum(zeroed, dim, keepdim), count)
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    from .pointwise import isnan, where
+
+    return sum(where(isnan(input), 0.0, input), dim, keepdim)
+
+
+class Prod(Op):
+    """y = product of x over axes;  dx = y / x (computed without dividing, so zeros are exact)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.meta = (x.shape, axes, keepdim)
+        ctx.save_for_backward(x)
+        return np.asarray(x.prod(axis=axes, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        shape, axes, keepdim = ctx.meta
+        xd = np.asarray(x)
+        # Product of all other elements = exclusive cumprod from the left times from the right.
+        ax = axes if axes is not None else tuple(range(xd.ndim))
+        moved = np.moveaxis(xd, ax, tuple(range(-len(ax), 0)))
+        flat = moved.reshape(moved.shape[: moved.ndim - len(ax)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+        right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+        others = (left * right).reshape(moved.shape)
+        others = np.moveaxis(others, tuple(range(-len(ax), 0)), ax)
+        return _expand_back(g, shape, axes, keepdim) * others, None, None
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over ``dim`` (one dim, or all)."""
+    if dtype is not None:
+        from .pointwise import to_dtype
+
+        input = to_dtype(input, D.as_dtype(dtype))
+    if input._data.dtype.kind in "bui" and dtype is None:
+        return _wrap(np.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=np.int64)))
+    return Prod.apply(input, _axes(dim, input), keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return float(correction)
+    if unbiased is None:
+        return 1.0
+    return 1.0 if unbiased else 0.0
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1).
+
+    Composed from mean, sub, mul, sum and div, so it differentiates to any order:
+    d var / dx = 2 (x - mean) / (n - correction).
+    """
+    from .pointwise import div, mul, sub
+
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    axes = _axes(dim, input)
+    n = input._data.size if axes is None else int(np.prod([input._data.shape[a] for a in axes]))
+    centered = sub(input, mean(input, dim=axes, keepdim=True))
+    denom = n - _correction(unbiased, correction)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return div(sum(mul(centered, centered), dim=axes, keepdim=keepdim), float(denom) if denom > 0 else 0.0)
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation: sqrt(var)."""
+    from .pointwise import sqrt
+
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+class Amax(Op):
+    """y = max over axes;  the gradient is shared evenly among the maximal elements."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, is_max):
+        ctx.meta = (x.shape, axes, keepdim)
+        y = x.max(axis=axes, keepdims=True) if is_max else x.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(x, y)
+        return np.asarray(y if keepdim else (y.reshape(_reduced_shape(x.shape, axes, False))))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        shape, axes, keepdim = ctx.meta
+        hit = (np.asarray(x) == np.asarray(y))
+        count = hit.sum(axis=axes, keepdims=True)
+        return _expand_back(g, shape, axes, keepdim) * (hit / count), None, None, None
+
+
+def _check_nonempty(input: Tensor, axes, name):
+    shape = input._data.shape
+    if input._data.size == 0 and (axes is None or _builtins.any(shape[a] == 0 for a in axes)):
+        raise IndexError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+            if axes is None
+            else f"{name}(): Expected reduction dim {axes[0]} to have non-zero size."
+        )
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    axes = _axes(dim if dim != () else None, input)
+    _check_nonempty(input, axes, "amax")
+    return Amax.apply(input, axes, keepdim, True)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    axes = _axes(dim if dim != () else None, input)
+    _check_nonempty(input, axes, "amin")
+    return Amax.apply(input, axes, keepdim, False)
+
+
+class _SelectAlong(Op):
+    """y = x at given indices along one axis (the arg-extremum);  dx = dy scattered to those indices."""
+
+    _node_name = "MaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, idx, axis, keepdim):
+        ctx.meta = (x.shape, x.dtype, axis, keepdim)
+        ctx.save_for_backward(idx)
+        vals = np.take_along_axis(x, idx, axis)
+        return vals if keepdim else np.squeeze(vals, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        (idx,) = ctx.saved_tensors
+        shape, dtype, axis, keepdim = ctx.meta
+        idx = np.asarray(idx._data if isinstance(idx, Tensor) else idx)
+        if not keepdim:
+            g = np.expand_dims(g, axis)
+        out = np.zeros(shape, dtype=dtype)
+        if isinstance(g, Tensor):
+            from .index import scatter_add
+
+            return scatter_add(_wrap(out), axis, _wrap(idx), g), None, None, None
+        np.put_along_axis(out, idx, g, axis)
+        return out, None, None, None
+
+
+def _extremum(input: Tensor, dim, keepdim, is_max, name):
+    if dim is None:
+        axes = None
+        _check_nonempty(input, axes, name)
+        return amax(input) if is_max else amin(input)
+    if isinstance(dim, Tensor):
+        return (maximum if is_max else minimum)(input, dim)
+    axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return values_indices(input, _wrap(np.array(0)))
+    if input._data.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _arg_extremum(input._data, axis, is_max)
+    values = _SelectAlong.apply(input, idx, axis, keepdim)
+    return values_indices(values, _wrap(idx if keepdim else np.squeeze(idx, axis)))
+
+
+def _arg_extremum(a: np.ndarray, axis: int, is_max: bool) -> np.ndarray:
+    """Index of the first extremum, NaN counting as the extremum (PyTorch propagates NaN)."""
+    if a.dtype.kind == "f" and np.isnan(a).any():
+        idx = np.argmax(np.isnan(a), axis=axis)
+    else:
+        idx = np.argmax(a, axis=axis) if is_max else np.argmin(a, axis=axis)
+    return np.expand_dims(idx, axis)
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
+    """The largest element; with ``dim``, (values, indices) along it; with a tensor, elementwise."""
+    from .pointwise import maximum
+
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
+    return _extremum(input, dim, keepdim, True, "max")
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
+    """The smallest element; with ``dim``, (values, indices) along it; with a tensor, elementwise."""
+    from .pointwise import minimum
+
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
+    return _extremum(input, dim, keepdim, False, "min")
+
+
+def maximum(input, other):
+    from .pointwise import maximum as _m
+
+    return _m(input, other)
+
+
+def minimum(input, other):
+    from .pointwise import minimum as _m
+
+    return _m(input, other)
+
+
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    return namedtuple("aminmax", ["min", "max"])(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (), keepdim))
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the (first) largest element, over the flattened tensor when ``dim`` is None."""
+    if dim is None:
+        _check_nonempty(input, None, "argmax")
+        out = _arg_extremum(input._data.reshape(-1), 0, True)[0]
+        return _wrap(np.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
+    axis = _wrap_dim(dim, input._data.ndim)
+    idx = _arg_extremum(input._data, axis, True) if input._data.ndim else np.array(0)
+    return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
+
+
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the (first) smallest element."""
+    if dim is None:
+        _check_nonempty(input, None, "argmin")
+        out = _arg_extremum(input._data.reshape(-1), 0, False)[0]
+        return _wrap(np.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
+    axis = _wrap_dim(dim, input._data.ndim)
+    idx = _arg_extremum(input._data, axis, False) if input._data.ndim else np.array(0)
+    return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
+
+
+class LogSumExp(Op):
+    """y = log sum exp(x) (shifted by the max for stability);  dx = softmax(x) dy."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.meta = (x.shape, axes, keepdim)
+        m = x.max(axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):
+            y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(x, y)
+        return y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        shape, axes, keepdim = ctx.meta
+        return _expand_back(g, shape, axes, keepdim) * np.exp(x - y), None, None
+
+
+def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, stable for large x."""
+    if input._data.dtype.kind != "f":
+        from .pointwise import _float_input
+
+        input = _float_input(input)
+    return LogSumExp.apply(input, _axes(dim, input), keepdim)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm over ``dim`` (all elements when None); 'fro' is the 2-norm."""
+    from .pointwise import abs as _abs, pow as _pow, sqrt
+
+    if p in ("fro", 2, 2.0):
+        if dim is None and input._requires_grad:
+            return _Norm2.apply(input, None, keepdim)
+        return _Norm2.apply(input, _axes(dim, input), keepdim)
+    if p in (float("inf"), "inf"):
+        return amax(_abs(input), dim if dim is not None else (), keepdim)
+    if p in (float("-inf"), "-inf"):
+        return amin(_abs(input), dim if dim is not None else (), keepdim)
+    if p == 0:
+        return sum((input != 0).float(), dim, keepdim)
+    if p == 1:
+        return sum(_abs(input), dim, keepdim)
+    if p == "nuc":
+        raise NotImplementedError("nuclear norm is not supported by ember")
+    del sqrt
+    return _pow(sum(_pow(_abs(input), p), dim, keepdim), 1.0 / p)
+
+
+class _Norm2(Op):
+    """y = sqrt(sum x^2);  dx = x / y dy (0 where y = 0)."""
+
+    _node_name = "NormBackward1"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.meta = (x.shape, axes, keepdim)
+        y = np.sqrt((x * x).sum(axis=axes, keepdims=True))
+        ctx.save_for_backward(x, y)
+        return np.asarray(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        shape, axes, keepdim = ctx.meta
+        safe = np.where(np.asarray(_d(y)) == 0, 1, y)
+        return _expand_back(g, shape, axes, keepdim) * x / safe, None, None
+
+
+def _d(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+class Cumsum(Op):
+    """y_i = sum_{j<=i} x_j;  dx_i = sum_{j>=i} dy_j (a reversed cumsum)."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return np.cumsum(x, axis=axis, dtype=x.dtype if x.dtype.kind == "f" else np.int64)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    if dtype is not None:
+        from .pointwise import to_dtype
+
+        input = to_dtype(input, D.as_dtype(dtype))
+    return Cumsum.apply(input, _wrap_dim(dim, input._data.ndim))
+
+
+class Cumprod(Op):
+    """y_i = prod_{j<=i} x_j;  dx_i = sum_{j>=i} dy_j y_j / x_i (computed without dividing by zero)."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        ctx.save_for_backward(x)
+        return np.cumprod(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        x = np.asarray(_d(x))
+        g = np.asarray(_d(g))
+        axis = ctx.axis
+        xm = np.moveaxis(x, axis, -1)
+        gm = np.moveaxis(g, axis, -1)
+        n = xm.shape[-1]
+        out = np.zeros_like(xm)
+        # O(n^2) along the axis but exact with zeros: d y_j / d x_i = prod_{k<=j, k!=i} x_k.
+        for i in range(n):
+            rest = xm.copy()
+            rest[..., i] = 1
+            partial = np.cumprod(rest, axis=-1)
+            out[..., i] = (gm[..., i:] * partial[..., i:]).sum(-1)
+        return np.moveaxis(out, -1, axis), None
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    if dtype is not None:
+        from .pointwise import to_dtype
+
+        input = to_dtype(input, D.as_dtype(dtype))
+    return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
+
+
+def cummax(input: Tensor, dim: int):
+    from .index import gather
+
+    a = input._data
+    axis = _wrap_dim(dim, a.ndim)
+    running = np.maximum.accumulate(a, axis=axis)
+    idx = _running_index(a, running, axis)
+    return values_indices(gather(input, axis, _wrap(idx)), _wrap(idx))
+
+
+def cummin(input: Tensor, dim: int):
+    from .index import gather
+
+    a = input._data
+    axis = _wrap_dim(dim, a.ndim)
+    running = np.minimum.accumulate(a, axis=axis)
+    idx = _running_index(a, running, axis)
+    return values_indices(gather(input, axis, _wrap(idx)), _wrap(idx))
+
+
+def _running_index(a, running, axis):
+    hit = a == running
+    pos = np.arange(a.shape[axis]).reshape([-1 if i == axis else 1 for i in range(a.ndim)])
+    return np.maximum.accumulate(np.where(hit, pos, 0), axis=axis).astype(np.int64)
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return _wrap(np.asarray(np.all(input._data, axis=_axes(dim, input), keepdims=keepdim)))
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return _wrap(np.asarray(np.any(input._data, axis=_axes(dim, input), keepdims=keepdim)))
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    return _wrap(np.asarray(np.count_nonzero(input._data, axis=_axes(dim, input)), dtype=np.int64))
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False):
+    """The lower median (PyTorch's convention); with ``dim``, (values, indices)."""
+    from .index import gather
+
+    a = input._data
+    if dim is None:
+        flat = a.reshape(-1)
+        if flat.size == 0:
+            return _wrap(np.array(np.nan, dtype=a.dtype))
+        k = (flat.size - 1) // 2
+        idx = np.argsort(flat, kind="stable")[k]
+        from .shape import flatten
+
+        return gather(flatten(input), 0, _wrap(np.array([idx]))).reshape(())
+    axis = _wrap_dim(dim, a.ndim)
+    k = (a.shape[axis] - 1) // 2
+    order = np.argsort(a, axis=axis, kind="stable")
+    idx = np.take(order, [k], axis=axis)
+    values = gather(input, axis, _wrap(idx))
+    if not keepdim:
+        from .shape import squeeze
+
+        values, idx = squeeze(values, axis), np.squeeze(idx, axis)
+    return values_indices(values, _wrap(idx))
+
+
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    return median(input, dim, keepdim)
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """The most frequent value along ``dim`` (smallest on ties), with an index where it occurs."""
+    from .index import gather
+
+    a = input._data
+    axis = _wrap_dim(dim, a.ndim)
+    moved = np.moveaxis(a, axis, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+    vals_idx = np.empty(flat.shape[0], dtype=np.int64)
+    for r, row in enumerate(flat):
+        uniq, counts = np.unique(row, return_counts=True)
+        best = uniq[np.argmax(counts)]
+        vals_idx[r] = np.nonzero(row == best)[0][-1]
+    idx = np.moveaxis(vals_idx.reshape(moved.shape[:-1] + (1,)), -1, axis)
+    values = gather(input, axis, _wrap(idx))
+    if not keepdim:
+        from .shape import squeeze
+
+        values, idx = squeeze(values, axis), np.squeeze(idx, axis)
+    return values_indices(values, _wrap(idx))
+
+
+__all__ = [
+    _n for _n, _v in list(globals().items())
+    if not _n.startswith("_") and callable(_v) and not isinstance(_v, type) and getattr(_v, "__module__", None) == __name__
+]

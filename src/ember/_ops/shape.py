@@ -1,0 +1,637 @@
+"""Shape ops: views (reshape, permute, expand, ...) and joins/splits (cat, stack, split, ...).
+
+View ops return NumPy views that share the input's version counter, like PyTorch's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Size, Tensor, _wrap_dim
+from ..autograd.function import Op
+from ._common import normalize_dims
+
+_wrap = Tensor._wrap
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape: tuple, numel: int, src_shape: tuple) -> tuple:
+    """Resolve one -1 and check the element count, with PyTorch's messages."""
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+class Reshape(Op):
+    """y = x with a new shape (same elements in row-major order);  dx = dy reshaped back."""
+
+    _node_name = "ViewBackward0"
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    """The same elements in a new shape (a view when possible); one dim may be -1."""
+    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
+    if shape == input._data.shape:
+        return Reshape.apply(input, shape) if input._requires_grad else _view_of(input, input._data.view())
+    return Reshape.apply(input, shape)
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    """A view with a new shape; refuses when the memory layout can't be viewed that way."""
+    if len(shape) == 1 and isinstance(shape[0], (D.dtype, type)) or (len(shape) == 1 and isinstance(shape[0], str)):
+        raise NotImplementedError("view(dtype) is not supported by ember; use .to(dtype)")
+    target = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
+    try:
+        a = input._data.view()
+        a.shape = target  # raises instead of copying when the strides don't allow a view
+    except AttributeError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+            "across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+    return Reshape.apply(input, target)
+
+
+def _view_of(base: Tensor, array) -> Tensor:
+    t = _wrap(array)
+    t._version = base._version
+    return t
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims start_dim..end_dim into one."""
+    shape = input._data.shape
+    if not shape:
+        return reshape(input, (1,))
+    s = _wrap_dim(start_dim, len(shape))
+    e = _wrap_dim(end_dim, len(shape))
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input if not input._requires_grad else Reshape.apply(input, shape)
+    n = 1
+    for d in shape[s : e + 1]:
+        n *= d
+    return reshape(input, shape[:s] + (n,) + shape[e + 1 :])
+
+
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one may be -1)."""
+    shape = input._data.shape
+    d = _wrap_dim(dim, len(shape))
+    sizes = _infer_shape(tuple(sizes), shape[d], (shape[d],))
+    return reshape(input, shape[:d] + sizes + shape[d + 1 :])
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Remove size-1 dims (all, or those in ``dim``)."""
+    shape = input._data.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        axes = normalize_dims(dim, len(shape)) or ()
+        new = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
+    return reshape(input, new)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dim at ``dim``."""
+    shape = input._data.shape
+    n = len(shape) + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    d = dim % n
+    return reshape(input, shape[:d] + (1,) + shape[d:])
+
+
+class Permute(Op):
+    """y = x with axes reordered;  dx = dy with the inverse permutation."""
+
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.transpose(g, np.argsort(ctx.axes)), None
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    """Reorder the dims."""
+    dims = _shape_arg(dims)
+    nd = input._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {len(dims)}"
+        )
+    axes = tuple(_wrap_dim(d, nd) for d in dims)
+    if len(set(axes)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(input, axes)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims."""
+    nd = input._data.ndim
+    if nd == 0:
+        return input
+    axes = list(range(nd))
+    a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(input, tuple(axes))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input: Tensor) -> Tensor:
+    """Transpose a tensor of at most 2 dims."""
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return transpose(input, 0, 1) if input._data.ndim == 2 else input
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    nd = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the same number of dims as destination ({dst} dims)")
+    order = [n for n in range(nd) if n not in {_wrap_dim(s, nd) for s in src}]
+    for d, s in sorted(zip((_wrap_dim(d, nd) for d in dst), (_wrap_dim(s, nd) for s in src))):
+        order.insert(d, s)
+    return Permute.apply(input, tuple(order))
+
+
+moveaxis = movedim
+
+
+class Expand(Op):
+    """y = x broadcast to a larger shape (a view);  dx = dy summed over the broadcast dims."""
+
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None  # the base class sums the broadcast dims away
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    """Broadcast to ``sizes`` (-1 keeps a dim) without copying."""
+    sizes = _shape_arg(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
+        )
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}")
+            target.append(s)
+            continue
+        cur = shape[i - lead]
+        if s == -1:
+            target.append(cur)
+        elif cur != s and cur != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
+        else:
+            target.append(s)
+    return Expand.apply(input, tuple(target))
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    return expand(input, other._data.shape)
+
+
+def broadcast_to(input: Tensor, shape) -> Tensor:
+    return expand(input, tuple(shape))
+
+
+def broadcast_tensors(*tensors):
+    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    try:
+        return Size(np.broadcast_shapes(*shapes))
+    except ValueError as exc:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape ({exc})") from None
+
+
+class Contiguous(Op):
+    """y = x in C order (a copy when needed);  dx = dy."""
+
+    _node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x, copy):
+        return x.copy() if copy else np.ascontiguousarray(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    if input._data.flags.c_contiguous:
+        return input
+    return Contiguous.apply(input, False)
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy that stays in the graph."""
+    return Contiguous.apply(input, True)
+
+
+class Cat(Op):
+    """y = the inputs joined along ``dim``;  each input's gradient is its slice of dy."""
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        ctx.sizes = [x.shape[dim] for x in xs]
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads = [None]
+        start = 0
+        index = [slice(None)] * g.ndim
+        for n in ctx.sizes:
+            index[ctx.dim] = slice(start, start + n)
+            grads.append(g[tuple(index)])
+            start += n
+        return tuple(grads)
+
+
+def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
+    """Join tensors along an existing dim; shapes must match elsewhere."""
+    if axis is not None:
+        dim = axis
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    # PyTorch skips 1-D empty tensors (legacy behaviour) when joining.
+    kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
+    ref = kept[0]._data
+    nd = ref.ndim
+    if nd == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _wrap_dim(dim, nd)
+    for i, t in enumerate(kept[1:], 1):
+        s = t._data.shape
+        if len(s) != nd:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and {len(s)}")
+        for k in range(nd):
+            if k != d and s[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref.shape[k]} but got size {s[k]} for tensor number {i} in the list."
+                )
+    res = D.result_type(*kept) if len({t._data.dtype for t in kept}) > 1 else None
+    if res is not None:
+        from ._common import cast_operand
+
+        kept = [cast_operand(t, res) for t in kept]
+    return Cat.apply(d, *kept)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join tensors along a new dim; all must have the same shape."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}"
+            )
+    n = len(shape) + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    d = dim % n
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def hstack(tensors) -> Tensor:
+    tensors = [atleast_1d(t) for t in tensors]
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    return cat([atleast_2d(t) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors) -> Tensor:
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors) -> Tensor:
+    cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in tensors]
+    return cat(cols, 1)
+
+
+def atleast_1d(t: Tensor) -> Tensor:
+    return reshape(t, (1,)) if t._data.ndim == 0 else t
+
+
+def atleast_2d(t: Tensor) -> Tensor:
+    nd = t._data.ndim
+    return reshape(t, (1, 1)) if nd == 0 else unsqueeze(t, 0) if nd == 1 else t
+
+
+def atleast_3d(t: Tensor) -> Tensor:
+    nd = t._data.ndim
+    if nd == 0:
+        return reshape(t, (1, 1, 1))
+    if nd == 1:
+        return reshape(t, (1, t._data.shape[0], 1))
+    if nd == 2:
+        return unsqueeze(t, 2)
+    return t
+
+
+class Narrow(Op):
+    """y = x[..., start:start+length, ...] along ``dim`` (a view);  dx = dy placed back, zeros elsewhere."""
+
+    _node_name = "SliceBackward0"
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dim, start, length):
+        ctx.meta = (x.shape, x.dtype, dim, start, length)
+        index = [slice(None)] * x.ndim
+        index[dim] = slice(start, start + length)
+        return x[tuple(index)]
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dtype, dim, start, length = ctx.meta
+        widths = [(0, 0)] * len(shape)
+        widths[dim] = (start, shape[dim] - start - length)
+        return np.pad(g, widths), None, None, None
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of ``length`` elements along ``dim`` from ``start``."""
+    shape = input._data.shape
+    d = _wrap_dim(dim, len(shape))
+    start = int(start)
+    if start < 0:
+        start += shape[d]
+    if start < 0 or start + length > shape[d] or length < 0:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({shape[d]}).")
+    return Narrow.apply(input, d, start, int(length))
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
+    """Split into chunks of a size (the last may be smaller) or into the given sizes."""
+    d = _wrap_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0 and n > 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {d}), but got split_sizes={sizes}"
+            )
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(tensor, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        base, extra = divmod(n, k)
+        sizes = [base + 1] * extra + [base] * (k - extra)
+    else:
+        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(input, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0):
+    """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if they run out)."""
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
+    size = -(-n // chunks) if n else 0
+    return split(input, size if size else 1, dim) if n else split(input, [0] * 1, dim)
+
+
+def unbind(input: Tensor, dim: int = 0):
+    """The slices along ``dim``, with that dim removed."""
+    d = _wrap_dim(dim, input._data.ndim)
+    return tuple(squeeze(narrow(input, d, i, 1), d) for i in range(input._data.shape[d]))
+
+
+class Flip(Op):
+    """y = x reversed along dims;  dx = dy reversed along the same dims."""
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return np.flip(x, axes).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.flip(g, ctx.axes), None
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(input, normalize_dims(dims, input._data.ndim) or ())
+
+
+def fliplr(input: Tensor) -> Tensor:
+    return flip(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    return flip(input, (0,))
+
+
+class Roll(Op):
+    """y = x shifted cyclically;  dx = dy shifted back."""
+
+    @staticmethod
+    def forward(ctx, x, shifts, axes):
+        ctx.shifts, ctx.axes = shifts, axes
+        return np.roll(x, shifts, axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return np.roll(g, back, ctx.axes), None, None
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    if dims is None:
+        return reshape(Roll.apply(flatten(input), shifts, None), input._data.shape)
+    shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+    dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
+    return Roll.apply(input, shifts, tuple(_wrap_dim(d, input._data.ndim) for d in dims))
+
+
+class Tile(Op):
+    """y = x repeated ``reps`` times per dim;  dx = dy summed over the copies."""
+
+    _node_name = "RepeatBackward0"
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        ctx.in_shape = x.shape
+        return np.tile(x, reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = ctx.in_shape
+        reps = g.shape[: g.ndim - len(shape)]
+        lead = len(reps)
+        split_shape = tuple(reps)
+        for r, s in zip(g.shape[lead:], shape):
+            split_shape += (r // s if s else 0, s)
+        summed_axes = tuple(range(lead)) + tuple(lead + 2 * i for i in range(len(shape)))
+        return g.reshape(split_shape).sum(axis=summed_axes), None
+
+
+def repeat(input: Tensor, *sizes) -> Tensor:
+    """Repeat the tensor along each dim (``sizes`` has at least input.dim() entries)."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    x = reshape(input, (1,) * (len(sizes) - input._data.ndim) + input._data.shape)
+    return Tile.apply(x, sizes)
+
+
+def tile(input: Tensor, dims) -> Tensor:
+    dims = tuple(dims)
+    if len(dims) < input._data.ndim:
+        dims = (1,) * (input._data.ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
+    from .index import index_select
+
+    if dim is None:
+        input, dim = flatten(input), 0
+    d = _wrap_dim(dim, input._data.ndim)
+    reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    idx = np.repeat(np.arange(input._data.shape[d]), reps)
+    return index_select(input, d, _wrap(idx))
+
+
+class Diagonal(Op):
+    """y = the diagonal of x over two dims;  dx = dy placed on that diagonal."""
+
+    @staticmethod
+    def forward(ctx, x, offset, a, b):
+        ctx.meta = (x.shape, x.dtype, offset, a, b)
+        return np.diagonal(x, offset, a, b).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dtype, offset, a, b = ctx.meta
+        n = g.shape[-1]
+        rows = np.arange(n) + max(-offset, 0)
+        cols = np.arange(n) + max(offset, 0)
+        out = np.zeros(shape, dtype=dtype)
+        np.moveaxis(out, (a, b), (-2, -1))[..., rows, cols] = np.asarray(g)
+        return out, None, None, None
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    nd = input._data.ndim
+    return Diagonal.apply(input, offset, _wrap_dim(dim1, nd), _wrap_dim(dim2, nd))
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """1-D input: a matrix with it on the diagonal; 2-D: the diagonal."""
+    if input._data.ndim == 1:
+        n = input._data.shape[0] + abs(diagonal)
+        from .index import index_put_values
+
+        eye_index = (np.arange(input._data.shape[0]) + max(-diagonal, 0), np.arange(input._data.shape[0]) + max(diagonal, 0))
+        return index_put_values(_wrap(np.zeros((n, n), dtype=input._data.dtype)), eye_index, input)
+    return Diagonal.apply(input, diagonal, 0, 1)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    from .pointwise import mul
+
+    mask = np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
+    return mul(input, _wrap(mask.astype(input._data.dtype)))
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    from .pointwise import mul
+
+    mask = np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
+    return mul(input, _wrap(mask.astype(input._data.dtype)))
+
+
+__all__ = [
+    _n for _n, _v in list(globals().items())
+    if not _n.startswith("_") and callable(_v) and not isinstance(_v, type) and getattr(_v, "__module__", None) == __name__
+]

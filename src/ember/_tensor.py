@@ -1,0 +1,406 @@
+"""Tensor: a NumPy array plus what autograd needs to know about it.
+
+The class here holds the state and the autograd entry points; the hundreds of op
+methods (``t.exp()``, ``t + u`` ...) are attached by ``ember._tensor_methods`` so
+that this file stays readable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as D
+from ._device import device as _device_cls, _check_device
+
+_from_np_dtype = D.from_numpy_dtype
+_CPU = _device_cls("cpu")
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, printed like PyTorch's ``torch.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"ember.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, key):
+        out = tuple.__getitem__(self, key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode automatic differentiation.
+
+    ``Tensor(data)`` builds a float tensor like ``torch.Tensor``; prefer ``ember.tensor``.
+    """
+
+    __slots__ = (
+        "_data",  # the numpy.ndarray
+        "_requires_grad",
+        "grad",
+        "grad_fn",
+        "_output_nr",
+        "_version",  # a one-element list, shared between a tensor and its views
+        "_hooks",
+        "_accumulator",
+        "_retains_grad",
+        "__weakref__",
+    )
+
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
+
+    def __init__(self, *args, dtype=None, requires_grad=False):
+        from ._creation import _tensor_from_args
+
+        data = _tensor_from_args(args, dtype)
+        self._data = data
+        self._init_meta(requires_grad)
+
+    def _init_meta(self, requires_grad=False):
+        self._requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._version = [0]
+        self._hooks = None
+        self._accumulator = None
+        self._retains_grad = False
+
+    @staticmethod
+    def _wrap(array) -> "Tensor":
+        """A no-grad tensor around ``array`` (no copy). The internal constructor."""
+        t = _new(Tensor)
+        t._data = array if type(array) is np.ndarray else np.asarray(array)
+        t._requires_grad = False
+        t.grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._version = [0]
+        t._hooks = None
+        t._accumulator = None
+        t._retains_grad = False
+        return t
+
+    # -- basic attributes ---------------------------------------------------------------
+    @property
+    def dtype(self) -> D.dtype:
+        return _from_np_dtype(self._data.dtype)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape, or its length along ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    @property
+    def device(self):
+        return _CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def layout(self) -> str:
+        return "strided"
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim: int | None = None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    # -- autograd state -----------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set whether autograd records ops on this leaf (in place; returns self)."""
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a "
+                    "computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def _version_value(self) -> int:
+        return self._version[0]
+
+    def _bump_version(self) -> None:
+        self._version[0] += 1
+
+    @property
+    def data(self) -> "Tensor":
+        """The same storage, detached from the graph."""
+        t = Tensor._wrap(self._data)
+        t._version = self._version
+        return t
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    def _edge(self):
+        """(node, output_nr) through which gradient reaches this tensor."""
+        if self.grad_fn is not None:
+            return (self.grad_fn, self._output_nr)
+        acc = self._accumulator
+        if acc is None:
+            from .autograd.function import AccumulateGrad
+
+            acc = self._accumulator = AccumulateGrad(self)
+        return (acc, 0)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``ember.autograd.backward``)."""
+        from .autograd.engine import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a replacement."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.function import _RemovableHandle
+
+        if self.grad_fn is not None:
+            self.grad_fn._add_tensor_hook(self._output_nr, hook)
+            return _RemovableHandle(self.grad_fn._tensor_hooks[self._output_nr], hook)
+        if self._hooks is None:
+            self._hooks = {}
+        key = len(self._hooks)
+        self._hooks[key] = hook
+        return _DictHandle(self._hooks, key)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def _retain(grad):
+            t = ref()
+            if t is not None:
+                g = grad._data if isinstance(grad, Tensor) else grad
+                t.grad = Tensor._wrap(g.copy()) if t.grad is None else Tensor._wrap(t.grad._data + g)
+
+        self._retains_grad = True
+        self.grad_fn._add_tensor_hook(self._output_nr, _retain)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing storage (and version counter) with this one, outside the graph."""
+        t = Tensor._wrap(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> "Tensor":
+        """Detach this tensor from the graph, in place."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # -- conversions ----------------------------------------------------------------------
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying array (shared memory). Refuses while requiring grad, like PyTorch."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._data
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def _scalar_check(self, what: str):
+        if self._data.size != 1:
+            raise RuntimeError(f"{what} of Tensor with {self._data.size} elements is ambiguous" if what == "Boolean value"
+                               else f"only one element tensors can be converted to Python scalars")
+
+    def __bool__(self) -> bool:
+        self._scalar_check("Boolean value")
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        self._scalar_check("float")
+        return float(self._data.reshape(()))
+
+    def __int__(self) -> int:
+        self._scalar_check("int")
+        return int(self._data.reshape(()))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()))
+
+    def __complex__(self) -> complex:
+        self._scalar_check("complex")
+        return complex(self._data.reshape(()))
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 or (spec and self._data.size == 1):
+            return format(self._data.reshape(()).item(), spec)
+        return format(repr(self), spec)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from ._format import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        # Used by DataLoader workers and copy/deepcopy: rebuild from the array alone.
+        return (_rebuild_tensor, (self._data, self._requires_grad, type(self)))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
+            )
+        new = _new(type(self))
+        new._data = self._data.copy()
+        new._init_meta(self._requires_grad)
+        if self.grad is not None:
+            new.grad = Tensor._wrap(self.grad._data.copy())
+        if hasattr(self, "__dict__"):
+            import copy
+
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        memo[id(self)] = new
+        return new
+
+    # -- devices: ember is CPU-only for now -----------------------------------------------------
+    def cpu(self) -> "Tensor":
+        return self
+
+    def cuda(self, *args, **kwargs):
+        _check_device("cuda")
+
+    def _to_device(self, device) -> None:
+        _check_device(device)
+
+
+def _new(cls):
+    return object.__new__(cls)
+
+
+def _rebuild_tensor(array, requires_grad, cls=Tensor):
+    t = _new(cls)
+    t._data = array
+    t._init_meta(requires_grad)
+    return t
+
+
+class _DictHandle:
+    def __init__(self, hooks: dict, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """Normalise a possibly negative dim, with PyTorch's error for out-of-range ones."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n if ndim else 0

@@ -1,0 +1,543 @@
+"""Attach the op functions to ``Tensor`` as methods and Python operators, PyTorch-style.
+
+Also NumPy interop: ``__array_ufunc__``/``__array_function__`` route NumPy calls on
+Tensors to ember ops (which is how an op's backward, written with NumPy calls,
+differentiates again under ``create_graph=True``); NumPy functions ember doesn't
+know run on the underlying arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as D
+from ._creation import tensor as _tensor_factory
+from ._device import _check_device, device as _device_cls
+from ._ops import index as I
+from ._ops import linalg as L
+from ._ops import pointwise as P
+from ._ops import reduce as R
+from ._ops import shape as S
+from ._ops._common import dim_arg
+from ._ops.inplace import write_inplace
+from ._random import _rng
+from ._tensor import Tensor
+
+_wrap = Tensor._wrap
+
+
+def _method(name, fn):
+    setattr(Tensor, name, fn)
+
+
+# -- operators ------------------------------------------------------------------------------------
+
+Tensor.__add__ = lambda self, other: P.add(self, other)
+Tensor.__radd__ = lambda self, other: P.add(other, self)
+Tensor.__sub__ = lambda self, other: P.sub(self, other)
+Tensor.__rsub__ = lambda self, other: P.sub(other, self)
+Tensor.__mul__ = lambda self, other: P.mul(self, other)
+Tensor.__rmul__ = lambda self, other: P.mul(other, self)
+Tensor.__truediv__ = lambda self, other: P.div(self, other)
+Tensor.__rtruediv__ = lambda self, other: P.div(other, self)
+Tensor.__floordiv__ = lambda self, other: P.floor_divide(self, other)
+Tensor.__rfloordiv__ = lambda self, other: P.floor_divide(other, self)
+Tensor.__mod__ = lambda self, other: P.remainder(self, other)
+Tensor.__rmod__ = lambda self, other: P.remainder(other, self)
+Tensor.__pow__ = lambda self, other: P.pow(self, other)
+Tensor.__rpow__ = lambda self, other: P.pow(other, self)
+Tensor.__matmul__ = lambda self, other: L.matmul(self, other)
+Tensor.__rmatmul__ = lambda self, other: L.matmul(other, self)
+Tensor.__neg__ = P.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = P.abs
+Tensor.__eq__ = lambda self, other: P.eq(self, other) if _comparable(other) else False
+Tensor.__ne__ = lambda self, other: P.ne(self, other) if _comparable(other) else True
+Tensor.__lt__ = lambda self, other: P.lt(self, other)
+Tensor.__le__ = lambda self, other: P.le(self, other)
+Tensor.__gt__ = lambda self, other: P.gt(self, other)
+Tensor.__ge__ = lambda self, other: P.ge(self, other)
+Tensor.__and__ = lambda self, other: P.bitwise_and(self, other)
+Tensor.__rand__ = lambda self, other: P.bitwise_and(other, self)
+Tensor.__or__ = lambda self, other: P.bitwise_or(self, other)
+Tensor.__ror__ = lambda self, other: P.bitwise_or(other, self)
+Tensor.__xor__ = lambda self, other: P.bitwise_xor(self, other)
+Tensor.__rxor__ = lambda self, other: P.bitwise_xor(other, self)
+Tensor.__invert__ = P.bitwise_not
+Tensor.__getitem__ = I.getitem
+Tensor.__setitem__ = I.setitem
+
+
+def _comparable(other) -> bool:
+    return isinstance(other, (Tensor, np.ndarray, int, float, bool, np.number, np.bool_))
+
+
+def _inplace_binary(fn):
+    def method(self, other, *args, **kwargs):
+        return write_inplace(self, lambda t: fn(t, other, *args, **kwargs), others=(other,))
+
+    return method
+
+
+def _inplace_unary(fn):
+    def method(self, *args, **kwargs):
+        return write_inplace(self, lambda t: fn(t, *args, **kwargs))
+
+    return method
+
+
+Tensor.add_ = _inplace_binary(P.add)
+Tensor.sub_ = _inplace_binary(P.sub)
+Tensor.subtract_ = Tensor.sub_
+Tensor.mul_ = _inplace_binary(P.mul)
+Tensor.multiply_ = Tensor.mul_
+Tensor.div_ = _inplace_binary(P.div)
+Tensor.divide_ = Tensor.div_
+Tensor.true_divide_ = Tensor.div_
+Tensor.pow_ = _inplace_binary(P.pow)
+Tensor.floor_divide_ = _inplace_binary(P.floor_divide)
+Tensor.remainder_ = _inplace_binary(P.remainder)
+Tensor.fmod_ = _inplace_binary(P.fmod)
+Tensor.__iadd__ = lambda self, other: self.add_(other)
+Tensor.__isub__ = lambda self, other: self.sub_(other)
+Tensor.__imul__ = lambda self, other: self.mul_(other)
+Tensor.__itruediv__ = lambda self, other: self.div_(other)
+Tensor.__ifloordiv__ = lambda self, other: self.floor_divide_(other)
+Tensor.__imod__ = lambda self, other: self.remainder_(other)
+Tensor.__ipow__ = lambda self, other: self.pow_(other)
+Tensor.__imatmul__ = lambda self, other: write_inplace(self, lambda t: L.matmul(t, other), others=(other,))
+Tensor.__iand__ = _inplace_binary(P.bitwise_and)
+Tensor.__ior__ = _inplace_binary(P.bitwise_or)
+Tensor.__ixor__ = _inplace_binary(P.bitwise_xor)
+Tensor.maximum_ = _inplace_binary(P.maximum)
+Tensor.minimum_ = _inplace_binary(P.minimum)
+Tensor.masked_fill_ = lambda self, mask, value: write_inplace(self, lambda t: I.masked_fill(t, mask, value), others=(value,))
+Tensor.index_add_ = lambda self, dim, index, source, *, alpha=1: write_inplace(self, lambda t: I.index_add(t, dim, index, source, alpha=alpha), others=(source,))
+Tensor.index_fill_ = lambda self, dim, index, value: write_inplace(self, lambda t: I.index_fill(t, dim, index, value), others=(value,))
+Tensor.index_copy_ = lambda self, dim, index, source: write_inplace(self, lambda t: I.index_copy(t, dim, index, source), others=(source,))
+Tensor.scatter_ = lambda self, dim, index, src=None, *, value=None, reduce=None: write_inplace(self, lambda t: I.scatter(t, dim, index, src, value=value, reduce=reduce), others=(src,))
+Tensor.scatter_add_ = lambda self, dim, index, src: write_inplace(self, lambda t: I.scatter_add(t, dim, index, src), others=(src,))
+Tensor.index_put_ = lambda self, indices, values, accumulate=False: write_inplace(self, lambda t: I.index_put(t, indices, values, accumulate), others=(values,))
+Tensor.masked_scatter_ = lambda self, mask, source: write_inplace(self, lambda t: I.masked_scatter(t, mask, source), others=(source,))
+Tensor.lerp_ = lambda self, end, weight: write_inplace(self, lambda t: P.lerp(t, end, weight), others=(end, weight))
+Tensor.addcmul_ = lambda self, t1, t2, *, value=1: write_inplace(self, lambda t: P.addcmul(t, t1, t2, value=value), others=(t1, t2))
+Tensor.addcdiv_ = lambda self, t1, t2, *, value=1: write_inplace(self, lambda t: P.addcdiv(t, t1, t2, value=value), others=(t1, t2))
+Tensor.clamp_ = lambda self, min=None, max=None: write_inplace(self, lambda t: P.clamp(t, min, max), others=(min, max))
+Tensor.clip_ = Tensor.clamp_
+Tensor.clamp_min_ = lambda self, min: self.clamp_(min=min)
+Tensor.clamp_max_ = lambda self, max: self.clamp_(max=max)
+Tensor.where = lambda self, condition, other: P.where(condition, self, other)
+
+for _name in (
+    "neg exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan tanh sigmoid relu abs "
+    "erf erfc sign floor ceil trunc frac round nan_to_num"
+).split():
+    setattr(Tensor, _name + "_", _inplace_unary(getattr(P, _name)))
+Tensor.negative_ = Tensor.neg_
+Tensor.absolute_ = Tensor.abs_
+
+
+def _zero_(self):
+    return write_inplace(self, lambda t: P.mul(t, 0), direct=lambda a: a.fill(0))
+
+
+def _fill_(self, value):
+    v = value.item() if isinstance(value, Tensor) and not value._requires_grad else value
+    if isinstance(v, Tensor):
+        return write_inplace(self, lambda t: P.add(P.mul(t, 0), v), others=(v,))
+    return write_inplace(self, lambda t: _wrap(np.full(t._data.shape, v, t._data.dtype)), direct=lambda a: a.fill(v))
+
+
+def _copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        src = _tensor_factory(src)
+    try:
+        np.broadcast_to(src._data, self._data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the size of tensor b "
+            f"({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton dimension {max(self._data.ndim - 1, 0)}"
+        ) from None
+
+    def compute(t):
+        s = src if src._data.dtype == t._data.dtype else P.to_dtype(src, t.dtype) if t.dtype.category == 2 else _wrap(src._data.astype(t._data.dtype))
+        return P.add(P.mul(t, 0), s) if s._requires_grad else S.expand(s, t._data.shape) if s._data.shape != t._data.shape else s
+
+    return write_inplace(self, compute, direct=lambda a: np.copyto(a, src._data, casting="unsafe"), others=(src,))
+
+
+Tensor.zero_ = _zero_
+Tensor.fill_ = _fill_
+Tensor.copy_ = _copy_
+
+
+def _random_fill(sampler):
+    def method(self, *args, generator=None, **kwargs):
+        sample = sampler(_rng(generator), self._data.shape, *args, **kwargs)
+        return write_inplace(self, lambda t: _wrap(np.asarray(sample, dtype=t._data.dtype)), direct=lambda a: np.copyto(a, sample, casting="unsafe"))
+
+    return method
+
+
+def _uniform(rng, shape, a=0.0, b=1.0):
+    return rng.uniform(a, b, size=shape)
+
+
+def _normal(rng, shape, mean=0.0, std=1.0):
+    return mean + std * rng.standard_normal(shape)
+
+
+def _bernoulli(rng, shape, p=0.5):
+    p = p._data if isinstance(p, Tensor) else p
+    return rng.random(shape) < p
+
+
+def _exponential(rng, shape, lambd=1.0):
+    return rng.exponential(1.0 / lambd, size=shape)
+
+
+def _random(rng, shape, start=0, to=None):
+    if to is None:
+        start, to = 0, start if start else 2**24
+    return rng.integers(start, to, size=shape)
+
+
+def _log_normal(rng, shape, mean=1.0, std=2.0):
+    return rng.lognormal(mean, std, size=shape)
+
+
+def _geometric(rng, shape, p):
+    return rng.geometric(p, size=shape)
+
+
+def _cauchy(rng, shape, median=0.0, sigma=1.0):
+    return median + sigma * rng.standard_cauchy(size=shape)
+
+
+Tensor.uniform_ = _random_fill(_uniform)
+Tensor.normal_ = _random_fill(_normal)
+Tensor.bernoulli_ = _random_fill(_bernoulli)
+Tensor.exponential_ = _random_fill(_exponential)
+Tensor.random_ = _random_fill(_random)
+Tensor.log_normal_ = _random_fill(_log_normal)
+Tensor.geometric_ = _random_fill(_geometric)
+Tensor.cauchy_ = _random_fill(_cauchy)
+
+
+def _bernoulli_method(self, p=None, *, generator=None):
+    from ._creation import bernoulli
+
+    return bernoulli(self, p, generator=generator)
+
+
+Tensor.bernoulli = _bernoulli_method
+
+
+def _resize_(self, *sizes):
+    shape = S._shape_arg(sizes)
+    n = int(np.prod(shape)) if shape else 1
+    flat = self._data.reshape(-1)
+    if n <= flat.size:
+        self._data = flat[:n].reshape(shape).copy() if not flat.flags.c_contiguous else flat[:n].reshape(shape)
+    else:
+        new = np.zeros(n, dtype=self._data.dtype)
+        new[: flat.size] = flat
+        self._data = new.reshape(shape)
+    self._version[0] += 1
+    return self
+
+
+Tensor.resize_ = _resize_
+Tensor.resize_as_ = lambda self, other: _resize_(self, other._data.shape)
+
+
+def _squeeze_(self, dim=None):
+    self._data = S.squeeze(_wrap(self._data), dim)._data
+    return self
+
+
+def _unsqueeze_(self, dim):
+    self._data = S.unsqueeze(_wrap(self._data), dim)._data
+    return self
+
+
+def _t_(self):
+    self._data = self._data.T
+    return self
+
+
+def _transpose_(self, dim0, dim1):
+    self._data = np.swapaxes(self._data, dim0, dim1)
+    return self
+
+
+Tensor.squeeze_ = _squeeze_
+Tensor.unsqueeze_ = _unsqueeze_
+Tensor.t_ = _t_
+Tensor.transpose_ = _transpose_
+
+
+def _fill_diagonal_(self, fill_value, wrap=False):
+    def direct(a):
+        np.fill_diagonal(a, fill_value, wrap=wrap)
+
+    def compute(t):
+        mask = np.zeros(t._data.shape, bool)
+        np.fill_diagonal(mask, True, wrap=wrap)
+        return I.masked_fill(t, _wrap(mask), fill_value)
+
+    return write_inplace(self, compute, direct=direct)
+
+
+Tensor.fill_diagonal_ = _fill_diagonal_
+
+
+# -- methods that forward to functions ----------------------------------------------------------------
+
+for _name in (
+    "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow float_power neg negative "
+    "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan tanh sigmoid relu abs absolute erf erfc "
+    "sign sgn signbit floor ceil trunc fix frac round nan_to_num clamp clip clamp_min clamp_max maximum minimum fmax fmin "
+    "lerp addcmul addcdiv rsub eq ne lt le gt ge less less_equal greater greater_equal not_equal "
+    "logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
+    "isnan isinf isposinf isneginf isfinite isclose allclose equal"
+).split():
+    _method(_name, getattr(P, _name))
+
+for _name in (
+    "sum mean nanmean nansum prod var std amax amin max min aminmax argmax argmin logsumexp norm cumsum cumprod "
+    "cummax cummin all any count_nonzero median nanmedian mode var_mean std_mean"
+).split():
+    _method(_name, getattr(R, _name))
+
+for _name in (
+    "reshape view flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t movedim moveaxis expand "
+    "expand_as broadcast_to contiguous clone narrow split tensor_split chunk unbind flip fliplr flipud roll repeat tile "
+    "repeat_interleave diagonal diag tril triu"
+).split():
+    _method(_name, getattr(S, _name))
+
+for _name in (
+    "gather take_along_dim take scatter scatter_add scatter_reduce index_select index_add index_fill index_copy index_put "
+    "masked_fill masked_select masked_scatter nonzero argwhere sort argsort msort topk kthvalue unique unique_consecutive bincount"
+).split():
+    _method(_name, getattr(I, _name))
+
+for _name in "matmul mm bmm mv dot inner outer ger addmm addmv baddbmm addbmm".split():
+    _method(_name, getattr(L, _name))
+
+
+def _sum_method(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    return R.sum(self, dim_arg(dim, axis), keepdim if keepdims is None else keepdims, dtype=dtype)
+
+
+Tensor.sum = _sum_method
+Tensor.reshape_as = lambda self, other: S.reshape(self, other._data.shape)
+Tensor.view_as = lambda self, other: S.view(self, other._data.shape)
+Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: _tensor_factory(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+Tensor.new_zeros = lambda self, *size, dtype=None, device=None, requires_grad=False: _new_filled(self, size, 0, dtype, requires_grad)
+Tensor.new_ones = lambda self, *size, dtype=None, device=None, requires_grad=False: _new_filled(self, size, 1, dtype, requires_grad)
+Tensor.new_empty = Tensor.new_zeros
+Tensor.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _new_filled(self, (size,), fill_value, dtype, requires_grad)
+
+
+def _new_filled(self, size, value, dtype, requires_grad):
+    from ._creation import _size
+
+    t = _wrap(np.full(_size(size), value, dtype=(D.as_dtype(dtype) if dtype else self.dtype).np))
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+@property
+def _T(self):
+    if self._data.ndim <= 2:
+        return S.t(self) if self._data.ndim == 2 else self
+    return S.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+
+@property
+def _mT(self):
+    if self._data.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return S.transpose(self, -2, -1)
+
+
+Tensor.T = _T
+Tensor.mT = _mT
+Tensor.H = _T
+Tensor.mH = _mT
+
+
+# -- dtype and device conversion ----------------------------------------------------------------------
+
+
+def _to(self, *args, **kwargs):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; returns self when nothing changes."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (D.dtype, type)) or (isinstance(a, str) and a.replace("torch.", "").replace("ember.", "") in D._BY_NAME):
+            dtype = D.as_dtype(a)
+        elif isinstance(a, (str, _device_cls)):
+            device = a
+        elif a is None:
+            continue
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    _check_device(device)
+    if dtype is None or D.as_dtype(dtype) is self.dtype:
+        return S.clone(self) if copy else self
+    target = D.as_dtype(dtype)
+    if self._requires_grad and target.category == 2:
+        return P.ToDtype.apply(self, target.np)
+    return _wrap(self._data.astype(target.np))
+
+
+Tensor.to = _to
+
+
+def _cast(dtype):
+    def method(self, memory_format=None):
+        return _to(self, dtype)
+
+    return method
+
+
+Tensor.float = _cast(D.float32)
+Tensor.double = _cast(D.float64)
+Tensor.half = _cast(D.float16)
+Tensor.long = _cast(D.int64)
+Tensor.int = _cast(D.int32)
+Tensor.short = _cast(D.int16)
+Tensor.char = _cast(D.int8)
+Tensor.byte = _cast(D.uint8)
+Tensor.bool = _cast(D.bool)
+
+
+def _type(self, dtype=None, non_blocking=False):
+    """Without arguments, PyTorch's type string ('torch.FloatTensor'); with one, a converted tensor."""
+    if dtype is None:
+        return f"torch.{self.dtype._legacy}"
+    if isinstance(dtype, str):
+        legacy = dtype.split(".")[-1]
+        if legacy in D._BY_LEGACY:
+            return _to(self, D._BY_LEGACY[legacy])
+    return _to(self, D.as_dtype(dtype))
+
+
+Tensor.type = _type
+Tensor.type_as = lambda self, other: _to(self, other.dtype)
+Tensor.astype = lambda self, dtype: _to(self, D.as_dtype(dtype))
+Tensor.to_numpy = lambda self: self.detach().numpy()
+
+
+# -- NumPy protocols ------------------------------------------------------------------------------------
+
+_UFUNCS = {
+    np.add: P.add,
+    np.subtract: P.sub,
+    np.multiply: P.mul,
+    np.true_divide: P.div,
+    np.negative: P.neg,
+    np.power: P.pow,
+    np.exp: P.exp,
+    np.exp2: P.exp2,
+    np.expm1: P.expm1,
+    np.log: P.log,
+    np.log2: P.log2,
+    np.log10: P.log10,
+    np.log1p: P.log1p,
+    np.sqrt: P.sqrt,
+    np.square: P.square,
+    np.reciprocal: P.reciprocal,
+    np.sin: P.sin,
+    np.cos: P.cos,
+    np.tan: P.tan,
+    np.tanh: P.tanh,
+    np.abs: P.abs,
+    np.maximum: P.maximum,
+    np.minimum: P.minimum,
+    np.matmul: L.matmul,
+    np.sign: P.sign,
+    np.floor: P.floor,
+    np.ceil: P.ceil,
+}
+
+
+def _as_ember(x):
+    return _wrap(x) if isinstance(x, np.ndarray) else x
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if method == "__call__" and not kwargs:
+        fn = _UFUNCS.get(ufunc)
+        if fn is not None:
+            if ufunc in (np.maximum, np.minimum, np.matmul):
+                inputs = tuple(_as_ember(x) if not isinstance(x, Tensor) and np.ndim(x) else _wrap(np.asarray(x)) if not isinstance(x, Tensor) else x for x in inputs)
+            return fn(*inputs)
+    raw = [x._data if isinstance(x, Tensor) else x for x in inputs]
+    if "out" in kwargs:
+        kwargs["out"] = tuple(o._data if isinstance(o, Tensor) else o for o in kwargs["out"])
+    result = getattr(ufunc, method)(*raw, **kwargs)
+    return _wrap(result) if isinstance(result, np.ndarray) else result
+
+
+def _np_where(condition, x=None, y=None):
+    if x is None:
+        return np.where(condition._data if isinstance(condition, Tensor) else condition)
+    cond = condition if isinstance(condition, Tensor) else _wrap(np.asarray(condition))
+    return P.where(cond, _as_ember(x), _as_ember(y))
+
+
+def _np_pad(array, pad_width, mode="constant", **kwargs):
+    if mode != "constant" or kwargs.get("constant_values", 0) != 0:
+        return np.pad(array._data, pad_width, mode=mode, **kwargs)
+    widths = np.broadcast_to(np.asarray(pad_width), (array._data.ndim, 2))
+    shape = tuple(int(s + a + b) for s, (a, b) in zip(array._data.shape, widths))
+    key = tuple(slice(int(a), int(a) + s) for s, (a, _b) in zip(array._data.shape, widths))
+    return I.index_put_values(_wrap(np.zeros(shape, array._data.dtype)), key, array)
+
+
+_FUNCTIONS = {
+    np.where: _np_where,
+    np.sum: lambda a, axis=None, keepdims=False, dtype=None: R.sum(a, axis, keepdims),
+    np.swapaxes: lambda a, x, y: S.transpose(a, x, y),
+    np.moveaxis: lambda a, s, d: S.movedim(a, s, d),
+    np.transpose: lambda a, axes=None: S.permute(a, tuple(axes) if axes is not None else tuple(range(a._data.ndim - 1, -1, -1))),
+    np.broadcast_to: lambda a, shape: S.expand(a, tuple(shape)),
+    np.reshape: lambda a, shape: S.reshape(a, shape),
+    np.expand_dims: lambda a, axis: S.unsqueeze(a, axis),
+    np.squeeze: lambda a, axis=None: S.squeeze(a, axis),
+    np.flip: lambda a, axis=None: S.flip(a, axis if axis is not None else tuple(range(a._data.ndim))),
+    np.roll: lambda a, shift, axis=None: S.roll(a, shift, axis),
+    np.concatenate: lambda seq, axis=0: S.cat([_as_ember(x) for x in seq], axis),
+    np.einsum: lambda spec, *ops, **kw: L.einsum(spec, *[_as_ember(o) for o in ops]),
+    np.cumsum: lambda a, axis=None: R.cumsum(a, axis),
+    np.pad: _np_pad,
+}
+
+
+def _to_raw(x):
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_raw(v) for v in x)
+    return x
+
+
+def _array_function(self, func, types, args, kwargs):
+    impl = _FUNCTIONS.get(func)
+    if impl is not None:
+        return impl(*args, **kwargs)
+    return func(*_to_raw(args), **{k: _to_raw(v) for k, v in kwargs.items()})
+
+
+Tensor.__array_ufunc__ = _array_ufunc
+Tensor.__array_function__ = _array_function

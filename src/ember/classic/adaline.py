@@ -1,0 +1,128 @@
+"""ADALINE (Widrow and Hoff): gradient descent on the squared error of the linear output."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._base import (
+    BaseLearner,
+    ClassifierMixin,
+    check_choice,
+    check_classes,
+    check_number,
+    check_random_state,
+    check_X,
+    check_y,
+    diverged,
+    make_rng,
+)
+from ._math import squared_error
+
+SOLVERS = ("batch", "sgd")
+
+
+class Adaline(ClassifierMixin, BaseLearner):
+    """Binary linear classifier trained by gradient descent on the mean squared error.
+
+    Unlike the perceptron, the error is measured on the *linear* output z = X w + b, before
+    the threshold, against targets t in {-1, +1}:
+
+        L(w, b) = (1/n) sum_i (z_i - t_i)^2
+        dL/dw   = (2/n) X^T (z - t),        dL/db = (2/n) sum_i (z_i - t_i)
+
+    ``solver='batch'`` takes one step per epoch with the full gradient; ``solver='sgd'``
+    takes one step per sample (the Widrow-Hoff / LMS rule  w <- w - lr * 2 (z_i - t_i) x_i)
+    in a shuffled order. Predictions threshold z at 0. A learning rate too large for the
+    scale of X makes the loss explode: training then stops with a ConvergenceWarning.
+
+    Args:
+        lr: learning rate.
+        epochs: number of passes over the data.
+        solver: ``'batch'`` or ``'sgd'``.
+        random_state: seed for the initial weights (normal, std 0.01) and the sgd shuffle.
+
+    Attributes:
+        coef_ (n_features,), intercept_ (float), classes_, n_epochs_, history_ (``loss`` and
+        ``accuracy`` on the training set after each epoch).
+    """
+
+    def __init__(
+        self,
+        lr: float = 0.01,
+        epochs: int = 50,
+        solver: str = "batch",
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        self.lr = lr
+        self.epochs = epochs
+        self.solver = solver
+        self.random_state = random_state
+        self._validate_params()
+
+    def _validate_params(self) -> None:
+        check_number(self._name, "lr", self.lr, low=0, low_open=True)
+        check_number(self._name, "epochs", self.epochs, integer=True, low=1)
+        check_choice(self._name, "solver", self.solver, SOLVERS)
+        check_random_state(self._name, self.random_state)
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Adaline:
+        """Minimise the mean squared error of X w + b against t in {-1, +1}."""
+        self._validate_params()
+        X = check_X(X, self._name)
+        y = check_y(y, len(X), self._name)
+        self.classes_, index = check_classes(y, self._name, binary=True)
+        t = np.where(index == 1, 1.0, -1.0)
+        rng = make_rng(self.random_state)
+
+        n, d = X.shape
+        # Small random weights rather than zeros: the course's convention, and it makes
+        # random_state visible for the batch solver too.
+        self.coef_ = rng.normal(0.0, 0.01, size=d)
+        self.intercept_ = 0.0
+        self.n_features_in_ = d
+        self.history_: dict[str, list[float]] = {"loss": [], "accuracy": []}
+        for epoch in range(1, self.epochs + 1):
+            if self.solver == "batch":
+                _, grads = self._loss_and_gradients(X, t)
+                self.coef_ -= self.lr * grads["coef"]
+                self.intercept_ -= self.lr * grads["intercept"]
+            else:
+                for i in rng.permutation(n):
+                    err = X[i] @ self.coef_ + self.intercept_ - t[i]
+                    self.coef_ -= self.lr * 2.0 * err * X[i]
+                    self.intercept_ -= self.lr * 2.0 * err
+            z = X @ self.coef_ + self.intercept_
+            loss = squared_error(t, z)
+            self.history_["loss"].append(loss)
+            self.history_["accuracy"].append(float(np.mean((z > 0) == (t > 0))))
+            if diverged(self._name, loss, epoch, self.lr):
+                break
+        self.n_epochs_ = len(self.history_["loss"])
+        return self
+
+    def _loss_and_gradients(self, X: np.ndarray, t: np.ndarray) -> tuple[float, dict]:
+        residual = X @ self.coef_ + self.intercept_ - t
+        n = len(X)
+        grads = {
+            "coef": (2.0 / n) * (X.T @ residual),
+            "intercept": float(2.0 * residual.mean()),
+        }
+        return float(np.mean(residual * residual)), grads
+
+    def loss_and_gradients(
+        self, X: ArrayLike, y: ArrayLike
+    ) -> tuple[float, dict[str, np.ndarray]]:
+        """``(L, {'coef': dL/dw, 'intercept': dL/db})`` at the current parameters (see class doc)."""
+        X = self._check_X_predict(X)
+        t = np.where(self._encode(y, len(X)) == 1, 1.0, -1.0)
+        return self._loss_and_gradients(X, t)
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """The linear output z = X w + b, shape (n_samples,)."""
+        X = self._check_X_predict(X)
+        return X @ self.coef_ + self.intercept_
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """``classes_[1]`` where z > 0, else ``classes_[0]``."""
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]

@@ -1,0 +1,137 @@
+"""Multinomial (softmax) regression by gradient descent on the cross-entropy."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._base import (
+    BaseLearner,
+    ClassifierMixin,
+    check_classes,
+    check_number,
+    check_random_state,
+    check_X,
+    check_y,
+    diverged,
+    make_rng,
+    minibatches,
+    one_hot,
+)
+from ._math import cross_entropy, softmax
+
+
+class SoftmaxRegression(ClassifierMixin, BaseLearner):
+    """Multiclass linear classifier  P = softmax(X W + b),  fitted by gradient descent on the cross-entropy.
+
+    With K classes, Y the one-hot targets (n, K), W of shape (n_features, K), b of shape (K,):
+
+        L(W, b) = -(1/n) sum_i sum_k Y_ik log P_ik + (alpha / 2) * ||W||_F^2
+        dL/dW   = X^T (P - Y) / n + alpha * W,        dL/db = (1/n) sum_i (P_i - Y_i)
+
+    The softmax subtracts each row's maximum logit before exponentiating, and the loss is
+    computed from log-softmax directly, so neither overflows. Weights start at zero.
+
+    Args:
+        lr: learning rate.
+        epochs: number of passes over the data.
+        alpha: L2 penalty strength (the intercept is not penalised).
+        batch_size: None for full-batch gradient descent, else the minibatch size.
+        random_state: seed for the minibatch shuffle.
+
+    Attributes:
+        coef_ (n_features, n_classes) -- the course's X W orientation, the transpose of
+        scikit-learn's --, intercept_ (n_classes,), classes_, n_epochs_, history_ (``loss``
+        and ``accuracy`` on the training set after each epoch).
+    """
+
+    def __init__(
+        self,
+        lr: float = 0.1,
+        epochs: int = 100,
+        alpha: float = 0.0,
+        batch_size: int | None = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        self.lr = lr
+        self.epochs = epochs
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self._validate_params()
+
+    def _validate_params(self) -> None:
+        check_number(self._name, "lr", self.lr, low=0, low_open=True)
+        check_number(self._name, "epochs", self.epochs, integer=True, low=1)
+        check_number(self._name, "alpha", self.alpha, low=0)
+        check_number(
+            self._name,
+            "batch_size",
+            self.batch_size,
+            integer=True,
+            low=1,
+            allow_none=True,
+        )
+        check_random_state(self._name, self.random_state)
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> SoftmaxRegression:
+        """Gradient descent on the mean cross-entropy plus the L2 penalty (see the class docstring)."""
+        self._validate_params()
+        X = check_X(X, self._name)
+        y = check_y(y, len(X), self._name)
+        self.classes_, index = check_classes(y, self._name)
+        Y = one_hot(index, len(self.classes_))
+        rng = make_rng(self.random_state)
+
+        self.coef_ = np.zeros((X.shape[1], len(self.classes_)))
+        self.intercept_ = np.zeros(len(self.classes_))
+        self.n_features_in_ = X.shape[1]
+        self.history_: dict[str, list[float]] = {"loss": [], "accuracy": []}
+        for epoch in range(1, self.epochs + 1):
+            for idx in minibatches(len(X), self.batch_size, rng):
+                _, grads = self._loss_and_gradients(X[idx], Y[idx])
+                self.coef_ -= self.lr * grads["coef"]
+                self.intercept_ -= self.lr * grads["intercept"]
+            loss, _ = self._loss_and_gradients(X, Y, need_grads=False)
+            Z = X @ self.coef_ + self.intercept_
+            self.history_["loss"].append(loss)
+            self.history_["accuracy"].append(float(np.mean(Z.argmax(axis=1) == index)))
+            if diverged(self._name, loss, epoch, self.lr):
+                break
+        self.n_epochs_ = len(self.history_["loss"])
+        return self
+
+    def _loss_and_gradients(
+        self, X: np.ndarray, Y: np.ndarray, need_grads: bool = True
+    ) -> tuple[float, dict]:
+        W = self.coef_
+        Z = X @ W + self.intercept_
+        loss = cross_entropy(Y, Z) + 0.5 * self.alpha * float((W * W).sum())
+        if not need_grads:
+            return loss, {}
+        residual = (
+            softmax(Z) - Y
+        )  # d(mean CE)/dZ, times n: the softmax Jacobian folds away
+        dW = X.T @ residual / len(X) + self.alpha * W
+        return loss, {"coef": dW, "intercept": residual.mean(axis=0)}
+
+    def loss_and_gradients(
+        self, X: ArrayLike, y: ArrayLike
+    ) -> tuple[float, dict[str, np.ndarray]]:
+        """``(L, {'coef': dL/dW, 'intercept': dL/db})`` at the current parameters (see class doc)."""
+        X = self._check_X_predict(X)
+        Y = one_hot(self._encode(y, len(X)), len(self.classes_))
+        return self._loss_and_gradients(X, Y)
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """The logits Z = X W + b, shape (n_samples, n_classes)."""
+        X = self._check_X_predict(X)
+        return X @ self.coef_ + self.intercept_
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """softmax(X W + b), shape (n_samples, n_classes), columns in ``classes_`` order."""
+        return softmax(self.decision_function(X))
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """The class with the largest logit."""
+        return self.classes_[self.decision_function(X).argmax(axis=1)]

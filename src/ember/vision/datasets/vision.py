@@ -1,0 +1,92 @@
+"""``VisionDataset``: the base class of ember's image datasets, and the image hand-off helper."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+try:
+    from ember.utils.data import Dataset as _DatasetBase
+except ImportError:  # the data utilities are not present (partial checkout): plain objects still work
+    _DatasetBase = object
+
+
+_PIL_IMAGE: Any = None
+
+
+def _pil_image_module():
+    """``PIL.Image`` if Pillow is installed, else ``None`` (checked once)."""
+    global _PIL_IMAGE
+    if _PIL_IMAGE is None:
+        try:
+            from PIL import Image
+        except ImportError:
+            _PIL_IMAGE = False
+        else:
+            _PIL_IMAGE = Image
+    return _PIL_IMAGE or None
+
+
+def to_image(arr: np.ndarray) -> Any:
+    """A PIL image of a uint8 ``H x W`` (or ``H x W x 3|4``) array if Pillow is installed, else the array.
+
+    This is what the MNIST-style datasets hand to their ``transform``: a PIL ``L`` image
+    like torchvision when Pillow is there, so PIL-only transforms work; a uint8 NumPy
+    array otherwise (``ToTensor`` accepts both and gives the same tensor).
+    """
+    Image = _pil_image_module()
+    if Image is None or arr.dtype != np.uint8 or not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))):
+        return arr
+    return Image.fromarray(np.ascontiguousarray(arr))
+
+
+class VisionDataset(_DatasetBase):
+    """Base class: holds ``root``, ``transform`` and ``target_transform`` and prints itself readably."""
+
+    _repr_indent = 4
+
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+    ) -> None:
+        self.root = None if root is None else os.path.expanduser(os.fspath(root))
+        self.transform = transform
+        self.target_transform = target_transform
+
+    def _apply_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        """Class name -> label index."""
+        return {name: i for i, name in enumerate(getattr(self, "classes", []))}
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"Number of datapoints: {len(self)}"]
+        if self.root is not None:
+            lines.append(f"Root location: {self.root}")
+        lines += [line for line in self.extra_repr().splitlines() if line]
+        if self.transform is not None:
+            lines.append(f"Transform: {self.transform!r}")
+        if self.target_transform is not None:
+            lines.append(f"Target transform: {self.target_transform!r}")
+        pad = " " * self._repr_indent
+        return "\n".join([f"Dataset {type(self).__name__}"] + [pad + line for line in lines])
