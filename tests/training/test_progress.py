@@ -23,9 +23,7 @@ def test_plain_path_prints_one_summary_line_per_epoch():
     out = stream.getvalue()
     assert "\r" not in out
     assert out.count("\n") == 1
-    assert re.fullmatch(
-        r"epoch 1/3: 100/100 samples in \d+\.\ds \(\d+ samples/s\), loss=0\.3123, acc=0\.9\n", out
-    ), out
+    assert re.fullmatch(r"epoch 1/3: 100/100 samples in \d+\.\ds \(\d+ samples/s\), loss=0\.3123, acc=0\.9\n", out), out
 
 
 def test_plain_line_without_total_or_desc():

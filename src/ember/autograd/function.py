@@ -309,7 +309,7 @@ class Function(metaclass=FunctionMeta):
         for value in raw_outputs:
             if isinstance(value, Tensor):
                 value = value._data
-            outputs.append(Tensor._wrap(value) if isinstance(value, np.ndarray) else value)
+            outputs.append(Tensor._wrap(value) if isinstance(value, (np.ndarray, np.generic)) else value)
         if record:
             _record(ctx, cls, args, outputs)
         elif cls._is_view and isinstance(args[0], Tensor):

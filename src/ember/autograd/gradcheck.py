@@ -148,9 +148,10 @@ def gradgradcheck(
 
     def first_derivative(*args):
         xs, gos = args[:n_in], args[n_in:]
-        outputs = _outputs(func, xs)
-        diff_inputs = [xs[i] for i in diff_idx]
-        grads = _grad(outputs, diff_inputs, list(gos), create_graph=True, allow_unused=True)
+        with _gm.enable_grad():  # gradcheck evaluates this under no_grad for its finite differences
+            outputs = _outputs(func, xs)
+            diff_inputs = [xs[i] for i in diff_idx]
+            grads = _grad(outputs, diff_inputs, list(gos), create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(

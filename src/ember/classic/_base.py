@@ -35,55 +35,36 @@ def check_X(X: ArrayLike, owner: str) -> np.ndarray:
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{owner}: X must be numeric; cannot convert it to float64 ({exc})"
-        ) from None
+        raise ValueError(f"{owner}: X must be numeric; cannot convert it to float64 ({exc})") from None
     if arr.ndim != 2:
-        raise ValueError(
-            f"{owner}: expected a 2-D array X of shape (n_samples, n_features), got shape {arr.shape}"
-        )
+        raise ValueError(f"{owner}: expected a 2-D array X of shape (n_samples, n_features), got shape {arr.shape}")
     if arr.shape[0] == 0:
-        raise ValueError(
-            f"{owner}: X has 0 samples, got shape {arr.shape}; need at least 1"
-        )
+        raise ValueError(f"{owner}: X has 0 samples, got shape {arr.shape}; need at least 1")
     if arr.shape[1] == 0:
-        raise ValueError(
-            f"{owner}: X has 0 features, got shape {arr.shape}; need at least 1"
-        )
+        raise ValueError(f"{owner}: X has 0 features, got shape {arr.shape}; need at least 1")
     if not np.isfinite(arr).all():
         n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
-        raise ValueError(
-            f"{owner}: X contains NaN or infinity ({n_nan} NaN, {n_inf} inf); "
-            "remove or impute them first"
-        )
+        raise ValueError(f"{owner}: X contains NaN or infinity ({n_nan} NaN, {n_inf} inf); remove or impute them first")
     return arr
 
 
-def check_y(
-    y: ArrayLike, n_samples: int, owner: str, *, allow_2d: bool = False
-) -> np.ndarray:
+def check_y(y: ArrayLike, n_samples: int, owner: str, *, allow_2d: bool = False) -> np.ndarray:
     """Return ``y`` as an array with ``n_samples`` rows; 1-D unless ``allow_2d``.
 
     A column vector of shape (n, 1) is accepted and flattened where 1-D is expected.
     """
     arr = np.asarray(y)
     if arr.ndim == 0:
-        raise ValueError(
-            f"{owner}: expected an array y of shape (n_samples,), got a scalar {arr!r}"
-        )
+        raise ValueError(f"{owner}: expected an array y of shape (n_samples,), got a scalar {arr!r}")
     if len(arr) != n_samples:
-        raise ValueError(
-            f"{owner}: X and y have different lengths: X has {n_samples} samples, y has {len(arr)}"
-        )
+        raise ValueError(f"{owner}: X and y have different lengths: X has {n_samples} samples, y has {len(arr)}")
     if arr.ndim == 2 and arr.shape[1] == 1 and not allow_2d:
         arr = arr.ravel()
     if arr.ndim != 1 and not (allow_2d and arr.ndim == 2):
         shape = "(n_samples,) or (n_samples, n_outputs)" if allow_2d else "(n_samples,)"
         raise ValueError(f"{owner}: expected y of shape {shape}, got shape {arr.shape}")
     if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-        raise ValueError(
-            f"{owner}: y contains NaN or infinity; remove or impute them first"
-        )
+        raise ValueError(f"{owner}: y contains NaN or infinity; remove or impute them first")
     return arr
 
 
@@ -92,19 +73,13 @@ def _label(c: Any) -> str:
     return repr(c.item() if isinstance(c, np.generic) else c)
 
 
-def check_classes(
-    y: np.ndarray, owner: str, *, binary: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+def check_classes(y: np.ndarray, owner: str, *, binary: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(classes, y_index)``: the sorted distinct labels and each sample's class index."""
     classes, y_index = np.unique(y, return_inverse=True)
     if len(classes) < 2:
-        raise ValueError(
-            f"{owner} needs samples of at least 2 classes, got only class {_label(classes[0])}"
-        )
+        raise ValueError(f"{owner} needs samples of at least 2 classes, got only class {_label(classes[0])}")
     if binary and len(classes) > 2:
-        shown = ", ".join(_label(c) for c in classes[:10]) + (
-            ", ..." if len(classes) > 10 else ""
-        )
+        shown = ", ".join(_label(c) for c in classes[:10]) + (", ..." if len(classes) > 10 else "")
         raise ValueError(
             f"{owner} is a binary classifier, but y has {len(classes)} classes ({shown}); "
             "use SoftmaxRegression or MLPClassifier for more than 2"
@@ -167,14 +142,11 @@ def check_random_state(owner: str, random_state: Any) -> None:
     """Accept what ``np.random.default_rng`` accepts for reproducible runs: None, an int, a Generator."""
     if random_state is None or isinstance(random_state, np.random.Generator):
         return
-    is_int = isinstance(random_state, numbers.Integral) and not isinstance(
-        random_state, bool
-    )
+    is_int = isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
     if is_int and random_state >= 0:
         return
     raise ValueError(
-        f"{owner}: random_state must be None, a non-negative int or a numpy.random.Generator, "
-        f"got {random_state!r}"
+        f"{owner}: random_state must be None, a non-negative int or a numpy.random.Generator, got {random_state!r}"
     )
 
 
@@ -186,9 +158,7 @@ def make_rng(random_state: None | int | np.random.Generator) -> np.random.Genera
 # ---------------------------------------------------------------------- training helpers
 
 
-def minibatches(
-    n_samples: int, batch_size: int | None, rng: np.random.Generator
-) -> Iterator[slice | np.ndarray]:
+def minibatches(n_samples: int, batch_size: int | None, rng: np.random.Generator) -> Iterator[slice | np.ndarray]:
     """Yield index sets covering a shuffled epoch; one ``slice(None)`` for full-batch training.
 
     The full batch is a slice, not a permutation, so ``X[idx]`` is a view and no copy is made.
@@ -201,15 +171,18 @@ def minibatches(
         yield order[start : start + batch_size]
 
 
-def diverged(owner: str, loss: float, epoch: int, lr: float) -> bool:
-    """True (with a ConvergenceWarning) if the loss is no longer finite, so training must stop."""
+def diverged(owner: str, loss: float, epoch: int, lr: float, stacklevel: int = 3) -> bool:
+    """True (with a ConvergenceWarning) if the loss is no longer finite, so training must stop.
+
+    ``stacklevel`` points the warning at the user's ``fit`` call (3 when called from ``fit``).
+    """
     if np.isfinite(loss):
         return False
     warnings.warn(
         f"{owner}: training diverged at epoch {epoch} (loss became {loss}); "
         f"lr={lr!r} is too large for this data. Try a smaller lr or standardise X.",
         ConvergenceWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
     return True
 
@@ -239,8 +212,7 @@ class BaseLearner:
         for name, value in params.items():
             if name not in valid:
                 raise ValueError(
-                    f"{type(self).__name__}: unknown parameter {name!r}; valid parameters are "
-                    + ", ".join(valid)
+                    f"{type(self).__name__}: unknown parameter {name!r}; valid parameters are " + ", ".join(valid)
                 )
             setattr(self, name, value)
         self._validate_params()
@@ -267,9 +239,7 @@ class BaseLearner:
 
     def _check_is_fitted(self) -> None:
         if not hasattr(self, "n_features_in_"):
-            raise NotFittedError(
-                f"This {self._name} instance is not fitted yet; call fit(X, y) before using it"
-            )
+            raise NotFittedError(f"This {self._name} instance is not fitted yet; call fit(X, y) before using it")
 
     def _check_X_predict(self, X: ArrayLike) -> np.ndarray:
         """Validate X for prediction: fitted model, 2-D finite X, same number of features as fit."""
@@ -334,7 +304,5 @@ def r2_score(y: np.ndarray, pred: np.ndarray) -> float:
     ss_tot = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
     # A constant target has no variance to explain: perfect fit scores 1, anything else 0.
     safe = ss_tot > 0
-    scores = np.where(
-        safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), (ss_res == 0).astype(float)
-    )
+    scores = np.where(safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), (ss_res == 0).astype(float))
     return float(scores.mean())

@@ -110,9 +110,7 @@ class Adaline(ClassifierMixin, BaseLearner):
         }
         return float(np.mean(residual * residual)), grads
 
-    def loss_and_gradients(
-        self, X: ArrayLike, y: ArrayLike
-    ) -> tuple[float, dict[str, np.ndarray]]:
+    def loss_and_gradients(self, X: ArrayLike, y: ArrayLike) -> tuple[float, dict[str, np.ndarray]]:
         """``(L, {'coef': dL/dw, 'intercept': dL/db})`` at the current parameters (see class doc)."""
         X = self._check_X_predict(X)
         t = np.where(self._encode(y, len(X)) == 1, 1.0, -1.0)
@@ -125,4 +123,5 @@ class Adaline(ClassifierMixin, BaseLearner):
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """``classes_[1]`` where z > 0, else ``classes_[0]``."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
+        return self.classes_[positive.astype(int)]

@@ -25,9 +25,7 @@ class Dense:
     a = sqrt(6 / (n_in + n_out)) (Glorot, for tanh/sigmoid/linear). Biases start at 0.
     """
 
-    def __init__(
-        self, n_in: int, n_out: int, rng: np.random.Generator, init: str = "xavier"
-    ) -> None:
+    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator, init: str = "xavier") -> None:
         if init == "he":
             self.W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
         elif init == "xavier":
@@ -45,9 +43,7 @@ class Dense:
         self._x = x
         return x @ self.W + self.b
 
-    def backward(
-        self, grad: np.ndarray, need_input_grad: bool = True
-    ) -> np.ndarray | None:
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Store dW = x^T g and db = sum g; return dL/dx = g W^T (skipped for the first layer)."""
         self.dW = self._x.T @ grad
         self.db = grad.sum(axis=0)

@@ -110,9 +110,7 @@ class LogisticRegression(ClassifierMixin, BaseLearner):
         self.n_epochs_ = len(self.history_["loss"])
         return self
 
-    def _loss_and_gradients(
-        self, X: np.ndarray, y01: np.ndarray, need_grads: bool = True
-    ) -> tuple[float, dict]:
+    def _loss_and_gradients(self, X: np.ndarray, y01: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
         w = self.coef_
         p = sigmoid(X @ w + self.intercept_)
         loss = log_loss(y01, p)
@@ -131,9 +129,7 @@ class LogisticRegression(ClassifierMixin, BaseLearner):
             dw += self.alpha * np.sign(w)  # a subgradient; 0 at w = 0, like torch's abs
         return loss, {"coef": dw, "intercept": float(residual.mean())}
 
-    def loss_and_gradients(
-        self, X: ArrayLike, y: ArrayLike
-    ) -> tuple[float, dict[str, np.ndarray]]:
+    def loss_and_gradients(self, X: ArrayLike, y: ArrayLike) -> tuple[float, dict[str, np.ndarray]]:
         """``(L, {'coef': dL/dw, 'intercept': dL/db})`` at the current parameters (see class doc)."""
         X = self._check_X_predict(X)
         y01 = self._encode(y, len(X)).astype(np.float64)
@@ -152,4 +148,5 @@ class LogisticRegression(ClassifierMixin, BaseLearner):
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """``classes_[1]`` where p > 0.5 (z > 0), else ``classes_[0]``."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
+        return self.classes_[positive.astype(int)]

@@ -65,8 +65,7 @@ class _BaseMLP(BaseLearner):
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = (sizes,)
         ok = isinstance(sizes, Sequence) and all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
-            for s in sizes
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
         )
         if not ok:
             raise ValueError(
@@ -118,11 +117,7 @@ class _BaseMLP(BaseLearner):
             # He init for layers feeding a ReLU, Glorot/Xavier for tanh, sigmoid and the output.
             init = "he" if self.activation == "relu" and not last else "xavier"
             self.layers_.append(Dense(fan_in, fan_out, rng, init))
-            self.layers_.append(
-                OUTPUTS[self._output_kind()]()
-                if last
-                else ACTIVATIONS[self.activation]()
-            )
+            self.layers_.append(OUTPUTS[self._output_kind()]() if last else ACTIVATIONS[self.activation]())
 
     def _forward(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (logits z^L, output f_out(z^L)); every layer caches what backward needs."""
@@ -137,17 +132,11 @@ class _BaseMLP(BaseLearner):
         if kind == "mse":
             loss = squared_error(T, out)
         elif self._output_kind() == "softmax":
-            loss = cross_entropy(
-                T, logits
-            )  # from logits via log-softmax: exact and finite
+            loss = cross_entropy(T, logits)  # from logits via log-softmax: exact and finite
         else:
             loss = log_loss(T, out)
         if self.alpha:
-            loss += (
-                0.5
-                * self.alpha
-                * sum(float((d.W * d.W).sum()) for d in self.layers_[::2])
-            )
+            loss += 0.5 * self.alpha * sum(float((d.W * d.W).sum()) for d in self.layers_[::2])
         return loss
 
     def _backprop(self, X: np.ndarray, T: np.ndarray) -> float:
@@ -180,9 +169,7 @@ class _BaseMLP(BaseLearner):
 
     # ------------------------------------------------------------------ training
 
-    def _fit(
-        self, X: ArrayLike, y: ArrayLike, validation_data: tuple | None
-    ) -> _BaseMLP:
+    def _fit(self, X: ArrayLike, y: ArrayLike, validation_data: tuple | None) -> _BaseMLP:
         self._validate_params()
         X = check_X(X, self._name)
         T = self._fit_targets(y, len(X))
@@ -190,24 +177,17 @@ class _BaseMLP(BaseLearner):
 
         X_val = T_val = None
         if validation_data is not None:
-            if not (
-                isinstance(validation_data, (tuple, list)) and len(validation_data) == 2
-            ):
-                raise ValueError(
-                    f"{self._name}: validation_data must be a pair (X_val, y_val)"
-                )
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise ValueError(f"{self._name}: validation_data must be a pair (X_val, y_val)")
             X_val = check_X(validation_data[0], self._name)
             if X_val.shape[1] != X.shape[1]:
-                raise ValueError(
-                    f"{self._name}: X_val has {X_val.shape[1]} features, but X has {X.shape[1]}"
-                )
+                raise ValueError(f"{self._name}: X_val has {X_val.shape[1]} features, but X has {X.shape[1]}")
             T_val = self._targets(validation_data[1], len(X_val))
         elif self.early_stopping:
             n_val = max(1, round(self.validation_fraction * len(X)))
             if n_val >= len(X):
                 raise ValueError(
-                    f"{self._name}: early_stopping needs at least 2 samples to split off "
-                    f"a validation set, got {len(X)}"
+                    f"{self._name}: early_stopping needs at least 2 samples to split off a validation set, got {len(X)}"
                 )
             order = rng.permutation(len(X))
             X_val, T_val = X[order[:n_val]], T[order[:n_val]]
@@ -215,9 +195,7 @@ class _BaseMLP(BaseLearner):
 
         self.n_features_in_ = X.shape[1]
         self._build(X.shape[1], T.shape[1], rng)
-        batch_size = {"batch": None, "minibatch": self.batch_size, "sgd": 1}[
-            self.solver
-        ]
+        batch_size = {"batch": None, "minibatch": self.batch_size, "sgd": 1}[self.solver]
         validating = X_val is not None
         self.history_: dict[str, list[float]] = {"loss": []}
         if self._is_classifier():
@@ -233,21 +211,17 @@ class _BaseMLP(BaseLearner):
             for idx in minibatches(len(X), batch_size, rng):
                 self._backprop(X[idx], T[idx])
                 for dense in self.layers_[::2]:
-                    dense.W -= (
-                        self.lr * dense.dW
-                    )  # in place: weights_ stays the live arrays
+                    dense.W -= self.lr * dense.dW  # in place: weights_ stays the live arrays
                     dense.b -= self.lr * dense.db
             loss = self._record(X, T, "")
-            if diverged(self._name, loss, epoch, self.lr):
+            if diverged(self._name, loss, epoch, self.lr, stacklevel=4):  # fit -> _fit -> here
                 break
             if validating:
                 val_loss = self._record(X_val, T_val, "val_")
                 if val_loss < best_loss:
                     best_loss, wait, self.best_epoch_ = val_loss, 0, epoch
                     if self.early_stopping:
-                        best_params = [
-                            (d.W.copy(), d.b.copy()) for d in self.layers_[::2]
-                        ]
+                        best_params = [(d.W.copy(), d.b.copy()) for d in self.layers_[::2]]
                 elif self.early_stopping:
                     wait += 1
                     if wait >= self.patience:
@@ -266,9 +240,7 @@ class _BaseMLP(BaseLearner):
         loss = self._loss(logits, out, T)
         self.history_[prefix + "loss"].append(loss)
         if self._is_classifier():
-            self.history_[prefix + "accuracy"].append(
-                float(np.mean(_class_index(out) == _class_index(T)))
-            )
+            self.history_[prefix + "accuracy"].append(float(np.mean(_class_index(out) == _class_index(T))))
         return loss
 
     def _is_classifier(self) -> bool:
@@ -356,9 +328,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _loss_kind(self) -> str:
         return self.loss
 
-    def fit(
-        self, X: ArrayLike, y: ArrayLike, validation_data: tuple | None = None
-    ) -> MLPClassifier:
+    def fit(self, X: ArrayLike, y: ArrayLike, validation_data: tuple | None = None) -> MLPClassifier:
         """Train by gradient descent with backprop; ``validation_data=(X_val, y_val)`` is optional."""
         return self._fit(X, y, validation_data)
 
@@ -393,7 +363,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        best = self.predict_proba(X).argmax(axis=1)  # validates X and the fit before classes_
+        return self.classes_[best]
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -444,9 +415,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _loss_kind(self) -> str:
         return "mse"
 
-    def fit(
-        self, X: ArrayLike, y: ArrayLike, validation_data: tuple | None = None
-    ) -> MLPRegressor:
+    def fit(self, X: ArrayLike, y: ArrayLike, validation_data: tuple | None = None) -> MLPRegressor:
         """Train by gradient descent with backprop; ``validation_data=(X_val, y_val)`` is optional."""
         return self._fit(X, y, validation_data)
 

@@ -109,4 +109,5 @@ class Perceptron(ClassifierMixin, BaseLearner):
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """``classes_[1]`` where z > 0, else ``classes_[0]``."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
+        return self.classes_[positive.astype(int)]

@@ -101,23 +101,17 @@ class SoftmaxRegression(ClassifierMixin, BaseLearner):
         self.n_epochs_ = len(self.history_["loss"])
         return self
 
-    def _loss_and_gradients(
-        self, X: np.ndarray, Y: np.ndarray, need_grads: bool = True
-    ) -> tuple[float, dict]:
+    def _loss_and_gradients(self, X: np.ndarray, Y: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
         W = self.coef_
         Z = X @ W + self.intercept_
         loss = cross_entropy(Y, Z) + 0.5 * self.alpha * float((W * W).sum())
         if not need_grads:
             return loss, {}
-        residual = (
-            softmax(Z) - Y
-        )  # d(mean CE)/dZ, times n: the softmax Jacobian folds away
+        residual = softmax(Z) - Y  # d(mean CE)/dZ, times n: the softmax Jacobian folds away
         dW = X.T @ residual / len(X) + self.alpha * W
         return loss, {"coef": dW, "intercept": residual.mean(axis=0)}
 
-    def loss_and_gradients(
-        self, X: ArrayLike, y: ArrayLike
-    ) -> tuple[float, dict[str, np.ndarray]]:
+    def loss_and_gradients(self, X: ArrayLike, y: ArrayLike) -> tuple[float, dict[str, np.ndarray]]:
         """``(L, {'coef': dL/dW, 'intercept': dL/db})`` at the current parameters (see class doc)."""
         X = self._check_X_predict(X)
         Y = one_hot(self._encode(y, len(X)), len(self.classes_))
@@ -134,4 +128,5 @@ class SoftmaxRegression(ClassifierMixin, BaseLearner):
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """The class with the largest logit."""
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
+        best = self.decision_function(X).argmax(axis=1)  # validates X and the fit first
+        return self.classes_[best]

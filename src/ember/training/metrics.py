@@ -2,7 +2,9 @@
 
 Every function accepts NumPy arrays or anything with ``__array__`` (ember or PyTorch tensors,
 lists). Classification outputs may be given as labels of shape ``(N,)`` or as scores/logits of
-shape ``(N, C)``, which are reduced with ``argmax`` over the class axis.
+shape ``(N, C)``, which are reduced with ``argmax`` over the class axis. A single column
+``(N, 1)`` is read as labels when its values are integers and refused when they are fractional
+(a sigmoid output needs a threshold the caller chooses).
 
 The streaming classes (:class:`Accuracy`, :class:`ConfusionMatrix`, ...) keep sufficient
 statistics across batches so that ``compute()`` after a whole epoch equals the one-shot
@@ -463,8 +465,7 @@ class R2Score(Metric):
         t, p = _regression_pair("R2Score.update", y_true, output)
         if self._shape is not None and t.shape[1:] != self._shape:
             raise ValueError(
-                f"R2Score.update: targets changed shape between batches: "
-                f"earlier (N, *{self._shape}), now {t.shape}"
+                f"R2Score.update: targets changed shape between batches: earlier (N, *{self._shape}), now {t.shape}"
             )
         n_b = t.shape[0]
         mean_b = t.mean(axis=0)

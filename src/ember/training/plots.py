@@ -34,6 +34,9 @@ __all__ = [
 
 PathLike = str | os.PathLike
 
+# matplotlib's default colour cycle, so regions match the points' legend colours.
+_TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
 
 def _new_figure(figsize: tuple[float, float]) -> Figure:
     """A Figure attached to an Agg canvas, or an ImportError naming the extra to install."""
@@ -41,9 +44,7 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as e:
-        raise ImportError(
-            "ember.training.plots needs matplotlib; install it with: pip install 'ember[plot]'"
-        ) from e
+        raise ImportError("ember.training.plots needs matplotlib; install it with: pip install 'ember[plot]'") from e
     fig = Figure(figsize=figsize, dpi=100)
     FigureCanvasAgg(fig)
     return fig
@@ -141,7 +142,9 @@ def plot_lr(lrs: Sequence[float] | Sequence[Sequence[float]] | np.ndarray, path:
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2 or a.shape[0] == 0:
-        raise ValueError(f"plot_lr: expected a non-empty sequence of rates (steps,) or (steps, groups), got shape {a.shape}")
+        raise ValueError(
+            f"plot_lr: expected a non-empty sequence of rates (steps,) or (steps, groups), got shape {a.shape}"
+        )
     fig = _new_figure((6.0, 4.0))
     ax = fig.add_subplot()
     steps = np.arange(a.shape[0])
@@ -192,7 +195,8 @@ def plot_confusion_matrix(
     im = ax.imshow(m, cmap="Blues", vmin=0.0, vmax=1.0 if normalize else max(m.max(), 1.0))
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     names = [_class_name(i, class_names) for i in range(n)]
-    ax.set_xticks(range(n), names, rotation=45 if n > 10 or max(map(len, names)) > 3 else 0, ha="right" if n > 10 else "center")
+    rotate = n > 10 or max(map(len, names)) > 3  # long or many names would overlap
+    ax.set_xticks(range(n), names, rotation=45 if rotate else 0, ha="right" if rotate else "center")
     ax.set_yticks(range(n), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
@@ -202,8 +206,9 @@ def plot_confusion_matrix(
         for i in range(n):
             for j in range(n):
                 text = f"{m[i, j]:.2f}" if normalize else f"{m[i, j]:.0f}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                        color="white" if m[i, j] > threshold else "black")
+                ax.text(
+                    j, i, text, ha="center", va="center", fontsize=8, color="white" if m[i, j] > threshold else "black"
+                )
     fig.tight_layout()
     return _save(fig, path)
 
@@ -286,7 +291,8 @@ def plot_misclassified(
         ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0.0, vmax=1.0, interpolation="nearest")
         ax.set_title(
             f"true {_class_name(int(t[i]), class_names)}\npred {_class_name(int(p[i]), class_names)}",
-            fontsize=8, color="tab:red",
+            fontsize=8,
+            color="tab:red",
         )
     fig.suptitle(f"misclassified: {np.count_nonzero(t != p)} of {t.shape[0]} (showing {wrong.size})")
     fig.tight_layout()
@@ -326,7 +332,10 @@ def plot_first_layer_weights(
         image_shape = (side, side)
     image_shape = tuple(int(s) for s in image_shape)
     if math.prod(image_shape) != w.shape[1]:
-        raise ValueError(f"{fn}: image_shape {image_shape} has {math.prod(image_shape)} pixels, but weight {w.shape} has {w.shape[1]} inputs")
+        raise ValueError(
+            f"{fn}: image_shape {image_shape} has {math.prod(image_shape)} pixels, "
+            f"but weight {w.shape} has {w.shape[1]} inputs"
+        )
     if len(image_shape) == 3 and image_shape[0] == 1:
         image_shape = image_shape[1:]
     if len(image_shape) == 3 and image_shape[0] != 3:
@@ -401,8 +410,7 @@ def plot_decision_boundary(
     from matplotlib.colors import ListedColormap
 
     ax = fig.add_subplot()
-    base = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-    cmap = ListedColormap([base[i % len(base)] for i in range(k)])
+    cmap = ListedColormap([_TAB10[i % len(_TAB10)] for i in range(k)])
     ax.contourf(xx, yy, zi, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.3)
     ax.scatter(x[:, 0], x[:, 1], c=yi, cmap=cmap, vmin=-0.5, vmax=k - 0.5, edgecolors="k", linewidths=0.5, s=20)
     for i, c in enumerate(classes):

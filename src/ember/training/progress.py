@@ -110,8 +110,13 @@ class ProgressBar:
             if tqdm is not None:
                 unit_singular = unit.removesuffix("s")
                 self._tqdm = tqdm(
-                    total=total, desc=desc or None, file=self.stream, unit=unit_singular,
-                    unit_scale=True, dynamic_ncols=True, leave=True,
+                    total=total,
+                    desc=desc or None,
+                    file=self.stream,
+                    unit=unit_singular,
+                    unit_scale=True,
+                    dynamic_ncols=True,
+                    leave=True,
                 )
 
     def update(self, n: int = 1, **postfix: Any) -> None:

@@ -77,9 +77,7 @@ def _table(mapping: Mapping[str, Any], empty: str) -> str:
     rows = _flatten(mapping)
     if not rows:
         return f"<p><em>{_esc(empty)}</em></p>"
-    body = "\n".join(
-        f"<tr><th scope=\"row\">{_esc(k)}</th><td>{_esc(_format_value(v))}</td></tr>" for k, v in rows
-    )
+    body = "\n".join(f'<tr><th scope="row">{_esc(k)}</th><td>{_esc(_format_value(v))}</td></tr>' for k, v in rows)
     return f"<table>\n{body}\n</table>"
 
 
@@ -96,11 +94,13 @@ def _resolve_image(path: PathLike, run_dir: Path) -> Path:
 def _figure(path: Path) -> str:
     mime = _MIME.get(path.suffix.lower())
     if mime is None:
-        raise ValueError(f"write_report: unsupported image type {path.suffix!r} for {str(path)!r}; expected one of {sorted(_MIME)}")
+        raise ValueError(
+            f"write_report: unsupported image type {path.suffix!r} for {str(path)!r}; expected one of {sorted(_MIME)}"
+        )
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     caption = _esc(path.stem.replace("_", " "))
     return (
-        f"<figure>\n<img src=\"data:{mime};base64,{data}\" alt=\"{caption}\">\n"
+        f'<figure>\n<img src="data:{mime};base64,{data}" alt="{caption}">\n'
         f"<figcaption>{_esc(path.name)}</figcaption>\n</figure>"
     )
 

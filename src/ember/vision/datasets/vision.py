@@ -73,8 +73,15 @@ class VisionDataset(_DatasetBase):
 
     @property
     def class_to_idx(self) -> dict[str, int]:
-        """Class name -> label index."""
+        """Class name -> label index (derived from ``classes`` unless set explicitly)."""
+        explicit = self.__dict__.get("_class_to_idx")
+        if explicit is not None:
+            return explicit
         return {name: i for i, name in enumerate(getattr(self, "classes", []))}
+
+    @class_to_idx.setter
+    def class_to_idx(self, value: dict[str, int]) -> None:
+        self._class_to_idx = value
 
     def extra_repr(self) -> str:
         return ""

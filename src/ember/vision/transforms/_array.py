@@ -199,9 +199,14 @@ def affine_output_size(matrix: Sequence[float], w: int, h: int) -> tuple[int, in
     pts = corners @ np.asarray(matrix, dtype=np.float64).reshape(2, 3).T
     lo = pts.min(axis=0) + (0.5 * w, 0.5 * h)
     hi = pts.max(axis=0) + (0.5 * w, 0.5 * h)
-    # Truncate to 1e-4 first so that 1e-15 of rounding noise does not add a whole pixel.
+    # torchvision's rule, with coordinates truncated to 1e-4 so rounding noise cannot add a pixel.
     tol = 1e-4
-    size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
+    size = np.ceil(np.round(hi / tol) * tol - tol / 2) - np.floor(np.round(lo / tol) * tol + tol / 2)
+    # When the box spans a whole number of pixels (quarter turns), use it exactly, as
+    # Pillow does: the rule above can add a pixel when the centre sits on a half pixel.
+    extent = hi - lo
+    whole = np.abs(extent - np.round(extent)) < tol
+    size = np.where(whole, np.round(extent), size)
     return int(size[0]), int(size[1])
 
 

@@ -15,23 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from ember._random import _rng as _ember_rng
 from ember.vision.transforms import functional as F
 from ember.vision.transforms.functional import InterpolationMode, _interp, _np_dtype, _setup_size
-
-_FALLBACK_RNG: np.random.Generator | None = None
 
 
 def _rng() -> np.random.Generator:
     """The NumPy generator behind ember's default generator (seeded by ``ember.manual_seed``)."""
-    try:
-        from ember._random import _rng as ember_rng
-    except ImportError:
-        # Only while the core is absent (e.g. a partial checkout): a private, unseeded stream.
-        global _FALLBACK_RNG
-        if _FALLBACK_RNG is None:
-            _FALLBACK_RNG = np.random.default_rng()
-        return _FALLBACK_RNG
-    return ember_rng(None)
+    return _ember_rng(None)
 
 
 def _repr(obj: Any, **fields: Any) -> str:

@@ -1,0 +1,3 @@
+"""conv ops (in progress)."""
+
+__all__ = []

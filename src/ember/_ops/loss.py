@@ -1,0 +1,3 @@
+"""loss ops (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""norm ops (in progress)."""
+
+__all__ = []

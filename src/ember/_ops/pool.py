@@ -1,0 +1,3 @@
+"""pool ops (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""resample ops (in progress)."""
+
+__all__ = []

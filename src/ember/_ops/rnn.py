@@ -1,0 +1,3 @@
+"""rnn ops (in progress)."""
+
+__all__ = []
