@@ -51,7 +51,7 @@ def server(tmp_path, monkeypatch):
     handler = functools.partial(_Handler, directory=str(www))
     _Handler.requests = []
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     monkeypatch.setattr(D.MNIST, "resources", resources)
     monkeypatch.delenv("EMBER_MNIST_MIRRORS", raising=False)
@@ -122,10 +122,10 @@ def test_environment_variable_overrides_the_mirror_list(server, tmp_path, monkey
 def test_all_mirrors_failing_names_every_url(server, tmp_path):
     base, _ = server
     with pytest.raises(DownloadError) as info:
-        download_file("x.gz", [base + "nope1/", base + "nope2/"], tmp_path, md5="0" * 32)
+        download_file("x.gz", [base + "nope1/", base + "nope2/"], tmp_path / "d", md5="0" * 32)
     msg = str(info.value)
     assert "nope1/x.gz" in msg and "nope2/x.gz" in msg and "404" in msg
-    assert _leftovers(tmp_path) == []
+    assert _leftovers(tmp_path / "d") == []
 
 
 def test_sha256_is_checked_when_given(server, tmp_path):

@@ -293,7 +293,8 @@ class EMNIST(MNIST):
     Kaggle's ``emnist-<split>-<train|test>.csv``. ``download=True`` fetches NIST's
     single 562 MB ``gzip.zip`` (all splits) and unpacks it into ``raw_folder``.
     Images are kept exactly as stored, which is transposed relative to MNIST (as in
-    torchvision); ``Lambda(lambda a: a.T)`` on arrays rights them.
+    torchvision); ``ds.data.transpose(0, 2, 1)`` rights them in bulk, and
+    ``Lambda(lambda im: im.transpose(Image.Transpose.TRANSPOSE))`` per PIL image.
     """
 
     mirrors: list[str] = EMNIST_MIRRORS
