@@ -1,0 +1,433 @@
+"""PyTorch's checkpoint format (``torch.save``'s zip archive), read and written without torch.
+
+An archive ``<name>/`` holds ``data.pkl`` (the object, pickled with protocol 2; every tensor is
+``torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks)`` and
+every storage a persistent id ``('storage', torch.FloatStorage, key, location, numel)``),
+``data/<key>`` (each storage's raw little-endian bytes), ``byteorder`` and ``version``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import _dtype as D
+from .._device import device as _device
+from .._tensor import Size, Tensor
+from ._io import CheckpointError, UnsafeCheckpointError
+from ._native import _is_parameter, make_parameter, path_str
+from ._pickle import SAFE_BUILTINS, Global, PickleWriter, RestrictedUnpickler, _safe_codecs_encode, refuse_global
+from ._storage import StoragePlan
+
+ARCHIVE = "archive"
+ALIGNMENT = 64  # bytes; PyTorch aligns storages so that torch.load(mmap=True) can map them
+
+# torch storage class <-> NumPy dtype ("bfloat16" has no NumPy dtype: converted on load).
+_STORAGE_DTYPES = {
+    "FloatStorage": np.dtype(np.float32), "DoubleStorage": np.dtype(np.float64), "HalfStorage": np.dtype(np.float16),
+    "LongStorage": np.dtype(np.int64), "IntStorage": np.dtype(np.int32), "ShortStorage": np.dtype(np.int16),
+    "CharStorage": np.dtype(np.int8), "ByteStorage": np.dtype(np.uint8), "BoolStorage": np.dtype(np.bool_),
+    "BFloat16Storage": "bfloat16",
+}
+_STORAGE_NAMES = {dt: name for name, dt in _STORAGE_DTYPES.items() if dt != "bfloat16"}
+_UNSUPPORTED_STORAGES = (
+    "ComplexFloatStorage", "ComplexDoubleStorage", "QInt8Storage", "QUInt8Storage", "QInt32Storage",
+    "QUInt4x2Storage", "QUInt2x4Storage",
+)
+_TORCH_DTYPES = {d.name: d for d in D.ALL_DTYPES}
+_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # the first pickle of PyTorch's legacy (pre-1.6) format
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+class TorchWriter:
+    """``ember.save(obj, f, format="torch")``: a file ``torch.load(f, weights_only=True)`` reads.
+
+    The object is validated and pickled on construction, before any file is touched.
+    """
+
+    def __init__(self, obj):
+        self.plan = StoragePlan(typed=True)
+        self._active: set[int] = set()
+        self._collect(obj, [])
+        self.plan.build()
+        self.w = PickleWriter()
+        self._tensor_memo: dict[int, int] = {}
+        self._keep: list = []
+        self._emit(obj)
+        self.pickle = self.w.stop()
+
+    def _collect(self, obj, path):
+        """Check every object can be written, and register every tensor's array with the plan."""
+        if isinstance(obj, Tensor):
+            if obj._data.dtype not in _STORAGE_NAMES:
+                raise TypeError(f"ember.save: dtype {obj.dtype} at {path_str(path)} has no PyTorch storage type")
+            self.plan.add(obj._data)
+        elif isinstance(obj, (np.ndarray, np.generic)):
+            raise TypeError(
+                f"ember.save(format='torch'): NumPy {type(obj).__name__} at {path_str(path)}: torch.load(weights_only=True) "
+                "refuses NumPy objects; convert with ember.from_numpy(...) or .item()"
+            )
+        elif obj is None or isinstance(obj, (bool, int, float, str, bytes, D.dtype, _device)):
+            pass
+        elif isinstance(obj, (list, tuple, dict)):
+            if id(obj) in self._active:
+                raise ValueError(f"ember.save: the object contains a reference cycle at {path_str(path)}")
+            if isinstance(obj, tuple) and hasattr(obj, "_fields") and not isinstance(obj, Size):
+                raise TypeError(f"ember.save: can't save the namedtuple '{type(obj).__qualname__}' at {path_str(path)}")
+            self._active.add(id(obj))
+            if isinstance(obj, dict):
+                for k, v in obj.items():
+                    self._collect(k, path + [f"<key {k!r}>"])
+                    self._collect(v, path + [k])
+                metadata = getattr(obj, "_metadata", None) if isinstance(obj, OrderedDict) else None
+                if isinstance(metadata, dict):
+                    self._collect(metadata, path + ["<_metadata>"])
+            else:
+                for i, v in enumerate(obj):
+                    self._collect(v, path + [i])
+            self._active.discard(id(obj))
+        else:
+            raise TypeError(
+                f"ember.save: can't save an object of type '{type(obj).__module__}.{type(obj).__qualname__}' at "
+                f"{path_str(path)} in PyTorch's format; supported: tensors (and nn.Parameter), "
+                "dict/OrderedDict/list/tuple, int, float, bool, str, bytes, None, ember.Size, dtypes, devices"
+            )
+
+    def _emit(self, obj):
+        w = self.w
+        if obj is None:
+            w.none()
+        elif isinstance(obj, bool):
+            w.bool_(obj)
+        elif isinstance(obj, int):
+            w.int_(int(obj))
+        elif isinstance(obj, float):
+            w.float_(float(obj))
+        elif isinstance(obj, str):
+            w.str_(str(obj))
+        elif isinstance(obj, bytes):
+            w.bytes_(bytes(obj))
+        elif isinstance(obj, Tensor):
+            self._emit_tensor(obj)
+        elif isinstance(obj, D.dtype):
+            w.global_(Global("torch", obj.name))
+        elif isinstance(obj, _device):
+            w.global_(Global("torch", "device"))
+            w.str_(str(obj))
+            w.tuple_end(1)
+            w.raw(b"R")
+        elif isinstance(obj, Size):
+            w.global_(Global("torch", "Size"))
+            self._emit_tuple(tuple(int(s) for s in obj))
+            w.tuple_end(1)
+            w.raw(b"R")
+        elif isinstance(obj, tuple):
+            self._emit_tuple(obj)
+        elif isinstance(obj, list):
+            w.raw(b"]")  # EMPTY_LIST
+            for start in range(0, len(obj), 1000):  # batches, as pickle does
+                w.mark()
+                for v in obj[start:start + 1000]:
+                    self._emit(v)
+                w.raw(b"e")  # APPENDS
+        elif isinstance(obj, dict):
+            if isinstance(obj, OrderedDict):
+                self._ordered_dict_start()
+            else:
+                w.raw(b"}")  # EMPTY_DICT
+            items = list(obj.items())
+            for start in range(0, len(items), 1000):
+                w.mark()
+                for k, v in items[start:start + 1000]:
+                    self._emit(k)
+                    self._emit(v)
+                w.raw(b"u")  # SETITEMS
+            metadata = getattr(obj, "_metadata", None) if isinstance(obj, OrderedDict) else None
+            if isinstance(metadata, dict):
+                # The state PyTorch's OrderedDict.__reduce__ carries: {'_metadata': ...}, applied by BUILD.
+                w.raw(b"}")
+                w.str_("_metadata")
+                self._emit(metadata)
+                w.raw(b"s")  # SETITEM
+                w.raw(b"b")  # BUILD
+
+    def _emit_tuple(self, items):
+        if len(items) > 3:
+            self.w.mark()
+        for v in items:
+            self._emit(v)
+        self.w.tuple_end(len(items))
+
+    def _ordered_dict_start(self):
+        self.w.global_(Global("collections", "OrderedDict"))
+        self.w.raw(b")R")  # OrderedDict()
+
+    def _emit_tensor(self, t: Tensor):
+        w = self.w
+        if id(t) in self._tensor_memo:  # the same tensor twice: one object again after loading
+            w.get_memo(self._tensor_memo[id(t)])
+            return
+        arr = t._data
+        slot = self.plan.slot(arr)
+        storage = self.plan.storages[slot.storage].data
+        itemsize = arr.itemsize
+        param = _is_parameter(t)
+        if param:
+            w.global_(Global("torch._utils", "_rebuild_parameter"))
+        w.global_(Global("torch._utils", "_rebuild_tensor_v2"))
+        w.mark()
+        w.mark()
+        w.str_("storage")
+        w.global_(Global("torch", _STORAGE_NAMES[storage.dtype]))
+        w.str_(str(slot.storage))
+        w.str_("cpu")
+        w.int_(int(storage.size))
+        w.raw(b"tQ")  # TUPLE, BINPERSID
+        w.int_(slot.offset // itemsize)
+        self._emit_tuple(tuple(int(s) for s in arr.shape))
+        self._emit_tuple(tuple(s // itemsize for s in slot.strides))
+        w.bool_(bool(t.requires_grad) and not param)
+        self._ordered_dict_start()
+        w.raw(b"tR")  # TUPLE, REDUCE
+        if param:
+            w.bool_(bool(t.requires_grad))
+            self._ordered_dict_start()
+            w.raw(b"\x87R")  # TUPLE3, REDUCE
+        self._tensor_memo[id(t)] = w.put_memo()
+        self._keep.append(t)
+
+    def write(self, fh) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            _write_aligned(zf, f"{ARCHIVE}/data.pkl", self.pickle)
+            _write_aligned(zf, f"{ARCHIVE}/.format_version", b"1")
+            _write_aligned(zf, f"{ARCHIVE}/.storage_alignment", str(ALIGNMENT).encode())
+            _write_aligned(zf, f"{ARCHIVE}/byteorder", b"little")
+            for i, storage in enumerate(self.plan.storages):
+                _write_aligned(zf, f"{ARCHIVE}/data/{i}", storage.data.view(np.uint8))
+            _write_aligned(zf, f"{ARCHIVE}/version", b"3\n")
+            _write_aligned(zf, f"{ARCHIVE}/.data/serialization_id", str(secrets.randbits(128)).zfill(40).encode())
+
+
+def _write_aligned(zf: zipfile.ZipFile, name: str, data) -> None:
+    """Write a stored entry whose data starts at a multiple of ALIGNMENT in the file (padding
+    goes in an extra field of the local header, as PyTorch does)."""
+    view = memoryview(data).cast("B") if not isinstance(data, bytes) else memoryview(data)
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    info.file_size = view.nbytes
+    zip64 = view.nbytes * 1.05 > zipfile.ZIP64_LIMIT  # zipfile's own rule for the local header
+    header = 30 + len(name.encode("utf-8")) + (20 if zip64 else 0) + 4
+    pad = -(zf.start_dir + header) % ALIGNMENT
+    info.extra = b"FB" + pad.to_bytes(2, "little") + b"Z" * pad
+    with zf.open(info, "w") as out:
+        chunk = 1 << 26
+        for start in range(0, view.nbytes, chunk):
+            out.write(view[start:start + chunk])
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+class _StorageType:
+    """What ``torch.FloatStorage`` & co. resolve to: a dtype tag, not callable."""
+
+    __slots__ = ("name", "dtype")
+
+    def __init__(self, name, dtype):
+        self.name, self.dtype = name, dtype
+
+
+class _Storage:
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+
+_STORAGE_TYPES = {name: _StorageType(name, dt) for name, dt in _STORAGE_DTYPES.items()}
+_UNTYPED = _StorageType("UntypedStorage", np.dtype(np.uint8))
+
+
+def _warn_bfloat16():
+    warnings.warn(
+        "ember.load: the checkpoint holds bfloat16 tensors; ember has no bfloat16, so they are loaded as "
+        "float32 (exactly: every bfloat16 value is a float32 value)",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride):
+    if not isinstance(storage, _Storage):
+        raise ValueError("a tensor's storage is not a storage")
+    arr = storage.array
+    itemsize = arr.itemsize
+    shape = tuple(int(s) for s in size)
+    strides = tuple(int(s) * itemsize for s in stride)
+    if len(strides) != len(shape):
+        raise ValueError(f"tensor size {shape} and stride {tuple(stride)} disagree")
+    out = np.ndarray(shape, dtype=arr.dtype, buffer=arr, offset=int(storage_offset) * itemsize, strides=strides)
+    return Tensor._wrap(out)
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
+                       metadata=None):
+    t = _rebuild_tensor(storage, storage_offset, size, stride)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks, state=None):
+    if not isinstance(data, Tensor):
+        raise ValueError("a parameter's data is not a tensor")
+    return make_parameter(data, bool(requires_grad))
+
+
+def _make_device(*args):
+    return _device(*args)
+
+
+def _torch_dtype(name: str):
+    if name == "bfloat16":
+        _warn_bfloat16()
+        return D.float32
+    if name in _TORCH_DTYPES:
+        return _TORCH_DTYPES[name]
+    raise CheckpointError(f"ember.load: the checkpoint uses dtype torch.{name}, which ember does not support")
+
+
+_REBUILDERS = {
+    "_rebuild_tensor_v2": _rebuild_tensor_v2,
+    "_rebuild_tensor": _rebuild_tensor,
+    "_rebuild_parameter": _rebuild_parameter,
+    "_rebuild_parameter_with_state": _rebuild_parameter,
+}
+_CALLABLES = {id(f) for f in (*_REBUILDERS.values(), OrderedDict, Size, _make_device, _safe_codecs_encode,
+                              *SAFE_BUILTINS.values())}
+
+
+def _find_class(module: str, name: str):
+    """The allow-list: what each global a PyTorch pickle may name resolves to."""
+    if module == "torch._utils" and name in _REBUILDERS:
+        return _REBUILDERS[name]
+    if module == "collections" and name == "OrderedDict":
+        return OrderedDict
+    if module == "torch":
+        if name in _STORAGE_TYPES:
+            return _STORAGE_TYPES[name]
+        if name == "UntypedStorage":
+            return _UNTYPED
+        if name in _UNSUPPORTED_STORAGES:
+            raise CheckpointError(f"ember.load: the checkpoint holds torch.{name} tensors, which ember does not support")
+        if name == "Size":
+            return Size
+        if name == "device":
+            return _make_device
+        if name in _TORCH_DTYPES or name == "bfloat16" or name.startswith(("complex", "float8", "uint", "qint", "quint")):
+            return _torch_dtype(name)
+    if module == "torch.storage" and name == "UntypedStorage":
+        return _UNTYPED
+    if module in ("builtins", "__builtin__") and name in SAFE_BUILTINS:
+        return SAFE_BUILTINS[name]
+    if module == "_codecs" and name == "encode":
+        return _safe_codecs_encode
+    refuse_global(module, name)
+
+
+def _build(obj, state):
+    """BUILD: only an OrderedDict's ``_metadata`` (nn.Module.state_dict's versions) is restored."""
+    if isinstance(state, tuple) and len(state) == 2 and state[1] is None:
+        state = state[0]
+    if type(obj) is OrderedDict and isinstance(state, dict) and set(state) <= {"_metadata"}:
+        for key, value in state.items():
+            setattr(obj, key, value)
+        return
+    raise UnsafeCheckpointError(f"ember.load refused to set the state of a '{type(obj).__qualname__}' object")
+
+
+class _ArchiveStorages:
+    """``persistent_load`` for an archive: reads ``data/<key>`` once per key, typed as asked."""
+
+    def __init__(self, zf: zipfile.ZipFile, prefix: str, byteorder: str):
+        self.zf, self.prefix, self.byteorder = zf, prefix, byteorder
+        self.raw: dict[str, np.ndarray] = {}
+        self.typed: dict[tuple, _Storage] = {}
+
+    def __call__(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+            raise ValueError(f"unexpected persistent id {pid!r}")
+        _, stype, key, _location, numel = pid
+        if not isinstance(stype, _StorageType) or not isinstance(key, str) or not isinstance(numel, int):
+            raise ValueError(f"malformed storage reference {pid!r}")
+        cached = self.typed.get((key, stype.name))
+        if cached is not None:
+            return cached
+        raw = self.raw.get(key)
+        if raw is None:
+            raw = np.frombuffer(bytearray(self.zf.read(f"{self.prefix}data/{key}")), dtype=np.uint8)
+            self.raw[key] = raw
+        if stype.dtype == "bfloat16":
+            self._check_size(key, raw, numel, 2)
+            bits = raw.view("<u2" if self.byteorder == "little" else ">u2").astype(np.uint32)
+            array = (bits << 16).view(np.float32)
+            _warn_bfloat16()
+        else:
+            dt = stype.dtype
+            self._check_size(key, raw, numel if stype is not _UNTYPED else raw.size, dt.itemsize)
+            if self.byteorder != "little" and dt.itemsize > 1:
+                array = raw.view(dt.newbyteorder(">")).astype(dt)
+            else:
+                array = raw.view(dt)
+        storage = _Storage(array)
+        self.typed[(key, stype.name)] = storage
+        return storage
+
+    @staticmethod
+    def _check_size(key, raw, numel, itemsize):
+        if raw.size != numel * itemsize:
+            raise ValueError(f"storage {key!r} has {raw.size} bytes, expected {numel} x {itemsize}")
+
+
+def _unpickler(data: bytes, persistent_load) -> RestrictedUnpickler:
+    return RestrictedUnpickler(data, _find_class, persistent_load, _CALLABLES, build=_build,
+                               newobj_types=(OrderedDict, dict, list, set))
+
+
+def data_pickle_name(names: list[str]) -> str | None:
+    """The ``<archive>/data.pkl`` entry of a PyTorch archive, if any."""
+    candidates = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1]
+    return min(candidates, key=len) if candidates else None
+
+
+def read(zf: zipfile.ZipFile, pkl_name: str):
+    """Load a PyTorch zip checkpoint."""
+    prefix = pkl_name[: -len("data.pkl")]
+    names = set(zf.namelist())
+    byteorder = "little"
+    if f"{prefix}byteorder" in names:
+        byteorder = zf.read(f"{prefix}byteorder").decode("ascii").strip()
+        if byteorder not in ("little", "big"):
+            raise ValueError(f"unknown byteorder {byteorder!r}")
+    if f"{prefix}constants.pkl" in names and f"{prefix}code/" in {n[: len(prefix) + 5] for n in names}:
+        raise CheckpointError("ember.load: this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint")
+    return _unpickler(zf.read(pkl_name), _ArchiveStorages(zf, prefix, byteorder)).load()
+
+
+def read_pickle(data: bytes):
+    """Load a plain pickle file through the same allow-list (no storages possible)."""
+
+    def no_storages(pid):
+        raise ValueError("a storage reference outside a PyTorch archive")
+
+    value = _unpickler(data, no_storages).load()
+    if isinstance(value, int) and not isinstance(value, bool) and value == _MAGIC_NUMBER:
+        raise CheckpointError(
+            "ember.load: this is PyTorch's legacy (pre-1.6, _use_new_zipfile_serialization=False) format, "
+            "which ember does not read; re-save it with torch.save(obj, f) from a current PyTorch"
+        )
+    return value
