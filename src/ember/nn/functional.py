@@ -1,0 +1,58 @@
+"""``ember.nn.functional``: the stateless layer functions (``F.relu``, ``F.linear``, ``F.conv2d``...).
+
+Thin by design: every name here is an op from ``ember._ops`` (forward and backward live there).
+"""
+
+from __future__ import annotations
+
+from .._ops.activation import *  # noqa: F401,F403
+from .._ops.conv import *  # noqa: F401,F403
+from .._ops.dropout import *  # noqa: F401,F403
+from .._ops.embedding import *  # noqa: F401,F403
+from .._ops.loss import *  # noqa: F401,F403
+from .._ops.norm import *  # noqa: F401,F403
+from .._ops.pool import *  # noqa: F401,F403
+from .._ops.linalg import linear  # noqa: F401  (fused matmul + bias)
+from .._tensor import Tensor
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_k = x1^T A_k x2 + b_k for every output feature k.
+
+    Shape: input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out,) -> (*, out).
+    """
+    from .._ops.linalg import einsum
+    from .._ops.pointwise import add
+
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(
+            f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} and {list(input2.shape[:-1])}"
+        )
+    if weight.dim() != 3 or weight.shape[1] != input1.shape[-1] or weight.shape[2] != input2.shape[-1]:
+        raise RuntimeError(
+            f"bilinear(): weight of shape {list(weight.shape)} does not match inputs with last dimensions "
+            f"{input1.shape[-1]} and {input2.shape[-1]}"
+        )
+    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return add(out, bias) if bias is not None else out
+
+
+def _star_import(module_name: str) -> None:
+    """``from <module_name> import *`` that tolerates the module not existing yet."""
+    import importlib
+
+    full = f"ember._ops.{module_name}"
+    try:
+        module = importlib.import_module(full)
+    except ModuleNotFoundError as exc:
+        if exc.name != full:
+            raise
+        return
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n in vars(module) if not n.startswith("_")]
+    globals().update({n: getattr(module, n) for n in names})
+
+
+# Padding and resampling (pad, interpolate), in a module that may not exist yet.
+_star_import("resample")
