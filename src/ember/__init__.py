@@ -67,6 +67,16 @@ from ._ops.index import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.pointwise import abs, pow, round  # noqa: F401  (shadowing builtins on purpose, like torch)
 from ._ops.reduce import all, any, max, min, sum  # noqa: F401
+from ._ops.activation import (  # noqa: F401  (torch.softmax & co. exist at the top level too; attaches Tensor.softmax)
+    celu,
+    hardshrink,
+    log_softmax,
+    prelu,
+    rrelu,
+    selu,
+    softmax,
+)
+from ._ops.dropout import alpha_dropout, dropout, feature_alpha_dropout  # noqa: F401
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, HalfTensor  # noqa: F401
 
