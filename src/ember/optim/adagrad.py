@@ -1,0 +1,119 @@
+"""Adagrad: per-coordinate learning rates from the accumulated squared gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, _check_lr, _grad_of, _step_tensor, _to_float, _wrap
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad, PyTorch's ``torch.optim.Adagrad``.
+
+    .. math::
+        \tilde\gamma_t = \frac{\gamma}{1 + (t-1)\eta},\;
+        s_t = s_{t-1} + g_t^2,\;
+        \theta_t = \theta_{t-1} - \tilde\gamma_t\frac{g_t}{\sqrt{s_t} + \epsilon}
+
+    with :math:`\eta` the ``lr_decay`` and :math:`s_0` the ``initial_accumulator_value``.
+    Like PyTorch, the state (``step``, ``sum``) is created for every parameter at construction.
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate :math:`\gamma` (default 1e-2).
+        lr_decay: :math:`\eta` (default 0).
+        weight_decay: L2 penalty (default 0).
+        initial_accumulator_value: :math:`s_0` (default 0).
+        eps: :math:`\epsilon` (default 1e-10).
+        foreach: accepted for PyTorch compatibility.
+        maximize: ascend the objective.
+        differentiable: must be False (accepted for PyTorch compatibility).
+        fused: accepted for PyTorch compatibility.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        _check_lr(lr)
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, initial_accumulator_value)
+
+    def _init_state(self, p, init_value) -> None:
+        st = self.state[p]
+        st["step"] = _step_tensor()
+        st["sum"] = _wrap(np.full_like(p._data, init_value))
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
+
+    def step(self, closure=None):
+        """Perform one Adagrad step; returns the closure's loss if a closure is given."""
+        loss = self._eval_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = _to_float(group["lr"])
+            lr_decay = _to_float(group["lr_decay"])
+            eps = _to_float(group["eps"])
+            wd = _to_float(group["weight_decay"])
+            maximize = group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                P = p._data
+                st = state[p]
+                if not st:
+                    self._init_state(p, self.defaults["initial_accumulator_value"])
+                step_arr = st["step"]._data
+                step_arr += 1
+                step = float(step_arr)
+                g, _ = _grad_of(p, maximize, wd)
+                clr = lr / (1 + (step - 1) * lr_decay)
+                s = st["sum"]._data
+                std = np.multiply(g, g, out=np.empty_like(s))
+                np.add(s, std, out=s)
+                np.sqrt(s, out=std)
+                np.add(std, eps, out=std)
+                np.divide(g, std, out=std)
+                np.multiply(std, -clr, out=std)
+                np.add(P, std, out=P)
+                p._version[0] += 1
+        return loss

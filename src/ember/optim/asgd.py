@@ -1,0 +1,115 @@
+"""ASGD: averaged stochastic gradient descent."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, _check_lr, _grad_of, _step_tensor, _to_float, _wrap
+
+__all__ = ["ASGD"]
+
+
+class ASGD(Optimizer):
+    r"""Averaged SGD, PyTorch's ``torch.optim.ASGD``; the running average is ``state['ax']``.
+
+    .. math::
+        \theta_t = \theta_{t-1}(1-\lambda\eta_t) - \eta_t g_t,\;
+        \bar\theta_t = \begin{cases}\bar\theta_{t-1} + \mu_t(\theta_t-\bar\theta_{t-1}) & \mu_t \ne 1\\
+            \theta_t & \mu_t = 1\end{cases},\\
+        \eta_{t+1} = \frac{\gamma}{(1+\lambda\gamma t)^\alpha},\;
+        \mu_{t+1} = \frac{1}{\max(1, t-t_0)}
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate :math:`\gamma` (default 1e-2).
+        lambd: decay term :math:`\lambda` (default 1e-4).
+        alpha: power :math:`\alpha` of the eta update (default 0.75).
+        t0: step :math:`t_0` at which averaging starts (default 1e6).
+        weight_decay: L2 penalty (default 0).
+        foreach: accepted for PyTorch compatibility.
+        maximize: ascend the objective.
+        differentiable: must be False (accepted for PyTorch compatibility).
+        capturable: accepted for PyTorch compatibility.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lambd: float = 1e-4,
+        alpha: float = 0.75,
+        t0: float = 1e6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
+        _check_lr(lr)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(
+            lr=lr,
+            lambd=lambd,
+            alpha=alpha,
+            t0=t0,
+            weight_decay=weight_decay,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            capturable=capturable,
+        )
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+
+    def step(self, closure=None):
+        """Perform one ASGD step; returns the closure's loss if a closure is given."""
+        loss = self._eval_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = _to_float(group["lr"])
+            lambd = _to_float(group["lambd"])
+            alpha = _to_float(group["alpha"])
+            t0 = _to_float(group["t0"])
+            wd = _to_float(group["weight_decay"])
+            maximize = group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                P = p._data
+                st = state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["eta"] = _step_tensor(lr)
+                    st["mu"] = _step_tensor(1.0)
+                    st["ax"] = _wrap(np.zeros_like(P))
+                step_arr = st["step"]._data
+                step_arr += 1
+                step = float(step_arr)
+                g, owned = _grad_of(p, maximize, wd)
+                eta_arr = st["eta"]._data
+                mu_arr = st["mu"]._data
+                eta = float(eta_arr)
+                np.multiply(P, 1.0 - lambd * eta, out=P)
+                upd = np.multiply(g, -eta, out=g if owned else np.empty_like(P))
+                np.add(P, upd, out=P)
+                ax = st["ax"]._data
+                mu = float(mu_arr)
+                if mu != 1:
+                    # ā ← ā + μ (θ − ā)
+                    np.subtract(P, ax, out=upd)
+                    np.multiply(upd, mu, out=upd)
+                    np.add(ax, upd, out=ax)
+                else:
+                    np.copyto(ax, P)
+                eta_arr[...] = lr / ((1 + lambd * lr * step) ** alpha)
+                mu_arr[...] = 1 / max(1, step - t0)
+                p._version[0] += 1
+        return loss

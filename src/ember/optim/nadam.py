@@ -1,0 +1,138 @@
+"""NAdam: Adam with Nesterov momentum and a momentum-decay schedule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, _check_betas, _check_lr, _ema_sq_, _grad_of, _lerp_, _step_tensor, _to_float, _wrap
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    r"""NAdam, PyTorch's ``torch.optim.NAdam`` (optionally with decoupled weight decay, "NAdamW").
+
+    .. math::
+        \mu_t = \beta_1\big(1 - \tfrac12 0.96^{t\psi}\big),\;
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\;
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\\
+        \theta_t = \theta_{t-1}
+            - \gamma\frac{1-\mu_t}{1-\prod_{i\le t}\mu_i}\frac{g_t}{\sqrt{v_t/(1-\beta_2^t)}+\epsilon}
+            - \gamma\frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i}\frac{m_t}{\sqrt{v_t/(1-\beta_2^t)}+\epsilon}
+
+    with :math:`\psi` the ``momentum_decay``.
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate :math:`\gamma` (default 2e-3).
+        betas: :math:`(\beta_1, \beta_2)` (default (0.9, 0.999)).
+        eps: :math:`\epsilon` (default 1e-8).
+        weight_decay: :math:`\lambda` (default 0).
+        momentum_decay: :math:`\psi` (default 4e-3).
+        decoupled_weight_decay: decay the weights directly, :math:`\theta \leftarrow \theta(1-\gamma\lambda)`.
+        foreach: accepted for PyTorch compatibility.
+        maximize: ascend the objective.
+        capturable: accepted for PyTorch compatibility.
+        differentiable: must be False (accepted for PyTorch compatibility).
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+
+    def step(self, closure=None):
+        """Perform one NAdam step; returns the closure's loss if a closure is given."""
+        loss = self._eval_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = _to_float(group["lr"])
+            beta1, beta2 = (_to_float(b) for b in group["betas"])
+            eps = _to_float(group["eps"])
+            wd = _to_float(group["weight_decay"])
+            psi = _to_float(group["momentum_decay"])
+            decoupled = group["decoupled_weight_decay"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                P = p._data
+                st = state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["mu_product"] = _step_tensor(1.0)
+                    st["exp_avg"] = _wrap(np.zeros_like(P))
+                    st["exp_avg_sq"] = _wrap(np.zeros_like(P))
+                step_arr = st["step"]._data
+                step_arr += 1
+                step = float(step_arr)
+                bc2 = 1.0 - beta2**step
+                if wd != 0 and decoupled:
+                    np.multiply(P, 1.0 - lr * wd, out=P)
+                    g, _ = _grad_of(p, maximize, 0)
+                else:
+                    g, _ = _grad_of(p, maximize, wd)
+                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+                # the running product lives in a 0-d tensor of the state's dtype, like torch's
+                mp_arr = st["mu_product"]._data
+                mp_arr *= mu
+                mu_product = float(mp_arr)
+                mu_product_next = mu_product * mu_next
+                m = st["exp_avg"]._data
+                v = st["exp_avg_sq"]._data
+                tmp = np.empty_like(P)
+                _lerp_(m, g, 1.0 - beta1, tmp)
+                _ema_sq_(v, g, beta2, tmp)
+                denom = np.divide(v, bc2, out=np.empty_like(v))
+                np.sqrt(denom, out=denom)
+                np.add(denom, eps, out=denom)
+                np.divide(g, denom, out=tmp)
+                np.multiply(tmp, -lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
+                np.add(P, tmp, out=P)
+                np.divide(m, denom, out=tmp)
+                np.multiply(tmp, (-lr * mu_next) / (1.0 - mu_product_next), out=tmp)
+                np.add(P, tmp, out=P)
+                p._version[0] += 1
+        return loss

@@ -1,0 +1,123 @@
+"""Stochastic gradient descent, optionally with (Nesterov) momentum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, _check_lr, _grad_of, _to_float, _wrap
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (optionally with momentum), PyTorch's ``torch.optim.SGD``.
+
+    .. math::
+        g_t = \pm\nabla f(\theta_{t-1}) + \lambda\theta_{t-1},\quad
+        b_t = \mu b_{t-1} + (1-\tau) g_t \;(b_1 = g_1),\quad
+        \theta_t = \theta_{t-1} - \gamma\,(g_t + \mu b_t \text{ if nesterov else } b_t)
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate :math:`\gamma` (default 1e-3).
+        momentum: momentum factor :math:`\mu` (default 0).
+        dampening: dampening :math:`\tau` of the momentum (default 0).
+        weight_decay: L2 penalty :math:`\lambda` (default 0).
+        nesterov: use Nesterov momentum (needs momentum > 0 and zero dampening).
+        maximize: ascend the objective instead of descending it.
+        foreach: accepted for PyTorch compatibility (ember has one implementation).
+        differentiable: must be False (ember does not differentiate through the step).
+        fused: accepted for PyTorch compatibility.
+
+    Example:
+        >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        _check_lr(lr)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", False)
+
+    def step(self, closure=None):
+        """Perform one SGD step; returns the closure's loss if a closure is given."""
+        loss = self._eval_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = _to_float(group["lr"])
+            neg_lr = -lr
+            momentum = _to_float(group["momentum"])
+            damp = 1.0 - _to_float(group["dampening"])
+            wd = _to_float(group["weight_decay"])
+            nesterov = group["nesterov"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g, owned = _grad_of(p, maximize, wd)
+                scratch = g if owned else None
+                if momentum != 0:
+                    st = state[p]
+                    buf_t = st.get("momentum_buffer")
+                    if buf_t is None:
+                        buf = g.copy()
+                        st["momentum_buffer"] = _wrap(buf)
+                    else:
+                        # b ← μ b + (1 − τ) g
+                        buf = buf_t._data
+                        np.multiply(buf, momentum, out=buf)
+                        if damp == 1.0:
+                            np.add(buf, g, out=buf)
+                        else:
+                            np.add(buf, np.multiply(g, damp, out=None if nesterov else scratch), out=buf)
+                    if nesterov:
+                        d = np.multiply(buf, momentum, out=np.empty_like(buf))
+                        np.add(d, g, out=d)
+                        scratch = d
+                    else:
+                        d = buf
+                else:
+                    d = g
+                # θ ← θ − γ d
+                tmp = np.multiply(d, neg_lr, out=scratch)
+                np.add(p._data, tmp, out=p._data)
+                p._version[0] += 1
+        return loss
