@@ -193,3 +193,13 @@ def test_torch_format_refuses_what_torch_weights_only_would(tmp_path):
         ember.save({"a": np.ones(2)}, tmp_path / "n.pt", format="torch")
     with pytest.raises(TypeError, match="can't save an object of type"):
         ember.save({"a": object()}, tmp_path / "n.pt", format="torch")
+
+
+def test_torch_checkpoint_with_multisteplr_counter_loads(tmp_path):
+    torch = pytest.importorskip("torch")
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[5, 5, 8])
+    path = tmp_path / "sched.pt"
+    torch.save(sched.state_dict(), path)
+    state = ember.load(path)
+    assert dict(state["milestones"]) == {5: 2, 8: 1}

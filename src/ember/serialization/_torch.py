@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import warnings
 import zipfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 
@@ -307,7 +307,7 @@ _REBUILDERS = {
     "_rebuild_parameter": _rebuild_parameter,
     "_rebuild_parameter_with_state": _rebuild_parameter,
 }
-_CALLABLES = {id(f) for f in (*_REBUILDERS.values(), OrderedDict, Size, _make_device, _safe_codecs_encode,
+_CALLABLES = {id(f) for f in (*_REBUILDERS.values(), OrderedDict, Counter, Size, _make_device, _safe_codecs_encode,
                               *SAFE_BUILTINS.values())}
 
 
@@ -317,6 +317,8 @@ def _find_class(module: str, name: str):
         return _REBUILDERS[name]
     if module == "collections" and name == "OrderedDict":
         return OrderedDict
+    if module == "collections" and name == "Counter":
+        return Counter  # MultiStepLR's milestones; torch's weights_only loader allows it too
     if module == "torch":
         if name in _STORAGE_TYPES:
             return _STORAGE_TYPES[name]
