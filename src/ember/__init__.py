@@ -8,17 +8,19 @@ from __future__ import annotations
 import importlib as _importlib
 
 from . import _dtype
-from ._device import cuda, device
+from ._device import cuda, device, get_default_device, set_default_device
 from ._dtype import (
     bool,
     double,
     dtype,
+    finfo,
     float,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int,
     int8,
     int16,
@@ -35,6 +37,7 @@ from . import _tensor_methods  # noqa: F401  (attaches methods and operators to 
 from ._creation import (
     arange,
     as_tensor,
+    asarray,
     bernoulli,
     empty,
     empty_like,
@@ -48,6 +51,7 @@ from ._creation import (
     normal,
     ones,
     ones_like,
+    poisson,
     rand,
     rand_like,
     randint,
@@ -55,11 +59,13 @@ from ._creation import (
     randn,
     randn_like,
     randperm,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
 )
 from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ._format import set_printoptions
 from ._ops.pointwise import *  # noqa: F401,F403
 from ._ops.reduce import *  # noqa: F401,F403
 from ._ops.shape import *  # noqa: F401,F403
@@ -77,7 +83,7 @@ from ._ops.activation import (  # noqa: F401  (torch.softmax & co. exist at the 
     softmax,
 )
 from ._ops.dropout import alpha_dropout, dropout, feature_alpha_dropout  # noqa: F401
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
 from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, HalfTensor  # noqa: F401
 
 __version__ = "0.1.0"

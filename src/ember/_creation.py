@@ -18,6 +18,8 @@ def _size(size) -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(ember.Size([2, 3]))``."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
+    elif len(size) == 1 and isinstance(size[0], Tensor) and size[0]._data.ndim == 1:
+        size = size[0].tolist()
     try:
         shape = tuple(int(s) for s in size)
     except TypeError:
@@ -36,34 +38,68 @@ def _finish(array: np.ndarray, requires_grad: bool, device=None) -> Tensor:
     _check_device(device)
     t = _wrap(array)
     if requires_grad:
-        t.requires_grad_(True)
+        if array.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 
+_PLAIN_NUMBERS = frozenset((bool, int, float))
+
+
 def _infer_dtype(data) -> D.dtype:
-    """The dtype PyTorch infers for nested Python data: bool < int64 < default float."""
-    kind = 0
+    """The dtype PyTorch infers for nested data: the promotion of every element's dtype, where
+    a Python bool is bool, an int int64, a float the default dtype, and NumPy scalars, arrays
+    and tensors bring their own (``[np.float64(1.5)]`` is float64, ``[1, np.float16(2)]`` float16)."""
+    result = None
     stack = [data]
     while stack:
         x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            kinds = set(map(type, x))
+            if kinds <= _PLAIN_NUMBERS:  # the common case, without a Python loop per element
+                for k in kinds:
+                    d = D.bool if k is bool else D.int64 if k is int else D.get_default_dtype()
+                    result = d if result is None else D.promote_types(result, d)
+            else:
+                stack.extend(x)
+            continue
         if isinstance(x, Tensor):
-            k = x.dtype.category
-            if k == 2 and x.dtype is D.float64:
-                return D.float64 if D.get_default_dtype() is D.float64 else D.get_default_dtype()
-            kind = max(kind, k)
-        elif isinstance(x, (bool, np.bool_)):
-            pass
-        elif isinstance(x, (int, np.integer)):
-            kind = max(kind, 1)
-        elif isinstance(x, (float, np.floating)):
-            return D.get_default_dtype()
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-        elif isinstance(x, np.ndarray):
-            kind = max(kind, D.from_numpy_dtype(x.dtype).category)
+            d = x.dtype
+        elif isinstance(x, (np.ndarray, np.generic)):
+            d = D.from_numpy_dtype(x.dtype)
+        elif isinstance(x, bool):
+            d = D.bool
+        elif isinstance(x, int):
+            d = D.int64
+        elif isinstance(x, float):
+            d = D.get_default_dtype()
         else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    return (D.bool, D.int64, D.get_default_dtype())[kind]
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+        result = d if result is None else D.promote_types(result, d)
+    return result if result is not None else D.get_default_dtype()
+
+
+def _ragged_message(data) -> str | None:
+    """PyTorch's message for a non-rectangular nested list: the first length that differs."""
+    def shape_of(x):
+        return len(x) if isinstance(x, (list, tuple)) else None
+
+    level = [data]
+    dim = 0
+    while True:
+        lengths = [shape_of(x) for x in level]
+        if all(n is None for n in lengths):
+            return None
+        expected = lengths[0]
+        for n in lengths:
+            if n != expected:
+                if expected is None or n is None:
+                    return f"expected sequence of length {expected} at dim {dim} (got {n})" if n is not None else (
+                        f"expected sequence of length {expected} at dim {dim} (got a number)")
+                return f"expected sequence of length {expected} at dim {dim} (got {n})"
+        level = [y for x in level for y in x]
+        dim += 1
 
 
 def _to_array(data, dtype) -> np.ndarray:
@@ -83,7 +119,8 @@ def _to_array(data, dtype) -> np.ndarray:
     try:
         return np.array(data, dtype=d.np)
     except ValueError as exc:
-        raise ValueError(f"expected a sequence of equal-length sequences (a rectangular array): {exc}") from None
+        message = _ragged_message(data) if isinstance(data, (list, tuple)) else None
+        raise ValueError(message or str(exc)) from None
 
 
 def _flat_first_level(data):
@@ -121,6 +158,25 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+    """A tensor from ``obj`` sharing its memory when possible (``copy=True`` always copies,
+    ``copy=False`` refuses to)."""
+    if copy:
+        t = tensor(obj, dtype=dtype, device=device)
+    else:
+        t = as_tensor(obj, dtype=dtype, device=device)
+        if copy is False and isinstance(obj, (np.ndarray, Tensor)) and not np.shares_memory(t._data, obj._data if isinstance(obj, Tensor) else obj):
+            raise ValueError("asarray(copy=False): the data can't be shared without a copy")
+    if requires_grad:
+        t = t.detach().requires_grad_(True) if t is obj else t.requires_grad_(True)
+    return t
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A 0-d tensor holding ``s``, in the default float dtype unless ``dtype`` says otherwise."""
+    return _finish(np.asarray(s, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (changes to one show in the other)."""
     if not isinstance(array, np.ndarray):
@@ -145,19 +201,28 @@ def _filled(fill, size, dtype, requires_grad, device, default=None) -> Tensor:
     return _finish(np.full(shape, fill, dtype=d), requires_grad, device)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs) -> Tensor:
     """A tensor of zeros with the given shape."""
-    return _filled(0, size, dtype, requires_grad, device)
+    return _filled(0, _size_kw(size, kwargs), dtype, requires_grad, device)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs) -> Tensor:
     """A tensor of ones with the given shape."""
-    return _filled(1, size, dtype, requires_grad, device)
+    return _filled(1, _size_kw(size, kwargs), dtype, requires_grad, device)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, **kwargs) -> Tensor:
     """An 'uninitialised' tensor; ember fills it with zeros so results are reproducible."""
-    return _filled(0, size, dtype, requires_grad, device)
+    return _filled(0, _size_kw(size, kwargs), dtype, requires_grad, device)
+
+
+def _size_kw(size: tuple, kwargs: dict) -> tuple:
+    """PyTorch also takes the shape as ``size=``: ``zeros(size=(2, 3))``."""
+    if kwargs:
+        if set(kwargs) != {"size"} or size:
+            raise TypeError(f"got unexpected keyword arguments {sorted(kwargs)}")
+        return (kwargs["size"],)
+    return size
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
@@ -193,8 +258,10 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if step == 0:
+    if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is not None:
         d = D.as_dtype(dtype)
     elif all(isinstance(v, (int, np.integer)) for v in vals):
@@ -220,21 +287,30 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """The identity matrix (n x m)."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 # -- random ----------------------------------------------------------------------------------
 
 
+def _sampling_dtype(dtype, name: str) -> np.dtype:
+    d = _float_dtype(dtype)
+    if d.kind != "f":
+        raise RuntimeError(f"{name}(): expected a floating-point dtype, got {D.from_numpy_dtype(d)}")
+    return d
+
+
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1)."""
-    d = _float_dtype(dtype)
+    d = _sampling_dtype(dtype, "rand")
     return _finish(_rng(generator).random(_size(size), dtype=np.float64).astype(d, copy=False), requires_grad, device)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples."""
-    d = _float_dtype(dtype)
+    d = _sampling_dtype(dtype, "randn")
     a = _rng(generator).standard_normal(_size(size), dtype=np.float32 if d == np.float32 else np.float64)
     return _finish(a.astype(d, copy=False), requires_grad, device)
 
@@ -286,9 +362,16 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         shape = _size((size,) if isinstance(size, (int, np.integer)) else tuple(size))
         d = _float_dtype(dtype)
     if np.any(np.asarray(s) < 0):
-        raise RuntimeError(f"normal expects all elements of std >= 0.0")
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     a = m + s * _rng(generator).standard_normal(shape)
     return _finish(np.asarray(a, dtype=d), requires_grad, device)
+
+
+def poisson(input: Tensor, generator=None) -> Tensor:
+    """Poisson samples with rates ``input`` (elementwise); same dtype as input."""
+    if np.any(input._data < 0):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return _wrap(_rng(generator).poisson(input._data).astype(input._data.dtype))
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
@@ -319,10 +402,11 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         if replacement:
             out[i] = rng.choice(n_cat, size=num_samples, replace=True, p=r / total)
         else:
-            # Gumbel-top-k: sampling without replacement in one vectorised pass.
-            keys = np.where(r > 0, np.log(np.where(r > 0, r, 1.0)) - np.log(-np.log(rng.random(n_cat))), -np.inf)
-            if num_samples > np.count_nonzero(r):
-                raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
-            out[i] = np.argsort(-keys, kind="stable")[:num_samples]
+            # Gumbel-top-k: sampling without replacement in one vectorised pass. Categories
+            # of probability 0 come last, in random order (PyTorch returns them too when
+            # more samples are asked for than there are possible categories).
+            with np.errstate(divide="ignore"):
+                keys = np.where(r > 0, np.log(np.where(r > 0, r, 1.0)) - np.log(-np.log(rng.random(n_cat))), -np.inf)
+            out[i] = np.lexsort((rng.random(n_cat), -keys))[:num_samples]
     return _wrap(out.reshape(w.shape[:-1] + (num_samples,)))
 

@@ -52,6 +52,16 @@ def _check_device(dev) -> None:
     raise RuntimeError(f"Expected one of cpu, cuda, mps device type at start of device string: {d.type}")
 
 
+def get_default_device() -> device:
+    """Where factory functions put tensors: always the CPU in ember."""
+    return device("cpu")
+
+
+def set_default_device(dev) -> None:
+    """Accepts the CPU (or None); any other device is refused (no GPU backend)."""
+    _check_device(dev)
+
+
 class _Cuda:
     """``ember.cuda``: answers like PyTorch does on a machine without a GPU."""
 

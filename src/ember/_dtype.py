@@ -161,3 +161,43 @@ def result_type(*operands) -> dtype:
             d = _scalar_dtype(x)
             scalar_result = d if scalar_result is None else promote_types(scalar_result, d)
     return _combine(dim_result, _combine(zero_result, scalar_result))
+
+
+class finfo:
+    """Machine limits of a floating dtype (PyTorch's ``torch.finfo``): ``eps``, ``max``, ``min``, ``tiny`` ..."""
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's name
+        d = as_dtype(type) if type is not None else _default_float
+        if not d.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'")
+        info = np.finfo(d.np)
+        self.dtype = d.name
+        self.bits = _pyint(info.bits)
+        self.eps = _pyfloat(info.eps)
+        self.max = _pyfloat(info.max)
+        self.min = _pyfloat(info.min)
+        self.tiny = self.smallest_normal = _pyfloat(info.smallest_normal)
+        self.resolution = 10.0 ** -_pyint(info.precision)
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """Limits of an integer dtype (PyTorch's ``torch.iinfo``): ``min``, ``max``, ``bits``."""
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's name
+        d = as_dtype(type)
+        if d.category != _INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
+        info = np.iinfo(d.np)
+        self.dtype = d.name
+        self.bits = _pyint(info.bits)
+        self.min = _pyint(info.min)
+        self.max = _pyint(info.max)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

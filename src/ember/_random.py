@@ -7,18 +7,20 @@ what holds is reproducibility: the same seed gives the same numbers.
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
+
+from ._device import _check_device, device as _device
 
 
 class Generator:
     """A source of random numbers: ``g = ember.Generator().manual_seed(0)``."""
 
     def __init__(self, device="cpu"):
-        self._seed = int(time.time_ns() % (2**63))
-        self._rng = np.random.default_rng(self._seed)
-        self.device = device
+        _check_device(device)
+        self.device = _device(device)
+        # PyTorch's documented default seed: a new Generator is reproducible until seeded.
+        self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> "Generator":
         """Re-seed this generator; returns it."""
@@ -56,8 +58,8 @@ class Generator:
         return self
 
 
+_DEFAULT_SEED = 67280421310721
 default_generator = Generator()
-default_generator.manual_seed(67280421310721)  # PyTorch's documented default seed
 
 
 def _rng(generator: Generator | None) -> np.random.Generator:

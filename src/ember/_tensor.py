@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+import itertools
+import weakref
+
 from . import _dtype as D
 from ._device import device as _device_cls, _check_device
 
 _from_np_dtype = D.from_numpy_dtype
 _CPU = _device_cls("cpu")
+_hook_ids = itertools.count()
+_retaining: dict = {}  # id -> weakref of the tensors that called retain_grad(), read by the engine
 
 
 class Size(tuple):
@@ -47,13 +52,16 @@ class Tensor:
     __slots__ = (
         "_data",  # the numpy.ndarray
         "_requires_grad",
-        "grad",
+        "_grad",  # .grad; a property validates assignments
         "grad_fn",
         "_output_nr",
         "_version",  # a one-element list, shared between a tensor and its views
-        "_hooks",
-        "_accumulator",
+        "_hooks",  # {key: hook} for a leaf's register_hook
+        "_accumulator",  # the leaf's AccumulateGrad node, made on first use
         "_retains_grad",
+        # Left unset until used (read with getattr(..., None)), so creating a tensor doesn't
+        # pay for them: hooks run after a leaf's .grad is updated.
+        "_post_accumulate_hooks",
         "__weakref__",
     )
 
@@ -68,7 +76,7 @@ class Tensor:
 
     def _init_meta(self, requires_grad=False):
         self._requires_grad = requires_grad
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._output_nr = 0
         self._version = [0]
@@ -82,7 +90,7 @@ class Tensor:
         t = _new(Tensor)
         t._data = array if type(array) is np.ndarray else np.asarray(array)
         t._requires_grad = False
-        t.grad = None
+        t._grad = None
         t.grad_fn = None
         t._output_nr = 0
         t._version = [0]
@@ -166,6 +174,43 @@ class Tensor:
     def requires_grad(self) -> bool:
         return self._requires_grad
 
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (None until then); leaves and retain_grad() only."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            import warnings
+
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+                "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return g
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor with dtype "
+                    f"'{self.dtype}'. The gradient must match the tensor's dtype."
+                )
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         self.requires_grad_(value)
@@ -198,10 +243,9 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
-        """The same storage, detached from the graph."""
-        t = Tensor._wrap(self._data)
-        t._version = self._version
-        return t
+        """The same storage, detached from the graph and, unlike ``detach()``, from the version
+        counter too (as in PyTorch): in-place changes through ``.data`` are not tracked."""
+        return Tensor._wrap(self._data)
 
     @data.setter
     def data(self, value: "Tensor") -> None:
@@ -215,7 +259,7 @@ class Tensor:
         if acc is None:
             from .autograd.function import AccumulateGrad
 
-            acc = self._accumulator = AccumulateGrad(self)
+            acc = self._accumulator = AccumulateGrad(self)  # it refers back only weakly
         return (acc, 0)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
@@ -235,28 +279,35 @@ class Tensor:
             return _RemovableHandle(self.grad_fn._tensor_hooks[self._output_nr], hook)
         if self._hooks is None:
             self._hooks = {}
-        key = len(self._hooks)
+        key = next(_hook_ids)  # not len(): keys must stay unique after a removal
         self._hooks[key] = hook
         return _DictHandle(self._hooks, key)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf after backward has updated its ``.grad``."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = getattr(self, "_post_accumulate_hooks", None)
+        if hooks is None:
+            hooks = self._post_accumulate_hooks = {}
+        key = next(_hook_ids)
+        hooks[key] = hook
+        return _DictHandle(hooks, key)
+
     def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        """Keep ``.grad`` for this non-leaf tensor after backward (set after its hooks ran)."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
-        import weakref
-
-        ref = weakref.ref(self)
-
-        def _retain(grad):
-            t = ref()
-            if t is not None:
-                g = grad._data if isinstance(grad, Tensor) else grad
-                t.grad = Tensor._wrap(g.copy()) if t.grad is None else Tensor._wrap(t.grad._data + g)
-
         self._retains_grad = True
-        self.grad_fn._add_tensor_hook(self._output_nr, _retain)
+        # Registered by tensor, not on its current grad_fn: if an in-place op later gives the
+        # tensor a new history, .grad is the gradient of its latest value (as in PyTorch).
+        # Weak, so retaining doesn't keep the tensor (or its graph) alive.
+        key = id(self)
+        _retaining[key] = weakref.ref(self, lambda _, key=key: _retaining.pop(key, None))
 
     @property
     def retains_grad(self) -> bool:
@@ -284,6 +335,8 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         a = self._data
         if dtype is not None and a.dtype != dtype:
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
             return a.astype(dtype)
         return a.copy() if copy else a
 
@@ -306,21 +359,22 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def _scalar_check(self, what: str):
+    def _scalar_check(self):
         if self._data.size != 1:
-            raise RuntimeError(f"{what} of Tensor with {self._data.size} elements is ambiguous" if what == "Boolean value"
-                               else f"only one element tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
 
     def __bool__(self) -> bool:
-        self._scalar_check("Boolean value")
+        if self._data.size != 1:
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        self._scalar_check("float")
+        self._scalar_check()
         return float(self._data.reshape(()))
 
     def __int__(self) -> int:
-        self._scalar_check("int")
+        self._scalar_check()
         return int(self._data.reshape(()))
 
     def __index__(self) -> int:
@@ -329,7 +383,7 @@ class Tensor:
         return int(self._data.reshape(()))
 
     def __complex__(self) -> complex:
-        self._scalar_check("complex")
+        self._scalar_check()
         return complex(self._data.reshape(()))
 
     def __format__(self, spec: str) -> str:
@@ -359,8 +413,8 @@ class Tensor:
         new = _new(type(self))
         new._data = self._data.copy()
         new._init_meta(self._requires_grad)
-        if self.grad is not None:
-            new.grad = Tensor._wrap(self.grad._data.copy())
+        if self._grad is not None:
+            new._grad = Tensor._wrap(self._grad._data.copy())
         if hasattr(self, "__dict__"):
             import copy
 

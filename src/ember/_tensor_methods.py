@@ -8,6 +8,8 @@ know run on the underlying arrays.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import _dtype as D
@@ -19,7 +21,8 @@ from ._ops import pointwise as P
 from ._ops import reduce as R
 from ._ops import shape as S
 from ._ops._common import dim_arg
-from ._ops.inplace import write_inplace
+from ._ops import inplace as _inplace_ops
+from ._ops.inplace import check_inplace_allowed, write_inplace
 from ._random import _rng
 from ._tensor import Tensor
 
@@ -137,38 +140,9 @@ Tensor.negative_ = Tensor.neg_
 Tensor.absolute_ = Tensor.abs_
 
 
-def _zero_(self):
-    return write_inplace(self, lambda t: P.mul(t, 0), direct=lambda a: a.fill(0))
-
-
-def _fill_(self, value):
-    v = value.item() if isinstance(value, Tensor) and not value._requires_grad else value
-    if isinstance(v, Tensor):
-        return write_inplace(self, lambda t: P.add(P.mul(t, 0), v), others=(v,))
-    return write_inplace(self, lambda t: _wrap(np.full(t._data.shape, v, t._data.dtype)), direct=lambda a: a.fill(v))
-
-
-def _copy_(self, src, non_blocking=False):
-    if not isinstance(src, Tensor):
-        src = _tensor_factory(src)
-    try:
-        np.broadcast_to(src._data, self._data.shape)
-    except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the size of tensor b "
-            f"({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton dimension {max(self._data.ndim - 1, 0)}"
-        ) from None
-
-    def compute(t):
-        s = src if src._data.dtype == t._data.dtype else P.to_dtype(src, t.dtype) if t.dtype.category == 2 else _wrap(src._data.astype(t._data.dtype))
-        return P.add(P.mul(t, 0), s) if s._requires_grad else S.expand(s, t._data.shape) if s._data.shape != t._data.shape else s
-
-    return write_inplace(self, compute, direct=lambda a: np.copyto(a, src._data, casting="unsafe"), others=(src,))
-
-
-Tensor.zero_ = _zero_
-Tensor.fill_ = _fill_
-Tensor.copy_ = _copy_
+Tensor.zero_ = _inplace_ops.zero_  # Overwrite: no NaN from inf * 0, zero gradient to the old values
+Tensor.fill_ = _inplace_ops.fill_
+Tensor.copy_ = _inplace_ops.copy_
 
 
 def _random_fill(sampler):
@@ -234,6 +208,8 @@ Tensor.bernoulli = _bernoulli_method
 
 
 def _resize_(self, *sizes):
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
     shape = S._shape_arg(sizes)
     n = int(np.prod(shape)) if shape else 1
     flat = self._data.reshape(-1)
@@ -251,30 +227,35 @@ Tensor.resize_ = _resize_
 Tensor.resize_as_ = lambda self, other: _resize_(self, other._data.shape)
 
 
-def _squeeze_(self, dim=None):
-    self._data = S.squeeze(_wrap(self._data), dim)._data
-    return self
+def _inplace_view(op):
+    """``squeeze_``, ``t_`` ...: the tensor takes the shape of ``op(self)``. Inside a graph it
+    also takes that op's node as grad_fn (its history is rebased, as in PyTorch), so the
+    gradient flowing back is reshaped the same way."""
+
+    def method(self, *args, **kwargs):
+        check_inplace_allowed(self)
+        result = op(self, *args, **kwargs)
+        self._data = result._data
+        node = result.grad_fn
+        if node is not None and node is not self.grad_fn:
+            # The op noted that its output views ``self``; after the rebase that output *is*
+            # self, and a tensor can't be a view of itself (a later in-place op would write
+            # through the note, and the note would keep self alive in a cycle).
+            view_src = node.__dict__.get("_view_src")
+            if view_src is not None and view_src[0] is self:
+                del node.__dict__["_view_src"]
+            self.grad_fn = node
+            self._output_nr = result._output_nr
+        return self
+
+    return method
 
 
-def _unsqueeze_(self, dim):
-    self._data = S.unsqueeze(_wrap(self._data), dim)._data
-    return self
-
-
-def _t_(self):
-    self._data = self._data.T
-    return self
-
-
-def _transpose_(self, dim0, dim1):
-    self._data = np.swapaxes(self._data, dim0, dim1)
-    return self
-
-
-Tensor.squeeze_ = _squeeze_
-Tensor.unsqueeze_ = _unsqueeze_
-Tensor.t_ = _t_
-Tensor.transpose_ = _transpose_
+Tensor.squeeze_ = _inplace_view(S.squeeze)
+Tensor.unsqueeze_ = _inplace_view(S.unsqueeze)
+Tensor.t_ = _inplace_view(S.t)
+Tensor.transpose_ = _inplace_view(S.transpose)
+Tensor.swapaxes_ = Tensor.swapdims_ = Tensor.transpose_
 
 
 def _fill_diagonal_(self, fill_value, wrap=False):
@@ -350,8 +331,7 @@ def _new_filled(self, size, value, dtype, requires_grad):
 
 @property
 def _T(self):
-    if self._data.ndim <= 2:
-        return S.t(self) if self._data.ndim == 2 else self
+    # Always a new view (PermuteBackward0, as in PyTorch), also for 0-d and 1-d tensors.
     return S.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
 
@@ -426,6 +406,8 @@ def _type(self, dtype=None, non_blocking=False):
     if dtype is None:
         return f"torch.{self.dtype._legacy}"
     if isinstance(dtype, str):
+        if ".cuda." in dtype:
+            _check_device("cuda")
         legacy = dtype.split(".")[-1]
         if legacy in D._BY_LEGACY:
             return _to(self, D._BY_LEGACY[legacy])
@@ -541,3 +523,38 @@ def _array_function(self, func, types, args, kwargs):
 
 Tensor.__array_ufunc__ = _array_ufunc
 Tensor.__array_function__ = _array_function
+
+
+# -- NumPy argument names ------------------------------------------------------------------------------
+
+
+def _accept_numpy_names(fn):
+    """PyTorch accepts NumPy's names for two arguments everywhere: ``axis`` for ``dim`` and
+    ``keepdims`` for ``keepdim`` (``x.max(axis=1)``). Methods written with ``dim`` only get a
+    thin wrapper that renames them; it does no work when no keyword is passed."""
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_flags & 0x08:  # no code, or takes **kwargs already
+        return fn
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    rename_axis = "dim" in names and "axis" not in names
+    rename_keepdims = "keepdim" in names and "keepdims" not in names
+    if not (rename_axis or rename_keepdims):
+        return fn
+
+    @functools.wraps(fn)
+    def method(*args, **kwargs):
+        if kwargs:
+            if rename_axis and "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if rename_keepdims and "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    return method
+
+
+for _name, _value in list(vars(Tensor).items()):
+    if callable(_value) and not _name.startswith("__") and not isinstance(_value, (staticmethod, classmethod, type)):
+        _wrapped = _accept_numpy_names(_value)
+        if _wrapped is not _value:
+            setattr(Tensor, _name, _wrapped)

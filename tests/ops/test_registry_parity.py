@@ -11,6 +11,9 @@ import ember
 from _registry import REGISTRY, OpSpec, _domains, cases, make_arrays
 from helpers import check_against_torch
 
+# var/std with no degrees of freedom warn (like torch); those cases are tested on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning")
+
 torch = pytest.importorskip("torch")
 
 
@@ -74,3 +77,17 @@ def test_gradgradcheck_float64(spec, shapes):
     arrays = make_arrays(spec, shapes, seed=4)
     inputs = [ember.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
     assert ember.autograd.gradgradcheck(lambda *xs: spec.fn(ember, *xs), tuple(inputs), eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+@pytest.mark.parametrize("spec, shapes", cases(REGISTRY, keep=lambda s: s.ints))
+def test_bool_inputs_match_torch_or_raise_like_it(spec, shapes):
+    """Bool tensors: the same result dtype and values as torch, or the same exception type."""
+    rng = np.random.default_rng(5)
+    arrays = [rng.random(s) < 0.5 for s in shapes]
+    try:
+        spec.fn(torch, *[torch.tensor(a) for a in arrays])
+    except (RuntimeError, TypeError, ValueError, IndexError) as exc:
+        with pytest.raises(type(exc)):
+            spec.fn(ember, *[ember.tensor(a) for a in arrays])
+        return
+    _run(spec, arrays, 1e-6, 1e-7, grad=False)

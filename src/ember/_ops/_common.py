@@ -51,17 +51,67 @@ def cast_operand(x, res: D.dtype):
 
 
 def normalize_dims(dim, ndim: int):
-    """``dim`` (None, an int or a sequence) as a sorted tuple of non-negative axes, or None."""
+    """``dim`` (None, an int or a sequence) as a sorted tuple of non-negative axes, or None.
+
+    A 0-d tensor accepts dim 0 and -1 like PyTorch; it has no axis to reduce, so they map to ().
+    """
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
         axes = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
-        if len(set(axes)) != len(axes):
-            raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
-        return axes
-    return (_wrap_dim(int(dim), ndim),)
+        for a, b in zip(axes, axes[1:]):
+            if a == b:
+                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+        return axes if ndim else ()
+    axis = _wrap_dim(int(dim), ndim)
+    return (axis,) if ndim else ()
+
+
+def broadcast_error(shape_a, shape_b) -> RuntimeError:
+    """PyTorch's message for shapes that don't broadcast: the rightmost clashing dim, counted
+    in the broadcast result's dims."""
+    n = max(len(shape_a), len(shape_b))
+    for i in range(n - 1, -1, -1):
+        off = n - 1 - i
+        a = shape_a[len(shape_a) - 1 - off] if off < len(shape_a) else 1
+        b = shape_b[len(shape_b) - 1 - off] if off < len(shape_b) else 1
+        if a != b and a != 1 and b != 1:
+            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}")
+    return RuntimeError(f"shapes {list(shape_a)} and {list(shape_b)} cannot be broadcast together")
+
+
+def check_broadcast(*shapes) -> tuple:
+    """The broadcast shape of ``shapes``, or PyTorch's RuntimeError naming the clash."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        out = shapes[0]
+        for s in shapes[1:]:
+            try:
+                out = np.broadcast_shapes(out, s)
+            except ValueError:
+                raise broadcast_error(out, s) from None
+        raise
+
+
+def type_name(d: D.dtype) -> str:
+    """PyTorch's scalar-type name in messages: Float, Double, Long, Int, Bool ..."""
+    return d._legacy[: -len("Tensor")]
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def c_type_name(d: D.dtype) -> str:
+    """The C++ type name some PyTorch messages print: float, double, long int ..."""
+    return _C_NAMES[d.name]
+
+
+def shape_of(x):
+    return x._data.shape if isinstance(x, Tensor) else np.shape(x)
 
 
 def dim_arg(dim, axis):

@@ -13,7 +13,8 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._common import cast_operand
+from ._common import c_type_name, cast_operand
+from .inplace import mark_view
 
 _wrap = Tensor._wrap
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
@@ -49,17 +50,24 @@ def _is_basic(key) -> bool:
 
 
 def _check_bounds(shape, key):
-    """PyTorch's message for an integer index out of range."""
+    """PyTorch's messages for integer indices out of range, masks of the wrong shape and too
+    many indices. ``dim`` walks the tensor's dims: None adds none, a mask consumes its ndim,
+    the ellipsis whatever the other entries leave over."""
+    nd = len(shape)
+    consumed = 0
+    for k in key:
+        if k is not None and k is not Ellipsis:
+            consumed += k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+    if consumed > nd:
+        raise IndexError(f"too many indices for tensor of dimension {nd}")
     dim = 0
     for k in key:
         if k is None:
             continue
         if k is Ellipsis:
-            dim = len(shape) - sum(1 for q in key if q is not None and q is not Ellipsis and not (isinstance(q, np.ndarray) and q.dtype == bool))
+            dim += nd - consumed
             continue
         if isinstance(k, (int, np.integer)):
-            if dim >= len(shape):
-                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
             n = shape[dim]
             if not -n <= k < n:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
@@ -70,11 +78,15 @@ def _check_bounds(shape, key):
                     bad = k.max() if k.max() >= n else k.min()
                     raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
         if isinstance(k, np.ndarray) and k.dtype == bool:
+            for j, n in enumerate(k.shape):
+                if dim + j < len(shape) and n != shape[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(k.shape)} at index {j} does not match the shape of the "
+                        f"indexed tensor {list(shape)} at index {dim + j}"
+                    )
             dim += k.ndim
         else:
             dim += 1
-    if dim > len(shape):
-        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
 
 
 class GetItem(Op):
@@ -114,6 +126,8 @@ def getitem(x: Tensor, key) -> Tensor:
     out = GetItem.apply(x, key, basic)
     if basic:
         out._version = x._version
+        if out.grad_fn is not None:
+            mark_view(out, x, lambda t: getitem(t, key))
     return out
 
 
@@ -210,10 +224,11 @@ def _check_gather_shapes(name, x_shape, dim, index, src_shape=None):
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {x_shape[dim]}")
 
 
-def _index_array(index) -> np.ndarray:
+def _index_array(index, name: str = "gather") -> np.ndarray:
     a = index._data if isinstance(index, Tensor) else np.asarray(index)
     if a.dtype.kind not in "iu":
-        raise RuntimeError(f"gather(): Expected dtype int64 for index")
+        what = "int32 or int64" if name == "index_select" else "int32/int64"
+        raise RuntimeError(f"{name}(): Expected dtype {what} for index")
     return a
 
 
@@ -247,7 +262,11 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
 def take(input: Tensor, index) -> Tensor:
     from .shape import flatten
 
-    idx = _index_array(index)
+    idx = _index_array(index, "take")
+    n = input._data.size
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
     return GetItem.apply(flatten(input), (idx,), False)
 
 
@@ -313,7 +332,7 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *, 
 
 def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The slices of input at ``index`` (1-D) along ``dim``."""
-    idx = _index_array(index)
+    idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = _wrap_dim(dim, input._data.ndim)
@@ -327,8 +346,23 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
 def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Tensor:
     from .pointwise import mul
 
-    idx = _index_array(index)
+    idx = _index_array(index, "index_add")
     d = _wrap_dim(dim, input._data.ndim)
+    shape, sshape = input._data.shape, source._data.shape
+    if idx.ndim > 1:
+        raise IndexError("index_add_(): Index is supposed to be a vector")
+    if len(sshape) != len(shape) or any(a != b for k, (a, b) in enumerate(zip(shape, sshape)) if k != d):
+        raise RuntimeError(
+            "source tensor shape must match self tensor shape, excluding the specified dimension. "
+            f"Got self.shape = {list(shape)} source.shape = {list(sshape)}"
+        )
+    if idx.size != (sshape[d] if sshape else 1):
+        raise RuntimeError(
+            f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): ({sshape[d]}), for dim: {d}"
+        )
+    if idx.size and (idx.max() >= shape[d] or idx.min() < 0):
+        bad = idx.max() if idx.max() >= shape[d] else idx.min()
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {shape[d]}")
     key = (slice(None),) * d + (idx,)
     src = mul(source, alpha) if alpha != 1 else source
     return index_put_values(input, key, src, accumulate=True)
@@ -353,7 +387,7 @@ def _mask_array(mask) -> np.ndarray:
     if m.dtype != np.bool_:
         if m.dtype == np.uint8:
             return m.astype(bool)
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {D.from_numpy_dtype(m.dtype).name}")
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {c_type_name(D.from_numpy_dtype(m.dtype))}")
     return m
 
 
@@ -400,10 +434,14 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
-    idx = np.nonzero(input._data) if input._data.ndim else np.nonzero(input._data.reshape(1))
+    a = input._data
+    if a.ndim == 0:  # a 0-d tensor has one element and no dims: (1, 0) or (0, 0) like PyTorch
+        n = int(bool(a))
+        return (_wrap(np.zeros(n, np.int64)),) if as_tuple else _wrap(np.zeros((n, 0), np.int64))
+    idx = np.nonzero(a)
     if as_tuple:
         return tuple(_wrap(i.astype(np.int64)) for i in idx)
-    return _wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64))
+    return _wrap(np.stack(idx, axis=1).astype(np.int64))
 
 
 def argwhere(input: Tensor) -> Tensor:
@@ -424,10 +462,18 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 
 
 def _argsort(a, axis, descending):
+    """Stable order along ``axis``; NaN counts as the largest value, as in PyTorch.
+
+    Descending: a stable ascending sort of the reversed axis, reversed back and mapped to the
+    original positions. Ties keep their original order, NaN comes first, and no key is
+    negated (which would overflow unsigned and extreme integers).
+    """
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
     if descending:
-        # Stable descending order: sort the negated keys (NaN first like PyTorch's descending).
-        keys = -a.astype(np.float64) if a.dtype.kind != "b" else ~a
-        return np.argsort(keys, axis=axis, kind="stable").astype(np.int64)
+        n = a.shape[axis]
+        rev = np.flip(np.argsort(np.flip(a, axis), axis=axis, kind="stable"), axis)
+        return (n - 1 - rev).astype(np.int64)
     return np.argsort(a, axis=axis, kind="stable").astype(np.int64)
 
 

@@ -4,6 +4,11 @@ Outside a graph they write straight into the array. Inside one, the op is comput
 out of place as usual and its result copied into the tensor's storage; the tensor
 then takes the new node as its ``grad_fn`` (its history is "rebased"), and its
 version counter moves so that any backward that saved the old values refuses to run.
+
+Views: a view made inside a graph remembers (on its node) its base and how to rebuild it
+(``mark_view``). An in-place op on such a view is rewritten as an out-of-place write of the
+new values into the base (PyTorch's ``CopySlices``), after which the view is rebuilt from
+the base's new history, so gradients reach everything that reads the base later.
 """
 
 from __future__ import annotations
@@ -13,8 +18,17 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd import grad_mode as _gm
+from ..autograd.function import Op
+from ._common import type_name
+
+_wrap = Tensor._wrap
 
 _LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+_LEAF_VIEW_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+_OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+    "location. Please clone() the tensor before performing the operation."
+)
 
 
 def check_inplace_allowed(x: Tensor) -> None:
@@ -22,16 +36,18 @@ def check_inplace_allowed(x: Tensor) -> None:
         raise RuntimeError(_LEAF_MESSAGE)
 
 
-def _check_castable(x: Tensor, result: np.ndarray, name: str = "") -> None:
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _check_storable(x: Tensor, result: np.ndarray) -> None:
+    """An in-place result must fit x: same shape (x can't grow by broadcasting) and a dtype
+    of no higher category (float into int, int into bool are refused, like PyTorch)."""
+    if result.shape != x._data.shape:
+        raise RuntimeError(f"output with shape {list(x._data.shape)} doesn't match the broadcast shape {list(result.shape)}")
     src, dst = result.dtype, x._data.dtype
-    if src == dst:
-        return
-    order = "bui f"
-    if order.index(src.kind if src.kind != "i" else "i") > order.index(dst.kind if dst.kind != "i" else "i") and not (
-        src.kind in "ui" and dst.kind in "ui"
-    ):
+    if src != dst and _CATEGORY[src.kind] > _CATEGORY[dst.kind]:
         raise RuntimeError(
-            f"result type {D.from_numpy_dtype(src).name.capitalize()} can't be cast to the desired output type {D.from_numpy_dtype(dst).name.capitalize()}"
+            f"result type {type_name(D.from_numpy_dtype(src))} can't be cast to the desired output type {type_name(D.from_numpy_dtype(dst))}"
         )
 
 
@@ -49,15 +65,18 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
         else:
             with _gm.no_grad():
                 result = compute(x)
-            _check_castable(x, result._data)
+            _check_storable(x, result._data)
             np.copyto(x._data, result._data, casting="unsafe")
         x._version[0] += 1
         return x
-    result = compute(x)
-    _check_castable(x, result._data)
+    node = x.grad_fn
+    view = node.__dict__.get("_view_src") if node is not None else None
+    if view is not None and np.may_share_memory(view[0]._data, x._data):
+        return _write_through_view(x, view[0], view[1], compute)
+    result = _differentiable_result(x, compute(x))
+    _check_storable(x, result._data)
     node = result.grad_fn
-    if node is not None:
-        _detach_saved_storage(node, x._data)
+    _detach_saved_storage(node, x._data)
     np.copyto(x._data, result._data, casting="unsafe")
     x._version[0] += 1
     if node is not None:
@@ -67,8 +86,137 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
     return x
 
 
+def _differentiable_result(x: Tensor, result: Tensor) -> Tensor:
+    """A result computed without x's history (``fill_``, ``normal_`` ...) still replaces it:
+    x keeps requiring grad, through a node that sends it zero gradient (PyTorch's FillBackward)."""
+    if result.grad_fn is None:
+        return Overwrite.apply(x, result._data)
+    return result
+
+
+class Overwrite(Op):
+    """y = v (x's values replaced by v, broadcast and cast to x's dtype);  dy/dx = 0, dy/dv = 1.
+
+    ``fill_``, ``zero_`` and ``copy_`` in a graph: unlike ``x * 0 + v`` it never turns an
+    inf or NaN already in x into NaN.
+    """
+
+    _node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, x, v):
+        out = np.empty_like(x)
+        np.copyto(out, v, casting="unsafe")
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        zero = np.zeros(g.shape, dtype=g._data.dtype if isinstance(g, Tensor) else g.dtype)
+        return (zero if ctx.needs_input_grad[0] else None), (g if ctx.needs_input_grad[1] else None)
+
+
+def fill_(x: Tensor, value) -> Tensor:
+    """Every element set to ``value`` (a number or a 0-d tensor, differentiable if it requires grad)."""
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+            )
+        if not value._requires_grad:
+            value = value._data.reshape(()).item()
+    if isinstance(value, Tensor):
+        return write_inplace(x, lambda t: Overwrite.apply(t, value), others=(value,))
+    return write_inplace(x, lambda t: Overwrite.apply(t, np.asarray(value)), direct=lambda a: a.fill(value))
+
+
+def zero_(x: Tensor) -> Tensor:
+    """Every element set to 0."""
+    return write_inplace(x, lambda t: Overwrite.apply(t, np.zeros((), t._data.dtype)), direct=lambda a: a.fill(0))
+
+
+def copy_(x: Tensor, src, non_blocking: bool = False) -> Tensor:
+    """x's values replaced by ``src`` (broadcast to x's shape, cast to x's dtype); the gradient
+    flows to src, cast back to its dtype."""
+    if not isinstance(src, Tensor):
+        from .._creation import tensor
+
+        src = tensor(src)
+    try:
+        shape = np.broadcast_shapes(src._data.shape, x._data.shape)
+    except ValueError:
+        from ._common import broadcast_error
+
+        raise broadcast_error(x._data.shape, src._data.shape) from None
+    if shape != x._data.shape:
+        raise RuntimeError(f"output with shape {list(x._data.shape)} doesn't match the broadcast shape {list(shape)}")
+    if src._data.dtype != x._data.dtype and src._requires_grad and x.dtype.category != 2:
+        src = src.detach()  # an integer destination can't carry a gradient back
+    return write_inplace(
+        x, lambda t: Overwrite.apply(t, src), direct=lambda a: np.copyto(a, src._data, casting="unsafe"), others=(src,)
+    )
+
+
+# -- views ---------------------------------------------------------------------------------------------
+
+
+def mark_view(out: Tensor, base: Tensor, view_fn) -> Tensor:
+    """Note on ``out``'s node that it views ``base`` and that ``view_fn(base)`` rebuilds it.
+
+    A view of a view records the root base and the composed function (PyTorch's ``_base``),
+    so the chain still works when the intermediate views are gone. The root is held
+    strongly, as PyTorch's views hold their base: that makes no cycle (the root's history
+    never points at its views). Only views recorded in a graph are marked (outside one,
+    in-place ops write plain arrays), so the untracked hot path pays one attribute check.
+    """
+    node = out.grad_fn
+    if node is not None:
+        parent = base.grad_fn.__dict__.get("_view_src") if base.grad_fn is not None else None
+        if parent is not None and np.may_share_memory(parent[0]._data, base._data):
+            root, root_fn = parent
+            node._view_src = (root, lambda t: view_fn(root_fn(t)))
+        else:
+            node._view_src = (base, view_fn)
+    return out
+
+
+def _write_through_view(x: Tensor, base: Tensor, view_fn, compute) -> Tensor:
+    """In-place on a view in a graph: base[view positions] = compute(x), out of place and
+    differentiable, then x becomes the view of the base's new value."""
+    if base._requires_grad and base.grad_fn is None:
+        raise RuntimeError(_LEAF_VIEW_MESSAGE)
+    result = _differentiable_result(x, compute(x))
+    _check_storable(x, result._data)
+    # The new node may have saved x's old values (a view of the storage about to change).
+    _detach_saved_storage(result.grad_fn, x._data)
+    with _gm.no_grad():
+        positions = view_fn(_wrap(np.arange(base._data.size).reshape(base._data.shape)))._data
+    if np.unique(positions).size != positions.size:
+        raise RuntimeError(_OVERLAP_MESSAGE)
+    if result._data.dtype != base._data.dtype:
+        from .pointwise import to_dtype
+
+        result = to_dtype(result, base.dtype)
+    write_inplace(base, lambda b: _put_positions(b, positions, result), others=(result,))
+    rebuilt = view_fn(base)
+    x.grad_fn = rebuilt.grad_fn
+    x._output_nr = rebuilt._output_nr
+    x._requires_grad = rebuilt._requires_grad
+    return x
+
+
+def _put_positions(base: Tensor, positions: np.ndarray, values: Tensor) -> Tensor:
+    """``base`` with the elements at flat ``positions`` replaced by ``values`` (out of place)."""
+    from .index import index_put_values
+    from .shape import reshape
+
+    flat = index_put_values(reshape(base, (-1,)), (positions.reshape(-1),), reshape(values, (-1,)))
+    return reshape(flat, base._data.shape)
+
+
 def _detach_saved_storage(node, storage: np.ndarray) -> None:
     """The new node may have saved the very array about to be overwritten: keep a copy instead."""
+    if node is None:
+        return
     saved = node._saved
     if not saved or not any(s is storage for s in saved):
         return

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._common import c_type_name, check_broadcast, type_name
 
 _wrap = Tensor._wrap
 
@@ -33,9 +34,11 @@ class MatMul(Op):
         return ga, gb
 
 
-def _check_dtypes(a: Tensor, b: Tensor, name="mat1 and mat2"):
+def _check_dtypes(a: Tensor, b: Tensor):
     if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != {b.dtype.name}")
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {c_type_name(a.dtype)} != {c_type_name(b.dtype)}"
+        )
 
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
@@ -53,56 +56,72 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     ka = a.shape[-1]
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if ka != kb:
-        if a.ndim <= 2 and b.ndim <= 2:
-            sa = a.shape if a.ndim == 2 else (1,) + a.shape
-            sb = b.shape if b.ndim == 2 else b.shape + (1,)
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and {_shape_str(sb)})")
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{ka}] but got: [{kb}]. "
-            f"(matmul of shapes {tuple(a.shape)} and {tuple(b.shape)})"
-        )
+        _check_matmul_shapes(a.shape, b.shape)
     if a.ndim == 1:
         return squeeze(MatMul.apply(unsqueeze(input, 0), other), -2)
     if b.ndim == 1:
         return squeeze(MatMul.apply(input, unsqueeze(other, -1)), -1)
-    if a.ndim > 2 and b.ndim > 2:
-        try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        except ValueError:
-            raise RuntimeError(
-                f"The size of tensor a ({a.shape[-3]}) must match the size of tensor b ({b.shape[-3]}) at non-singleton dimension {a.ndim - 3}"
-            ) from None
-    return MatMul.apply(input, other)
+    try:
+        return MatMul.apply(input, other)
+    except ValueError:  # batch dims that don't broadcast; checked only once NumPy refuses
+        _check_matmul_shapes(a.shape, b.shape)
+        raise
+
+
+def _check_matmul_shapes(sa: tuple, sb: tuple) -> None:
+    """PyTorch's messages, which name the shapes of the product it reduces matmul to:
+    leading dims of a batched-by-matrix product fold into rows (mm), a matrix-vector product
+    is an mv, and batched products broadcast their batch dims and become a bmm."""
+    ka = sa[-1]
+    if len(sb) == 1:
+        rows = int(np.prod(sa[:-1]))
+        if ka != sb[0]:
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{ka}), vec ({sb[0]})")
+        return
+    if len(sb) == 2:
+        if ka != sb[0]:
+            rows = int(np.prod(sa[:-1]))
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and {_shape_str(sb)})")
+        return
+    batch = check_broadcast(sa[:-2], sb[:-2])
+    n = int(np.prod(batch))
+    if ka != sb[-2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {ka}] but got: [{n}, {sb[-2]}]."
+        )
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """2-D matrix product."""
     if input._data.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     return matmul(input, mat2)
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of (b, n, k) and (b, k, m)."""
-    a, b = input._data, mat2._data
+    _check_bmm(input._data, mat2._data)
+    _check_dtypes(input, mat2)
+    return MatMul.apply(input, mat2)
+
+
+def _check_bmm(a: np.ndarray, b: np.ndarray) -> None:
     if a.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]."
         )
-    _check_dtypes(input, mat2)
-    return MatMul.apply(input, mat2)
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix-vector product."""
     if input._data.ndim != 2 or vec._data.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {input._data.ndim}, {vec._data.ndim}")
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     if input._data.shape[1] != vec._data.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input._data.shape[0]}), mat ({_shape_str(input._data.shape)}), vec ({vec._data.shape[0]})")
     return matmul(input, vec)
@@ -132,7 +151,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
             f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
         )
     if a.dtype != b.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.name.capitalize()} and {other.dtype.name.capitalize()}")
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {type_name(input.dtype)} and {type_name(other.dtype)}")
     return Dot.apply(input, other)
 
 
@@ -145,21 +164,74 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     from .pointwise import mul
     from .shape import unsqueeze
 
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
     return mul(unsqueeze(input, 1), unsqueeze(vec2, 0))
 
 
 ger = outer
 
 
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    """beta * input + alpha * (mat1 @ mat2)."""
-    from .pointwise import add, mul
+class Addmm(Op):
+    """Y = beta C + alpha A B (batched like matmul);  dC = beta dY, dA = alpha dY B^T, dB = alpha A^T dY.
 
-    prod = mm(mat1, mat2)
-    if alpha != 1:
-        prod = mul(prod, alpha)
-    base = input if beta == 1 else mul(input, beta)
-    return add(base, prod) if beta != 0 else prod
+    With beta = 0, C is ignored (NaN in it doesn't leak) but still gets its zero gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, c, a, b, beta, alpha):
+        ctx.save_for_backward(a, b)
+        ctx.scales = (beta, alpha)
+        y = np.matmul(a, b)
+        if alpha != 1:
+            y *= alpha  # y is fresh: scale in place
+        if beta != 0:
+            y = y + (c if beta == 1 else beta * c)  # out of place: c may broadcast y up
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        beta, alpha = ctx.scales
+        need_c, need_a, need_b = ctx.needs_input_grad[:3]
+        gc = (g if beta == 1 else g * beta) if need_c else None
+        ga = np.matmul(g, np.swapaxes(b, -1, -2)) if need_a else None
+        gb = np.matmul(np.swapaxes(a, -1, -2), g) if need_b else None
+        if alpha != 1:
+            ga = ga * alpha if ga is not None else None
+            gb = gb * alpha if gb is not None else None
+        return gc, ga, gb, None, None
+
+
+def _check_addmm_input(name: str, input: Tensor, out_shape: tuple) -> None:
+    try:
+        shape = np.broadcast_shapes(input._data.shape, out_shape)
+    except ValueError:
+        shape = None
+    if shape != tuple(out_shape):
+        raise RuntimeError(
+            f"{name}: The input tensor of shape {list(input._data.shape)} can't be broadcast to the "
+            f"product's shape {list(out_shape)}"
+        )
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), fused into one node like PyTorch's."""
+    if mat1._data.ndim != 2:
+        raise RuntimeError("mat1 must be a matrix, got " + f"{mat1._data.ndim}-D tensor")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix, got " + f"{mat2._data.ndim}-D tensor")
+    _check_mm_shapes(mat1._data.shape, mat2._data.shape)
+    _check_dtypes(mat1, mat2)
+    _check_dtypes(input, mat1)
+    _check_addmm_input("addmm", input, (mat1._data.shape[0], mat2._data.shape[1]))
+    return Addmm.apply(input, mat1, mat2, beta, alpha)
+
+
+def _check_mm_shapes(sa, sb) -> None:
+    if sa[-1] != sb[-2]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and {_shape_str(sb)})")
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -170,14 +242,13 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    """beta * input + alpha * (batch1 @ batch2), batched."""
-    from .pointwise import add, mul
-
-    prod = bmm(batch1, batch2)
-    if alpha != 1:
-        prod = mul(prod, alpha)
-    base = input if beta == 1 else mul(input, beta)
-    return add(base, prod) if beta != 0 else prod
+    """beta * input + alpha * (batch1 @ batch2), batched, fused into one node."""
+    a, b = batch1._data, batch2._data
+    _check_bmm(a, b)
+    _check_dtypes(batch1, batch2)
+    _check_dtypes(input, batch1)
+    _check_addmm_input("baddbmm", input, (a.shape[0], a.shape[1], b.shape[2]))
+    return Addmm.apply(input, batch1, batch2, beta, alpha)
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -260,38 +331,129 @@ class Einsum(Op):
                 continue
             others = [x for j, x in enumerate(xs) if j != i]
             other_subs = [t for j, t in enumerate(subs) if j != i]
-            available = set(out).union(*other_subs) if other_subs else set(out)
-            if len(set(s)) != len(s):
-                raise NotImplementedError("einsum backward with a repeated index in one operand is not supported")
-            target = "".join(c for c in s if c in available)
-            gi = np.einsum(",".join([out] + other_subs) + "->" + target, g, *others)
-            if target != s:
-                shape = xs[i].shape
-                expand = tuple(1 if c not in available else shape[k] for k, c in enumerate(s))
-                gi = np.broadcast_to(gi.reshape(expand), shape)
-            grads.append(gi)
+            grads.append(_einsum_operand_grad(g, out, s, tuple(xs[i].shape), others, other_subs))
         return tuple(grads)
+
+
+def _einsum_operand_grad(g, out: str, s: str, shape: tuple, others, other_subs):
+    """d einsum / d operand with subscripts ``s``: contract dY with the other operands onto s.
+
+    Letters that only this operand has (summed inside it) get dY broadcast over them; a letter
+    repeated in s (a diagonal, 'ii->i') gets the gradient placed on that diagonal, by an einsum
+    with identity matrices. NumPy calls only, so it also runs on Tensors (create_graph).
+    """
+    sizes = {c: n for c, n in zip(s, shape)}
+    uniq = "".join(dict.fromkeys(s))
+    available = set(out).union(*other_subs)
+    target = "".join(c for c in uniq if c in available)
+    gi = np.einsum(",".join([out] + other_subs) + "->" + target, g, *others)
+    if target != uniq:
+        keep = tuple(sizes[c] if c in available else 1 for c in uniq)
+        gi = np.broadcast_to(gi.reshape(keep), tuple(sizes[c] for c in uniq))
+    if uniq == s:
+        return gi
+    unused = iter(c for c in _LETTERS if c not in sizes and c not in available)
+    renamed, seen, deltas = "", set(), []
+    for c in s:
+        if c in seen:
+            z = next(unused)
+            deltas.append((c + z, np.eye(sizes[c], dtype=_dtype_of(g))))
+            c = z
+        seen.add(c)
+        renamed += c
+    spec = ",".join([uniq] + [d for d, _ in deltas]) + "->" + renamed
+    return np.einsum(spec, gi, *[e for _, e in deltas])
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _dtype_of(x):
+    return x._data.dtype if isinstance(x, Tensor) else x.dtype
+
+
+def _split_dims(sub: str, shape: tuple):
+    """(named letters, their sizes, the ellipsis dims) of one operand, wherever '...' sits."""
+    if "..." not in sub:
+        return sub, tuple(shape), ()
+    i = sub.index("...")
+    head, tail = sub[:i], sub[i + 3 :]
+    nd = len(shape)
+    tail_dims = tuple(shape[nd - len(tail) :]) if tail else ()
+    return head + tail, tuple(shape[: len(head)]) + tail_dims, tuple(shape[len(head) : nd - len(tail)])
+
+
+def _expand_ellipsis(eq: str, operands) -> str:
+    """Rewrite '...' as explicit letters (NumPy-style broadcasting of the batch dims), check
+    that each letter has one size, and make the output explicit: PyTorch's implicit output
+    is '...' then the letters used once, sorted."""
+    ins, out = eq.split("->") if "->" in eq else (eq, None)
+    subs = ins.split(",")
+    if len(subs) != len(operands):
+        raise RuntimeError(
+            "einsum(): more operands were provided than specified in the equation"
+            if len(operands) > len(subs)
+            else "einsum(): fewer operands were provided than specified in the equation"
+        )
+    used = set(c for c in eq if c.isalpha())
+    fresh = iter(c for c in _LETTERS if c not in used)
+    parts, seen = [], {}
+    for k, (sub, t) in enumerate(zip(subs, operands)):
+        nd = t._data.ndim
+        n_named = len(sub) - (3 if "..." in sub else 0)
+        if "..." in sub and nd < n_named:
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({n_named}) is more than the number of "
+                f"dimensions ({nd}) for operand {k}"
+            )
+        if "..." not in sub and n_named != nd:
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({n_named}) does not match the number of "
+                f"dimensions ({nd}) for operand {k} and no ellipsis was given"
+            )
+        named, dims, ell = _split_dims(sub, t._data.shape)
+        for c, n in zip(named, dims):
+            if c in seen and n != seen[c] and 1 not in (n, seen[c]):
+                raise RuntimeError(
+                    f"einsum(): subscript {c} has size {n} for operand {k} which does not broadcast with previously "
+                    f"seen size {seen[c]}"
+                )
+            seen.setdefault(c, n)
+        parts.append(ell)
+    ell_shapes = [e for sub, e in zip(subs, parts) if "..." in sub]
+    n_ell = max((len(e) for e in ell_shapes), default=0)
+    ell_letters = [next(fresh) for _ in range(n_ell)]
+    ell_out = ()
+    if ell_shapes:
+        try:
+            ell_out = np.broadcast_shapes(*ell_shapes)
+        except ValueError:
+            raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes {[list(e) for e in ell_shapes]}") from None
+    new_subs = []
+    for sub, ell in zip(subs, parts):
+        if "..." not in sub:
+            new_subs.append(sub)
+            continue
+        off = n_ell - len(ell)
+        # a size-1 dim broadcast against a larger one gets a letter of its own (summed away, size 1)
+        letters = [next(fresh) if n == 1 and ell_out[off + j] != 1 else ell_letters[off + j] for j, n in enumerate(ell)]
+        new_subs.append(sub.replace("...", "".join(letters)))
+    if out is None:
+        counts = {}
+        for c in "".join(subs):
+            if c.isalpha():
+                counts[c] = counts.get(c, 0) + 1
+        out = "".join(ell_letters) + "".join(sorted(c for c, n in counts.items() if n == 1))
+    else:
+        out = out.replace("...", "".join(ell_letters))
+    return ",".join(new_subs) + "->" + out
 
 
 def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    eq = equation.replace(" ", "")
-    if "..." in eq:
-        raise NotImplementedError("einsum with '...' is not supported by ember yet; write the dims out")
-    if "->" not in eq:
-        ins = eq.split(",")
-        counts = {}
-        for c in "".join(ins):
-            counts[c] = counts.get(c, 0) + 1
-        eq = eq + "->" + "".join(sorted(c for c, n in counts.items() if n == 1))
-    subs = eq.split("->")[0].split(",")
-    if len(subs) != len(operands):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation" if len(operands) > len(subs) else "einsum(): fewer operands were provided than specified in the equation")
-    for s, t in zip(subs, operands):
-        if len(s) != t._data.ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does not match the number of dimensions ({t._data.ndim}) for operand {subs.index(s)} and no ellipsis was given")
+    eq = _expand_ellipsis(equation.replace(" ", ""), operands)
     return Einsum.apply(eq, *operands)
 
 

@@ -1,3 +1,498 @@
-"""norm ops (in progress)."""
+"""Normalization: batch_norm, layer_norm, group_norm, instance_norm, local_response_norm, normalize.
 
-__all__ = []
+Batch, layer and group norm are each one fused Op whose backward is the closed form
+
+    xhat = (x - mean) / sqrt(var + eps),  y = xhat * w + b
+    dx = w / sqrt(var + eps) * (dy - mean(dy) - xhat * mean(dy * xhat))   (means over the normalized set)
+    dw = sum(dy * xhat),  db = sum(dy)
+
+with per-channel reductions done by ``einsum`` (a single SIMD pass, no temporaries).
+Under ``create_graph`` the backward is recomposed from differentiable ops instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm", "normalize", "rms_norm"]
+
+
+def _scalar(dtype, value):
+    return dtype.type(value)
+
+
+# -- batch norm -------------------------------------------------------------------------------------------
+
+
+class BatchNorm(Op):
+    """Batch statistics over (N, *spatial) per channel; the closed-form backward above.
+
+    forward(x3, w, b, eps) on x viewed as (N, C, L); returns y and keeps xhat, 1/std.
+    """
+
+    _node_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, eps, shape, running):
+        n, c, l = x.shape
+        m = n * l
+        dt = x.dtype
+        mean = np.einsum("ncl->c", x) / _scalar(dt, m)
+        xc = x - mean[:, None]
+        var = np.einsum("ncl,ncl->c", xc, xc) / _scalar(dt, m)
+        invstd = 1 / np.sqrt(var + _scalar(dt, eps))
+        xhat = np.multiply(xc, invstd[:, None], out=xc)
+        if w is not None:
+            y = xhat * w[:, None]
+            if b is not None:
+                y += b[:, None]
+        elif b is not None:
+            y = xhat + b[:, None]
+        else:
+            y = xhat.copy()
+        ctx.save_for_backward(x, w, b)
+        ctx.xhat, ctx.invstd, ctx.m, ctx.eps = xhat, invstd, m, eps
+        if running is not None:
+            _update_running(*running, mean, var, m)
+        return y.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, w, b = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if isinstance(dy, Tensor):
+            return _bn_graph_backward(ctx, dy, x, w)
+        xhat, invstd, m = ctx.xhat, ctx.invstd, ctx.m
+        dy3 = dy.reshape(xhat.shape)
+        dt = xhat.dtype
+        sdy = np.einsum("ncl->c", dy3)
+        sdyx = np.einsum("ncl,ncl->c", dy3, xhat)
+        gx = None
+        if need_x:
+            k = invstd if w is None else invstd * w
+            gx = dy3 * k[:, None]
+            gx -= xhat * (k * sdyx / _scalar(dt, m))[:, None]
+            gx -= (k * sdy / _scalar(dt, m))[:, None]
+            gx = gx.reshape(x.shape)
+        return gx, (sdyx if need_w else None), (sdy if need_b else None), None, None, None
+
+
+def _bn_graph_backward(ctx, dy, x, w):
+    """The same gradients built from differentiable ops (create_graph=True)."""
+    from .reduce import mean as _mean, sum as _sum
+    from .pointwise import rsqrt
+
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    dy3 = dy.reshape(x.shape)
+    mu = _mean(x, (0, 2), keepdim=True)
+    xc = x - mu
+    invstd = rsqrt(_mean(xc * xc, (0, 2), keepdim=True) + ctx.eps)
+    xhat = xc * invstd
+    sdy = _sum(dy3, (0, 2), keepdim=True)
+    sdyx = _sum(dy3 * xhat, (0, 2), keepdim=True)
+    gx = None
+    if need_x:
+        k = invstd if w is None else invstd * w.reshape(1, -1, 1)
+        gx = (k * (dy3 - sdy / ctx.m - xhat * (sdyx / ctx.m))).reshape(x.shape)
+    return gx, (sdyx.reshape(-1) if need_w else None), (sdy.reshape(-1) if need_b else None), None, None, None
+
+
+class _Affine(Op):
+    """Evaluation-mode batch norm: y = x * scale + shift per channel, scale = w / sqrt(rv + eps)."""
+
+    _node_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, rmean, rvar, eps):
+        dt = x.dtype
+        invstd = 1 / np.sqrt(rvar.astype(dt) + _scalar(dt, eps))
+        scale = invstd if w is None else invstd * w
+        shift = -rmean.astype(dt) * scale
+        if b is not None:
+            shift = shift + b
+        y = x * scale[:, None]
+        y += shift[:, None]
+        ctx.save_for_backward(x, w)
+        ctx.consts = (rmean.astype(dt), invstd, scale)
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, w = ctx.saved_tensors
+        rmean, invstd, scale = ctx.consts
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if isinstance(dy, Tensor):
+            from .reduce import sum as _sum
+
+            inv = Tensor._wrap(invstd.reshape(1, -1, 1))
+            xhat = (x - Tensor._wrap(rmean.reshape(1, -1, 1))) * inv
+            gx = dy * (inv if w is None else inv * w.reshape(1, -1, 1)) if need_x else None
+            gw = _sum(dy * xhat, (0, 2)) if need_w else None
+            gb = _sum(dy, (0, 2)) if need_b else None
+            return gx, gw, gb, None, None, None
+        gx = dy * scale[:, None] if need_x else None
+        gw = gb = None
+        if need_w:
+            xhat = (x - rmean[:, None]) * invstd[:, None]
+            gw = np.einsum("ncl,ncl->c", dy, xhat)
+        if need_b:
+            gb = np.einsum("ncl->c", dy)
+        return gx, gw, gb, None, None, None
+
+
+def _check_vector(name: str, t, c: int):
+    if t is not None and t._data.size != c:
+        raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float | None = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each channel (dim 1) over the batch and spatial dims.
+
+    In training, batch statistics are used and the running statistics (if given) are
+    updated in place: ``r = (1 - momentum) r + momentum * stat`` with the unbiased variance.
+    Otherwise the running statistics are used.
+    """
+    from .shape import reshape
+
+    x = input._data
+    if x.ndim < 2:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    c = x.shape[1]
+    _check_vector("running_mean", running_mean, c)
+    _check_vector("running_var", running_var, c)
+    _check_vector("weight", weight, c)
+    _check_vector("bias", bias, c)
+    n = x.shape[0]
+    l = int(np.prod(x.shape[2:])) if x.ndim > 2 else 1
+    if training:
+        if n * l == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
+        running = (running_mean, running_var, momentum) if running_mean is not None or running_var is not None else None
+        return BatchNorm.apply(reshape(input, (n, c, l)), weight, bias, eps, x.shape, running)
+    if running_mean is None or running_var is None:
+        raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation mode")
+    x3 = reshape(input, (n, c, l))
+    return reshape(_Affine.apply(x3, weight, bias, running_mean._data, running_var._data, eps), x.shape)
+
+
+def _update_running(running_mean, running_var, momentum, mean, var, count):
+    if momentum is None:
+        momentum = 0.0
+    mom = float(momentum)
+    if running_mean is not None:
+        rm = running_mean._data
+        rm *= rm.dtype.type(1 - mom)
+        rm += (mom * mean).astype(rm.dtype)
+        running_mean._bump_version()
+    if running_var is not None:
+        rv = running_var._data
+        unbiased = var * (count / (count - 1)) if count > 1 else var
+        rv *= rv.dtype.type(1 - mom)
+        rv += (mom * unbiased).astype(rv.dtype)
+        running_var._bump_version()
+
+
+def _size(shape) -> str:
+    return f"torch.Size([{', '.join(str(s) for s in shape)}])"
+
+
+# -- layer norm --------------------------------------------------------------------------------------------
+
+
+class LayerNorm(Op):
+    """Statistics over the trailing normalized dims of each row; closed-form backward."""
+
+    _node_name = "NativeLayerNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, eps, d):
+        shape = x.shape
+        x2 = x.reshape(-1, d)
+        dt = x.dtype
+        mean = np.einsum("rd->r", x2) / _scalar(dt, d)
+        xc = x2 - mean[:, None]
+        var = np.einsum("rd,rd->r", xc, xc) / _scalar(dt, d)
+        invstd = 1 / np.sqrt(var + _scalar(dt, eps))
+        xhat = np.multiply(xc, invstd[:, None], out=xc)
+        if w is not None:
+            y = xhat * w.reshape(-1)
+            if b is not None:
+                y += b.reshape(-1)
+        elif b is not None:
+            y = xhat + b.reshape(-1)
+        else:
+            y = xhat.copy()
+        ctx.save_for_backward(x, w, b)
+        ctx.xhat, ctx.invstd, ctx.d, ctx.eps = xhat, invstd, d, eps
+        return y.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, w, b = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        d = ctx.d
+        if isinstance(dy, Tensor):
+            return _ln_graph_backward(ctx, dy, x, w)
+        xhat, invstd = ctx.xhat, ctx.invstd
+        dy2 = dy.reshape(-1, d)
+        dt = xhat.dtype
+        gx = gw = gb = None
+        if need_w:
+            gw = np.einsum("rd,rd->d", dy2, xhat).reshape(w.shape)
+        if need_b:
+            gb = np.einsum("rd->d", dy2).reshape(b.shape)
+        if need_x:
+            g = dy2 * w.reshape(-1) if w is not None else dy2
+            sg = np.einsum("rd->r", g) / _scalar(dt, d)
+            sgx = np.einsum("rd,rd->r", g, xhat) / _scalar(dt, d)
+            gx = g - sg[:, None]
+            gx -= xhat * sgx[:, None]
+            gx *= invstd[:, None]
+            gx = gx.reshape(x.shape)
+        return gx, gw, gb, None, None
+
+
+def _ln_graph_backward(ctx, dy, x, w):
+    from .reduce import mean as _mean, sum as _sum
+    from .pointwise import rsqrt
+
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    d = ctx.d
+    x2 = x.reshape(-1, d)
+    dy2 = dy.reshape(-1, d)
+    xc = x2 - _mean(x2, 1, keepdim=True)
+    invstd = rsqrt(_mean(xc * xc, 1, keepdim=True) + ctx.eps)
+    xhat = xc * invstd
+    gx = gw = gb = None
+    if need_w:
+        gw = _sum(dy2 * xhat, 0).reshape(w.shape)
+    if need_b:
+        gb = _sum(dy2, 0).reshape(w.shape if w is not None else (d,))
+    if need_x:
+        g = dy2 * w.reshape(1, d) if w is not None else dy2
+        gx = (invstd * (g - _mean(g, 1, keepdim=True) - xhat * _mean(g * xhat, 1, keepdim=True))).reshape(x.shape)
+    return gx, gw, gb, None, None
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing ``normalized_shape`` dims, then scale and shift elementwise."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    x = input._data
+    k = len(normalized_shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape [*, {', '.join(map(str, normalized_shape))}], "
+            f"but got input of size{list(x.shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t._data.shape) != normalized_shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape {list(t._data.shape)} "
+                f"and normalized_shape = {list(normalized_shape)}"
+            )
+    d = int(np.prod(normalized_shape))
+    return LayerNorm.apply(input, weight, bias, eps, d)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """y = x / sqrt(mean(x^2) + eps) * w over the trailing dims (composed of differentiable ops)."""
+    from .pointwise import rsqrt
+    from .reduce import mean as _mean
+
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    k = len(normalized_shape)
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(-k, 0))
+    out = input * rsqrt(_mean(input * input, dims, keepdim=True) + eps)
+    return out * weight if weight is not None else out
+
+
+# -- group norm -------------------------------------------------------------------------------------------------
+
+
+class GroupNorm(Op):
+    """Statistics per (sample, group of channels); affine per channel; closed-form backward."""
+
+    _node_name = "NativeGroupNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, groups, eps):
+        n, c = x.shape[:2]
+        x4 = x.reshape(n, groups, c // groups, -1)
+        dt = x.dtype
+        cnt = x4.shape[2] * x4.shape[3]
+        mean = np.einsum("ngcl->ng", x4) / _scalar(dt, cnt)
+        xc = x4 - mean[:, :, None, None]
+        var = np.einsum("ngcl,ngcl->ng", xc, xc) / _scalar(dt, cnt)
+        invstd = 1 / np.sqrt(var + _scalar(dt, eps))
+        xhat = np.multiply(xc, invstd[:, :, None, None], out=xc)
+        y = xhat
+        if w is not None:
+            y = xhat * w.reshape(1, groups, -1, 1)
+        if b is not None:
+            y = y + b.reshape(1, groups, -1, 1) if y is xhat else _iadd(y, b.reshape(1, groups, -1, 1))
+        if y is xhat:
+            y = xhat.copy()
+        ctx.save_for_backward(x, w, b)
+        ctx.xhat, ctx.invstd, ctx.cnt, ctx.groups, ctx.eps = xhat, invstd, cnt, groups, eps
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, w, b = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if isinstance(dy, Tensor):
+            return _gn_graph_backward(ctx, dy, x, w)
+        xhat, invstd, cnt, groups = ctx.xhat, ctx.invstd, ctx.cnt, ctx.groups
+        dy4 = dy.reshape(xhat.shape)
+        dt = xhat.dtype
+        gx = gw = gb = None
+        if need_w:
+            gw = np.einsum("ngcl,ngcl->gc", dy4, xhat).reshape(-1)
+        if need_b:
+            gb = np.einsum("ngcl->gc", dy4).reshape(-1)
+        if need_x:
+            g = dy4 * w.reshape(1, groups, -1, 1) if w is not None else dy4
+            sg = np.einsum("ngcl->ng", g) / _scalar(dt, cnt)
+            sgx = np.einsum("ngcl,ngcl->ng", g, xhat) / _scalar(dt, cnt)
+            gx = g - sg[:, :, None, None]
+            gx -= xhat * sgx[:, :, None, None]
+            gx *= invstd[:, :, None, None]
+            gx = gx.reshape(x.shape)
+        return gx, gw, gb, None, None
+
+
+def _iadd(y, b):
+    y += b
+    return y
+
+
+def _gn_graph_backward(ctx, dy, x, w):
+    from .reduce import mean as _mean, sum as _sum
+    from .pointwise import rsqrt
+
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    groups = ctx.groups
+    n, c = x.shape[:2]
+    x4 = x.reshape(n, groups, c // groups, -1)
+    dy4 = dy.reshape(n, groups, c // groups, -1)
+    xc = x4 - _mean(x4, (2, 3), keepdim=True)
+    invstd = rsqrt(_mean(xc * xc, (2, 3), keepdim=True) + ctx.eps)
+    xhat = xc * invstd
+    gx = gw = gb = None
+    if need_w:
+        gw = _sum(dy4 * xhat, (0, 3)).reshape(-1)
+    if need_b:
+        gb = _sum(dy4, (0, 3)).reshape(-1)
+    if need_x:
+        g = dy4 * w.reshape(1, groups, -1, 1) if w is not None else dy4
+        gx = (invstd * (g - _mean(g, (2, 3), keepdim=True) - xhat * _mean(g * xhat, (2, 3), keepdim=True))).reshape(x.shape)
+    return gx, gw, gb, None, None
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over groups of channels of each sample, then scale and shift per channel."""
+    x = input._data
+    if x.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
+    c = x.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of shape {list(x.shape)} and num_groups={num_groups}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t._data.ndim != 1 or t._data.shape[0] != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, but got {name} of shape "
+                f"{list(t._data.shape)} and input of shape {list(x.shape)}"
+            )
+    return GroupNorm.apply(input, weight, bias, int(num_groups), eps)
+
+
+# -- instance norm -------------------------------------------------------------------------------------------
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each channel of each sample over its spatial dims (group norm with one channel
+    per group); running statistics are averaged over the batch like PyTorch's."""
+    x = input._data
+    if x.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)" if x.ndim < 2 else
+                         f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
+    n, c = x.shape[:2]
+    l = int(np.prod(x.shape[2:]))
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        _check_vector(name, t, c)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    if l <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
+    out = GroupNorm.apply(input, weight, bias, c, eps)
+    if running_mean is not None or running_var is not None:
+        x3 = x.reshape(n, c, l)
+        dt = x.dtype
+        mean = np.einsum("ncl->nc", x3) / _scalar(dt, l)
+        xc = x3 - mean[:, :, None]
+        var = np.einsum("ncl,ncl->nc", xc, xc) / _scalar(dt, l)
+        _update_running(running_mean, running_var, momentum, mean.mean(0), var.mean(0), l)
+    return out
+
+
+# -- local response norm and normalize (composed) -------------------------------------------------------------
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x / (k + alpha/size * sum of x^2 over ``size`` neighbouring channels)^beta."""
+    from .pool import avg_pool2d
+    from .resample import pad
+    from .shape import reshape, squeeze, unsqueeze
+
+    x = input._data
+    if x.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
+    if x.size == 0:
+        return input
+    div = input * input
+    n, c = x.shape[:2]
+    div = reshape(div, (n, 1, c, -1)) if x.ndim > 3 else unsqueeze(div, 1)
+    div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+    div = squeeze(avg_pool2d(div, (size, 1), stride=1), 1)
+    div = reshape(div, x.shape)
+    return input / (div * alpha + k) ** beta
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """x / max(||x||_p over ``dim``, eps)."""
+    from .pointwise import clamp_min
+    from .reduce import norm
+
+    denom = clamp_min(norm(input, p, dim, keepdim=True), eps)
+    return input / denom
+

@@ -12,13 +12,20 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.function import Op
 from .._tensor import Tensor
-from ._common import as_tensor_operand, binary_operands, cast_operand
+from ._common import as_tensor_operand, binary_operands, c_type_name, cast_operand, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
 
 
 def _data(x):
     return x._data if isinstance(x, Tensor) else x
+
+
+def _nd(y):
+    """A ufunc on a 0-d array returns a NumPy scalar; an output saved for backward must be the
+    very array the output tensor wraps (that is how it is version-checked and, under
+    create_graph, replaced by the tensor), so scalars become 0-d arrays first."""
+    return y if type(y) is np.ndarray else np.asarray(y)
 
 
 # -- dtype conversion -----------------------------------------------------------------------
@@ -126,7 +133,7 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y = np.power(a, b)
+            y = _nd(np.power(a, b))
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -146,7 +153,11 @@ class Pow(Op):
 
 def _binary(op, a, b, float_result=False):
     x, y, _ = binary_operands(a, b, float_result=float_result)
-    return op.apply(x, y)
+    try:
+        return op.apply(x, y)
+    except ValueError:  # NumPy's broadcasting failure, re-raised as PyTorch's; free until it happens
+        check_broadcast(shape_of(x), shape_of(y))
+        raise
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
@@ -184,16 +195,32 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """input / other (true division; ``rounding_mode`` 'trunc' or 'floor' for integer-style)."""
     if rounding_mode is None:
         return _binary(Div, input, other, float_result=True)
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     x, y, res = binary_operands(input, other)
-    xd, yd = _data(x), _data(y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if rounding_mode == "floor":
-            q = np.floor_divide(xd, yd) if res.kind != "f" else np.floor(xd / yd)
-        elif rounding_mode == "trunc":
-            q = np.trunc(xd / yd) if res.kind == "f" else (np.sign(xd) * np.sign(yd) * (np.abs(xd) // np.abs(yd)))
-        else:
-            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
-    return _wrap(np.asarray(q, dtype=res))
+    _integer_divisor_check(y, res)
+    return _binary_op(RoundedDiv, x, y, rounding_mode)
+
+
+class RoundedDiv(Op):
+    """y = floor(a/b) or trunc(a/b);  piecewise constant, so dy/da = dy/db = 0."""
+
+    _node_name = "DivBackward2"
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a.dtype.kind != "f":  # a and b share the promoted dtype
+                q = np.floor_divide(a, b)
+                if mode == "trunc":  # floor and trunc differ where the exact quotient is negative
+                    q = q + ((np.mod(a, b) != 0) & ((a < 0) != (b < 0)))
+            else:
+                q = np.floor(a / b) if mode == "floor" else np.trunc(a / b)
+        return _nd(q)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, g * 0, None
 
 
 divide = true_divide = div
@@ -204,25 +231,68 @@ def floor_divide(input, other) -> Tensor:
     return div(input, other, rounding_mode="floor")
 
 
+class Remainder(Op):
+    """y = a - b floor(a/b) (Python's %, sign of b);  dy/da = 1, dy/db = -floor(a/b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.mod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gb = -g * np.floor(_data(a) / _data(b)) if need_b else None
+        return (g if need_a else None), gb
+
+
+class Fmod(Op):
+    """y = a - b trunc(a/b) (C's fmod, sign of a);  dy/da = 1, dy/db = -trunc(a/b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gb = -g * np.trunc(_data(a) / _data(b)) if need_b else None
+        return (g if need_a else None), gb
+
+
+def _integer_divisor_check(y, res) -> None:
+    if res.kind != "f" and np.any(_data(y) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
 def remainder(input, other) -> Tensor:
     """Python-style modulus: the result has the sign of ``other``."""
     x, y, res = binary_operands(input, other)
-    if res.kind != "f" and np.any(_data(y) == 0):
-        raise RuntimeError("ZeroDivisionError")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.mod(_data(x), _data(y))
-    if isinstance(x, Tensor) and x._requires_grad:
-        # d/dx (x mod y) = 1 almost everywhere: x - y*floor(x/y) with the floor constant.
-        q = _wrap(np.floor_divide(_data(x), _data(y)).astype(res))
-        return sub(x, mul(q, y))
-    return _wrap(np.asarray(r, dtype=res))
+    _integer_divisor_check(y, res)
+    return _binary_op(Remainder, x, y)
 
 
 def fmod(input, other) -> Tensor:
     """C-style remainder: the result has the sign of ``input``."""
     x, y, res = binary_operands(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _wrap(np.asarray(np.fmod(_data(x), _data(y)), dtype=res))
+    _integer_divisor_check(y, res)
+    return _binary_op(Fmod, x, y)
+
+
+def _binary_op(op, x, y, *extra):
+    """``op.apply`` on operands already promoted, with PyTorch's broadcasting message."""
+    try:
+        return op.apply(x, y, *extra)
+    except ValueError:
+        check_broadcast(shape_of(x), shape_of(y))
+        raise
 
 
 def neg(input) -> Tensor:
@@ -242,7 +312,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
     if isinstance(y, np.generic) and not isinstance(input, (int, float)):
         if y == 2 and isinstance(x, Tensor):
             return square(x)
-    return Pow.apply(x, y)
+    return _binary_op(Pow, x, y)
 
 
 def float_power(input, exponent) -> Tensor:
@@ -268,7 +338,7 @@ class Exp(Op):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):
-            y = np.exp(x)
+            y = _nd(np.exp(x))
         ctx.save_for_backward(y)
         return y
 
@@ -284,7 +354,7 @@ class Exp2(Op):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):
-            y = np.exp2(x)
+            y = _nd(np.exp2(x))
         ctx.save_for_backward(y)
         return y
 
@@ -300,7 +370,7 @@ class Expm1(Op):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):
-            y = np.expm1(x)
+            y = _nd(np.expm1(x))
         ctx.save_for_backward(y)
         return y
 
@@ -380,7 +450,7 @@ class Sqrt(Op):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(invalid="ignore"):
-            y = np.sqrt(x)
+            y = _nd(np.sqrt(x))
         ctx.save_for_backward(y)
         return y
 
@@ -397,9 +467,9 @@ class Rsqrt(Op):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(divide="ignore", invalid="ignore"):
-            y = 1 / np.sqrt(x)
+            y = _nd(np.reciprocal(np.sqrt(x)))
         ctx.save_for_backward(y)
-        return y.astype(x.dtype, copy=False)
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -427,7 +497,7 @@ class Reciprocal(Op):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(divide="ignore"):
-            y = np.reciprocal(x)
+            y = _nd(np.reciprocal(x))
         ctx.save_for_backward(y)
         return y
 
@@ -470,7 +540,7 @@ class Tan(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.tan(x)
+        y = _nd(np.tan(x))
         ctx.save_for_backward(y)
         return y
 
@@ -485,7 +555,7 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.tanh(x)
+        y = _nd(np.tanh(x))
         ctx.save_for_backward(y)
         return y
 
@@ -503,7 +573,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = stable_sigmoid(x)
+        y = _nd(stable_sigmoid(x))
         ctx.save_for_backward(y)
         return y
 
@@ -524,7 +594,7 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.maximum(x, 0)
+        y = _nd(np.maximum(x, 0))
         ctx.save_for_backward(y)
         return y
 
@@ -711,14 +781,37 @@ def where(condition, input=None, other=None, *, out=None):
         if cond.dtype == np.uint8:
             cond = cond.astype(bool)
         else:
-            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {D.from_numpy_dtype(cond.dtype).name}")
-    res = D.result_type(as_tensor_operand(input), as_tensor_operand(other))
-    return Where.apply(cond, cast_operand(as_tensor_operand(input), res), cast_operand(as_tensor_operand(other), res))
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {type_name(D.from_numpy_dtype(cond.dtype))}")
+    a, b = as_tensor_operand(input), as_tensor_operand(other)
+    check_broadcast(cond.shape, shape_of(a), shape_of(b))
+    res = D.result_type(a, b)
+    return Where.apply(cond, cast_operand(a, res), cast_operand(b, res))
+
+
+class Lerp(Op):
+    """y = a + w (b - a);  dy/da = 1 - w, dy/db = w, dy/dw = b - a."""
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        return _nd(a + w * (b - a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, w = ctx.saved_tensors
+        need_a, need_b, need_w = ctx.needs_input_grad
+        return (g * (1 - w) if need_a else None), (g * w if need_b else None), (g * (b - a) if need_w else None)
 
 
 def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
-    """input + weight * (end - input)."""
-    return add(input, mul(weight, sub(end, input)))
+    """input + weight * (end - input), one node."""
+    if input._data.dtype != end._data.dtype:
+        raise RuntimeError(f"expected dtype {c_type_name(input.dtype)} for `end` but got dtype {c_type_name(end.dtype)}")
+    check_broadcast(input._data.shape, end._data.shape, shape_of(weight))
+    w = weight if isinstance(weight, Tensor) else input._data.dtype.type(weight)
+    if isinstance(w, Tensor) and w._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected dtype {c_type_name(input.dtype)} for `weight` but got dtype {c_type_name(w.dtype)}")
+    return Lerp.apply(input, end, w)
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
@@ -747,17 +840,29 @@ sin, cos, tan, tanh, sigmoid, erf = _unary(Sin), _unary(Cos), _unary(Tan), _unar
 
 
 def square(input: Tensor) -> Tensor:
-    """x ** 2 (keeps integer dtypes, like PyTorch)."""
+    """x ** 2 (keeps integer dtypes, like PyTorch; bool becomes int64 as in pow(x, 2))."""
+    if input._data.dtype.kind == "b":
+        input = _wrap(input._data.astype(np.int64))
     return Square.apply(input)
 
 
 def relu(input: Tensor) -> Tensor:
     """max(x, 0)."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
 
 
 def abs(input: Tensor, *, out=None) -> Tensor:  # noqa: A001
+    _refuse_bool(input, "abs_cpu")
     return Abs.apply(input)
+
+
+def _refuse_bool(input: Tensor, kernel: str, ints: bool = False) -> None:
+    """PyTorch has no bool (or, with ``ints``, no integer) kernel for some ops."""
+    kind = input._data.dtype.kind
+    if kind == "b" or (ints and kind in "iu"):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(input.dtype)}\'')
 
 
 absolute = abs
@@ -767,10 +872,12 @@ def erfc(input: Tensor) -> Tensor:
     return rsub(erf(input), 1)
 
 
-def _no_grad_unary(np_fn, name, keep_int=True):
+def _no_grad_unary(np_fn, name, bool_kernel=None):
     """Piecewise-constant functions: zero gradient almost everywhere, like PyTorch's."""
 
     def fn(input: Tensor, *, out=None) -> Tensor:
+        if bool_kernel is not None:
+            _refuse_bool(input, bool_kernel)
         return _ZeroGrad.apply(input, np_fn)
 
     fn.__name__ = name
@@ -792,20 +899,31 @@ class _ZeroGrad(Op):
         return g * 0, None
 
 
-sign = _no_grad_unary(np.sign, "sign")
-floor = _no_grad_unary(np.floor, "floor")
-ceil = _no_grad_unary(np.ceil, "ceil")
-trunc = _no_grad_unary(np.trunc, "trunc")
+def _sign(a: np.ndarray) -> np.ndarray:
+    if a.dtype == np.bool_:
+        return a.copy()  # NumPy has no bool sign; PyTorch keeps bool
+    s = np.sign(a)
+    if s.dtype.kind == "f":
+        s = np.where(np.isnan(s), s.dtype.type(0), s)  # PyTorch's sign(NaN) is 0
+    return s
+
+
+sign = _no_grad_unary(_sign, "sign")
+floor = _no_grad_unary(np.floor, "floor", "floor_vml_cpu")
+ceil = _no_grad_unary(np.ceil, "ceil", "ceil_vml_cpu")
+trunc = _no_grad_unary(np.trunc, "trunc", "trunc_vml_cpu")
 fix = trunc
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
     """Round half to even, like PyTorch."""
+    _refuse_bool(input, "round_vml_cpu")
     return _ZeroGrad.apply(input, lambda a: np.round(a, decimals))
 
 
 def frac(input: Tensor) -> Tensor:
-    """x - trunc(x);  gradient 1."""
+    """x - trunc(x);  gradient 1 (floating tensors only, like PyTorch)."""
+    _refuse_bool(input, "frac_cpu", ints=True)
     return sub(input, trunc(input).detach())
 
 
@@ -835,7 +953,11 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
 def _compare(np_fn):
     def fn(input, other, *, out=None) -> Tensor:
         x, y, _ = binary_operands(input, other)
-        return _wrap(np.asarray(np_fn(_data(x), _data(y))))
+        try:
+            return _wrap(np.asarray(np_fn(_data(x), _data(y))))
+        except ValueError:
+            check_broadcast(shape_of(x), shape_of(y))
+            raise
 
     fn.__name__ = np_fn.__name__
     return fn

@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Op
-from ._common import dim_arg, normalize_dims
+from ._common import dim_arg, normalize_dims, type_name
 
 _wrap = Tensor._wrap
 
@@ -90,7 +90,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
         input = to_dtype(input, D.as_dtype(dtype))
     if input._data.dtype.kind != "f":
         raise RuntimeError(
-            f"mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {input.dtype.name.capitalize()}"
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {type_name(input.dtype)}"
         )
     return Mean.apply(input, _axes(dim_arg(dim, axis), input), keepdim)
 
@@ -125,17 +125,28 @@ class Prod(Op):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         shape, axes, keepdim = ctx.meta
-        xd = np.asarray(x)
-        # Product of all other elements = exclusive cumprod from the left times from the right.
-        ax = axes if axes is not None else tuple(range(xd.ndim))
-        moved = np.moveaxis(xd, ax, tuple(range(-len(ax), 0)))
-        flat = moved.reshape(moved.shape[: moved.ndim - len(ax)] + (-1,))
-        ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
-        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
-        right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
-        others = (left * right).reshape(moved.shape)
-        others = np.moveaxis(others, tuple(range(-len(ax), 0)), ax)
-        return _expand_back(g, shape, axes, keepdim) * others, None, None
+        return _expand_back(g, shape, axes, keepdim) * _product_of_others(x, axes), None, None
+
+
+def _product_of_others(x, axes):
+    """For every element, the product of the other elements in its reduction group:
+    an exclusive cumprod from the left times one from the right (exact with zeros, no division).
+    NumPy calls only, plus ``_cumprod`` which stays in the graph for Tensors (create_graph)."""
+    xd = _d(x)
+    if xd.size == 0 or xd.ndim == 0 or axes == ():
+        return np.ones(xd.shape, dtype=xd.dtype)
+    ax = axes if axes is not None else tuple(range(xd.ndim))
+    moved = np.moveaxis(x, ax, tuple(range(-len(ax), 0)))
+    flat = moved.reshape(tuple(moved.shape[: moved.ndim - len(ax)]) + (-1,))
+    ones = np.ones(tuple(flat.shape[:-1]) + (1,), dtype=xd.dtype)
+    left = _cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = np.flip(_cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+    others = (left * right).reshape(tuple(moved.shape))
+    return np.moveaxis(others, tuple(range(-len(ax), 0)), ax)
+
+
+def _cumprod(a, axis):
+    return cumprod(a, axis) if isinstance(a, Tensor) else np.cumprod(a, axis=axis)
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -157,31 +168,69 @@ def _correction(unbiased, correction):
     return 1.0 if unbiased else 0.0
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (default 1).
+class Var(Op):
+    """v = sum (x - mean)^2 / (n - correction);  dv/dx = 2 (x - mean) / (n - correction).
 
-    Composed from mean, sub, mul, sum and div, so it differentiates to any order:
-    d var / dx = 2 (x - mean) / (n - correction).
+    The mean's own dependence on x drops out because sum(x - mean) = 0. Backward recomputes
+    the mean with ``.sum`` so that it runs on Tensors too: var differentiates to any order.
     """
-    from .pointwise import div, mul, sub
 
+    _node_name = "VarBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, correction):
+        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        dof = _builtins.max(n - correction, 0)  # PyTorch clamps the degrees of freedom at 0
+        ctx.meta = (x.shape, axes, keepdim, n, dof)
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centered = x - x.sum(axis=axes, keepdims=True) / n
+            return _nd(np.sum(centered * centered, axis=axes, keepdims=keepdim) / x.dtype.type(dof))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        shape, axes, keepdim, n, dof = ctx.meta
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = 2.0 / dof if dof else np.inf  # 0 dof: inf * 0 = nan, like PyTorch
+            return _expand_back(g, shape, axes, keepdim) * (x - x.sum(axis=axes, keepdims=True) / n) * scale, None, None, None
+
+
+def _nd(y):
+    return y if type(y) is np.ndarray else np.asarray(y)
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False`` means 0)."""
+    return _var(input, dim, unbiased, keepdim, correction, "var")
+
+
+def _var(input: Tensor, dim, unbiased, keepdim, correction, name) -> Tensor:
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     if input._data.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = _axes(dim, input)
-    n = input._data.size if axes is None else int(np.prod([input._data.shape[a] for a in axes]))
-    centered = sub(input, mean(input, dim=axes, keepdim=True))
-    denom = n - _correction(unbiased, correction)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return div(sum(mul(centered, centered), dim=axes, keepdim=keepdim), float(denom) if denom > 0 else 0.0)
+    corr = _correction(unbiased, correction)
+    shape = input._data.shape
+    n = input._data.size if axes is None else int(np.prod([shape[a] for a in axes]))
+    if n - corr <= 0:
+        import warnings
+
+        warnings.warn(
+            f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+            "(input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
+    return Var.apply(input, axes, keepdim, corr)
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation: sqrt(var)."""
     from .pointwise import sqrt
 
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -212,13 +261,18 @@ class Amax(Op):
 
 
 def _check_nonempty(input: Tensor, axes, name):
+    """Extrema of nothing are undefined: PyTorch's errors (a RuntimeError without dim, except
+    for argmax/argmin, an IndexError naming the empty dim otherwise)."""
     shape = input._data.shape
     if input._data.size == 0 and (axes is None or _builtins.any(shape[a] == 0 for a in axes)):
-        raise IndexError(
-            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
-            if axes is None
-            else f"{name}(): Expected reduction dim {axes[0]} to have non-zero size."
-        )
+        if axes is None:
+            if name.startswith("arg"):
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+            )
+        bad = next(a for a in axes if shape[a] == 0)
+        raise IndexError(f"{name}(): Expected reduction dim {bad} to have non-zero size.")
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
@@ -280,10 +334,11 @@ def _extremum(input: Tensor, dim, keepdim, is_max, name):
 
 def _arg_extremum(a: np.ndarray, axis: int, is_max: bool) -> np.ndarray:
     """Index of the first extremum, NaN counting as the extremum (PyTorch propagates NaN)."""
-    if a.dtype.kind == "f" and np.isnan(a).any():
-        idx = np.argmax(np.isnan(a), axis=axis)
-    else:
-        idx = np.argmax(a, axis=axis) if is_max else np.argmin(a, axis=axis)
+    idx = np.argmax(a, axis=axis) if is_max else np.argmin(a, axis=axis)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        if nan.any():  # only the slices that hold a NaN take its index
+            idx = np.where(nan.any(axis=axis), np.argmax(nan, axis=axis), idx)
     return np.expand_dims(idx, axis)
 
 
@@ -353,14 +408,16 @@ class LogSumExp(Op):
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
-        ctx.save_for_backward(x, y)
-        return y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False))
+        out = _nd(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
+        ctx.save_for_backward(x, out)  # the output itself, so that create_graph sees its graph
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
+        x, out = ctx.saved_tensors
         shape, axes, keepdim = ctx.meta
-        return _expand_back(g, shape, axes, keepdim) * np.exp(x - y), None, None
+        softmax = np.exp(x - _expand_back(out, shape, axes, keepdim))
+        return _expand_back(g, shape, axes, keepdim) * softmax, None, None
 
 
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -403,14 +460,16 @@ class _Norm2(Op):
     def forward(ctx, x, axes, keepdim):
         ctx.meta = (x.shape, axes, keepdim)
         y = np.sqrt((x * x).sum(axis=axes, keepdims=True))
-        ctx.save_for_backward(x, y)
-        return np.asarray(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
+        out = _nd(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
+        ctx.save_for_backward(x, out)  # the output itself, so that create_graph sees its graph
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
+        x, out = ctx.saved_tensors
         shape, axes, keepdim = ctx.meta
-        safe = np.where(np.asarray(_d(y)) == 0, 1, y)
+        y = _expand_back(out, shape, axes, keepdim)
+        safe = np.where(_d(y) == 0, 1, y)
         return _expand_back(g, shape, axes, keepdim) * x / safe, None, None
 
 
@@ -424,10 +483,15 @@ class Cumsum(Op):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        return np.cumsum(x, axis=axis, dtype=x.dtype if x.dtype.kind == "f" else np.int64)
+        dtype = x.dtype if x.dtype.kind == "f" else np.int64
+        if x.ndim == 0:
+            return np.array(x, dtype=dtype)
+        return np.cumsum(x, axis=axis, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
+        if g.ndim == 0:
+            return g, None
         return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None
 
 
@@ -440,20 +504,30 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 class Cumprod(Op):
-    """y_i = prod_{j<=i} x_j;  dx_i = sum_{j>=i} dy_j y_j / x_i (computed without dividing by zero)."""
+    """y_i = prod_{j<=i} x_j;  dx_i = sum_{j>=i} dy_j y_j / x_i.
+
+    Without zeros that is a reversed cumsum divided by x (NumPy calls, so it also runs on
+    Tensors under create_graph); with zeros an exact O(n^2) product of the other factors.
+    """
 
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        ctx.save_for_backward(x)
-        return np.cumprod(x, axis=axis)
+        dtype = x.dtype if x.dtype.kind == "f" else np.int64
+        y = np.array(x, dtype=dtype) if x.ndim == 0 else np.cumprod(x, axis=axis, dtype=dtype)
+        ctx.save_for_backward(x, y)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        x, y = ctx.saved_tensors
+        axis = ctx.axis
+        if g.ndim == 0:
+            return g, None
+        if not np.any(_d(x) == 0):
+            return np.flip(np.cumsum(np.flip(g * y, axis), axis=axis), axis) / x, None
         x = np.asarray(_d(x))
         g = np.asarray(_d(g))
-        axis = ctx.axis
         xm = np.moveaxis(x, axis, -1)
         gm = np.moveaxis(g, axis, -1)
         n = xm.shape[-1]
@@ -497,6 +571,8 @@ def cummin(input: Tensor, dim: int):
 
 def _running_index(a, running, axis):
     hit = a == running
+    if a.dtype.kind == "f":
+        hit |= np.isnan(a) & np.isnan(running)  # a NaN stays the running extremum, as in PyTorch
     pos = np.arange(a.shape[axis]).reshape([-1 if i == axis else 1 for i in range(a.ndim)])
     return np.maximum.accumulate(np.where(hit, pos, 0), axis=axis).astype(np.int64)
 
@@ -523,20 +599,32 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
         if flat.size == 0:
             return _wrap(np.array(np.nan, dtype=a.dtype))
         k = (flat.size - 1) // 2
-        idx = np.argsort(flat, kind="stable")[k]
+        idx = _nan_first(flat, np.argsort(flat, kind="stable")[k : k + 1], 0)
         from .shape import flatten
 
-        return gather(flatten(input), 0, _wrap(np.array([idx]))).reshape(())
+        return gather(flatten(input), 0, _wrap(idx)).reshape(())
     axis = _wrap_dim(dim, a.ndim)
+    if a.ndim and a.shape[axis] == 0:
+        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
     k = (a.shape[axis] - 1) // 2
     order = np.argsort(a, axis=axis, kind="stable")
-    idx = np.take(order, [k], axis=axis)
+    idx = _nan_first(a, np.take(order, [k], axis=axis), axis)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:
         from .shape import squeeze
 
         values, idx = squeeze(values, axis), np.squeeze(idx, axis)
     return values_indices(values, _wrap(idx))
+
+
+def _nan_first(a: np.ndarray, idx: np.ndarray, axis: int) -> np.ndarray:
+    """Where a slice holds a NaN, its median is NaN (PyTorch propagates it): take the first NaN."""
+    if a.dtype.kind == "f" and a.ndim:
+        nan = np.isnan(a)
+        if nan.any():
+            has = nan.any(axis=axis, keepdims=True)
+            return np.where(has, np.argmax(nan, axis=axis, keepdims=True), idx)
+    return idx
 
 
 def nanmedian(input: Tensor, dim=None, keepdim: bool = False):

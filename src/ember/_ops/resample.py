@@ -1,3 +1,515 @@
-"""resample ops (in progress)."""
+"""Padding and resampling: ``pad``, ``interpolate``/``upsample``, ``pixel_shuffle``/``pixel_unshuffle``.
 
-__all__ = []
+Interpolation is separable: along every resized axis the output is a fixed linear map
+of the input, an (out, in) matrix A (nearest: one 1 per row; linear: two weights per row;
+cubic: four). So y = A_h x A_w^T (one matmul per axis), dx = A_h^T dy A_w. Nearest
+upsampling by an integer factor skips the matrices: a broadcast forward, a reshape-sum
+backward.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+
+__all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
+
+
+# -- pad -----------------------------------------------------------------------------------------------------
+
+
+def _pairs(pad, ndim):
+    """F.pad's flat (last_lo, last_hi, prev_lo, prev_hi, ...) -> per-dim (lo, hi) for all dims."""
+    widths = [(0, 0)] * ndim
+    for i in range(len(pad) // 2):
+        widths[ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return widths
+
+
+class ConstantPad(Op):
+    """y = x surrounded by ``value`` (negative widths crop);  dx = the matching window of dy."""
+
+    _node_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        out_shape = tuple(s + lo + hi for s, (lo, hi) in zip(x.shape, widths))
+        if any(s < 0 for s in out_shape):
+            raise RuntimeError(
+                f"The input size {x.shape[-1]}, plus negative padding {widths[-1][0]} and {widths[-1][1]} resulted in a negative output size, which is invalid. Check dimension {x.ndim - 1} of your input."
+            )
+        y = np.full(out_shape, value, dtype=x.dtype)
+        src, dst = _overlap(x.shape, widths)
+        y[dst] = x[src]
+        ctx.meta = (x.shape, widths)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, widths = ctx.meta
+        if isinstance(g, Tensor):
+            from .index import getitem
+
+            neg = [(-lo, -hi) for lo, hi in widths]
+            if all(lo <= 0 and hi <= 0 for lo, hi in neg):
+                return getitem(g, _overlap(g.shape, neg)[0]), None, None
+            return ConstantPad.apply(g, neg, 0), None, None
+        gx = np.zeros(shape, dtype=g.dtype)
+        src, dst = _overlap(shape, widths)
+        gx[src] = g[dst]
+        return gx, None, None
+
+
+def _overlap(shape, widths):
+    """Index tuples (into x, into y) of the region x and the padded y have in common."""
+    src, dst = [], []
+    for s, (lo, hi) in zip(shape, widths):
+        x0 = max(0, -lo)
+        x1 = s - max(0, -hi)
+        y0 = max(0, lo)
+        src.append(slice(x0, max(x0, x1)))
+        dst.append(slice(y0, y0 + max(0, x1 - x0)))
+    return tuple(src), tuple(dst)
+
+
+class IndexPad(Op):
+    """Reflect / replicate / circular padding: y = x taken at an index map per padded axis;
+    dx accumulates dy back through the same maps (loops over the pad widths only)."""
+
+    _node_name = "ReflectionPad2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, maps):
+        y = x
+        for axis, idx, _lo in maps:
+            y = np.take(y, idx, axis=axis)
+        ctx.meta = (x.shape, maps)
+        return y if y is not x else x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, maps = ctx.meta
+        if isinstance(g, Tensor):
+            return _IndexPadAdjoint.apply(g, shape, maps), None
+        return _index_pad_adjoint(g, shape, maps), None
+
+
+def _index_pad_adjoint(g, shape, maps):
+    for axis, idx, lo in reversed(maps):
+        n = shape[axis]
+        moved = np.moveaxis(g, axis, 0)
+        acc = np.array(moved[lo : lo + n], copy=True)
+        for j in range(idx.shape[0]):  # the padded positions only: a few per side
+            if not lo <= j < lo + n:
+                acc[idx[j]] += moved[j]
+        g = np.moveaxis(acc, 0, axis)
+    return np.ascontiguousarray(g)
+
+
+class _IndexPadAdjoint(Op):
+    """The backward of IndexPad as an op (double backward): its adjoint is IndexPad."""
+
+    @staticmethod
+    def forward(ctx, g, shape, maps):
+        ctx.maps = maps
+        return _index_pad_adjoint(g, shape, maps)
+
+    @staticmethod
+    def backward(ctx, h):
+        return IndexPad.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), ctx.maps), None, None
+
+
+_NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (last_left, last_right, 2nd_last_left, ...)``.
+
+    Modes: 'constant' (``value``, negative widths crop), 'reflect', 'replicate', 'circular'.
+    """
+    x = input._data
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > x.ndim:
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but got padding length {len(pad)} and input of dimension {x.ndim}"
+        )
+    if mode == "constant":
+        widths = _pairs(pad, x.ndim)
+        return ConstantPad.apply(input, widths, 0 if value is None else value)
+    if mode not in _NP_MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    k = len(pad) // 2
+    if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    widths = _pairs(pad, x.ndim)
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        # negative widths crop first (a constant pad with the negative parts), then pad the rest
+        crop = [(min(lo, 0), min(hi, 0)) for lo, hi in widths]
+        input = ConstantPad.apply(input, crop, 0)
+        x = input._data
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    maps = []
+    for axis in range(x.ndim - k, x.ndim):
+        lo, hi = widths[axis]
+        if lo == 0 and hi == 0:
+            continue
+        n = x.shape[axis]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            arg = 2 * (x.ndim - axis)
+            raise RuntimeError(
+                f"Argument #{arg + 2}: Padding size should be less than the corresponding input dimension, but got: padding ({lo}, {hi}) at dimension {axis} of input {list(x.shape)}"
+            )
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if n == 0:
+            raise RuntimeError(f"Expected a non-empty dimension {axis} to pad, got input {list(x.shape)}")
+        maps.append((axis, np.pad(np.arange(n), (lo, hi), mode=_NP_MODES[mode]), lo))
+    if not maps:
+        return ConstantPad.apply(input, widths, 0)
+    return IndexPad.apply(input, maps)
+
+
+# -- interpolation -----------------------------------------------------------------------------------------------
+
+
+def _nearest_source(n_in, n_out, scale_factor, exact):
+    """PyTorch's nearest source index per output position (float32 arithmetic, like its kernel)."""
+    scale = np.float32(1.0 / scale_factor) if scale_factor is not None and scale_factor > 0 else np.float32(n_in) / np.float32(n_out)
+    dst = np.arange(n_out, dtype=np.float32)
+    src = np.floor((dst + np.float32(0.5)) * scale) if exact else np.floor(dst * scale)
+    return np.minimum(src.astype(np.int64), n_in - 1)
+
+
+def _area_scale(n_in, n_out, align_corners, scale_factor, acc):
+    """PyTorch's area_pixel_compute_scale, in the accumulation type ``acc``."""
+    if align_corners:
+        return acc(n_in - 1) / acc(n_out - 1) if n_out > 1 else acc(0)
+    if scale_factor is not None and scale_factor > 0:
+        return acc(1.0 / scale_factor)
+    return acc(n_in) / acc(n_out)
+
+
+def _linear_matrix(n_in, n_out, align_corners, scale_factor, dtype):
+    acc = np.float32 if dtype == np.float32 else np.float64
+    scale = _area_scale(n_in, n_out, align_corners, scale_factor, acc)
+    dst = np.arange(n_out, dtype=acc)
+    if align_corners:
+        src = scale * dst
+    else:
+        src = np.maximum(scale * (dst + acc(0.5)) - acc(0.5), acc(0))
+    i0 = np.minimum(src.astype(np.int64), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    l1 = (src - i0).astype(acc)
+    l0 = acc(1) - l1
+    a = np.zeros((n_out, n_in), dtype=dtype)
+    rows = np.arange(n_out)
+    np.add.at(a, (rows, i0), l0.astype(dtype))
+    np.add.at(a, (rows, i1), l1.astype(dtype))
+    return a
+
+
+def _cubic_matrix(n_in, n_out, align_corners, scale_factor, dtype):
+    acc = np.float32 if dtype == np.float32 else np.float64
+    scale = _area_scale(n_in, n_out, align_corners, scale_factor, acc)
+    dst = np.arange(n_out, dtype=acc)
+    src = scale * dst if align_corners else scale * (dst + acc(0.5)) - acc(0.5)
+    i = np.floor(src).astype(np.int64)
+    t = (src - i).astype(acc)
+    a_ = acc(-0.75)
+
+    def near(x):  # |x| <= 1
+        return ((a_ + 2) * x - (a_ + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a_ * x - 5 * a_) * x + 8 * a_) * x - 4 * a_
+
+    weights = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    mat = np.zeros((n_out, n_in), dtype=dtype)
+    rows = np.arange(n_out)
+    for k, w in enumerate(weights):
+        idx = np.clip(i - 1 + k, 0, n_in - 1)
+        np.add.at(mat, (rows, idx), w.astype(dtype))
+    return mat
+
+
+class Resample(Op):
+    """y = x transformed along each of the trailing axes by a matrix: y = ... A_h x A_w^T;
+    dx = the same with the transposed matrices. ``mats`` is one (out, in) matrix or None per axis."""
+
+    _node_name = "UpsampleBilinear2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, mats):
+        ctx.mats = mats
+        return _apply_mats(x, mats, transpose=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return _ResampleAdjoint.apply(g, ctx.mats), None
+        return _apply_mats(g, ctx.mats, transpose=True), None
+
+
+class _ResampleAdjoint(Op):
+    @staticmethod
+    def forward(ctx, g, mats):
+        ctx.mats = mats
+        return _apply_mats(g, mats, transpose=True)
+
+    @staticmethod
+    def backward(ctx, h):
+        return Resample.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), ctx.mats), None
+
+
+def _apply_mats(x, mats, transpose):
+    k = len(mats)
+    y = x
+    for j, a in enumerate(mats):
+        if a is None:
+            continue
+        if transpose:
+            a = a.T
+        axis = y.ndim - k + j
+        if axis == y.ndim - 1:
+            y = np.matmul(y, a.T)
+        else:
+            pre = y.shape[:axis]
+            post = y.shape[axis + 1 :]
+            y3 = y.reshape(pre + (y.shape[axis], int(np.prod(post))))
+            y = np.matmul(a, y3).reshape(pre + (a.shape[0],) + post)
+    return y if y is not x else x.copy()
+
+
+class NearestRepeat(Op):
+    """Nearest upsampling by integer factors: y = x repeated;  dx = dy summed over each block."""
+
+    _node_name = "UpsampleNearest2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, factors):
+        k = len(factors)
+        lead = x.shape[:-k]
+        expanded_shape = lead + tuple(v for s, f in zip(x.shape[-k:], factors) for v in (s, f))
+        src = x.reshape(lead + tuple(v for s in x.shape[-k:] for v in (s, 1)))
+        y = np.broadcast_to(src, expanded_shape)
+        ctx.meta = (x.shape, factors, expanded_shape)
+        return np.ascontiguousarray(y).reshape(lead + tuple(s * f for s, f in zip(x.shape[-k:], factors)))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, factors, expanded_shape = ctx.meta
+        if isinstance(g, Tensor):
+            return _BlockSum.apply(g, shape, factors, expanded_shape), None
+        return _block_sum(g, shape, factors, expanded_shape), None
+
+
+def _block_sum(g, shape, factors, expanded_shape):
+    k = len(factors)
+    axes = tuple(len(expanded_shape) - 2 * k + 2 * i + 1 for i in range(k))
+    return g.reshape(expanded_shape).sum(axis=axes)
+
+
+class _BlockSum(Op):
+    @staticmethod
+    def forward(ctx, g, shape, factors, expanded_shape):
+        ctx.factors = factors
+        return _block_sum(g, shape, factors, expanded_shape)
+
+    @staticmethod
+    def backward(ctx, h):
+        return NearestRepeat.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), ctx.factors), None, None, None
+
+
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resize the spatial dims of (N, C, d1[, d2[, d3]]) by ``size`` or ``scale_factor``.
+
+    Modes: 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear' (with
+    ``align_corners``), 'area' (adaptive average pooling).
+    """
+    x = input._data
+    if mode not in _MODES or x.ndim not in (3, 4, 5):
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the modes: "
+            f"nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})"
+        )
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    if antialias:
+        raise NotImplementedError("ember's interpolate does not support antialias=True")
+    nd = x.ndim - 2
+    need = _MODE_DIMS.get(mode)
+    if need is not None and need != nd:
+        raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {need + 2}D input")
+    spatial = x.shape[2:]
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        sizes = tuple(int(s) for s in size) if isinstance(size, (list, tuple)) else (int(size),) * nd
+        if len(sizes) != nd:
+            raise ValueError(
+                f"Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of {list(spatial)} "
+                f"and output size of {tuple(size)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
+            )
+        scales = (None,) * nd
+    elif scale_factor is not None:
+        scales = tuple(float(s) for s in scale_factor) if isinstance(scale_factor, (list, tuple)) else (float(scale_factor),) * nd
+        if len(scales) != nd:
+            raise ValueError(
+                f"Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of {list(spatial)} "
+                f"and scale_factor of shape {tuple(scale_factor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format."
+            )
+        sizes = tuple(int(math.floor(s * f)) for s, f in zip(spatial, scales))
+        if recompute_scale_factor:
+            scales = (None,) * nd
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if any(s <= 0 for s in sizes):
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, spatial))}) and output ({', '.join(map(str, sizes))})")
+    if mode == "area":
+        from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+
+        if nd == 1:
+            return adaptive_avg_pool1d(input, sizes)
+        if nd == 2:
+            return adaptive_avg_pool2d(input, sizes)
+        return _area3d(input, sizes)
+    dtype = x.dtype
+    if dtype.kind != "f":
+        raise NotImplementedError(f'"upsample_{mode}" not implemented for \'{dtype}\'')
+    if mode in ("nearest", "nearest-exact"):
+        sources = [_nearest_source(n_in, n_out, sf, mode == "nearest-exact") for n_in, n_out, sf in zip(spatial, sizes, scales)]
+        factors = [n_out // n_in if n_out % n_in == 0 and np.array_equal(src, np.arange(n_out) // (n_out // n_in)) else None
+                   for n_in, n_out, src in zip(spatial, sizes, sources)]
+        if all(f is not None for f in factors):  # an integer upscale: repeat, no matrices
+            return NearestRepeat.apply(input, tuple(factors))
+        mats = []
+        for n_in, n_out, src in zip(spatial, sizes, sources):
+            a = np.zeros((n_out, n_in), dtype=dtype)
+            a[np.arange(n_out), src] = 1
+            mats.append(a)
+        return Resample.apply(input, tuple(mats))
+    mats = []
+    for n_in, n_out, sf in zip(spatial, sizes, scales):
+        if mode == "bicubic":
+            mats.append(_cubic_matrix(n_in, n_out, align_corners, sf, dtype))
+        else:
+            mats.append(_linear_matrix(n_in, n_out, align_corners, sf, dtype))
+    return Resample.apply(input, tuple(mats))
+
+
+def _area3d(input: Tensor, sizes) -> Tensor:
+    from .pool import _adaptive_matrix
+
+    dtype = input._data.dtype
+    mats = tuple(_adaptive_matrix(n_in, n_out, dtype) for n_in, n_out in zip(input._data.shape[2:], sizes))
+    return Resample.apply(input, mats)
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
+    """Deprecated alias of :func:`interpolate`."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(..., mode='nearest')``."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# -- pixel shuffle -------------------------------------------------------------------------------------------------
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r): depth to space."""
+    from .shape import permute, reshape
+
+    x = input._data
+    r = int(upscale_factor)
+    if x.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with {x.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    c, h, w = x.shape[-3:]
+    if c % (r * r):
+        raise RuntimeError(
+            f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    lead = x.shape[:-3]
+    k = len(lead)
+    y = reshape(input, lead + (c // (r * r), r, r, h, w))
+    y = permute(y, tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2))
+    return reshape(y, lead + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W): space to depth."""
+    from .shape import permute, reshape
+
+    x = input._data
+    r = int(downscale_factor)
+    if x.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with {x.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    c, h, w = x.shape[-3:]
+    if h % r:
+        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)={h} is not divisible by {r}")
+    if w % r:
+        raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)={w} is not divisible by {r}")
+    lead = x.shape[:-3]
+    k = len(lead)
+    y = reshape(input, lead + (c, h // r, r, w // r, r))
+    y = permute(y, tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3))
+    return reshape(y, lead + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, g * k, *) -> channels interleaved across the g groups."""
+    from .shape import reshape, transpose
+
+    x = input._data
+    if x.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with {x.ndim} dimension(s)")
+    n, c = x.shape[:2]
+    if groups <= 0 or c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    rest = x.shape[2:]
+    y = reshape(input, (n, groups, c // groups) + rest)
+    return reshape(transpose(y, 1, 2), x.shape)

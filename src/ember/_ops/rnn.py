@@ -1,3 +1,305 @@
-"""rnn ops (in progress)."""
+"""Recurrent layers: one fused Op per (layer, direction) for the Elman RNN, LSTM and GRU.
 
-__all__ = []
+Each Op runs the whole sequence. The input projection of every time step is one GEMM
+up front (T*B rows); each step then does one (B, H) x (H, G*H) GEMM for all gates, and
+backpropagation through time runs in the same Op, collecting the gate gradients of all
+steps so that dW_ih, dW_hh and dx are again one GEMM each.
+
+Gate layouts follow PyTorch: LSTM (i, f, g, o), GRU (r, z, n).
+
+LSTM:  i, f, o = sigmoid(.), g = tanh(.), c' = f c + i g, h' = o tanh(c')
+GRU:   r, z = sigmoid(.), n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h
+RNN:   h' = tanh or relu(W_ih x + b_ih + W_hh h + b_hh)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+
+__all__: list[str] = []
+
+
+def _input_projection(x, w_ih, b_ih, b_hh_part=None):
+    """x (T, B, I) -> x W_ih^T + b (T, B, G*H), one GEMM."""
+    t, b = x.shape[:2]
+    xw = np.matmul(x.reshape(t * b, -1), w_ih.T)
+    if b_ih is not None:
+        xw += b_ih
+    if b_hh_part is not None:
+        xw += b_hh_part
+    return xw.reshape(t, b, -1)
+
+
+def _no_double_backward(name):
+    raise NotImplementedError(f"double backward (create_graph=True) through {name} is not supported by ember")
+
+
+class LSTMLayer(Op):
+    """One direction of one LSTM layer over a (T, B, I) sequence: returns (out, h_n, c_n).
+
+    sigmoid(a) = (tanh(a / 2) + 1) / 2: the 1/2 is folded into the i, f, o rows of the weights,
+    so one tanh over all 4H gate columns activates every gate. Backward:
+    dc_t = dc_{t+1} f_{t+1} + dh_t o (1 - tanh^2 c_t);  da_i = dc g i (1 - i),  da_f = dc c_{t-1} f (1 - f),
+    da_g = dc i (1 - g^2),  da_o = dh tanh(c_t) o (1 - o);  dh_{t-1} = da W_hh.
+    """
+
+    _node_name = "MkldnnRnnLayerBackward0"
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        ctx.set_materialize_grads(False)
+        t_len, bsz = x.shape[:2]
+        hid = w_hh.shape[1]
+        dt = x.dtype
+        h2, h3 = 2 * hid, 3 * hid
+        half = dt.type(0.5)
+        scale = np.full((4 * hid, 1), half, dtype=dt)
+        scale[h2:h3] = 1  # g keeps a plain tanh
+        bias = None
+        if b_ih is not None or b_hh is not None:
+            bias = (b_ih if b_ih is not None else 0) + (b_hh if b_hh is not None else 0)
+            bias = bias * scale[:, 0]
+        gates = _input_projection(x, w_ih * scale, bias)  # pre-activations, overwritten by activations
+        whh_t = np.ascontiguousarray((w_hh * scale).T)
+        cs = np.empty((t_len + 1, bsz, hid), dtype=dt)
+        hs = np.empty((t_len + 1, bsz, hid), dtype=dt)
+        tcs = np.empty((t_len, bsz, hid), dtype=dt)
+        cs[0], hs[0] = c0, h0
+        rec = np.empty((bsz, 4 * hid), dtype=dt)
+        ig = np.empty((bsz, hid), dtype=dt)
+        for t in range(t_len):
+            a = gates[t]
+            np.matmul(hs[t], whh_t, out=rec)
+            a += rec
+            np.tanh(a, out=a)
+            for s in (a[:, :h2], a[:, h3:]):  # i, f and o: tanh(a/2) -> sigmoid(a)
+                s *= half
+                s += half
+            c = cs[t + 1]
+            np.multiply(a[:, hid:h2], cs[t], out=c)
+            np.multiply(a[:, :hid], a[:, h2:h3], out=ig)
+            c += ig
+            np.tanh(c, out=tcs[t])
+            np.multiply(a[:, h3:], tcs[t], out=hs[t + 1])
+        ctx.save_for_backward(x, w_ih, w_hh)
+        ctx.cache = (gates, cs, hs, tcs, b_ih is not None, b_hh is not None)
+        return hs[1:].copy(), hs[t_len].copy(), cs[t_len].copy()
+
+    @staticmethod
+    def backward(ctx, g_out, g_h, g_c):
+        if isinstance(g_out, Tensor) or isinstance(g_h, Tensor) or isinstance(g_c, Tensor):
+            _no_double_backward("LSTM")
+        x, w_ih, w_hh = ctx.saved_tensors
+        gates, cs, hs, tcs, has_bih, has_bhh = ctx.cache
+        t_len, bsz, hid = tcs.shape
+        dt = x.dtype
+        h2, h3 = 2 * hid, 3 * hid
+        one = dt.type(1)
+        # per-gate factors for all steps at once: dc multiplies (i, f, g) columns, dh the o columns
+        fac = np.subtract(one, gates)
+        fac *= gates  # s (1 - s)
+        gg = gates[:, :, h2:h3]
+        fg = fac[:, :, h2:h3]
+        np.multiply(gg, gg, out=fg)
+        np.subtract(one, fg, out=fg)  # 1 - g^2
+        fac[:, :, :hid] *= gg
+        fac[:, :, hid:h2] *= cs[:-1]
+        fg *= gates[:, :, :hid]
+        fac[:, :, h3:] *= tcs
+        dtc = np.multiply(tcs, tcs)
+        np.subtract(one, dtc, out=dtc)
+        dtc *= gates[:, :, h3:]  # o (1 - tanh^2 c)
+        dgates = np.empty_like(gates)
+        dh = np.zeros((bsz, hid), dtype=dt) if g_h is None else np.array(g_h, dtype=dt)
+        dc = np.zeros((bsz, hid), dtype=dt) if g_c is None else np.array(g_c, dtype=dt)
+        tmp = np.empty((bsz, hid), dtype=dt)
+        for t in range(t_len - 1, -1, -1):
+            if g_out is not None:
+                dh += g_out[t]
+            np.multiply(dh, dtc[t], out=tmp)
+            dc += tmp
+            dg = dgates[t]
+            np.multiply(fac[t, :, :h3].reshape(bsz, 3, hid), dc[:, None, :], out=dg[:, :h3].reshape(bsz, 3, hid))
+            np.multiply(dh, fac[t, :, h3:], out=dg[:, h3:])
+            dc *= gates[t, :, hid:h2]
+            dh = np.matmul(dg, w_hh)
+        need = ctx.needs_input_grad
+        flat = dgates.reshape(t_len * bsz, -1)
+        gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
+        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, -1)) if need[3] else None
+        gw_hh = np.matmul(flat.T, hs[:-1].reshape(t_len * bsz, hid)) if need[4] else None
+        gb = flat.sum(axis=0) if (need[5] or need[6]) else None
+        return (gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh,
+                gb if has_bih and need[5] else None, gb if has_bhh and need[6] else None)
+
+
+class GRULayer(Op):
+    """One direction of one GRU layer over a (T, B, I) sequence: returns (out, h_n)."""
+
+    _node_name = "MkldnnRnnLayerBackward0"
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh):
+        ctx.set_materialize_grads(False)
+        t_len, bsz = x.shape[:2]
+        hid = w_hh.shape[1]
+        dt = x.dtype
+        h2 = 2 * hid
+        # r and z: sigmoid(a) = (tanh(a / 2) + 1) / 2, the 1/2 folded into their weight rows;
+        # b_hr and b_hz join the input projection, b_hn stays inside r * (W_hn h + b_hn).
+        half = dt.type(0.5)
+        scale = np.ones((3 * hid, 1), dtype=dt)
+        scale[:h2] = half
+        bias = b_ih.copy() if b_ih is not None else np.zeros(3 * hid, dtype=dt)
+        if b_hh is not None:
+            bias[:h2] += b_hh[:h2]
+        xw = _input_projection(x, w_ih * scale, bias * scale[:, 0])
+        b_hn = b_hh[h2:] if b_hh is not None else None
+        rz = np.empty((t_len, bsz, h2), dtype=dt)
+        ns = np.empty((t_len, bsz, hid), dtype=dt)
+        hn = np.empty((t_len, bsz, hid), dtype=dt)  # W_hn h + b_hn, needed for dr
+        hs = np.empty((t_len + 1, bsz, hid), dtype=dt)
+        hs[0] = h0
+        whh_t = np.ascontiguousarray((w_hh * scale).T)
+        hw = np.empty((bsz, 3 * hid), dtype=dt)
+        for t in range(t_len):
+            np.matmul(hs[t], whh_t, out=hw)
+            a = rz[t]
+            np.add(xw[t, :, :h2], hw[:, :h2], out=a)
+            np.tanh(a, out=a)
+            a *= half
+            a += half
+            hnt = hn[t]
+            if b_hn is not None:
+                np.add(hw[:, h2:], b_hn, out=hnt)
+            else:
+                hnt[...] = hw[:, h2:]
+            n = ns[t]
+            np.multiply(a[:, :hid], hnt, out=n)
+            n += xw[t, :, h2:]
+            np.tanh(n, out=n)
+            h = hs[t + 1]
+            np.subtract(hs[t], n, out=h)
+            h *= a[:, hid:]
+            h += n
+        ctx.save_for_backward(x, w_ih, w_hh)
+        ctx.cache = (rz, ns, hn, hs, b_ih is not None, b_hh is not None)
+        return hs[1:].copy(), hs[t_len].copy()
+
+    @staticmethod
+    def backward(ctx, g_out, g_h):
+        if isinstance(g_out, Tensor) or isinstance(g_h, Tensor):
+            _no_double_backward("GRU")
+        x, w_ih, w_hh = ctx.saved_tensors
+        rz, ns, hn, hs, has_bih, has_bhh = ctx.cache
+        t_len, bsz, hid = ns.shape
+        dt = x.dtype
+        h2 = 2 * hid
+        one = dt.type(1)
+        drz_act = rz * (one - rz)
+        dn_act = one - ns * ns
+        zs = rz[:, :, hid:]
+        dgi = np.empty((t_len, bsz, 3 * hid), dtype=dt)  # input-side pre-activation gradients (r, z, n)
+        dgh = np.empty((t_len, bsz, 3 * hid), dtype=dt)  # hidden-side: (r, z, W_hn h + b_hn)
+        dh = np.zeros((bsz, hid), dtype=dt) if g_h is None else np.array(g_h, dtype=dt)
+        for t in range(t_len - 1, -1, -1):
+            if g_out is not None:
+                dh += g_out[t]
+            z = zs[t]
+            gi, gh = dgi[t], dgh[t]
+            dan = gi[:, h2:]
+            np.multiply(dh, one - z, out=dan)
+            dan *= dn_act[t]  # d pre-activation of n
+            np.multiply(dan, hn[t], out=gi[:, :hid])  # dr
+            np.multiply(dh, hs[t] - ns[t], out=gi[:, hid:h2])  # dz
+            gi[:, :h2] *= drz_act[t]
+            gh[:, :h2] = gi[:, :h2]
+            np.multiply(dan, rz[t, :, :hid], out=gh[:, h2:])
+            dh = dh * z
+            dh += np.matmul(gh, w_hh)
+        need = ctx.needs_input_grad
+        fi = dgi.reshape(t_len * bsz, -1)
+        fh = dgh.reshape(t_len * bsz, -1)
+        gx = np.matmul(fi, w_ih).reshape(x.shape) if need[0] else None
+        gw_ih = np.matmul(fi.T, x.reshape(t_len * bsz, -1)) if need[2] else None
+        gw_hh = np.matmul(fh.T, hs[:-1].reshape(t_len * bsz, hid)) if need[3] else None
+        gb_ih = fi.sum(axis=0) if has_bih and need[4] else None
+        gb_hh = fh.sum(axis=0) if has_bhh and need[5] else None
+        return gx, (dh if need[1] else None), gw_ih, gw_hh, gb_ih, gb_hh
+
+
+class RNNLayer(Op):
+    """One direction of one Elman RNN layer (tanh or relu) over (T, B, I): returns (out, h_n)."""
+
+    _node_name = "MkldnnRnnLayerBackward0"
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu):
+        ctx.set_materialize_grads(False)
+        t_len, bsz = x.shape[:2]
+        hid = w_hh.shape[1]
+        a_all = _input_projection(x, w_ih, b_ih, b_hh)
+        hs = np.empty((t_len + 1, bsz, hid), dtype=x.dtype)
+        hs[0] = h0
+        whh_t = np.ascontiguousarray(w_hh.T)
+        for t in range(t_len):
+            a = a_all[t]
+            a += np.matmul(hs[t], whh_t)
+            if relu:
+                np.maximum(a, 0, out=hs[t + 1])
+            else:
+                np.tanh(a, out=hs[t + 1])
+        ctx.save_for_backward(x, w_ih, w_hh)
+        ctx.cache = (hs, relu, b_ih is not None, b_hh is not None)
+        return hs[1:].copy(), hs[t_len].copy()
+
+    @staticmethod
+    def backward(ctx, g_out, g_h):
+        if isinstance(g_out, Tensor) or isinstance(g_h, Tensor):
+            _no_double_backward("RNN")
+        x, w_ih, w_hh = ctx.saved_tensors
+        hs, relu, has_bih, has_bhh = ctx.cache
+        t_len, bsz, hid = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+        dt = x.dtype
+        out = hs[1:]
+        dact = (out > 0).astype(dt) if relu else dt.type(1) - out * out
+        da = np.empty((t_len, bsz, hid), dtype=dt)
+        dh = np.zeros((bsz, hid), dtype=dt) if g_h is None else np.array(g_h, dtype=dt)
+        for t in range(t_len - 1, -1, -1):
+            if g_out is not None:
+                dh += g_out[t]
+            np.multiply(dh, dact[t], out=da[t])
+            dh = np.matmul(da[t], w_hh)
+        need = ctx.needs_input_grad
+        flat = da.reshape(t_len * bsz, hid)
+        gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
+        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, -1)) if need[2] else None
+        gw_hh = np.matmul(flat.T, hs[:-1].reshape(t_len * bsz, hid)) if need[3] else None
+        gb = flat.sum(axis=0) if (need[4] or need[5]) else None
+        return gx, (dh if need[1] else None), gw_ih, gw_hh, (gb if has_bih and need[4] else None), (gb if has_bhh and need[5] else None), None
+
+
+def run_layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights, reverse: bool):
+    """Run one direction of one layer on a time-major (T, B, I) tensor.
+
+    ``weights`` is (w_ih, w_hh, b_ih, b_hh) (biases may be None). Returns (out, h_n, c_n or None).
+    """
+    from .shape import flip
+
+    w_ih, w_hh, b_ih, b_hh = weights
+    if reverse:
+        x = flip(x, (0,))
+    if mode == "LSTM":
+        out, h, c = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    elif mode == "GRU":
+        out, h = GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh)
+        c = None
+    else:
+        out, h = RNNLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, mode == "RNN_RELU")
+        c = None
+    if reverse:
+        out = flip(out, (0,))
+    return out, h, c

@@ -11,8 +11,17 @@ from .. import _dtype as D
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Op
 from ._common import normalize_dims
+from .inplace import mark_view
 
 _wrap = Tensor._wrap
+
+
+def _viewed(out: Tensor, input: Tensor, view_fn) -> Tensor:
+    """Mark ``out`` as a view of ``input`` when it was recorded in a graph and really shares
+    memory (reshape copies when strides forbid a view), so in-place ops on it reach input."""
+    if out.grad_fn is not None and np.may_share_memory(out._data, input._data):
+        mark_view(out, input, view_fn)
+    return out
 
 
 def _shape_arg(shape) -> tuple:
@@ -59,9 +68,9 @@ class Reshape(Op):
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (a view when possible); one dim may be -1."""
     shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
-    if shape == input._data.shape:
-        return Reshape.apply(input, shape) if input._requires_grad else _view_of(input, input._data.view())
-    return Reshape.apply(input, shape)
+    if shape == input._data.shape and not input._requires_grad:
+        return _view_of(input, input._data.view())
+    return _viewed(Reshape.apply(input, shape), input, lambda t: reshape(t, shape))
 
 
 def view(input: Tensor, *shape) -> Tensor:
@@ -77,7 +86,7 @@ def view(input: Tensor, *shape) -> Tensor:
             "view size is not compatible with input tensor's size and stride (at least one dimension spans "
             "across two contiguous subspaces). Use .reshape(...) instead."
         ) from None
-    return Reshape.apply(input, target)
+    return _viewed(Reshape.apply(input, target), input, lambda t: reshape(t, target))
 
 
 def _view_of(base: Tensor, array) -> Tensor:
@@ -96,7 +105,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
-        return input if not input._requires_grad else Reshape.apply(input, shape)
+        return input if not input._requires_grad else reshape(input, shape)
     n = 1
     for d in shape[s : e + 1]:
         n *= d
@@ -107,7 +116,15 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim ``dim`` into ``sizes`` (one may be -1)."""
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape))
-    sizes = _infer_shape(tuple(sizes), shape[d], (shape[d],))
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        sizes = _infer_shape(sizes, shape[d], (shape[d],))
+    except RuntimeError:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} ({shape[d]}) in the input tensor"
+        ) from None
     return reshape(input, shape[:d] + sizes + shape[d + 1 :])
 
 
@@ -158,7 +175,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     axes = tuple(_wrap_dim(d, nd) for d in dims)
     if len(set(axes)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return Permute.apply(input, axes)
+    return _viewed(Permute.apply(input, axes), input, lambda t: Permute.apply(t, axes))
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -169,7 +186,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     axes = list(range(nd))
     a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
     axes[a], axes[b] = axes[b], axes[a]
-    return Permute.apply(input, tuple(axes))
+    axes = tuple(axes)
+    return _viewed(Permute.apply(input, axes), input, lambda t: Permute.apply(t, axes))
 
 
 swapaxes = swapdims = transpose
@@ -191,7 +209,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     order = [n for n in range(nd) if n not in {_wrap_dim(s, nd) for s in src}]
     for d, s in sorted(zip((_wrap_dim(d, nd) for d in dst), (_wrap_dim(s, nd) for s in src))):
         order.insert(d, s)
-    return Permute.apply(input, tuple(order))
+    order = tuple(order)
+    return _viewed(Permute.apply(input, order), input, lambda t: Permute.apply(t, order))
 
 
 moveaxis = movedim
@@ -217,7 +236,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
+            f"expand(torch.{input.dtype._legacy}{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
         )
     lead = len(sizes) - len(shape)
     target = []
@@ -236,7 +255,8 @@ def expand(input: Tensor, *sizes) -> Tensor:
             )
         else:
             target.append(s)
-    return Expand.apply(input, tuple(target))
+    target = tuple(target)
+    return _viewed(Expand.apply(input, target), input, lambda t: Expand.apply(t, target))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -285,13 +305,19 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 
 class Cat(Op):
-    """y = the inputs joined along ``dim``;  each input's gradient is its slice of dy."""
+    """y = the inputs joined along ``dim``;  each input's gradient is its slice of dy.
+
+    1-D empty inputs are skipped when joining higher-rank tensors (PyTorch's legacy rule);
+    their gradient is empty.
+    """
 
     @staticmethod
     def forward(ctx, dim, *xs):
+        nd = max(x.ndim for x in xs)
+        skip = [nd > 1 and x.ndim == 1 and x.shape[0] == 0 for x in xs]
         ctx.dim = dim
-        ctx.sizes = [x.shape[dim] for x in xs]
-        return np.concatenate(xs, axis=dim)
+        ctx.sizes = [None if s else x.shape[dim] for x, s in zip(xs, skip)]
+        return np.concatenate([x for x, s in zip(xs, skip) if not s] if any(skip) else xs, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -299,6 +325,9 @@ class Cat(Op):
         start = 0
         index = [slice(None)] * g.ndim
         for n in ctx.sizes:
+            if n is None:
+                grads.append(np.zeros(0, dtype=g.dtype if isinstance(g, np.ndarray) else g._data.dtype))
+                continue
             index[ctx.dim] = slice(start, start + n)
             grads.append(g[tuple(index)])
             start += n
@@ -311,7 +340,7 @@ def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
         dim = axis
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # PyTorch skips 1-D empty tensors (legacy behaviour) when joining.
     kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
     ref = kept[0]._data
@@ -328,12 +357,20 @@ def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size {ref.shape[k]} but got size {s[k]} for tensor number {i} in the list."
                 )
-    res = D.result_type(*kept) if len({t._data.dtype for t in kept}) > 1 else None
-    if res is not None:
+    if len({t._data.dtype for t in tensors}) > 1:
+        res = _promote_all(tensors)
         from ._common import cast_operand
 
-        kept = [cast_operand(t, res) for t in kept]
-    return Cat.apply(d, *kept)
+        tensors = [cast_operand(t, res) for t in tensors]
+    return Cat.apply(d, *tensors)
+
+
+def _promote_all(tensors) -> D.dtype:
+    """cat promotes like promote_types over all inputs (0-d and empty ones included)."""
+    res = tensors[0].dtype
+    for t in tensors[1:]:
+        res = D.promote_types(res, t.dtype)
+    return res
 
 
 concat = concatenate = cat
@@ -423,12 +460,16 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """A view of ``length`` elements along ``dim`` from ``start``."""
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape))
-    start = int(start)
+    start, length, n = int(start), int(length), shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
-        start += shape[d]
-    if start < 0 or start + length > shape[d] or length < 0:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({shape[d]}).")
-    return Narrow.apply(input, d, start, int(length))
+        start += n
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return _viewed(Narrow.apply(input, d, start, length), input, lambda t: Narrow.apply(t, d, start, length))
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):

@@ -1,7 +1,10 @@
 """The backward pass: walk the graph from the outputs in reverse topological order.
 
 The walk is iterative (no recursion), so a chain of 10,000 ops backpropagates.
-Each node runs once, after every consumer of its outputs has handed it a gradient.
+Each node runs once, after every consumer of its outputs has handed it a gradient
+(a count of pending consumers per node, Kahn's algorithm). When only some inputs'
+gradients are wanted (``autograd.grad``, ``backward(inputs=...)``), only the nodes on
+a path to them run, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import numpy as np
 
 from .. import _tensor as _T
 from . import grad_mode as _gm
-from .function import AccumulateGrad
+from .function import AccumulateGrad, _as_tensor, _check_hook_result, unbroadcast
 
 Tensor = _T.Tensor
+_wrap = Tensor._wrap
 
 
 def _as_list(x) -> list:
@@ -26,165 +30,299 @@ def _as_list(x) -> list:
 
 
 def _initial_grads(outputs: list, grad_outputs: list, create_graph: bool) -> list:
+    """One gradient per output: the given ones (cast to the output's dtype), ones for scalars."""
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"got {len(outputs)} tensors and {len(grad_outputs)} gradients: pass one gradient per tensor"
+        )
     grads = []
-    if len(grad_outputs) not in (0, len(outputs)):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs (got {len(grad_outputs)} gradients for {len(outputs)} outputs)")
     for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"expected a Tensor as output {i}, got {type(out).__name__}")
         g = grad_outputs[i] if grad_outputs else None
+        data = out._data
         if g is None:
-            if out._data.size != 1:
+            if data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind != "f":
+            if data.dtype.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            g = np.ones_like(out._data)
+            g = np.ones_like(data)
         else:
             if isinstance(g, Tensor):
-                g = g if create_graph else g._data
+                if not create_graph:
+                    g = g._data
             else:
-                g = np.asarray(g, dtype=out._data.dtype)
-            if tuple(g.shape) != out._data.shape:
+                g = np.asarray(g, dtype=data.dtype)
+            if tuple(g.shape) != data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {_T.Size(g.shape)} and output[{i}] "
-                    f"has a shape of {_T.Size(out._data.shape)}."
+                    f"has a shape of {_T.Size(data.shape)}."
                 )
-        if create_graph and not isinstance(g, Tensor):
-            g = Tensor._wrap(g)
+            if isinstance(g, Tensor):
+                if g._data.dtype != data.dtype:
+                    g = g.to(out.dtype)
+            elif g.dtype != data.dtype:
+                g = g.astype(data.dtype)
+        if create_graph:
+            g = _as_tensor(g)
         grads.append(g)
     return grads
 
 
-def _add(a, b):
-    if a is None:
-        return b
-    return a + b
+def _plan(root_nodes: list, targets: dict | None):
+    """Which nodes the pass visits and how many gradients each waits for.
+
+    Without ``targets`` every node reachable from the roots runs. With them, a node runs
+    only if one of its inputs leads to a target; a target node is visited (to capture its
+    gradient) but runs only if it is itself on the way to another target.
+    Returns ``(pending, runs)``: pending consumer counts of the visited nodes, and the set
+    of nodes that run (None meaning all of them).
+    """
+    if targets is None:
+        pending = dict.fromkeys(root_nodes, 0)
+        stack = list(pending)
+        while stack:
+            node = stack.pop()
+            for nxt, _ in node.next_functions:
+                if nxt is None:
+                    continue
+                if nxt in pending:
+                    pending[nxt] += 1
+                else:
+                    pending[nxt] = 1
+                    stack.append(nxt)
+        return pending, None
+
+    target_nodes = {node for node, _ in targets}
+    useful: dict = {}  # node -> True when it is a target or runs
+    runs = set()
+    for root in root_nodes:  # iterative post-order DFS
+        if root in useful:
+            continue
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child, _ in children:
+                if child is not None and child not in useful:
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                runs_here = type(node) is not AccumulateGrad and any(
+                    useful.get(c, False) for c, _ in node.next_functions if c is not None
+                )
+                if runs_here:
+                    runs.add(node)
+                useful[node] = runs_here or node in target_nodes
+    pending = {node: 0 for node, ok in useful.items() if ok}
+    for node in runs:
+        for nxt, _ in node.next_functions:
+            if nxt is not None and nxt in pending:
+                pending[nxt] += 1
+    return pending, runs
 
 
-def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, capture=None, accumulate=True):
+def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=None, accumulate=True):
     """Propagate ``grad_outputs`` from ``outputs`` through the graph.
 
-    ``capture`` maps (node, output_nr) edges to slots whose gradients are returned
-    instead of (or as well as) accumulated; ``accumulate=False`` leaves ``.grad`` alone.
+    ``inputs=None``: accumulate into every leaf's ``.grad``. Otherwise only gradients for
+    ``inputs`` are computed: returned in a list (``accumulate=False``, ``autograd.grad``)
+    or accumulated into their ``.grad`` (``accumulate=True``, ``backward(inputs=...)``).
     """
     roots = []
-    for out, g in zip(outputs, grad_outputs):
+    for i, out in enumerate(outputs):
         if not out._requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        roots.append((out._edge(), g))
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        roots.append(out._edge())
 
-    # Count, for every node, how many gradient contributions it will receive.
-    dependencies: dict = {}
-    stack = []
-    for (node, _), _g in roots:
-        if node not in dependencies:
-            dependencies[node] = 0
-            stack.append(node)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            if nxt in dependencies:
-                dependencies[nxt] += 1
-            else:
-                dependencies[nxt] = 1
-                stack.append(nxt)
+    targets = None
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(inputs):
+            targets.setdefault(t._edge(), []).append(i)
+    pending, runs = _plan(list(dict.fromkeys(node for node, _ in roots)), targets)
+    captured = [None] * len(inputs) if inputs is not None else None
 
+    retained = _retained_by_node() if _T._retaining else None
     buffers: dict = {}
-    for (node, nr), g in roots:
-        slot = buffers.setdefault(node, {})
-        slot[nr] = _add(slot.get(nr), g)
+    for (node, nr), g in zip(roots, grad_outputs):
+        _deposit(buffers, node, nr, g)
+    ready = [node for node, count in pending.items() if count == 0]
 
-    captured = {} if capture is not None else None
-    ready = [node for node in dependencies if dependencies[node] == 0]
-    executed = []
     prev_mode = _gm._enabled
-    _gm._set_enabled(create_graph)
+    _gm._enabled = create_graph
     try:
         while ready:
             node = ready.pop()
-            grads_by_nr = buffers.pop(node, {})
-            if captured is not None:
-                for nr, g in grads_by_nr.items():
-                    if (node, nr) in capture:
-                        captured[(node, nr)] = g
+            buf = buffers.pop(node, None)
             if type(node) is AccumulateGrad:
-                g = grads_by_nr.get(0)
-                if g is not None and accumulate:
-                    node._accumulate(g, create_graph)
+                if buf is None:
+                    continue
+                if targets is None or (accumulate and (node, 0) in targets):
+                    # ``buf`` must be this frame's only reference to the array here: the
+                    # accumulator keeps an unshared array without copying (function._owned).
+                    node._accumulate(buf, create_graph)
+                else:
+                    buf = node._apply_hooks(buf, create_graph)
+                    for i in targets.get((node, 0), ()):
+                        captured[i] = buf
+                buf = None
                 continue
-            hooks = node._tensor_hooks
-            if hooks:
-                for nr, fns in hooks.items():
-                    if nr in grads_by_nr:
-                        for fn in fns:
-                            g = grads_by_nr[nr]
-                            new = fn(g if isinstance(g, Tensor) else Tensor._wrap(g))
-                            if new is not None:
-                                grads_by_nr[nr] = new if create_graph else new._data if isinstance(new, Tensor) else new
-            grads = _grads_for_outputs(node, grads_by_nr, create_graph)
-            input_grads = node._run_backward(grads, create_graph)
-            executed.append(node)
+
+            n_out = node._n_outputs
+            if n_out == 1 and targets is None and node._tensor_hooks is None and (retained is None or node not in retained):
+                grads = (buf,)
+                missing = buf is None
+            else:
+                grads = [buf] if n_out == 1 else (buf or [None] * n_out)
+                if node._tensor_hooks:
+                    _run_tensor_hooks(node, grads, create_graph)
+                if retained is not None and node in retained:
+                    _retain(retained[node], grads, create_graph)
+                if targets is not None:
+                    for nr in range(n_out):
+                        for i in targets.get((node, nr), ()):
+                            captured[i] = grads[nr]
+                    if node not in runs:
+                        continue
+                missing = sum(g is None for g in grads)
+                grads = tuple(grads)
+
+            if missing:
+                if missing == n_out and not node._function._tensor_io:
+                    # No gradient reached this op (its outputs fed only backward functions
+                    # that returned None): it passes none on either, like PyTorch.
+                    input_grads = [None] * len(node.next_functions)
+                elif node._materialize_grads:
+                    input_grads = node._run_backward(_zeros_for_missing(node, grads, create_graph), create_graph)
+                else:
+                    input_grads = node._run_backward(grads, create_graph)
+            else:
+                input_grads = node._run_backward(grads, create_graph)
+            if _gm._anomaly:
+                _check_nan(node, input_grads)
+            if not retain_graph:
+                node._release()
             for (nxt, nr), g in zip(node.next_functions, input_grads):
                 if nxt is None:
                     continue
+                count = pending.get(nxt)
+                if count is None:
+                    continue  # not on the way to a requested input
                 if g is not None:
-                    slot = buffers.get(nxt)
-                    if slot is None:
-                        buffers[nxt] = {nr: g}
+                    if nxt._n_outputs == 1:
+                        prev = buffers.get(nxt)
+                        buffers[nxt] = g if prev is None else prev + g
                     else:
-                        slot[nr] = _add(slot.get(nr), g)
-                dependencies[nxt] -= 1
-                if dependencies[nxt] == 0:
+                        _deposit(buffers, nxt, nr, g)
+                if count == 1:
                     ready.append(nxt)
+                pending[nxt] = count - 1
+            # Drop this frame's references to the gradients handed on (see _accumulate above).
+            buf = grads = input_grads = g = prev = None
     finally:
-        _gm._set_enabled(prev_mode)
-        if not retain_graph:
-            for node in executed:
-                node._release()
+        _gm._enabled = prev_mode
     return captured
 
 
-def _grads_for_outputs(node, grads_by_nr: dict, create_graph: bool) -> tuple:
-    """One gradient per output of the node; outputs that got none get zeros (like PyTorch's
-    materialized grads) when the node has several."""
-    n_outputs = getattr(node, "_n_outputs", 1)
-    if n_outputs == 1:
-        return (grads_by_nr.get(0),)
-    out = []
-    for i in range(n_outputs):
-        g = grads_by_nr.get(i)
-        if g is None and node._materialize_grads:
-            shape, dtype = node._output_meta[i]
-            g = np.zeros(shape, dtype=dtype)
-            if create_graph:
-                g = Tensor._wrap(g)
-        out.append(g)
+def _check_nan(node, input_grads) -> None:
+    """Anomaly mode: name the first node whose backward produced NaN."""
+    for i, g in enumerate(input_grads):
+        if g is not None and np.isnan(g._data if isinstance(g, Tensor) else g).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def _deposit(buffers: dict, node, nr: int, g) -> None:
+    """Add ``g`` to the gradient waiting for output ``nr`` of ``node``."""
+    if node._n_outputs == 1:
+        prev = buffers.get(node)
+        buffers[node] = g if prev is None else prev + g
+    else:
+        slot = buffers.get(node)
+        if slot is None:
+            slot = buffers[node] = [None] * node._n_outputs
+        prev = slot[nr]
+        slot[nr] = g if prev is None else prev + g
+
+
+def _run_tensor_hooks(node, grads: list, create_graph: bool) -> None:
+    """Hooks registered on the tensors this node produced (``t.register_hook``)."""
+    for nr, hooks in node._tensor_hooks.items():
+        if grads[nr] is None:
+            continue
+        for hook in list(hooks):
+            new = hook(_as_tensor(grads[nr]))
+            if new is not None:
+                _check_hook_result(hook, grads[nr], new)
+                grads[nr] = new if create_graph else new._data if isinstance(new, Tensor) else new
+
+
+def _retained_by_node() -> dict:
+    """{node: [(output_nr, tensor)]} for the live tensors that called ``retain_grad()``."""
+    by_node: dict = {}
+    for ref in list(_T._retaining.values()):
+        t = ref()
+        if t is not None and t.grad_fn is not None:
+            by_node.setdefault(t.grad_fn, []).append((t._output_nr, t))
+    return by_node
+
+
+def _retain(tensors: list, grads: list, create_graph: bool) -> None:
+    """Store the gradient of non-leaf tensors that called ``retain_grad()`` (after their hooks)."""
+    for nr, t in tensors:
+        g = grads[nr]
+        if g is None:
+            continue
+        if create_graph:
+            g = _as_tensor(g)
+            t._grad = g.clone() if t._grad is None else t._grad + g
+        elif t._grad is None:
+            t._grad = _wrap(np.array(g, copy=True))
+        else:
+            t._grad = _wrap(t._grad._data + g)
+
+
+def _zeros_for_missing(node, grads: list, create_graph: bool) -> list:
+    """Zeros for the outputs that got no gradient (PyTorch's materialized grads)."""
+    out = list(grads)
+    for i, g in enumerate(out):
+        if g is None:
+            meta = node._output_meta[i] if node._output_meta else None
+            if meta is None:
+                continue
+            z = np.zeros(*meta)
+            out[i] = _wrap(z) if create_graph else z
     return tuple(out)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-    """Accumulate the gradient of ``tensors`` into the ``.grad`` of the graph's leaves."""
+    """Accumulate the gradient of ``tensors`` into the ``.grad`` of the graph's leaves.
+
+    ``grad_tensors`` (one per tensor; may be omitted for scalars) is the vector in the
+    vector-Jacobian product. ``inputs`` restricts accumulation to those tensors.
+    """
     outputs = _as_list(tensors)
     grads = _initial_grads(outputs, _as_list(grad_tensors), create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    if inputs is not None:
-        inputs = _as_list(inputs)
-        if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        captured_edges = {t._edge(): t for t in inputs}
-        captured = run_backward(outputs, grads, retain_graph, create_graph, capture=captured_edges, accumulate=False)
-        for edge, t in captured_edges.items():
-            g = captured.get(edge)
-            if g is None:
-                continue
-            if isinstance(edge[0], AccumulateGrad):
-                edge[0]._accumulate(g, create_graph)
-            else:
-                g = g if isinstance(g, Tensor) else Tensor._wrap(g)
-                t.grad = g if t.grad is None else t.grad + g
+    if inputs is None:
+        run_backward(outputs, grads, retain_graph, create_graph)
         return
-    run_backward(outputs, grads, retain_graph, create_graph)
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    for t in inputs:
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    captured = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
+    for t, g in zip(inputs, captured):
+        if g is None or t.grad_fn is None:
+            continue  # leaves accumulated during the pass
+        g = _as_tensor(g)
+        if t._grad is None:
+            t._grad = g.clone() if create_graph else _wrap(np.array(g._data, copy=True))
+        else:
+            t._grad = t._grad + g
 
 
 def grad(
@@ -198,37 +336,42 @@ def grad(
     is_grads_batched=False,
     materialize_grads=False,
 ):
-    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
+
+    Only the part of the graph between them runs; ``.grad`` fields are left alone.
+    """
     outs = _as_list(outputs)
-    ins = inputs if isinstance(inputs, Sequence) and not isinstance(inputs, Tensor) else [inputs]
-    ins = list(ins)
+    single = isinstance(inputs, Tensor)
+    ins = [inputs] if single else list(inputs) if isinstance(inputs, Sequence) or not isinstance(inputs, Tensor) else [inputs]
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if is_grads_batched:
+        raise NotImplementedError("ember.autograd.grad: is_grads_batched=True is not supported")
     if allow_unused is None:
         allow_unused = materialize_grads
-    for i, t in enumerate(ins):
-        if not t._requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+    elif materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False.")
+    for t in ins:
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _initial_grads(outs, _as_list(grad_outputs), create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    edges = [t._edge() for t in ins]
-    captured = run_backward(outs, grads, retain_graph, create_graph, capture=set(edges), accumulate=False)
+    captured = run_backward(outs, grads, retain_graph, create_graph, inputs=ins, accumulate=False)
     result = []
-    for t, edge in zip(ins, edges):
-        g = captured.get(edge)
+    for i, (t, g) in enumerate(zip(ins, captured)):
         if g is None:
             if materialize_grads:
-                g = np.zeros_like(t._data)
-            elif not allow_unused:
+                result.append(_wrap(np.zeros_like(t._data)))
+                continue
+            if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
-            else:
-                result.append(None)
-                continue
-        if isinstance(edge[0], AccumulateGrad) and g.shape != t._data.shape:
-            from .function import unbroadcast
-
+            result.append(None)
+            continue
+        if g.shape != t._data.shape:
             g = unbroadcast(g, t._data.shape)
-        result.append(g if isinstance(g, Tensor) else Tensor._wrap(g))
+        result.append(_as_tensor(g))
     return tuple(result)

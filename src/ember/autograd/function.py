@@ -11,10 +11,16 @@ Two kinds of Function share this machinery:
 Every Op's backward is written with operators and NumPy ufuncs only, so that the
 same code runs on Tensors when ``create_graph=True`` (Tensor implements
 ``__array_ufunc__``): one derivative per op serves first and higher orders.
+
+Ownership of the graph, as in PyTorch: a tensor holds its ``grad_fn``; a node holds
+the nodes of its inputs (``next_functions``) and what it saved, never its outputs
+(a saved output is kept as its array and rebuilt on demand), so dropping the last
+tensor frees the graph by reference counting alone, without waiting for the cyclic GC.
 """
 
 from __future__ import annotations
 
+import sys
 import weakref
 
 import numpy as np
@@ -23,6 +29,8 @@ from .. import _tensor as _T
 from . import grad_mode as _gm
 
 Tensor = _T.Tensor
+_wrap = Tensor._wrap
+_ndarray = np.ndarray
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -40,6 +48,8 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
+    if lead < 0:
+        return grad  # not a broadcast of shape: the caller reports the mismatch
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
     )
@@ -50,28 +60,53 @@ def unbroadcast(grad, shape):
     return grad
 
 
+class _OutputRef:
+    """Stands for a saved output of the node that saved it. Holding the output tensor
+    itself would make a cycle (output -> grad_fn -> saved -> output); instead the node
+    keeps the array and rebuilds a tensor with itself as grad_fn when backward needs
+    one that is differentiable (create_graph), as PyTorch's SavedVariable does."""
+
+    __slots__ = ("nr", "version")
+
+    def __init__(self, nr: int, version: list):
+        self.nr, self.version = nr, version
+
+
 class Node:
     """One recorded call of a Function: the ``grad_fn`` of the tensors it produced.
 
-    Attributes set when recording: ``next_functions`` (one ``(node, output_nr)`` per
-    input, ``(None, 0)`` for inputs that need no gradient), ``needs_input_grad``.
+    ``next_functions`` has one ``(node, output_nr)`` per forward argument (``(None, 0)``
+    for arguments that need no gradient); ``needs_input_grad`` says which ones do.
+    The node is also the ``ctx`` its Function's forward and backward receive.
     """
 
     _function = None  # the Function class this node records
     _saved = ()
-    _saved_versions = None
-    _saved_sources = None
+    _saved_versions = None  # [(version counter, version at save, index in _saved)]
+    _saved_sources = None  # per saved value: the input Tensor, an _OutputRef, or None
     _freed = False
     _graph_mode = False
-    _tensor_hooks = None
+    _tensor_hooks = None  # {output_nr: [hook(grad)]}: hooks of the tensors this node made
+    _post_hooks = None
+    _pre_hooks = None
     _materialize_grads = True
     _non_differentiable = None
+    _dirty = None
+    _n_outputs = 1
+    _output_meta = None
+    _input_meta = ()
+    needs_input_grad = ()
+    next_functions = ()
 
     def name(self) -> str:
         return type(self).__name__
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def metadata(self) -> dict:
+        return self.__dict__.setdefault("_metadata", {})
 
     # -- what forward keeps for backward -------------------------------------------
     def save_for_backward(self, *values) -> None:
@@ -84,17 +119,50 @@ class Node:
             raise RuntimeError(_FREED_MESSAGE)
         if self._saved_versions is not None:
             self._check_versions()
-        if self._graph_mode and self._saved_sources is not None and not self._function._tensor_io:
-            return tuple(
-                _resolve_source(src, val) for src, val in zip(self._saved_sources, self._saved)
-            )
+        sources = self._saved_sources
+        if sources is None:
+            return self._saved
+        if self._function._tensor_io:
+            return tuple(self._unpack_tensor(s, v) for s, v in zip(sources, self._saved))
+        if self._graph_mode:
+            return tuple(self._unpack_graph(s, v) for s, v in zip(sources, self._saved))
         return self._saved
+
+    def _unpack_graph(self, source, value):
+        """Under create_graph, a saved input or output stands for its Tensor, so the second
+        derivative flows through it; any other saved array is a constant."""
+        if isinstance(source, Tensor):
+            return source
+        if isinstance(source, _OutputRef):
+            return self._rebuild_output(source, value)
+        return _wrap(value) if isinstance(value, _ndarray) else value
+
+    def _unpack_tensor(self, source, value):
+        """What a user Function's backward gets back: Tensors, differentiable under create_graph."""
+        if isinstance(source, _OutputRef):
+            if self._graph_mode:
+                return self._rebuild_output(source, value)
+            t = _wrap(value)
+            t._version = source.version
+            return t
+        if source is not None:
+            return source
+        return _wrap(value) if isinstance(value, _ndarray) else value
+
+    def _rebuild_output(self, ref: _OutputRef, value) -> Tensor:
+        t = _wrap(value)
+        t._version = ref.version
+        t.grad_fn = self
+        t._output_nr = ref.nr
+        t._requires_grad = True
+        return t
 
     def _check_versions(self) -> None:
         for counter, version, index in self._saved_versions:
             if counter[0] != version:
                 value = self._saved[index]
-                shape = "x".join(map(str, value.shape)) if value.shape else ""
+                value = value._data if isinstance(value, Tensor) else value
+                shape = ", ".join(map(str, value.shape))
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: [{_legacy_name(value)} [{shape}]] is at version "
@@ -103,99 +171,137 @@ class Node:
                 )
 
     def mark_non_differentiable(self, *outputs) -> None:
+        """Outputs that get no grad_fn (PyTorch's ``ctx.mark_non_differentiable``)."""
         self._non_differentiable = outputs
 
     def mark_dirty(self, *tensors) -> None:
-        """Accepted for PyTorch compatibility; ember's Function outputs are always new tensors."""
+        """Inputs that forward modified in place (and returns): they join the graph through this node."""
+        self._dirty = tensors
 
     def set_materialize_grads(self, value: bool) -> None:
+        """False: backward receives None (not zeros) for outputs that got no gradient."""
         self._materialize_grads = bool(value)
 
-    # -- hooks on the tensors this node produced ----------------------------------
+    # -- hooks -------------------------------------------------------------------------
     def _add_tensor_hook(self, output_nr: int, hook) -> None:
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
         self._tensor_hooks.setdefault(output_nr, []).append(hook)
 
     def register_hook(self, hook):
-        """Register ``hook(grad_inputs, grad_outputs)`` called after this node's backward."""
-        hooks = self.__dict__.setdefault("_post_hooks", [])
-        hooks.append(hook)
-        return _RemovableHandle(hooks, hook)
+        """Register ``hook(grad_inputs, grad_outputs)``, called after this node's backward;
+        it may return replacement grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return _RemovableHandle(self._post_hooks, hook)
+
+    def register_prehook(self, hook):
+        """Register ``hook(grad_outputs)``, called before this node's backward; it may
+        return replacement grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+        return _RemovableHandle(self._pre_hooks, hook)
 
     # -- called by the engine -------------------------------------------------------
     def _release(self) -> None:
         self._saved = ()
         self._saved_sources = None
+        self._saved_versions = None
         self._freed = True
 
-    def _run_backward(self, grads, create_graph: bool):
+    def _run_backward(self, grads: tuple, create_graph: bool) -> list:
         """Call the Function's backward on ``grads`` (one per output) and shape the result
-        to one gradient per input, broadcasting undone and dtype matched."""
+        to one gradient per input: broadcasting undone, dtype matched, arrays unless
+        create_graph (then Tensors that carry their own graph)."""
         function = self._function
-        self._graph_mode = create_graph
-        try:
-            if function._tensor_io or create_graph:
-                grads = tuple(g if g is None or isinstance(g, Tensor) else Tensor._wrap(g) for g in grads)
-                with _gm.set_grad_enabled(create_graph):
-                    result = function.backward(self, *grads)
-            else:
+        if self._pre_hooks:
+            for hook in self._pre_hooks:
+                new = hook(tuple(_as_tensor(g) for g in grads))
+                if new is not None:
+                    grads = tuple(new)
+        if function._tensor_io or create_graph:
+            grads = tuple(g if g is None or isinstance(g, Tensor) else _wrap(g) for g in grads)
+            self._graph_mode = create_graph
+            prev = _gm._enabled
+            _gm._enabled = create_graph
+            try:
                 result = function.backward(self, *grads)
-        finally:
-            self._graph_mode = False
-        if not isinstance(result, tuple):
-            result = (result,)
+            finally:
+                _gm._enabled = prev
+                self._graph_mode = False
+        else:
+            result = function.backward(self, *grads)
+        if type(result) is not tuple:
+            result = tuple(result) if isinstance(result, list) else (result,)
         metas = self._input_meta
-        if len(result) < len(metas):
-            if not (function._tensor_io and len(result) == 1):
+        if len(result) != len(metas):
+            if len(result) < len(metas) or any(g is not None for g in result[len(metas):]):
                 raise RuntimeError(
                     f"function {self.name()} returned an incorrect number of gradients "
                     f"(expected {len(metas)}, got {len(result)})"
                 )
         out = []
-        for g, meta in zip(result, metas):
+        for i, (g, meta) in enumerate(zip(result, metas)):
             if g is None or meta is None:
                 out.append(None)
                 continue
             shape, np_dtype = meta
-            if isinstance(g, Tensor) and not create_graph:
-                g = g._data
-            elif not isinstance(g, (np.ndarray, Tensor)):
-                g = np.asarray(g, dtype=np_dtype)
+            if isinstance(g, Tensor):
+                if not create_graph:
+                    g = g._data
+            elif not isinstance(g, _ndarray):
+                g = np.asarray(g, dtype=np_dtype)  # NumPy scalars and numbers from 0-d math
             if g.shape != shape:
                 g = unbroadcast(g, shape)
                 if g.shape != shape:
                     raise RuntimeError(
-                        f"Function {self.name()} returned an invalid gradient - got shape "
-                        f"{tuple(g.shape)} but expected shape compatible with {shape}"
+                        f"Function {self.name()} returned an invalid gradient at index {i} - got "
+                        f"{list(g.shape)} but expected shape compatible with {list(shape)}"
                     )
-            if isinstance(g, np.ndarray):
+            if isinstance(g, _ndarray):
                 if g.dtype != np_dtype:
                     g = g.astype(np_dtype)
             elif g._data.dtype != np_dtype:
                 g = g.to(_T._from_np_dtype(np_dtype))
             out.append(g)
-        post = self.__dict__.get("_post_hooks")
-        if post:
-            for hook in post:
-                hook(tuple(out), grads)
+        if self._post_hooks:
+            grad_inputs = tuple(_as_tensor(g) for g in out)
+            for hook in self._post_hooks:
+                new = hook(grad_inputs, tuple(_as_tensor(g) for g in grads))
+                if new is not None:
+                    grad_inputs = tuple(new)
+            out = [g if g is None or create_graph else _data_of(g) for g in grad_inputs]
         return out
 
 
-def _resolve_source(src, value):
-    """Under create_graph, a saved input/output array is replaced by its Tensor so the
-    second derivative flows through it; other saved arrays become constants."""
-    if src is None:
-        return Tensor._wrap(value) if isinstance(value, np.ndarray) else value
-    tensor = src() if isinstance(src, weakref.ref) else src
-    if tensor is None or tensor._data is not value:
-        return Tensor._wrap(value)
-    return tensor
+def _check_hook_result(hook, old, new) -> None:
+    """A hook may replace a gradient, but not change its shape or dtype (PyTorch's rule)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, (Tensor, _ndarray)):
+        raise TypeError(f"hook '{name}' returned {type(new).__name__}; expected a Tensor or None")
+    old_data, new_data = _data_of(old), _data_of(new)
+    if new_data.shape != old_data.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value (was {list(old_data.shape)} got {list(new_data.shape)})"
+        )
+    if new_data.dtype != old_data.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {_legacy_name(old_data)} got {_legacy_name(new_data)})"
+        )
+
+
+def _as_tensor(g):
+    return g if g is None or isinstance(g, Tensor) else _wrap(g)
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _legacy_name(array) -> str:
-    d = _T._from_np_dtype(array.dtype)
-    return f"torch.{d._legacy}"
+    return f"torch.{_T._from_np_dtype(array.dtype)._legacy}"
 
 
 class _RemovableHandle:
@@ -208,71 +314,143 @@ class _RemovableHandle:
         except ValueError:
             pass
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+# -- leaves -------------------------------------------------------------------------------------
+
 
 class AccumulateGrad(Node):
-    """The node at a leaf: adds the incoming gradient into ``leaf.grad``."""
+    """The node at a leaf: adds the incoming gradient into ``leaf.grad``.
+
+    The leaf holds it; it holds the leaf only weakly, so the two form no reference cycle.
+    """
 
     def __init__(self, variable):
-        self.variable = variable
-        self.next_functions = ()
-        self._input_meta = ()
+        # Weak: the leaf holds its accumulator (so each op on it finds the same one without
+        # re-creating it), and a strong reference back would make a cycle that only the
+        # cyclic GC could free. A leaf nobody holds any more has no .grad to fill.
+        self._variable = weakref.ref(variable)
 
-    def _accumulate(self, grad, create_graph: bool) -> None:
-        leaf = self.variable
-        hooks = leaf._hooks
+    @property
+    def variable(self):
+        return self._variable()
+
+    def _apply_hooks(self, grad, create_graph: bool):
+        """The leaf's ``register_hook`` hooks, in order; each may replace the gradient."""
+        leaf = self._variable()
+        hooks = leaf._hooks if leaf is not None else None
         if hooks:
             for hook in list(hooks.values()):
-                new = hook(grad if isinstance(grad, Tensor) else Tensor._wrap(grad))
+                new = hook(_as_tensor(grad))
                 if new is not None:
-                    grad = new
-        if isinstance(grad, Tensor) and not create_graph:
-            grad = grad._data
+                    _check_hook_result(hook, grad, new)
+                    grad = new if create_graph else _data_of(new)
+        return grad
+
+    def _accumulate(self, grad, create_graph: bool) -> None:
+        """Add ``grad`` (an ndarray; a Tensor under create_graph) into ``leaf.grad``.
+
+        The engine holds no other reference to ``grad`` when it calls this, so when nothing
+        else does either, the array becomes ``.grad`` without a copy (see ``_owned``).
+        """
+        leaf = self._variable()
+        if leaf is None:
+            return
+        # While ``grad`` is the engine's array, the engine's variable is one of its references;
+        # once a hook or the unbroadcast replaces it, that reference is no longer there.
+        refs = _OWNED_REFS
+        if leaf._hooks:
+            new = self._apply_hooks(grad, create_graph)
+            if new is not grad:
+                refs -= 1
+            grad, new = new, None
+        if create_graph:
+            grad = _as_tensor(grad)
         if grad.shape != leaf._data.shape:
             grad = unbroadcast(grad, leaf._data.shape)
-        if leaf.grad is None:
+            refs = _OWNED_REFS - 1
+        current = leaf._grad
+        if current is None:
             if create_graph:
-                leaf.grad = grad if isinstance(grad, Tensor) else Tensor._wrap(grad)
+                # A differentiable copy (PyTorch's "clone obeying the layout contract"): the
+                # same gradient tensor may reach several leaves, and each .grad must be its own.
+                leaf._grad = grad.clone() if grad._requires_grad else _wrap(grad._data.copy())
             else:
-                leaf.grad = Tensor._wrap(_owned(grad, leaf._data.dtype))
-        elif create_graph or isinstance(leaf.grad._data, Tensor):
-            leaf.grad = leaf.grad + grad
-        elif leaf.grad._requires_grad:
-            leaf.grad = Tensor._wrap(leaf.grad._data + _data_of(grad))
+                leaf._grad = _wrap(_owned(grad, leaf._data.dtype, refs))
+        elif create_graph or current._requires_grad:
+            # Out of place, so a .grad that carries a graph (from create_graph) keeps it.
+            prev = _gm._enabled
+            _gm._enabled = create_graph
+            try:
+                leaf._grad = current + grad
+            finally:
+                _gm._enabled = prev
         else:
-            np.add(leaf.grad._data, _data_of(grad), out=leaf.grad._data, casting="unsafe")
+            np.add(current._data, grad, out=current._data, casting="unsafe")
+            current._version[0] += 1
+        # ``_post_accumulate_hooks`` is a slot left unset until a hook is registered, so
+        # creating tensors doesn't pay for this rarely used feature.
+        hooks = getattr(leaf, "_post_accumulate_hooks", None)
+        if hooks:
+            for hook in list(hooks.values()):
+                hook(leaf)
 
 
-def _data_of(x):
-    return x._data if isinstance(x, Tensor) else x
+def _owned(grad, np_dtype, max_refs: int) -> np.ndarray:
+    """``grad`` itself if no one else can see its memory, else a copy.
 
-
-def _owned(grad, np_dtype):
-    """A gradient array that no one else holds, so it can be stored in ``.grad`` and later
-    updated in place. Pass-through ops (add, reshape, expand...) hand the same array to
-    several inputs; those must be copied, while a fresh result (matmul, sum) is kept as is.
-    The reference count tells them apart without copying every gradient."""
-    if isinstance(grad, Tensor):
-        grad = grad._data
+    Pass-through ops (add, reshape, expand ...) hand one array to several consumers, and a
+    backward may return an array something else holds; storing such an array in ``.grad``
+    would let ``a.grad.mul_(2)`` change ``b.grad`` too. An array that owns its memory is
+    reachable only through references to it (views hold their base), so when its reference
+    count is no more than the references of this call path (``max_refs``) it is provably
+    unshared and is kept as is: the common fresh result of matmul, mul, sum ... costs no
+    copy. ``_OWNED_REFS`` is measured at import through the same call shape (the engine's
+    variable, ``_accumulate``'s, ``_owned``'s, ``_refcount``'s), so it follows the interpreter.
+    """
     if grad.dtype != np_dtype:
         return grad.astype(np_dtype)
-    import sys
-
-    if grad.base is not None or not grad.flags.writeable or sys.getrefcount(grad) > _OWNED_REFCOUNT:
-        return grad.copy()
-    return grad
+    if grad.flags.owndata and grad.flags.writeable and _refcount(grad) <= max_refs:
+        return grad
+    return grad.copy()
 
 
-# References a freshly computed gradient has while inside _owned: the engine's local
-# variable, the argument, getrefcount's own, plus the caller's frames (measured in tests).
-_OWNED_REFCOUNT = 4
+def _refcount(array) -> int:
+    return sys.getrefcount(array)
+
+
+def _owned_baseline() -> int:
+    """The reference count ``_owned`` sees for an array referenced by one local variable of
+    the engine: engine local -> ``_accumulate(grad)`` -> ``_owned(grad)`` -> ``_refcount``."""
+
+    def accumulate(grad):
+        return owned(grad)
+
+    def owned(grad):
+        return _refcount(grad)
+
+    local = np.empty(1)
+    return accumulate(local)
+
+
+_OWNED_REFS = _owned_baseline()
+
+
+# -- Function ----------------------------------------------------------------------------------
 
 
 class FunctionMeta(type):
-    """Gives each Function a node class named like PyTorch's (``MulBackward0``)."""
+    """Gives each Function a node class named like PyTorch's: ``MulBackward0`` for ember's
+    primitives, ``MyFunctionBackward`` for user-defined Functions."""
 
     def __init__(cls, name, bases, namespace):
         super().__init__(name, bases, namespace)
-        node_name = namespace.get("_node_name") or f"{name}Backward0"
+        node_name = namespace.get("_node_name") or f"{name}Backward{'' if cls._tensor_io else '0'}"
         cls._node_cls = type(node_name, (Node,), {"_function": cls, "__module__": cls.__module__})
 
 
@@ -280,11 +458,23 @@ class Function(metaclass=FunctionMeta):
     """Base of user-defined differentiable functions, as in PyTorch.
 
     Subclass it with static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``
-    that take and return Tensors, then call ``MyFunction.apply(*args)``.
+    that take and return Tensors, then call ``MyFunction.apply(*args)``. ``ctx`` offers
+    ``save_for_backward``/``saved_tensors``, ``needs_input_grad``, ``mark_non_differentiable``,
+    ``mark_dirty`` and ``set_materialize_grads``; any other attribute can be stored on it.
     """
 
     _tensor_io = True
     _is_view = False
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use new-style "
+            "autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -296,31 +486,78 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        record = _gm._enabled and any(type(a) is not tuple and isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx = cls._node_cls()
-        if cls._tensor_io:
-            with _gm.set_grad_enabled(False):
-                raw = cls.forward(ctx, *args, **kwargs)
-        else:
-            raw = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        record = _gm._enabled and True in needs
+        ctx.needs_input_grad = needs  # like PyTorch: set before forward, whatever the grad mode
+        prev = _gm._enabled
+        _gm._enabled = False
+        try:
+            raw = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _gm._enabled = prev
         multiple = isinstance(raw, tuple)
-        raw_outputs = raw if multiple else (raw,)
-        outputs = []
-        for value in raw_outputs:
+        outputs = list(raw) if multiple else [raw]
+        dirty = ctx._dirty
+        if dirty and _gm._enabled:
+            for d in dirty:
+                if d._requires_grad and d.grad_fn is None:
+                    raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+        for i, value in enumerate(outputs):
             if isinstance(value, Tensor):
-                value = value._data
-            outputs.append(Tensor._wrap(value) if isinstance(value, (np.ndarray, np.generic)) else value)
+                if dirty and any(value is d for d in dirty):
+                    value._version[0] += 1  # modified in place by forward: saved copies are stale
+                elif any(value is a for a in args):
+                    # An input returned as is becomes a new tensor viewing it (PyTorch does the
+                    # same), so giving it this node as grad_fn leaves the input untouched.
+                    view = _wrap(value._data)
+                    view._version = value._version
+                    outputs[i] = view
+            elif isinstance(value, (_ndarray, np.generic)):
+                outputs[i] = _wrap(value)
         if record:
             _record(ctx, cls, args, outputs)
-        elif cls._is_view and isinstance(args[0], Tensor):
-            outputs[0]._version = args[0]._version
         return tuple(outputs) if multiple else outputs[0]
 
 
 class Op(Function):
-    """Base of ember's primitives: ``forward``/``backward`` on NumPy arrays."""
+    """Base of ember's primitives: ``forward``/``backward`` on NumPy arrays.
+
+    ``forward(ctx, *args)`` gets arrays for tensor arguments and returns an array (or a
+    tuple of them); ``backward(ctx, grad)`` returns one gradient per argument.
+    ``_is_view = True`` marks ops whose output is a view of the first argument: it then
+    shares that argument's version counter.
+    """
 
     _tensor_io = False
+
+    @classmethod
+    def apply(cls, *args):
+        # The hot path of every op: one pass over the arguments, no graph work unless needed.
+        ctx = cls._node_cls()
+        raw_args = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                raw_args.append(a._data)
+                if a._requires_grad:
+                    record = True
+            else:
+                raw_args.append(a)
+        raw = cls.forward(ctx, *raw_args)
+        if type(raw) is tuple:
+            outputs = [_wrap(v) if isinstance(v, (_ndarray, np.generic)) else v for v in raw]
+            if record and _gm._enabled:
+                _record(ctx, cls, args, outputs)
+            elif cls._is_view and isinstance(args[0], Tensor):
+                outputs[0]._version = args[0]._version
+            return tuple(outputs)
+        out = _wrap(raw)
+        if record and _gm._enabled:
+            _record(ctx, cls, args, (out,))
+        elif cls._is_view and isinstance(args[0], Tensor):
+            out._version = args[0]._version
+        return out
 
 
 def _record(ctx: Node, cls, args, outputs) -> None:
@@ -330,54 +567,92 @@ def _record(ctx: Node, cls, args, outputs) -> None:
         if isinstance(a, Tensor) and a._requires_grad:
             needs.append(True)
             edges.append(a._edge())
-            metas.append((a._data.shape, a._data.dtype))
+            data = a._data
+            metas.append((data.shape, data.dtype))
         else:
             needs.append(False)
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             metas.append(None)
     ctx.needs_input_grad = tuple(needs)
     ctx.next_functions = tuple(edges)
     ctx._input_meta = metas
-    if len(outputs) > 1:
-        ctx._n_outputs = len(outputs)
-        ctx._output_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), None) for o in outputs]
+    if len(outputs) == 1 and not cls._tensor_io:
+        out = outputs[0]
+        if out._data.dtype.kind == "f" and not ctx._non_differentiable:
+            out.grad_fn = ctx
+            out._requires_grad = True
+    else:
+        _record_outputs(ctx, outputs)
+    if cls._is_view and isinstance(args[0], Tensor):
+        outputs[0]._version = args[0]._version
+    if ctx._saved:
+        _track_saved(ctx, args, outputs)
+
+
+_NO_EDGE = (None, 0)
+
+
+def _record_outputs(ctx: Node, outputs) -> None:
+    ctx._n_outputs = len(outputs)  # the engine materializes zeros for outputs from this meta
+    ctx._output_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outputs]
     non_diff = ctx._non_differentiable
     for i, out in enumerate(outputs):
         if not isinstance(out, Tensor) or out._data.dtype.kind != "f":
             continue
-        if non_diff and any(out._data is (n._data if isinstance(n, Tensor) else n) for n in non_diff):
+        if non_diff and any(out is n or out._data is _data_of(n) for n in non_diff):
             continue
         out.grad_fn = ctx
         out._output_nr = i
         out._requires_grad = True
-    if cls._is_view and isinstance(args[0], Tensor):
-        outputs[0]._version = args[0]._version
-    saved = ctx._saved
-    if saved:
-        _track_saved(ctx, saved, args, outputs)
 
 
-def _track_saved(ctx: Node, saved, args, outputs) -> None:
+def _track_saved(ctx: Node, args, outputs) -> None:
     """Note which saved values are inputs or outputs: their versions are checked before
-    backward uses them, and under create_graph they stand for the Tensors themselves."""
+    backward uses them (an in-place change makes backward raise, never return a wrong
+    gradient), and under create_graph they stand for the Tensors themselves.
+
+    Saved values are kept as arrays; a saved output is replaced by an ``_OutputRef``
+    source (see there) so the node does not keep its own output alive.
+    """
+    tensor_io = ctx._function._tensor_io
+    saved = list(ctx._saved)
     versions, sources = [], []
     for index, value in enumerate(saved):
         source = None
-        if isinstance(value, Tensor):  # user Functions save Tensors
-            source = value
+        is_tensor = isinstance(value, Tensor)
+        array = value._data if is_tensor else value
+        if type(array) is not _ndarray and not isinstance(array, _ndarray):
+            if tensor_io and value is not None:
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {index} is of type {type(value).__name__}"
+                )
+            sources.append(None)
+            continue
+        for a in args:
+            if isinstance(a, Tensor) and (a._data is array):
+                source = a
+                break
+        else:
+            for nr, out in enumerate(outputs):
+                if isinstance(out, Tensor) and out._data is array:
+                    source = _OutputRef(nr, out._version)
+                    break
+        if source is not None:
+            version = source.version if type(source) is _OutputRef else source._version
+            versions.append((version, version[0], index))
+            saved[index] = array
+        elif is_tensor:
+            source = value  # a user Function saved some other tensor: keep it, checked too
             versions.append((value._version, value._version[0], index))
-        elif isinstance(value, np.ndarray):
+            saved[index] = array
+        elif array.base is not None:
+            # A view of an input (x.T, x[0] ...): in-place changes to the input reach it,
+            # so check the input's version as well.
             for a in args:
-                if isinstance(a, Tensor) and a._data is value:
-                    source = a
+                if isinstance(a, Tensor) and (array.base is a._data or array.base is a._data.base):
                     versions.append((a._version, a._version[0], index))
                     break
-            else:
-                for out in outputs:
-                    if isinstance(out, Tensor) and out._data is value:
-                        source = weakref.ref(out)  # a strong ref would be a cycle through grad_fn
-                        versions.append((out._version, out._version[0], index))
-                        break
         sources.append(source)
+    ctx._saved = tuple(saved)
     ctx._saved_versions = versions or None
     ctx._saved_sources = sources

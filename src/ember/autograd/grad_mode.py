@@ -74,11 +74,48 @@ class enable_grad(_GradModeSwitch):
     _mode = True
 
 
+_inference = False
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()``."""
+    return _inference
+
+
 class inference_mode(_GradModeSwitch):
     """``inference_mode(mode=True)``: like ``no_grad`` (ember has no separate inference tensors)."""
 
+    _mode = False
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # ``@inference_mode`` without parentheses
+            return cls()(mode)
+        return object.__new__(cls)
+
     def __init__(self, mode: bool = True):
+        if callable(mode):
+            return
         self._mode = not mode
+        self._inference = bool(mode)
+
+    def __enter__(self):
+        global _inference
+        self._prev_inference = _inference
+        _inference = self._inference
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        global _inference
+        _inference = self._prev_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self._inference):
+                return func(*args, **kwargs)
+
+        return wrapper
 
 
 class set_grad_enabled(_GradModeSwitch):
@@ -98,3 +135,61 @@ class set_grad_enabled(_GradModeSwitch):
     def __call__(self, func):
         _set_enabled(self._prev)
         return _decorate(func, self._mode)
+
+
+# -- anomaly detection ----------------------------------------------------------------------------
+
+_anomaly = False  # read by the engine after every node's backward
+
+
+def is_anomaly_enabled() -> bool:
+    """True when backward checks every computed gradient for NaN."""
+    return _anomaly
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return _anomaly
+
+
+class set_detect_anomaly:
+    """``set_detect_anomaly(mode)``: make backward raise at the first node that returns NaN
+    (naming it), at once when called and until the ``with`` block it opens ends."""
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        global _anomaly
+        self._prev = _anomaly
+        _anomaly = bool(mode) and bool(check_nan)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        global _anomaly
+        _anomaly = self._prev
+        return False
+
+
+class detect_anomaly:
+    """``with detect_anomaly(): ...`` (or as a decorator): NaN checks in backward, see ``set_detect_anomaly``."""
+
+    def __init__(self, check_nan: bool = True):
+        self._check_nan = check_nan
+
+    def __enter__(self):
+        global _anomaly
+        self._prev = _anomaly
+        _anomaly = self._check_nan
+        return self
+
+    def __exit__(self, *exc):
+        global _anomaly
+        _anomaly = self._prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self._check_nan):
+                return func(*args, **kwargs)
+
+        return wrapper

@@ -142,7 +142,7 @@ class RNNBase(Module):
         from ..._ops.shape import cat, stack
 
         num_directions = 2 if self.bidirectional else 1
-        t_len, bsz = input.shape[0], input.shape[1]
+        bsz = input.shape[1]
         shape = (self.num_layers * num_directions, bsz, self.hidden_size)
         if hx is None:
             hx = C.zeros(shape, dtype=input.dtype)
@@ -167,12 +167,17 @@ class RNNBase(Module):
             layer_input = outs[0] if num_directions == 1 else cat(outs, 2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        del t_len
         return layer_input, stack(h_out, 0), (stack(c_out, 0) if c_out else None)
 
     def _forward(self, input: Tensor, hx, cx):
         batched = self._check_input(input)
         num_directions = 2 if self.bidirectional else 1
+        for state in (hx, cx):
+            if state is not None and state.dim() != (3 if batched else 2):
+                raise RuntimeError(
+                    f"For batched 3-D input, hx should also be 3-D but got {state.dim()}-D tensor" if batched
+                    else f"For unbatched 2-D input, hx should also be 2-D but got {state.dim()}-D tensor"
+                )
         if not batched:
             input = input.unsqueeze(1)
             hx = hx.unsqueeze(1) if hx is not None else None
