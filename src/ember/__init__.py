@@ -88,7 +88,7 @@ from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTenso
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing")
+_LAZY_SUBMODULES = ("backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing")
 
 
 def __getattr__(name):
