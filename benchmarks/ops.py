@@ -90,8 +90,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="few calls per case (a smoke run for CI)")
     parser.add_argument("--child", choices=["ember", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        for name in CASES:
+            CASES[name] = 20
     if args.child:
         child(args.child, args.threads)
         return
@@ -99,7 +103,8 @@ def main() -> None:
     results = {f: [] for f in frameworks}
     for _ in range(args.repeat):
         for f in frameworks:
-            results[f].append(run_child(__file__, ["--child", f, "--threads", str(args.threads)], args.threads))
+            child_args = ["--child", f, "--threads", str(args.threads)] + (["--quick"] if args.quick else [])
+            results[f].append(run_child(__file__, child_args, args.threads))
     print(f"ops benchmark, {args.threads} thread(s), median of {args.repeat} processes (microseconds per call)")
     print(f"{'case':40s} {'ember':>10s} {'torch':>10s} {'ratio':>7s}")
     for name in CASES:

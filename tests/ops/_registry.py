@@ -318,14 +318,14 @@ REDUCE += (
 # -- linear algebra ------------------------------------------------------------------------------------
 
 LINALG = [
-    OpSpec("matmul_2d", lambda L, a, b: a @ b, [((3, 4), (4, 2)), ((1, 4), (4, 1)), ((0, 4), (4, 2)), ((3, 0), (0, 2))], gradgrad=True),
+    OpSpec("matmul_2d", lambda L, a, b: a @ b, [((3, 4), (4, 2)), ((1, 4), (4, 1)), ((0, 4), (4, 2)), ((3, 0), (0, 2))], gradgrad=True, ints=True),
     OpSpec("matmul_1d_2d", lambda L, a, b: L.matmul(a, b), [((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,))], gradgrad=True),
     OpSpec("matmul_batched_broadcast", lambda L, a, b: a @ b, [((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((4,), (2, 4, 3)), ((2, 3, 4), (4,))], gradgrad=True),
     OpSpec("mm", lambda L, a, b: L.mm(a, b), [((3, 4), (4, 2))], gradgrad=True),
     OpSpec("mm_method", lambda L, a, b: a.mm(b), [((2, 5), (5, 3))]),
-    OpSpec("bmm", lambda L, a, b: L.bmm(a, b), [((2, 3, 4), (2, 4, 5)), ((0, 3, 4), (0, 4, 2))], gradgrad=True),
+    OpSpec("bmm", lambda L, a, b: L.bmm(a, b), [((2, 3, 4), (2, 4, 5)), ((0, 3, 4), (0, 4, 2))], gradgrad=True, ints=True),
     OpSpec("mv", lambda L, a, b: L.mv(a, b), [((3, 4), (4,))], gradgrad=True),
-    OpSpec("dot", lambda L, a, b: L.dot(a, b), [((4,), (4,)), ((0,), (0,))], gradgrad=True),
+    OpSpec("dot", lambda L, a, b: L.dot(a, b), [((4,), (4,)), ((0,), (0,))], gradgrad=True, ints=True),
     OpSpec("outer", lambda L, a, b: L.outer(a, b), [((3,), (4,)), ((0,), (2,))], gradgrad=True),
     OpSpec("einsum_matmul", lambda L, a, b: L.einsum("ij,jk->ik", a, b), [((3, 4), (4, 2))], gradgrad=True),
     OpSpec("einsum_batched", lambda L, a, b: L.einsum("bij,bjk->bik", a, b), [((2, 3, 4), (2, 4, 2))], gradgrad=True),
@@ -412,6 +412,11 @@ SHAPE = [
     _s("contiguous", lambda L, x: x.transpose(0, 1).contiguous(), gradgrad=True),
     _s("clone", lambda L, x: x.clone()),
     _s("swapaxes", lambda L, x: x.swapaxes(0, 1)),
+    _s("diagonal", lambda L, x: x.diagonal(), [((3, 3),), ((2, 3, 4),)], gradgrad=True),
+    _s("diagonal_offset_dims", lambda L, x: L.diagonal(x, 1, -1, 0), [((3, 4),), ((2, 3, 4),)], gradgrad=True),
+    _s("diag_embed_1d", lambda L, x: L.diag(x, -1), [((3,),)], gradgrad=True),
+    _s("tril", lambda L, x: x.tril(), [((3, 4),)]),
+    _s("triu_offset", lambda L, x: L.triu(x, 1), [((2, 3, 3),)]),
 ]
 
 # -- indexing -----------------------------------------------------------------------------------------

@@ -339,17 +339,45 @@ class Conv2d(Op):
         if need_x or need_w:
             w2 = w.reshape(w.shape[0], -1)
             gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
+            full = _full_correlation(g) if need_x else None
             for start, stop, gc in _chunks(g, x.itemsize):
-                dyw = _widen(dy[start:stop], gc)
+                if need_w or full is None:
+                    dyw = _widen(dy[start:stop], gc)
                 if need_w:
                     cols = _im2col(_pad_input(x[start:stop], gc), gc, role="cols")
                     part = _gemm_w(dyw, cols, gc.groups)
                     gw = part if gw is None else np.add(gw, part, out=gw)
-                if need_x:
+                if need_x and full is None:
                     _col2im_of_gemm_t(w2, dyw, gc, out=gx[start:stop])
+            if full is not None:
+                # stride 1: dx is dy correlated with the flipped, transposed kernel -- an im2col + GEMM
+                # like the forward, cheaper than col2im's scattered adds
+                wt = _flipped_transpose(w, g.groups)
+                for start, stop, gc in _chunks(full, x.itemsize):
+                    _conv_forward(dy[start:stop], wt, None, gc, out=gx[start:stop])
             if gw is not None:
                 gw = gw.reshape(w.shape)
         return gx, gw, gb, None
+
+
+def _full_correlation(g: _Geom) -> _Geom | None:
+    """For a stride-1 convolution, the geometry of dx = correlate(pad(dy), flip(W)^T), or None
+    when that does not apply (strides, or padding wider than the dilated kernel)."""
+    if g.sh != 1 or g.sw != 1:
+        return None
+    eh, ew = g.dh * (g.kh - 1), g.dw * (g.kw - 1)
+    pads = (eh - g.pt, eh - g.pb, ew - g.pl, ew - g.pr)
+    if pads[0] < 0 or pads[2] < 0 or g.oh <= 0 or g.ow <= 0:
+        return None
+    full = _Geom((g.n, g.o, g.oh, g.ow), (g.kh, g.kw), (1, 1), pads, (g.dh, g.dw), g.groups, g.c)
+    return full if (full.oh, full.ow) == (g.h, g.w) else None
+
+
+def _flipped_transpose(w: np.ndarray, groups: int) -> np.ndarray:
+    """(O, C/G, KH, KW) -> (C, O/G * KH * KW): per group, in/out channels swapped, kernel flipped."""
+    o, cg, kh, kw = w.shape
+    wg = w.reshape(groups, o // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
+    return np.ascontiguousarray(wg.transpose(0, 2, 1, 3, 4)).reshape(groups * cg, -1)
 
 
 class ConvTranspose2d(Op):

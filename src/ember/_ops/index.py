@@ -97,8 +97,7 @@ class GetItem(Op):
     @staticmethod
     def forward(ctx, x, key, basic):
         ctx.meta = (x.shape, x.dtype, key, basic)
-        y = x[key]
-        return y if isinstance(y, np.ndarray) else np.asarray(y)
+        return _index(x, key, basic)
 
     @staticmethod
     def backward(ctx, g):
@@ -113,13 +112,23 @@ class GetItem(Op):
         return out, None, None
 
 
+def _index(a: np.ndarray, key: tuple, basic: bool) -> np.ndarray:
+    """``a[key]`` as an array. NumPy returns a scalar copy when basic integers select one
+    element; ``a[key + (...,)]`` is the same element as a 0-d view, as PyTorch's ``x[0]`` is."""
+    y = a[key]
+    if type(y) is np.ndarray:
+        return y
+    if basic and not any(k is Ellipsis for k in key):
+        return a[key + (Ellipsis,)]
+    return np.asarray(y)
+
+
 def getitem(x: Tensor, key) -> Tensor:
     key = _convert_key(key)
     basic = _is_basic(key)
     _check_bounds(x._data.shape, key)
     if not (_gm._enabled and x._requires_grad):
-        y = x._data[key]
-        t = _wrap(y if isinstance(y, np.ndarray) else np.asarray(y))
+        t = _wrap(_index(x._data, key, basic))
         if basic:
             t._version = x._version
         return t
@@ -488,6 +497,8 @@ def msort(input: Tensor) -> Tensor:
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The k largest (or smallest) elements along ``dim``, with their indices."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
@@ -498,6 +509,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     d = _wrap_dim(dim, input._data.ndim)
     idx = np.take(_argsort(input._data, d, False), [k - 1], axis=d)
     vals = gather(input, d, _wrap(idx))

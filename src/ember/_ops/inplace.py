@@ -13,6 +13,8 @@ the base's new history, so gradients reach everything that reads the base later.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .. import _dtype as D
@@ -58,6 +60,8 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
     graph. ``direct(array)``, when given, updates the raw array when no graph is recorded.
     """
     check_inplace_allowed(x)
+    if not x._data.flags.writeable:
+        _refuse_readonly(x._data)
     joins_graph = _gm._enabled and (x._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     if not joins_graph:
         if direct is not None:
@@ -71,8 +75,10 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
         return x
     node = x.grad_fn
     view = node.__dict__.get("_view_src") if node is not None else None
-    if view is not None and np.may_share_memory(view[0]._data, x._data):
-        return _write_through_view(x, view[0], view[1], compute)
+    if view is not None:
+        base = view[0]()
+        if base is not None and np.may_share_memory(base._data, x._data):
+            return _write_through_view(x, base, view[1], compute)
     result = _differentiable_result(x, compute(x))
     _check_storable(x, result._data)
     node = result.grad_fn
@@ -84,6 +90,13 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
         x._output_nr = result._output_nr
         x._requires_grad = True
     return x
+
+
+def _refuse_readonly(a: np.ndarray) -> None:
+    """An expanded tensor (stride 0) has elements sharing memory: PyTorch refuses to write it."""
+    if any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
+        raise RuntimeError(_OVERLAP_MESSAGE)
+    raise RuntimeError("cannot write in place into a read-only tensor (its NumPy array is not writeable); clone() it first")
 
 
 def _differentiable_result(x: Tensor, result: Tensor) -> Tensor:
@@ -163,19 +176,22 @@ def mark_view(out: Tensor, base: Tensor, view_fn) -> Tensor:
     """Note on ``out``'s node that it views ``base`` and that ``view_fn(base)`` rebuilds it.
 
     A view of a view records the root base and the composed function (PyTorch's ``_base``),
-    so the chain still works when the intermediate views are gone. The root is held
-    strongly, as PyTorch's views hold their base: that makes no cycle (the root's history
-    never points at its views). Only views recorded in a graph are marked (outside one,
+    so the chain still works when the intermediate views are gone. The root is held by a weak
+    reference: once an in-place op has written through a view, the root's history contains
+    the view's old node, and a strong link back would be a reference cycle that only the
+    cyclic GC frees. A root nobody holds can't be read again, so a view that outlives it is
+    updated like a plain tensor. Only views recorded in a graph are marked (outside one,
     in-place ops write plain arrays), so the untracked hot path pays one attribute check.
     """
     node = out.grad_fn
     if node is not None:
         parent = base.grad_fn.__dict__.get("_view_src") if base.grad_fn is not None else None
-        if parent is not None and np.may_share_memory(parent[0]._data, base._data):
-            root, root_fn = parent
-            node._view_src = (root, lambda t: view_fn(root_fn(t)))
+        root = parent[0]() if parent is not None else None
+        if root is not None and np.may_share_memory(root._data, base._data):
+            root_fn = parent[1]
+            node._view_src = (parent[0], lambda t: view_fn(root_fn(t)))
         else:
-            node._view_src = (base, view_fn)
+            node._view_src = (weakref.ref(base), view_fn)
     return out
 
 
@@ -197,7 +213,7 @@ def _write_through_view(x: Tensor, base: Tensor, view_fn, compute) -> Tensor:
 
         result = to_dtype(result, base.dtype)
     write_inplace(base, lambda b: _put_positions(b, positions, result), others=(result,))
-    rebuilt = view_fn(base)
+    rebuilt = mark_view(view_fn(base), base, view_fn)  # so a second in-place op on x finds base again
     x.grad_fn = rebuilt.grad_fn
     x._output_nr = rebuilt._output_nr
     x._requires_grad = rebuilt._requires_grad
@@ -205,12 +221,15 @@ def _write_through_view(x: Tensor, base: Tensor, view_fn, compute) -> Tensor:
 
 
 def _put_positions(base: Tensor, positions: np.ndarray, values: Tensor) -> Tensor:
-    """``base`` with the elements at flat ``positions`` replaced by ``values`` (out of place)."""
-    from .index import index_put_values
-    from .shape import reshape
+    """``base`` with the elements at flat ``positions`` replaced by ``values`` (out of place).
 
-    flat = index_put_values(reshape(base, (-1,)), (positions.reshape(-1),), reshape(values, (-1,)))
-    return reshape(flat, base._data.shape)
+    ``Reshape.apply``, not ``reshape``: these are not views to track (marking the flattened
+    base would put a link back to base inside base's own new history: a reference cycle)."""
+    from .index import index_put_values
+    from .shape import Reshape
+
+    flat = index_put_values(Reshape.apply(base, (-1,)), (positions.reshape(-1),), Reshape.apply(values, (-1,)))
+    return Reshape.apply(flat, base._data.shape)
 
 
 def _detach_saved_storage(node, storage: np.ndarray) -> None:

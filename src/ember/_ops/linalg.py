@@ -53,6 +53,9 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
     if a.ndim == 1 and b.ndim == 1:
         return dot(input, other)
+    if a.dtype is _BOOL and a.size and b.size:  # PyTorch has no bool GEMM; name the kernel it would have used
+        kernel = "bmm" if b.ndim > 2 else "addmv_impl_cpu" if b.ndim == 1 else "addmm_impl_cpu_"
+        _refuse_bool(kernel)
     ka = a.shape[-1]
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if ka != kb:
@@ -104,6 +107,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of (b, n, k) and (b, k, m)."""
     _check_bmm(input._data, mat2._data)
     _check_dtypes(input, mat2)
+    if input._data.dtype is _BOOL and input._data.size and mat2._data.size:
+        _refuse_bool("bmm")
     return MatMul.apply(input, mat2)
 
 
@@ -152,7 +157,16 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
         )
     if a.dtype != b.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {type_name(input.dtype)} and {type_name(other.dtype)}")
+    if a.dtype is _BOOL:
+        _refuse_bool("dot")
     return Dot.apply(input, other)
+
+
+_BOOL = np.dtype(bool)
+
+
+def _refuse_bool(kernel: str) -> None:
+    raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 inner = dot

@@ -21,6 +21,9 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+_BOOL = np.dtype(bool)  # builtin dtypes are singletons: ``is`` is the cheapest test
+
+
 def _nd(y):
     """A ufunc on a 0-d array returns a NumPy scalar; an output saved for backward must be the
     very array the output tensor wraps (that is how it is version-checked and, under
@@ -169,8 +172,17 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """input - alpha * other."""
-    if isinstance(input, Tensor) and input._data.dtype == np.bool_ and isinstance(other, Tensor) and other._data.dtype == np.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+    a_bool = isinstance(input, Tensor) and input._data.dtype is _BOOL
+    b_bool = isinstance(other, Tensor) and other._data.dtype is _BOOL
+    if a_bool or b_bool:
+        if a_bool and b_bool:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+            )
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
     if alpha != 1:
         other = mul(other, alpha)
     return _binary(Sub, input, other)
@@ -198,7 +210,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     if rounding_mode not in ("floor", "trunc"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     x, y, res = binary_operands(input, other)
-    _integer_divisor_check(y, res)
+    _integer_divisor_check(y, res, f"div_{rounding_mode}_cpu")
     return _binary_op(RoundedDiv, x, y, rounding_mode)
 
 
@@ -267,7 +279,10 @@ class Fmod(Op):
         return (g if need_a else None), gb
 
 
-def _integer_divisor_check(y, res) -> None:
+def _integer_divisor_check(y, res, kernel: str) -> None:
+    """Integer division by zero is an error (no inf to return); bool has no kernel at all."""
+    if res.kind == "b":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     if res.kind != "f" and np.any(_data(y) == 0):
         raise RuntimeError("ZeroDivisionError")
 
@@ -275,14 +290,14 @@ def _integer_divisor_check(y, res) -> None:
 def remainder(input, other) -> Tensor:
     """Python-style modulus: the result has the sign of ``other``."""
     x, y, res = binary_operands(input, other)
-    _integer_divisor_check(y, res)
+    _integer_divisor_check(y, res, "remainder_cpu")
     return _binary_op(Remainder, x, y)
 
 
 def fmod(input, other) -> Tensor:
     """C-style remainder: the result has the sign of ``input``."""
     x, y, res = binary_operands(input, other)
-    _integer_divisor_check(y, res)
+    _integer_divisor_check(y, res, "fmod_cpu")
     return _binary_op(Fmod, x, y)
 
 

@@ -378,6 +378,8 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the (first) largest element, over the flattened tensor when ``dim`` is None."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("argmax(): does not support bool input")
     if dim is None:
         _check_nonempty(input, None, "argmax")
         out = _arg_extremum(input._data.reshape(-1), 0, True)[0]
@@ -389,6 +391,8 @@ def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the (first) smallest element."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("argmin(): does not support bool input")
     if dim is None:
         _check_nonempty(input, None, "argmin")
         out = _arg_extremum(input._data.reshape(-1), 0, False)[0]
@@ -594,6 +598,8 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     from .index import gather
 
     a = input._data
+    if a.dtype.kind == "b":
+        raise NotImplementedError(f'"{"median_cpu" if dim is None else "median_out"}" not implemented for \'Bool\'')
     if dim is None:
         flat = a.reshape(-1)
         if flat.size == 0:

@@ -16,11 +16,12 @@ from .inplace import mark_view
 _wrap = Tensor._wrap
 
 
-def _viewed(out: Tensor, input: Tensor, view_fn) -> Tensor:
-    """Mark ``out`` as a view of ``input`` when it was recorded in a graph and really shares
-    memory (reshape copies when strides forbid a view), so in-place ops on it reach input."""
+def _viewed(out: Tensor, input: Tensor, op, *args) -> Tensor:
+    """Mark ``out = op.apply(input, *args)`` as a view of ``input`` when it was recorded in a
+    graph and really shares memory (reshape copies when strides forbid a view), so in-place
+    ops on it reach input. Outside a graph this costs one attribute test, no closure."""
     if out.grad_fn is not None and np.may_share_memory(out._data, input._data):
-        mark_view(out, input, view_fn)
+        mark_view(out, input, lambda t: op.apply(t, *args))
     return out
 
 
@@ -70,7 +71,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
     shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
     if shape == input._data.shape and not input._requires_grad:
         return _view_of(input, input._data.view())
-    return _viewed(Reshape.apply(input, shape), input, lambda t: reshape(t, shape))
+    return _viewed(Reshape.apply(input, shape), input, Reshape, shape)
 
 
 def view(input: Tensor, *shape) -> Tensor:
@@ -86,7 +87,7 @@ def view(input: Tensor, *shape) -> Tensor:
             "view size is not compatible with input tensor's size and stride (at least one dimension spans "
             "across two contiguous subspaces). Use .reshape(...) instead."
         ) from None
-    return _viewed(Reshape.apply(input, target), input, lambda t: reshape(t, target))
+    return _viewed(Reshape.apply(input, target), input, Reshape, target)
 
 
 def _view_of(base: Tensor, array) -> Tensor:
@@ -175,7 +176,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     axes = tuple(_wrap_dim(d, nd) for d in dims)
     if len(set(axes)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _viewed(Permute.apply(input, axes), input, lambda t: Permute.apply(t, axes))
+    return _viewed(Permute.apply(input, axes), input, Permute, axes)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -187,7 +188,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
     axes[a], axes[b] = axes[b], axes[a]
     axes = tuple(axes)
-    return _viewed(Permute.apply(input, axes), input, lambda t: Permute.apply(t, axes))
+    return _viewed(Permute.apply(input, axes), input, Permute, axes)
 
 
 swapaxes = swapdims = transpose
@@ -210,7 +211,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     for d, s in sorted(zip((_wrap_dim(d, nd) for d in dst), (_wrap_dim(s, nd) for s in src))):
         order.insert(d, s)
     order = tuple(order)
-    return _viewed(Permute.apply(input, order), input, lambda t: Permute.apply(t, order))
+    return _viewed(Permute.apply(input, order), input, Permute, order)
 
 
 moveaxis = movedim
@@ -223,7 +224,8 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
+        # broadcast_to is read-only even when nothing repeats; a same-shape expand stays writable
+        return x.view() if shape == x.shape else np.broadcast_to(x, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -256,7 +258,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
         else:
             target.append(s)
     target = tuple(target)
-    return _viewed(Expand.apply(input, target), input, lambda t: Expand.apply(t, target))
+    return _viewed(Expand.apply(input, target), input, Expand, target)
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -469,7 +471,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise RuntimeError("narrow(): length must be non-negative.")
     if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return _viewed(Narrow.apply(input, d, start, length), input, lambda t: Narrow.apply(t, d, start, length))
+    return _viewed(Narrow.apply(input, d, start, length), input, Narrow, d, start, length)
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
@@ -638,7 +640,12 @@ class Diagonal(Op):
         rows = np.arange(n) + max(-offset, 0)
         cols = np.arange(n) + max(offset, 0)
         out = np.zeros(shape, dtype=dtype)
-        np.moveaxis(out, (a, b), (-2, -1))[..., rows, cols] = np.asarray(g)
+        if isinstance(g, Tensor):  # create_graph: place g with a differentiable index_put
+            from .index import index_put_values
+
+            moved = _wrap(np.ascontiguousarray(np.moveaxis(out, (a, b), (-2, -1))))
+            return movedim(index_put_values(moved, (Ellipsis, rows, cols), g), (-2, -1), (a, b)), None, None, None
+        np.moveaxis(out, (a, b), (-2, -1))[..., rows, cols] = g
         return out, None, None, None
 
 

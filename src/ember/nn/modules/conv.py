@@ -128,11 +128,18 @@ class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L) -> (N, C_out, L_out).
 
     Args:
-        in_channels, out_channels: channel counts; kernel_size, stride, padding ('same',
-        'valid' or ints), dilation, groups, bias, padding_mode ('zeros', 'reflect',
-        'replicate', 'circular') as in PyTorch.
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: length of the kernel.
+        stride: step between windows.
+        padding: an int, or 'same' / 'valid'.
+        dilation: spacing between kernel taps.
+        groups: independent channel groups (in and out channels must divide by it).
+        bias: whether to learn an additive bias.
+        padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'.
 
-    Shape: L_out = floor((L + 2 padding - dilation (kernel_size - 1) - 1) / stride + 1).
+    Shape:
+        L_out = floor((L + 2 padding - dilation (kernel_size - 1) - 1) / stride + 1).
     """
 
     _nd = 1
@@ -146,7 +153,8 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out), one im2col GEMM per call.
 
-    Args: as :class:`Conv1d`, with int or pair kernel_size / stride / padding / dilation.
+    Arguments are those of :class:`Conv1d`; kernel_size, stride, padding and dilation may be
+    ints or (height, width) pairs.
 
     Example::
 

@@ -111,7 +111,11 @@ class BCEWithLogitsLoss(_Loss):
 class CrossEntropyLoss(_WeightedLoss):
     """Cross-entropy of logits against class indices or class probabilities (fused log-softmax).
 
-    Args: ``weight`` per class, ``ignore_index``, ``reduction``, ``label_smoothing``.
+    Args:
+        weight: optional per-class weights (a buffer, saved in ``state_dict``).
+        ignore_index: target value whose samples add nothing to loss or gradient.
+        reduction: 'none', 'mean' or 'sum'.
+        label_smoothing: in [0, 1], mixes the target with the uniform distribution.
 
     Example::
 

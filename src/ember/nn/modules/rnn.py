@@ -206,11 +206,19 @@ class RNNBase(Module):
 class RNN(RNNBase):
     """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
 
-    Args: input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
-    dropout=0.0, bidirectional=False.
+    Args:
+        input_size: features of each input step.
+        hidden_size: features of the hidden state.
+        num_layers: stacked recurrent layers.
+        nonlinearity: 'tanh' or 'relu'.
+        bias: whether the layers learn biases.
+        batch_first: input and output are (N, L, H) instead of (L, N, H).
+        dropout: dropout on the outputs of every layer but the last (in training).
+        bidirectional: run a second, reversed direction and concatenate.
 
-    Shape: input (L, N, H_in) (or (N, L, H_in) with batch_first, or unbatched (L, H_in)),
-    h_0 (D * num_layers, N, H_out) -> output (L, N, D * H_out), h_n (D * num_layers, N, H_out).
+    Shape:
+        input (L, N, H_in) (or (N, L, H_in) with batch_first, or unbatched (L, H_in)),
+        h_0 (D * num_layers, N, H_out) -> output (L, N, D * H_out), h_n (D * num_layers, N, H_out).
     """
 
     def __init__(self, *args, **kwargs) -> None:
