@@ -128,7 +128,8 @@ def getitem(x: Tensor, key) -> Tensor:
     basic = _is_basic(key)
     _check_bounds(x._data.shape, key)
     if not (_gm._enabled and x._requires_grad):
-        t = _wrap(_index(x._data, key, basic))
+        y = x._data[key]
+        t = _wrap(y if type(y) is np.ndarray else _index(x._data, key, basic))
         if basic:
             t._version = x._version
         return t
