@@ -91,6 +91,17 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = ("backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing")
 
 
+# Layer functions PyTorch also offers at the top level (torch.conv2d, torch.batch_norm, ...),
+# resolved on first use from the op module that defines them.
+_LAZY_FUNCTIONS = {
+    "conv1d": "conv", "conv2d": "conv", "conv_transpose1d": "conv", "conv_transpose2d": "conv",
+    "max_pool1d": "pool", "max_pool2d": "pool", "avg_pool1d": "pool", "adaptive_avg_pool1d": "pool",
+    "adaptive_max_pool1d": "pool", "batch_norm": "norm", "layer_norm": "norm", "group_norm": "norm",
+    "instance_norm": "norm", "embedding": "embedding", "pixel_shuffle": "resample", "pixel_unshuffle": "resample",
+    "cosine_similarity": "loss", "pairwise_distance": "loss", "binary_cross_entropy_with_logits": "loss",
+}
+
+
 def __getattr__(name):
     # Heavy subpackages load on first use so `import ember` stays fast.
     if name in _LAZY_SUBMODULES:
@@ -99,6 +110,10 @@ def __getattr__(name):
         from . import serialization
 
         return getattr(serialization, name)
+    if name in _LAZY_FUNCTIONS:
+        module = _importlib.import_module(f"ember._ops.{_LAZY_FUNCTIONS[name]}")
+        if hasattr(module, name):
+            return getattr(module, name)
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
