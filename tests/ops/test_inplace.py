@@ -506,3 +506,21 @@ def test_view_read_after_its_base_was_modified_in_place_gets_the_new_history():
         return x.grad.tolist()
 
     assert f(ember) == f(torch)
+
+
+@pytest.mark.xfail(strict=True, raises=RuntimeError, reason="known gap: a view taken outside any graph is not tracked, "
+                   "so writing a grad-requiring value into it leaves its base without history (use base[key] = value)")
+def test_writing_grad_values_into_a_view_of_a_plain_tensor_gives_the_base_a_history():
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    out = ember.zeros(3)
+    out[1:].copy_(w * 2)
+    (out * ember.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.tolist() == [4.0, 6.0]
+
+
+def test_setitem_of_grad_values_into_a_plain_tensor_gives_it_a_history():
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    out = ember.zeros(3)
+    out[1:] = w * 2
+    (out * ember.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.tolist() == [4.0, 6.0]
