@@ -3,6 +3,7 @@ stability for large |x|, in-place variants, module reprs."""
 
 from __future__ import annotations
 
+import zlib
 import warnings
 
 import numpy as np
@@ -60,7 +61,7 @@ LOOSE_TORCH = {"hardsigmoid"}
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_activation_forward_and_gradient_match_torch(name, dtype):
     fn, tfn, scale = ELEMENTWISE[name]
-    (x,) = make_inputs([(3, 4, 6)], dtype=dtype, seed=hash(name) % 1000)
+    (x,) = make_inputs([(3, 4, 6)], dtype=dtype, seed=zlib.crc32(name.encode()) % 1000)  # hash() of a str changes per process
     x = (x * scale).astype(dtype)
     tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
     if name in LOOSE_TORCH and dtype == "float64":
