@@ -3,8 +3,6 @@
 ``import ember as torch`` runs most PyTorch CPU training code unchanged.
 """
 
-from __future__ import annotations
-
 import importlib as _importlib
 
 from . import _dtype

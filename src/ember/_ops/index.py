@@ -569,7 +569,9 @@ def bucketize(input: Tensor, boundaries: Tensor, *, right: bool = False) -> Tens
     return _wrap(np.searchsorted(boundaries._data, input._data, side="left" if not right else "right").astype(np.int64))
 
 
+_INTERNAL = {'setitem', 'index_put_values', 'getitem'}  # array-level helpers other op modules use; not PyTorch names
 __all__ = [
     _n for _n, _v in list(globals().items())
-    if not _n.startswith("_") and callable(_v) and not isinstance(_v, type) and getattr(_v, "__module__", None) == __name__
+    if not _n.startswith("_") and _n not in _INTERNAL and callable(_v) and not isinstance(_v, type)
+    and getattr(_v, "__module__", None) == __name__
 ]

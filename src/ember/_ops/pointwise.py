@@ -1058,7 +1058,9 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
+_INTERNAL = {'erf_array', 'stable_sigmoid', 'to_dtype'}  # array-level helpers other op modules use; not PyTorch names
 __all__ = [
     _n for _n, _v in list(globals().items())
-    if not _n.startswith("_") and callable(_v) and not isinstance(_v, type) and getattr(_v, "__module__", None) == __name__
+    if not _n.startswith("_") and _n not in _INTERNAL and callable(_v) and not isinstance(_v, type)
+    and getattr(_v, "__module__", None) == __name__
 ]
