@@ -1,12 +1,26 @@
 """Whole training loops, ember vs PyTorch, in alternating fresh processes.
 
     python benchmarks/compare.py [--threads 1|2] [--repeat N] [--workload NAME] [--data PATH]
+                                 [--native-blas] [--cpu-time]
 
 Every workload is plain PyTorch-style code run unchanged on both frameworks
 (``lib`` is ``ember`` or ``torch``). The table shows, per framework, the median
 wall time over ``--repeat`` processes, samples/s, final accuracy, peak RSS and
 import time, and the ratio ember / PyTorch (below 1 means ember is faster).
 ``--smoke`` runs tiny synthetic sizes (for CI: it checks the code runs, not speed).
+
+``--cpu-time`` adds the median process CPU time (user + system, all threads) of the
+timed region and its ratio: on a loaded machine wall time includes the slices the OS
+gave to other processes, CPU time does not. Wall time stays the headline figure.
+
+ember's bytecode is compiled first (``compileall``, as ``pip install`` does for every installed
+package, PyTorch included); without it, a ``PYTHONDONTWRITEBYTECODE=1`` environment makes every
+child compile ember's sources, about 60 ms of "import time" that no installed copy pays.
+``--no-precompile`` skips that step.
+
+``--native-blas`` removes ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (both, together)
+from the children's environment only, so OpenBLAS runs the kernels for the CPU it
+detects. The header names the BLAS library and kernels each framework's child loaded.
 """
 
 from __future__ import annotations
@@ -18,7 +32,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import median, run_child, set_torch_threads, torch_available  # noqa: E402
+from _harness import (  # noqa: E402
+    blas_description,
+    cpu_seconds,
+    median,
+    run_child,
+    set_torch_threads,
+    torch_available,
+)
 
 DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "shared", "data", "mnist.npz")
 WORKLOADS = ["mlp", "mlp_small_batch", "mlp_large_batch", "lenet", "course_cnn", "lstm", "inference"]
@@ -28,15 +49,50 @@ WORKLOADS = ["mlp", "mlp_small_batch", "mlp_large_batch", "lenet", "course_cnn",
 
 
 def load_data(path: str, smoke: bool):
+    """(train images, train labels, test images, test labels): images float32 (N, 1, 28, 28) in [0, 1].
+
+    Scaled in float32 once and shared with the framework (no float64 copy of the data set). The
+    uint8 images are streamed out of the .npz in chunks straight into the float32 arrays, so
+    the process never holds the data set twice: the peak RSS in the table is the framework's
+    footprint on top of one float32 copy of MNIST (~220 MB, the same for both frameworks).
+    """
     import numpy as np
+
+    def scaled(images):
+        out = images.reshape(-1, 1, 28, 28).astype(np.float32)
+        out /= 255  # in place: the same float32 values as ``astype(float32) / 255``, no second copy
+        return out
 
     if smoke:
         rng = np.random.default_rng(0)
         x_train = rng.integers(0, 256, size=(512, 28, 28), dtype=np.uint8)
         y_train = rng.integers(0, 10, size=512).astype(np.int64)
-        return x_train, y_train, x_train[:128], y_train[:128]
-    with np.load(path) as d:
-        return d["x_train"], d["y_train"].astype(np.int64), d["x_test"], d["y_test"].astype(np.int64)
+        return scaled(x_train), y_train, scaled(x_train[:128]), y_train[:128]
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+
+        def images(name):
+            with zf.open(name + ".npy") as f:
+                version = np.lib.format.read_magic(f)
+                read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, fortran, dtype = read_header(f)
+                if dtype != np.uint8 or fortran:
+                    return scaled(np.lib.format.read_array(f))
+                out = np.empty((shape[0], 1) + tuple(shape[1:]), np.float32)
+                flat = out.reshape(-1)
+                step = 1 << 20
+                for start in range(0, flat.size, step):
+                    chunk = np.frombuffer(f.read(min(step, flat.size - start)), np.uint8)
+                    flat[start : start + chunk.size] = chunk
+                out /= 255
+                return out
+
+        def labels(name):
+            with zf.open(name + ".npy") as f:
+                return np.lib.format.read_array(f).astype(np.int64)
+
+        return images("x_train"), labels("y_train"), images("x_test"), labels("y_test")
 
 
 # -- models (PyTorch-style code, identical for both frameworks) -----------------------------------------
@@ -120,11 +176,11 @@ def train_epoch(lib, model, opt, x, y, batch_size, max_steps=None):
 
 
 def run_workload(lib, name, data, smoke):
+    """Train (or run inference) once; return ``(wall seconds, samples seen, test accuracy or None, CPU seconds)``."""
     x_train, y_train, x_test, y_test = data
-    # Scaled in float32 and shared with the framework (no float64 copy of the data set).
-    images = lib.from_numpy(x_train.reshape(-1, 1, 28, 28).astype("float32") / 255)
+    images = lib.from_numpy(x_train)  # shared, not copied (see load_data)
     labels = lib.from_numpy(y_train)
-    test_images = lib.from_numpy(x_test.reshape(-1, 1, 28, 28).astype("float32") / 255)
+    test_images = lib.from_numpy(x_test)
     test_labels = lib.from_numpy(y_test)
     lib.manual_seed(0)
     scale = 20 if smoke else 1
@@ -139,7 +195,7 @@ def run_workload(lib, name, data, smoke):
     else:
         raise SystemExit(f"unknown workload {name!r}; choose from {', '.join(WORKLOADS)}")
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     acc = None
     if name == "inference":
         model.eval()
@@ -151,9 +207,9 @@ def run_workload(lib, name, data, smoke):
     elif name in ("mlp", "mlp_large_batch", "lenet"):
         opt = lib.optim.Adam(model.parameters(), lr=1e-3) if name == "lenet" else lib.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
         seen = train_epoch(lib, model, opt, images, labels, 1024 if name == "mlp_large_batch" else 64)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
         acc = accuracy(lib, model, test_images, test_labels)
-        return elapsed, seen, acc
+        return elapsed, seen, acc, cpu
     elif name == "mlp_small_batch":
         opt = lib.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
         seen = train_epoch(lib, model, opt, images, labels, 8, max_steps=2000 // scale)
@@ -163,7 +219,7 @@ def run_workload(lib, name, data, smoke):
     elif name == "lstm":
         opt = lib.optim.Adam(model.parameters(), lr=1e-3)
         seen = train_epoch(lib, model, opt, images, labels, 64, max_steps=200 // scale)
-    return time.perf_counter() - t0, seen, acc
+    return time.perf_counter() - t0, seen, acc, cpu_seconds() - c0
 
 
 def child(framework: str, name: str, threads: int, data_path: str, smoke: bool) -> None:
@@ -178,9 +234,10 @@ def child(framework: str, name: str, threads: int, data_path: str, smoke: bool) 
         import ember as lib
     import_time = time.perf_counter() - t0
     data = load_data(data_path, smoke)
-    elapsed, seen, acc = run_workload(lib, name, data, smoke)
+    elapsed, seen, acc, cpu = run_workload(lib, name, data, smoke)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"seconds": elapsed, "samples": seen, "accuracy": acc, "rss_mb": rss_mb, "import_s": import_time}))
+    print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "samples": seen, "accuracy": acc, "rss_mb": rss_mb,
+                      "import_s": import_time, "blas": blas_description(lib if framework == "torch" else None)}))
 
 
 def main() -> None:
@@ -191,6 +248,10 @@ def main() -> None:
     parser.add_argument("--data", default=DEFAULT_DATA, help="Keras-layout mnist.npz")
     parser.add_argument("--smoke", action="store_true", help="tiny synthetic sizes; checks the code runs")
     parser.add_argument("--ember-only", action="store_true")
+    parser.add_argument("--native-blas", action="store_true",
+                        help="drop OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE from the children's environment")
+    parser.add_argument("--cpu-time", action="store_true", help="also report process CPU time and its ratio")
+    parser.add_argument("--no-precompile", action="store_true", help="do not compile ember's bytecode first")
     parser.add_argument("--child", nargs=2, metavar=("FRAMEWORK", "WORKLOAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -199,19 +260,34 @@ def main() -> None:
     if not args.smoke and not os.path.exists(args.data):
         raise SystemExit(f"MNIST not found at {args.data}; pass --data PATH (Keras mnist.npz) or --smoke")
     workloads = args.workload or WORKLOADS
+    if not args.no_precompile:
+        import compileall
+
+        src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "ember")
+        compileall.compile_dir(src, quiet=1)
     frameworks = ["ember"] + (["torch"] if torch_available() and not args.ember_only else [])
     results = {(w, f): [] for w in workloads for f in frameworks}
     extra = ["--threads", str(args.threads), "--data", args.data] + (["--smoke"] if args.smoke else [])
     for w in workloads:
         for _ in range(args.repeat):
             for f in frameworks:  # alternate so drift on a noisy machine hits both alike
-                results[(w, f)].append(run_child(__file__, ["--child", f, w, *extra], args.threads))
+                results[(w, f)].append(
+                    run_child(__file__, ["--child", f, w, *extra], args.threads, native_blas=args.native_blas)
+                )
     print(f"\nTraining-loop benchmark: {args.threads} thread(s), median of {args.repeat} runs{' (smoke sizes)' if args.smoke else ''}")
-    header = f"{'workload':16s} {'framework':9s} {'seconds':>8s} {'spread':>7s} {'samples/s':>10s} {'acc %':>6s} {'RSS MB':>7s} {'import s':>8s} {'ratio':>6s}"
+    env_note = "native (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset)" if args.native_blas else "environment as given"
+    print(f"BLAS ({env_note}):")
+    for f in frameworks:
+        print(f"  {f:6s} NumPy BLAS: {results[(workloads[0], f)][0].get('blas', '?')}")
+    header = (f"{'workload':16s} {'framework':9s} {'seconds':>8s} {'spread':>7s} {'samples/s':>10s} {'acc %':>6s} "
+              f"{'RSS MB':>7s} {'import s':>8s} {'ratio':>6s}")
+    if args.cpu_time:
+        header += f" {'cpu s':>7s} {'cpu ratio':>9s}"
     print(header)
     print("-" * len(header))
     for w in workloads:
         base = median([r["seconds"] for r in results[(w, "torch")]]) if "torch" in frameworks else None
+        cpu_base = median([r["cpu_seconds"] for r in results[(w, "torch")]]) if "torch" in frameworks else None
         for f in frameworks:
             rs = results[(w, f)]
             secs = [r["seconds"] for r in rs]
@@ -220,11 +296,16 @@ def main() -> None:
             accs = [r["accuracy"] for r in rs if r["accuracy"] is not None]
             acc_text = f"{median(accs):6.2f}" if accs else ""
             ratio = f"{med / base:6.2f}" if base and f == "ember" else ""
-            print(
+            line = (
                 f"{w:16s} {f:9s} {med:8.2f} {spread:6.0%} {median([r['samples'] for r in rs]) / med:10.0f} "
                 f"{acc_text:>6s} {median([r['rss_mb'] for r in rs]):7.0f} "
-                f"{median([r['import_s'] for r in rs]):8.3f} {ratio}"
+                f"{median([r['import_s'] for r in rs]):8.3f} {ratio:>6s}"
             )
+            if args.cpu_time:
+                cpu = median([r["cpu_seconds"] for r in rs])
+                cpu_ratio = f"{cpu / cpu_base:9.2f}" if cpu_base and f == "ember" else ""
+                line += f" {cpu:7.2f} {cpu_ratio:>9s}"
+            print(line)
 
 
 if __name__ == "__main__":

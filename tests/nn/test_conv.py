@@ -63,8 +63,22 @@ CONV2D_CASES = _covering([1, 2, (2, 1)], [0, 1, (2, 0), "same", "valid"], [1, 2]
                          skip=lambda c: c[1] == "same" and c[0] != 1)
 
 
+@pytest.fixture(params=["planes", "per_image", "planes+blocks", "per_image+blocks"])
+def im2col_layout(request, monkeypatch):
+    """Run a test with both im2col layouts of Conv2d, and with the GEMMs split into column blocks
+    (chosen by output row length and GEMM size in real use; the small test images would
+    otherwise only ever take the planes layout, unsplit)."""
+    import ember._ops.conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_PER_IMAGE_MIN_M", 0 if request.param.startswith("per_image") else 1 << 30)
+    if request.param.endswith("+blocks"):
+        monkeypatch.setattr(conv_ops, "_column_blocks", lambda o, k, m: max(d for d in range(1, 9) if m % d == 0))
+    monkeypatch.setattr(conv_ops, "_planes_cache", {})
+    return request.param
+
+
 @pytest.mark.parametrize("stride,padding,dilation,groups,k", CONV2D_CASES)
-def test_conv2d_matches_torch_for_stride_padding_dilation_groups(stride, padding, dilation, groups, k):
+def test_conv2d_matches_torch_for_stride_padding_dilation_groups(stride, padding, dilation, groups, k, im2col_layout):
     rng = _rng(len(str((stride, padding, dilation, groups, k))))
     kk = k if isinstance(k, tuple) else (k, k)
     x = rng.standard_normal((2, 4, 9, 8))
@@ -308,15 +322,18 @@ def test_conv2d_float32_stays_float32_through_backward():
 
 
 @pytest.mark.parametrize("padding,stride", [(1, 1), (0, 2), (2, (1, 2))])
-def test_conv2d_batch_chunking_matches_torch(monkeypatch, padding, stride):
+def test_conv2d_batch_chunking_matches_torch(monkeypatch, padding, stride, im2col_layout):
     """Large batches run in cache-sized chunks (here forced tiny, with a remainder chunk)."""
     import ember._ops.conv as conv_ops
 
     rng = _rng(13)
     x, w, b = rng.standard_normal((7, 3, 6, 7)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     geom = conv_ops._Geom(x.shape, (3, 3), _pair(stride), (padding,) * 4, (1, 1), 1, 4)
-    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 2 * 27 * geom.ncols * 8)  # chunks of 2, 2, 2 and 1 images
-    assert geom.chunk(8) == 2
+    per_image = conv_ops._Planes(geom, 8).k * conv_ops._Planes(geom, 8).s * 8  # im2col bytes per image
+    monkeypatch.setattr(conv_ops, "_KEEP_COLS", 0)  # never one chunk for the whole batch
+    monkeypatch.setattr(conv_ops, "_CHUNK_COLS", 2 * per_image)  # chunks of 2, 2, 2 and 1 images
+    monkeypatch.setattr(conv_ops, "_planes_cache", {})
+    assert conv_ops._planes(geom, 8).chunk == 2
     check_against_torch(lambda x, w, b: F.conv2d(x, w, b, stride, padding), lambda x, w, b: TF.conv2d(x, w, b, stride, padding), [x, w, b])
 
 
@@ -331,3 +348,32 @@ def test_unfold_fold_gradcheck_and_gradgradcheck():
     for fn, a in [(lambda x: F.unfold(x, (2, 3), 1, 1, (2, 1)), x), (lambda c: F.fold(c, (4, 5), (2, 3), 1, 1, (2, 1)), cols)]:
         check_gradcheck(fn, [a])
         assert gradgradcheck(fn, (ember.tensor(a, requires_grad=True),))
+
+
+def test_conv2d_second_backward_with_retain_graph_matches_the_first(im2col_layout):
+    """Forward keeps its im2col matrix for one backward; a second backward rebuilds it."""
+    rng = _rng(21)
+    x = ember.tensor(rng.standard_normal((3, 2, 7, 6)).astype(np.float32), requires_grad=True)
+    w = ember.tensor(rng.standard_normal((4, 2, 3, 3)).astype(np.float32), requires_grad=True)
+    y = F.conv2d(x, w, None, stride=(2, 1), padding=1)
+    up = ember.tensor(rng.standard_normal(tuple(y.shape)).astype(np.float32))
+    y.backward(up, retain_graph=True)
+    first = (x.grad.numpy().copy(), w.grad.numpy().copy())
+    x.grad, w.grad = None, None
+    y.backward(up)
+    np.testing.assert_array_equal(x.grad.numpy(), first[0])
+    np.testing.assert_array_equal(w.grad.numpy(), first[1])
+
+
+def test_conv2d_gradients_stay_exact_when_layers_of_similar_shapes_alternate(im2col_layout):
+    """The convolution reuses zero-initialised buffers per shape; layers whose buffers have the
+    same shape but other padding/stride/kernel must not see each other's values in them."""
+    rng = _rng(22)
+    x = rng.standard_normal((2, 3, 9, 9))
+    cases = [((4, 3, 3, 3), 1, 0), ((4, 3, 3, 3), 1, 1), ((4, 3, 2, 2), 1, 0), ((4, 3, 3, 3), 2, 1), ((4, 3, 1, 3), 1, (0, 1))]
+    for _ in range(2):
+        for wshape, stride, padding in cases:
+            w = rng.standard_normal(wshape)
+            check_against_torch(
+                lambda x, w: F.conv2d(x, w, None, stride, padding), lambda x, w: TF.conv2d(x, w, None, stride, padding), [x, w]
+            )

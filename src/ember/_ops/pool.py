@@ -94,36 +94,119 @@ def _lowest(dtype):
 
 
 def _first_max(views):
-    """Running max over a list of same-shaped arrays; returns (max, index of the first maximum)."""
+    """Running max over a list of same-shaped arrays; returns (max, index of the first maximum).
+
+    NaN propagates into the max like PyTorch's; the index keeps the earlier position on ties
+    (strict ``>``), which is PyTorch's "first maximum in window order".
+    """
+    if len(views) == 2:
+        # The common 2-wide window: two passes (max, compare) instead of copy/compare/max/putmask;
+        # a bool array is a valid uint8 index array without a copy.
+        a, b = views
+        return np.maximum(a, b), np.greater(b, a).view(np.uint8)
     m = np.array(views[0], copy=True)
     idx = np.zeros(m.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
+    gt = np.empty(m.shape, dtype=bool)
     for k in range(1, len(views)):
         v = views[k]
-        gt = np.greater(v, m)
+        np.greater(v, m, out=gt)
         np.maximum(m, v, out=m)  # propagates NaN like PyTorch
         np.putmask(idx, gt, k)
     return m, idx
 
 
-def _crop_tiles(x, g: _PoolGeom):
-    """The part of x covered by the non-overlapping windows, as (N, C, OH, KH, OW, KW)."""
+def _tiles_input(x, g: _PoolGeom):
+    """The part of x covered by the non-overlapping windows, C-contiguous (N, C, OH*KH, OW*KW)."""
     hh, ww = g.oh * g.kh, g.ow * g.kw
     if hh != g.h or ww != g.w:
         x = x[:, :, :hh, :ww]
-    return x.reshape(g.n, g.c, g.oh, g.kh, g.ow, g.kw) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(g.n, g.c, g.oh, g.kh, g.ow, g.kw)
+    return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+
+
+def _crop_tiles(x, g: _PoolGeom):
+    """The part of x covered by the non-overlapping windows, as (N, C, OH, KH, OW, KW)."""
+    return _tiles_input(x, g).reshape(g.n, g.c, g.oh, g.kh, g.ow, g.kw)
+
+
+class _TileArgmax:
+    """Where the maxima of non-overlapping windows are, in the separable form the tiled path finds them.
+
+    ``iq`` (N*C*OH*KH*OW,): per window row, the column of its first maximum;
+    ``ip`` (N*C*OH*OW,): per window, the row whose maximum is the window's. ``None`` for a 1-wide axis.
+    """
+
+    __slots__ = ("ip", "iq")
+
+    def __init__(self, ip, iq):
+        self.ip, self.iq = ip, iq
+
+
+def _max_tiles_forward(x, g: _PoolGeom):
+    """Max over non-overlapping windows, one kernel axis at a time.
+
+    Why not the (N, C, OH, KH, OW, KW) view directly: its window slices have inner runs of OW
+    elements, and NumPy pays per run, so every pass over them costs several times a pass over
+    flat memory. Here the columns of a window are reduced on the flat input seen as
+    (pixels / KW, KW) -- each column is one long 1-D strided run -- and the rows on the
+    (N*C*OH, KH, OW) result, whose slices are runs of OW. Row-major first-maximum tie-break as
+    PyTorch: the best column within each row first, then the first row holding the best value.
+    """
+    t = _tiles_input(x, g)
+    if g.kw > 1:
+        flat = t.reshape(-1, g.kw)
+        a, iq = _first_max([flat[:, q] for q in range(g.kw)])
+    else:
+        a, iq = t.reshape(-1), None
+    rows = a.reshape(g.n * g.c * g.oh, g.kh, g.ow)
+    if g.kh > 1:
+        m, ip = _first_max([rows[:, p] for p in range(g.kh)])
+    else:
+        m, ip = np.array(rows[:, 0], copy=True), None
+    return m.reshape(g.n, g.c, g.oh, g.ow), _TileArgmax(ip, iq)
+
+
+def _max_tiles_backward(dy, where: _TileArgmax, g: _PoolGeom, dtype):
+    """dy routed to each window's argmax: spread over the rows, then over the columns (the
+    adjoint of the two reductions in ``_max_tiles_forward``, with the same long runs)."""
+    hh, ww = g.oh * g.kh, g.ow * g.kw
+    dy2 = np.asarray(dy, dtype=dtype).reshape(g.n * g.c * g.oh, g.ow)
+    if g.kh > 1:
+        rows = np.empty((g.n * g.c * g.oh, g.kh, g.ow), dtype=dtype)
+        for p in range(g.kh):
+            np.multiply(dy2, where.ip == p, out=rows[:, p])
+    else:
+        rows = dy2
+    full = hh == g.h and ww == g.w
+    tiles = np.empty((g.n, g.c, hh, ww), dtype=dtype)
+    if g.kw > 1:
+        flat_rows = rows.reshape(-1)
+        cols = tiles.reshape(-1, g.kw)
+        for q in range(g.kw):
+            np.multiply(flat_rows, where.iq == q, out=cols[:, q])
+    else:
+        np.copyto(tiles.reshape(rows.shape), rows)
+    if full:
+        return tiles
+    dx = np.zeros((g.n, g.c, g.h, g.w), dtype=dtype)
+    dx[:, :, :hh, :ww] = tiles
+    return dx
+
+
+def _tile_rows_cols(where: _TileArgmax, g: _PoolGeom):
+    """The (row, column) within its window of every window's maximum, each (N, C, OH, OW)."""
+    shape = (g.n, g.c, g.oh, g.ow)
+    rows = where.ip.reshape(shape) if where.ip is not None else np.zeros(shape, np.uint8)
+    if where.iq is None:
+        return rows, np.zeros(shape, np.uint8)
+    iq = where.iq.reshape(g.n * g.c * g.oh, g.kh, g.ow)
+    cols = np.take_along_axis(iq, rows.reshape(g.n * g.c * g.oh, 1, g.ow).astype(np.intp), axis=1)
+    return rows, cols.reshape(shape)
 
 
 def _max_forward(x, g: _PoolGeom):
-    """Returns the pooled max and what backward needs to route dy: (rows, cols) or a flat offset."""
+    """Returns the pooled max and what backward needs to route dy: a ``_TileArgmax`` or (rows, cols)."""
     if g.reshape:
-        t = _crop_tiles(x, g)
-        a, cols = _first_max([t[..., q] for q in range(g.kw)])  # (N, C, OH, KH, OW): best column per row
-        m, rows = _first_max([a[:, :, :, p] for p in range(g.kh)])  # (N, C, OH, OW): best row
-        if g.kh == 1:
-            col = cols[:, :, :, 0]
-        else:
-            col = np.take_along_axis(cols, rows[:, :, :, None].astype(np.intp), axis=3)[:, :, :, 0]
-        return m, (rows, col)
+        return _max_tiles_forward(x, g)
     xp = _pad(x, g, _lowest(x.dtype))
     views = [xp[g.window(p, q)] for p in range(g.kh) for q in range(g.kw)]
     m, idx = _first_max(views)
@@ -131,26 +214,9 @@ def _max_forward(x, g: _PoolGeom):
 
 
 def _max_backward(dy, where, g: _PoolGeom, dtype):
+    if isinstance(where, _TileArgmax):
+        return _max_tiles_backward(dy, where, g, dtype)
     rows, cols = where
-    if g.reshape:
-        hh, ww = g.oh * g.kh, g.ow * g.kw
-        full = hh == g.h and ww == g.w
-        dx = np.empty((g.n, g.c, g.h, g.w), dtype=dtype) if full else np.zeros((g.n, g.c, g.h, g.w), dtype=dtype)
-        dxt = dx[:, :, :hh, :ww].reshape(g.n, g.c, g.oh, g.kh, g.ow, g.kw) if full else None
-        if dxt is None:
-            tiles = np.empty((g.n, g.c, g.oh, g.kh, g.ow, g.kw), dtype=dtype)
-        else:
-            tiles = dxt
-        for p in range(g.kh):
-            gp = dy * (rows == p) if g.kh > 1 else dy
-            for q in range(g.kw):
-                if g.kw > 1:
-                    np.multiply(gp, cols == q, out=tiles[:, :, :, p, :, q])
-                else:
-                    np.copyto(tiles[:, :, :, p, :, q], gp)
-        if dxt is None:
-            dx[:, :, :hh, :ww] = tiles.reshape(g.n, g.c, hh, ww)
-        return dx
     hp, wp = g.padded()
     dxp = np.zeros((g.n, g.c, hp, wp), dtype=dtype)
     overlap = g.sh < g.dh * (g.kh - 1) + 1 or g.sw < g.dw * (g.kw - 1) + 1
@@ -170,7 +236,7 @@ def _max_backward(dy, where, g: _PoolGeom, dtype):
 
 def _flat_indices(where, g: _PoolGeom):
     """Flat (h * W + w) index into each unpadded input plane of every chosen maximum."""
-    rows, cols = where
+    rows, cols = _tile_rows_cols(where, g) if isinstance(where, _TileArgmax) else where
     oh = np.arange(g.oh).reshape(g.oh, 1) * g.sh - g.ph
     ow = np.arange(g.ow).reshape(1, g.ow) * g.sw - g.pw
     h = oh + rows.astype(np.int64) * g.dh
