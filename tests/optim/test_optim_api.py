@@ -247,3 +247,17 @@ def test_subclass_calling_super_step_runs_hooks_once():
     opt.step()
     assert calls == [1]
     np.testing.assert_allclose(w.detach().numpy(), [-1.0, 0.5])
+
+
+def test_setstate_fills_options_missing_from_old_groups_with_defaults():
+    import ember as _ember
+
+    w = _ember.zeros(3, requires_grad=True)
+    opt = _ember.optim.Adam([w], lr=0.1)
+    state = opt.__getstate__() if hasattr(opt, "__getstate__") else dict(opt.__dict__)
+    for group in state["param_groups"]:
+        del group["amsgrad"], group["maximize"]
+    fresh = _ember.optim.Adam([_ember.zeros(1, requires_grad=True)])
+    fresh.__setstate__(state)
+    assert fresh.param_groups[0]["amsgrad"] is False and fresh.param_groups[0]["maximize"] is False
+    assert fresh.param_groups[0]["lr"] == 0.1

@@ -77,13 +77,6 @@ class Adagrad(Optimizer):
         st["step"] = _step_tensor()
         st["sum"] = _wrap(np.full_like(p._data, init_value))
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
 
     def step(self, closure=None):
         """Perform one Adagrad step; returns the closure's loss if a closure is given."""

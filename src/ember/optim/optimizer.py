@@ -236,6 +236,10 @@ class Optimizer:
         if "_optimizer_step_pre_hooks" not in self.__dict__:
             self._init_hooks()
         self.defaults.setdefault("differentiable", False)
+        # Groups pickled by an older version may lack options added since: take today's defaults.
+        for group in self.param_groups:
+            for key, value in self.defaults.items():
+                group.setdefault(key, value)
 
     def __repr__(self) -> str:
         lines = [self.__class__.__name__ + " ("]
