@@ -350,7 +350,9 @@ class _Planes:
     ``tail``: how far the last image's taps read past its plane.
     """
 
-    __slots__ = ("hq", "wq", "s", "m", "phases", "taps", "tail", "k", "affine", "chunk", "rows", "per_image", "split")
+    __slots__ = (
+        "hq", "wq", "s", "m", "phases", "taps", "tail", "k", "affine", "chunk", "rows", "per_image", "split",
+    )
 
     def __init__(self, g: _Geom, itemsize: int):
         self.hq = -(-g.hp // g.sh)
@@ -500,7 +502,8 @@ def _planes_im2col(planes: np.ndarray, g: _Geom, pl: _Planes, n: int, extra: int
     length = n * pl.s
     dst = out[: pl.k].reshape(g.c, g.kh * g.kw, row)
     if pl.affine:
-        view = as_strided(planes, (g.c, g.kh, g.kw, length), (planes.strides[0], g.dh * pl.wq * e, g.dw * e, e))
+        strides = (planes.strides[0], g.dh * pl.wq * e, g.dw * e, e)
+        view = as_strided(planes, (g.c, g.kh, g.kw, length), strides)
         np.copyto(dst[:, :, :length].reshape(g.c, g.kh, g.kw, length), view)
     else:
         for t, (phase, off) in enumerate(pl.taps):
@@ -573,7 +576,8 @@ def _planes_backward(x, w2, dy, g: _Geom, pl: _Planes, cols, gx, need_w: bool):
         dyw = dyw.reshape(n, g.o, pl.m)
     part = None
     if need_w:
-        part = _gemm_w_t(_blocks(_cols_per_image(cols, pl, n)[:, : pl.k], pl.split), _blocks(dyw, pl.split), g.groups)
+        cv = _cols_per_image(cols, pl, n)[:, : pl.k]
+        part = _gemm_w_t(_blocks(cv, pl.split), _blocks(dyw, pl.split), g.groups)
     if kept:
         _give_cols(cols)
     if gx is not None:
@@ -607,10 +611,11 @@ def _gemm_w_t(cols: np.ndarray, dy: np.ndarray, groups: int) -> np.ndarray:
 
 
 class Conv2d(Op):
-    """y = conv(x, w) + b as im2col + one GEMM;  dx = col2im(W^T dy), dW = dy cols^T, db = sum dy.
+    """y = conv(x, w) + b as im2col + GEMM;  dx = col2im(W^T dy), dW = dy cols^T, db = sum dy.
 
-    The im2col matrix is not kept for backward (it is as large as the input times KH*KW);
-    backward rebuilds it with one copy.
+    Runs on the planes layout (see ``_Planes``). The im2col matrix of a batch up to
+    ``_KEEP_COLS`` bytes is kept for the first backward (PyTorch's slow_conv2d keeps its
+    "finput" the same way); larger batches run in chunks of images and backward rebuilds it.
     """
 
     _node_name = "ConvolutionBackward0"
