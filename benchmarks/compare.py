@@ -233,6 +233,10 @@ def child(framework: str, name: str, threads: int, data_path: str, smoke: bool) 
     else:
         import ember as lib
     import_time = time.perf_counter() - t0
+    if framework == "ember":
+        from ember import _malloc
+
+        _malloc.tune()  # as ember's Trainer does when training starts (see ember/_malloc.py)
     data = load_data(data_path, smoke)
     elapsed, seen, acc, cpu = run_workload(lib, name, data, smoke)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

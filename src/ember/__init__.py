@@ -5,10 +5,6 @@
 
 import importlib as _importlib
 
-from . import _malloc
-
-_malloc.tune()  # reuse freed heap memory across training steps (see _malloc.py); EMBER_MALLOC_TUNING=0 opts out
-
 from . import _dtype
 from ._device import cuda, device, get_default_device, set_default_device
 from ._dtype import (

@@ -9,7 +9,8 @@ and ~0.9 ms of a 6 ms step (``/usr/bin/time``: 525k minor faults in 600 steps; 1
 thresholds below). The fix is the one allocators like jemalloc/tcmalloc apply by default:
 keep freed memory for reuse.
 
-What is set, once, at ``import ember`` (Linux/glibc only):
+What is set, once, when training starts (``Trainer.fit``, hence ``ember train``; the benchmarks call
+``tune()`` for the same reason) and never at ``import ember``, which changes no process-wide setting (Linux/glibc only):
 
 * ``M_MMAP_THRESHOLD`` = 32 MiB (glibc's maximum): blocks up to that size come from the heap,
   where freed memory is reused, instead of a fresh ``mmap`` (zero pages, faults) each time;

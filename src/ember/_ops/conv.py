@@ -771,7 +771,7 @@ def _will_record(*tensors) -> bool:
     """Whether the op will be recorded for backward (so keeping its im2col matrix pays off)."""
     from ..autograd import grad_mode
 
-    return grad_mode._enabled and any(t is not None and t._requires_grad for t in tensors)
+    return grad_mode._state.enabled and any(t is not None and t._requires_grad for t in tensors)
 
 
 def _check_float(input: Tensor, weight: Tensor, bias) -> None:

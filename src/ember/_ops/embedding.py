@@ -102,7 +102,7 @@ def embedding(
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
-    if not (_gm._enabled and weight._requires_grad):
+    if not (_gm._state.enabled and weight._requires_grad):
         return _wrap(weight._data[idx])
     return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
 

@@ -127,7 +127,7 @@ def getitem(x: Tensor, key) -> Tensor:
     key = _convert_key(key)
     basic = _is_basic(key)
     _check_bounds(x._data.shape, key)
-    if not (_gm._enabled and x._requires_grad):
+    if not (_gm._state.enabled and x._requires_grad):
         y = x._data[key]
         t = _wrap(y if type(y) is np.ndarray else _index(x._data, key, basic))
         if basic:

@@ -34,7 +34,7 @@ _OVERLAP_MESSAGE = (
 
 
 def check_inplace_allowed(x: Tensor) -> None:
-    if _gm._enabled and x._requires_grad and x.grad_fn is None:
+    if _gm._state.enabled and x._requires_grad and x.grad_fn is None:
         raise RuntimeError(_LEAF_MESSAGE)
 
 
@@ -62,7 +62,7 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
     check_inplace_allowed(x)
     if not x._data.flags.writeable:
         _refuse_readonly(x._data)
-    joins_graph = _gm._enabled and (x._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
+    joins_graph = _gm._state.enabled and (x._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     if not joins_graph:
         if direct is not None:
             direct(x._data)

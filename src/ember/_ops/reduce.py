@@ -9,7 +9,6 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
-from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._common import dim_arg, normalize_dims, type_name
 
@@ -49,6 +48,11 @@ class Sum(Op):
         return np.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype))
 
     @staticmethod
+    def infer(x, axes, keepdim, np_dtype):
+        # Nothing recorded: NumPy's reduction alone (the method call and asarray cost more than the sum of a small tensor).
+        return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=np_dtype))
+
+    @staticmethod
     def backward(ctx, g):
         shape, axes, keepdim = ctx.meta
         return np.broadcast_to(_expand_back(g, shape, axes, keepdim), shape), None, None, None
@@ -57,11 +61,9 @@ class Sum(Op):
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all elements when None)."""
     data = input._data
-    if type(dim) is int and dtype is None and axis is None and data.dtype.kind == "f" and data.ndim and not (
-        input._requires_grad and _gm._enabled
-    ):
-        # Fast path (no graph, one float dim): the general route costs more than NumPy's sum itself.
-        return _wrap(np.add.reduce(data, axis=_wrap_dim(dim, data.ndim), keepdims=keepdim))
+    if type(dim) is int and dtype is None and axis is None and data.dtype.kind == "f" and data.ndim:
+        # One float dim: skip the general argument parsing, which costs more than a small sum.
+        return Sum.apply(input, (_wrap_dim(dim, data.ndim),), keepdim, None)
     axes = _axes(dim_arg(dim, axis), input)
     return Sum.apply(input, axes, keepdim, _sum_dtype(input._data, dtype))
 

@@ -149,8 +149,8 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
         _deposit(buffers, node, nr, g)
     ready = [node for node, count in pending.items() if count == 0]
 
-    prev_mode = _gm._enabled
-    _gm._enabled = create_graph
+    prev_mode = _gm._state.enabled
+    _gm._state.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
@@ -221,7 +221,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
             # Drop this frame's references to the gradients handed on (see _accumulate above).
             buf = grads = input_grads = g = prev = None
     finally:
-        _gm._enabled = prev_mode
+        _gm._state.enabled = prev_mode
     return captured
 
 

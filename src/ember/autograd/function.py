@@ -28,6 +28,7 @@ import numpy as np
 from .. import _tensor as _T
 from . import grad_mode as _gm
 
+_grad_state = _gm._state
 Tensor = _T.Tensor
 _wrap = Tensor._wrap
 _ndarray = np.ndarray
@@ -224,12 +225,12 @@ class Node:
         if function._tensor_io or create_graph:
             grads = tuple(g if g is None or isinstance(g, Tensor) else _wrap(g) for g in grads)
             self._graph_mode = create_graph
-            prev = _gm._enabled
-            _gm._enabled = create_graph
+            prev = _gm._state.enabled
+            _gm._state.enabled = create_graph
             try:
                 result = function.backward(self, *grads)
             finally:
-                _gm._enabled = prev
+                _gm._state.enabled = prev
                 self._graph_mode = False
         else:
             result = function.backward(self, *grads)
@@ -384,12 +385,12 @@ class AccumulateGrad(Node):
                 leaf._grad = _wrap(_owned(grad, leaf._data.dtype, refs))
         elif create_graph or current._requires_grad:
             # Out of place, so a .grad that carries a graph (from create_graph) keeps it.
-            prev = _gm._enabled
-            _gm._enabled = create_graph
+            prev = _gm._state.enabled
+            _gm._state.enabled = create_graph
             try:
                 leaf._grad = current + grad
             finally:
-                _gm._enabled = prev
+                _gm._state.enabled = prev
         else:
             np.add(current._data, grad, out=current._data, casting="unsafe")
             current._version[0] += 1
@@ -488,18 +489,18 @@ class Function(metaclass=FunctionMeta):
     def apply(cls, *args, **kwargs):
         ctx = cls._node_cls()
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        record = _gm._enabled and True in needs
+        record = _gm._state.enabled and True in needs
         ctx.needs_input_grad = needs  # like PyTorch: set before forward, whatever the grad mode
-        prev = _gm._enabled
-        _gm._enabled = False
+        prev = _gm._state.enabled
+        _gm._state.enabled = False
         try:
             raw = cls.forward(ctx, *args, **kwargs)
         finally:
-            _gm._enabled = prev
+            _gm._state.enabled = prev
         multiple = isinstance(raw, tuple)
         outputs = list(raw) if multiple else [raw]
         dirty = ctx._dirty
-        if dirty and _gm._enabled:
+        if dirty and _gm._state.enabled:
             for d in dirty:
                 if d._requires_grad and d.grad_fn is None:
                     raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
@@ -517,7 +518,10 @@ class Function(metaclass=FunctionMeta):
                 outputs[i] = _wrap(value)
         if record:
             _record(ctx, cls, args, outputs)
-        return tuple(outputs) if multiple else outputs[0]
+        result = tuple(outputs) if multiple else outputs[0]
+        if _grad_state.tracer is not None:
+            _grad_state.tracer(cls, args, result)
+        return result
 
 
 class Op(Function):
@@ -527,14 +531,20 @@ class Op(Function):
     tuple of them); ``backward(ctx, grad)`` returns one gradient per argument.
     ``_is_view = True`` marks ops whose output is a view of the first argument: it then
     shares that argument's version counter.
+
+    ``infer(*args)``, when an op defines it, is its fast path: the same result as
+    ``forward`` without a ctx, used when nothing will be recorded. It lives behind the
+    door (``apply``), so tracers and grad mode see it like any other call.
     """
 
     _tensor_io = False
+    infer = None
 
     @classmethod
     def apply(cls, *args):
-        # The hot path of every op: one pass over the arguments, no graph work unless needed.
-        ctx = cls._node_cls()
+        """The door every primitive's result passes through: it decides whether the call is
+        recorded for backward, runs the fast path when it is not, and shows the call to the
+        active tracer (ONNX export) if there is one."""
         raw_args = []
         record = False
         for a in args:
@@ -544,20 +554,40 @@ class Op(Function):
                     record = True
             else:
                 raw_args.append(a)
-        raw = cls.forward(ctx, *raw_args)
+        state = _grad_state
+        record = record and state.enabled
+        infer = cls.infer
+        if record or infer is None:
+            ctx = cls._node_cls()
+            raw = cls.forward(ctx, *raw_args)
+        else:
+            raw = infer(*raw_args)
         if type(raw) is tuple:
             outputs = [_wrap(v) if isinstance(v, (_ndarray, np.generic)) else v for v in raw]
-            if record and _gm._enabled:
+            if record:
                 _record(ctx, cls, args, outputs)
             elif cls._is_view and isinstance(args[0], Tensor):
                 outputs[0]._version = args[0]._version
-            return tuple(outputs)
-        out = _wrap(raw)
-        if record and _gm._enabled:
-            _record(ctx, cls, args, (out,))
-        elif cls._is_view and isinstance(args[0], Tensor):
-            out._version = args[0]._version
-        return out
+            result = tuple(outputs)
+        else:
+            result = _wrap(raw)
+            if record:
+                _record(ctx, cls, args, (result,))
+            elif cls._is_view and isinstance(args[0], Tensor):
+                result._version = args[0]._version
+        if state.tracer is not None:
+            state.tracer(cls, args, result)
+        return result
+
+
+def emit(name: str, args: tuple, array) -> Tensor:
+    """The door for results that are never differentiable (comparisons, predicates, bit
+    tests): wrap ``array`` and show the call ``name(*args)`` to the active tracer."""
+    result = _wrap(array)
+    tracer = _grad_state.tracer
+    if tracer is not None:
+        tracer(name, args, result)
+    return result
 
 
 def _record(ctx: Node, cls, args, outputs) -> None:

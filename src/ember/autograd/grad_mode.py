@@ -1,6 +1,9 @@
 """Grad mode: whether ops record the graph. ``no_grad`` and friends switch it.
 
-The flag is a module global read on every op, so checking it costs one lookup.
+Grad mode and inference mode are per-thread, as in PyTorch: ``no_grad`` in one thread
+leaves every other thread recording, and a new thread starts with grad mode on. The flags
+live on one ``threading.local`` object read on every op (one C-level attribute lookup).
+Anomaly mode is per-process, as PyTorch's is.
 Each switch works as a context manager and as a decorator (with or without
 parentheses), like PyTorch's.
 """
@@ -8,24 +11,33 @@ parentheses), like PyTorch's.
 from __future__ import annotations
 
 import functools
+import threading
 
-_enabled = True
+
+class _ThreadState(threading.local):
+    """This thread's autograd modes; the class attributes are what a new thread starts with."""
+
+    enabled = True  # grad mode: ops record the graph
+    inference = False  # inside inference_mode()
+    tracer = None  # called as tracer(op, args, result) by every op's door (see autograd/tracing.py)
+
+
+_state = _ThreadState()
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph for autograd."""
-    return _enabled
+    """True when ops record the graph for autograd (in this thread)."""
+    return _state.enabled
 
 
 def _set_enabled(mode: bool) -> None:
-    global _enabled
-    _enabled = bool(mode)
+    _state.enabled = bool(mode)
 
 
 def _decorate(func, mode: bool):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        prev = _enabled
+        prev = _state.enabled
         _set_enabled(mode)
         try:
             return func(*args, **kwargs)
@@ -47,7 +59,7 @@ class _GradModeSwitch:
         return super().__new__(cls)
 
     def __enter__(self):
-        self._prev = _enabled
+        self._prev = _state.enabled
         _set_enabled(self._mode)
         return self
 
@@ -74,12 +86,9 @@ class enable_grad(_GradModeSwitch):
     _mode = True
 
 
-_inference = False
-
-
 def is_inference_mode_enabled() -> bool:
-    """True inside ``inference_mode()``."""
-    return _inference
+    """True inside ``inference_mode()`` (in this thread)."""
+    return _state.inference
 
 
 class inference_mode(_GradModeSwitch):
@@ -99,14 +108,12 @@ class inference_mode(_GradModeSwitch):
         self._inference = bool(mode)
 
     def __enter__(self):
-        global _inference
-        self._prev_inference = _inference
-        _inference = self._inference
+        self._prev_inference = _state.inference
+        _state.inference = self._inference
         return super().__enter__()
 
     def __exit__(self, *exc):
-        global _inference
-        _inference = self._prev_inference
+        _state.inference = self._prev_inference
         return super().__exit__(*exc)
 
     def __call__(self, func):
@@ -125,7 +132,7 @@ class set_grad_enabled(_GradModeSwitch):
         return object.__new__(cls)
 
     def __init__(self, mode: bool):
-        self._prev = _enabled
+        self._prev = _state.enabled
         self._mode = bool(mode)
         _set_enabled(self._mode)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _ema_sq_, _grad_of, _step_tensor, _to_float, _wrap
+from .optimizer import Optimizer, _check_lr, _ema_sq_, _Hyper, _step_tensor, _to_float, _wrap
 
 __all__ = ["Adadelta"]
 
@@ -62,40 +62,28 @@ class Adadelta(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        return _Hyper(lr=_to_float(group["lr"]), rho=_to_float(group["rho"]), eps=_to_float(group["eps"]),
+                      weight_decay=_to_float(group["weight_decay"]), maximize=group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one Adadelta step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            rho = _to_float(group["rho"])
-            eps = _to_float(group["eps"])
-            wd = _to_float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = _wrap(np.zeros_like(P))
-                    st["acc_delta"] = _wrap(np.zeros_like(P))
-                st["step"]._data += 1
-                g, _ = _grad_of(p, maximize, wd)
-                sq = st["square_avg"]._data
-                acc = st["acc_delta"]._data
-                std = np.empty_like(P)
-                _ema_sq_(sq, g, rho, std)
-                np.add(sq, eps, out=std)
-                np.sqrt(std, out=std)
-                delta = np.add(acc, eps, out=np.empty_like(acc))
-                np.sqrt(delta, out=delta)
-                np.divide(delta, std, out=delta)
-                np.multiply(delta, g, out=delta)
-                _ema_sq_(acc, delta, rho, std)
-                np.multiply(delta, -lr, out=delta)
-                np.add(P, delta, out=P)
-                p._version[0] += 1
-        return loss
+    def _init_state(self, p, st, group) -> None:
+        st["step"] = _step_tensor()
+        st["square_avg"] = _wrap(np.zeros_like(p._data))
+        st["acc_delta"] = _wrap(np.zeros_like(p._data))
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        rho, eps = hp.rho, hp.eps
+        sq = st["square_avg"]._data
+        acc = st["acc_delta"]._data
+        std = np.empty_like(P)
+        _ema_sq_(sq, g, rho, std)
+        np.add(sq, eps, out=std)
+        np.sqrt(std, out=std)
+        delta = np.add(acc, eps, out=np.empty_like(acc))
+        np.sqrt(delta, out=delta)
+        np.divide(delta, std, out=delta)
+        np.multiply(delta, g, out=delta)
+        _ema_sq_(acc, delta, rho, std)
+        np.multiply(delta, -hp.lr, out=delta)
+        np.add(P, delta, out=P)

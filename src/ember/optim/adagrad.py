@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _grad_of, _step_tensor, _to_float, _wrap
+from .optimizer import Optimizer, _check_lr, _Hyper, _step_tensor, _to_float, _wrap
 
 __all__ = ["Adagrad"]
 
@@ -68,45 +68,28 @@ class Adagrad(Optimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
+        # Adagrad's state exists from construction, as in torch (its state_dict shows it before any step).
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, initial_accumulator_value)
+                self._init_state(p, self.state[p], group)
 
-    def _init_state(self, p, init_value) -> None:
-        st = self.state[p]
+    def _init_state(self, p, st, group) -> None:
         st["step"] = _step_tensor()
-        st["sum"] = _wrap(np.full_like(p._data, init_value))
+        st["sum"] = _wrap(np.full_like(p._data, _to_float(group["initial_accumulator_value"])))
 
+    def _hyper(self, group):
+        return _Hyper(lr=_to_float(group["lr"]), lr_decay=_to_float(group["lr_decay"]), eps=_to_float(group["eps"]),
+                      weight_decay=_to_float(group["weight_decay"]), maximize=group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one Adagrad step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            lr_decay = _to_float(group["lr_decay"])
-            eps = _to_float(group["eps"])
-            wd = _to_float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    self._init_state(p, self.defaults["initial_accumulator_value"])
-                step_arr = st["step"]._data
-                step_arr += 1
-                step = float(step_arr)
-                g, _ = _grad_of(p, maximize, wd)
-                clr = lr / (1 + (step - 1) * lr_decay)
-                s = st["sum"]._data
-                std = np.multiply(g, g, out=np.empty_like(s))
-                np.add(s, std, out=s)
-                np.sqrt(s, out=std)
-                np.add(std, eps, out=std)
-                np.divide(g, std, out=std)
-                np.multiply(std, -clr, out=std)
-                np.add(P, std, out=P)
-                p._version[0] += 1
-        return loss
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        step = float(st["step"]._data)
+        clr = hp.lr / (1 + (step - 1) * hp.lr_decay)
+        s = st["sum"]._data
+        std = np.multiply(g, g, out=np.empty_like(s))
+        np.add(s, std, out=s)
+        np.sqrt(s, out=std)
+        np.add(std, hp.eps, out=std)
+        np.divide(g, std, out=std)
+        np.multiply(std, -clr, out=std)
+        np.add(P, std, out=P)

@@ -7,17 +7,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    _check_betas,
-    _check_lr,
-    _ema_sq_,
-    _grad_of,
-    _lerp_,
-    _step_tensor,
-    _to_float,
-    _wrap,
-)
+from .optimizer import Optimizer, _check_betas, _check_lr, _ema_sq_, _Hyper, _lerp_, _step_tensor, _to_float, _wrap
 
 __all__ = ["Adam"]
 
@@ -117,51 +107,32 @@ class Adam(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        beta1, beta2 = (_to_float(b) for b in group["betas"])
+        return _Hyper(lr=_to_float(group["lr"]), beta1=beta1, beta2=beta2, eps=_to_float(group["eps"]),
+                      weight_decay=_to_float(group["weight_decay"]), amsgrad=group["amsgrad"],
+                      maximize=group["maximize"], decoupled=group["decoupled_weight_decay"])
 
-    def step(self, closure=None):
-        """Perform one Adam step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            beta1, beta2 = (_to_float(b) for b in group["betas"])
-            w1 = 1.0 - beta1
-            eps = _to_float(group["eps"])
-            wd = _to_float(group["weight_decay"])
-            amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
-            decay = 1.0 - lr * wd
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _wrap(np.zeros_like(P))
-                    st["exp_avg_sq"] = _wrap(np.zeros_like(P))
-                    if amsgrad:
-                        st["max_exp_avg_sq"] = _wrap(np.zeros_like(P))
-                step_arr = st["step"]._data
-                step_arr += 1
-                step = float(step_arr)
-                if wd != 0 and decoupled:
-                    np.multiply(P, decay, out=P)
-                    g, _ = _grad_of(p, maximize, 0)
-                else:
-                    g, _ = _grad_of(p, maximize, wd)
-                m = st["exp_avg"]._data
-                v = st["exp_avg_sq"]._data
-                tmp = np.empty_like(P)
-                _lerp_(m, g, w1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
-                if amsgrad:
-                    vmax = st["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
-                    v = vmax
-                bc1 = 1.0 - beta1**step
-                bc2 = 1.0 - beta2**step
-                _adam_update_(P, m, v, lr / bc1, math.sqrt(bc2), eps, tmp)
-                p._version[0] += 1
-        return loss
+    def _init_state(self, p, st, group) -> None:
+        P = p._data
+        st["step"] = _step_tensor()
+        st["exp_avg"] = _wrap(np.zeros_like(P))
+        st["exp_avg_sq"] = _wrap(np.zeros_like(P))
+        if group["amsgrad"]:
+            st["max_exp_avg_sq"] = _wrap(np.zeros_like(P))
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        step = float(st["step"]._data)
+        m = st["exp_avg"]._data
+        v = st["exp_avg_sq"]._data
+        tmp = np.empty_like(P)
+        _lerp_(m, g, 1.0 - hp.beta1, tmp)
+        _ema_sq_(v, g, hp.beta2, tmp)
+        if hp.amsgrad:
+            vmax = st["max_exp_avg_sq"]._data
+            np.maximum(vmax, v, out=vmax)
+            v = vmax
+        bc1 = 1.0 - hp.beta1**step
+        bc2 = 1.0 - hp.beta2**step
+        _adam_update_(P, m, v, hp.lr / bc1, math.sqrt(bc2), hp.eps, tmp)

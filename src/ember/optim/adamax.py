@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _check_lr, _grad_of, _lerp_, _step_tensor, _to_float, _wrap
+from .optimizer import Optimizer, _check_betas, _check_lr, _Hyper, _lerp_, _step_tensor, _to_float, _wrap
 
 __all__ = ["Adamax"]
 
@@ -62,42 +62,29 @@ class Adamax(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        beta1, beta2 = (_to_float(b) for b in group["betas"])
+        return _Hyper(lr=_to_float(group["lr"]), beta1=beta1, beta2=beta2, eps=_to_float(group["eps"]),
+                      weight_decay=_to_float(group["weight_decay"]), maximize=group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one Adamax step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            beta1, beta2 = (_to_float(b) for b in group["betas"])
-            eps = _to_float(group["eps"])
-            wd = _to_float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _wrap(np.zeros_like(P))
-                    st["exp_inf"] = _wrap(np.zeros_like(P))
-                step_arr = st["step"]._data
-                step_arr += 1
-                step = float(step_arr)
-                g, _ = _grad_of(p, maximize, wd)
-                m = st["exp_avg"]._data
-                u = st["exp_inf"]._data
-                tmp = np.empty_like(P)
-                _lerp_(m, g, 1.0 - beta1, tmp)
-                # u ← max(β₂ u, |g| + ε)
-                np.multiply(u, beta2, out=u)
-                np.abs(g, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.maximum(u, tmp, out=u)
-                clr = lr / (1.0 - beta1**step)
-                np.divide(m, u, out=tmp)
-                np.multiply(tmp, -clr, out=tmp)
-                np.add(P, tmp, out=P)
-                p._version[0] += 1
-        return loss
+    def _init_state(self, p, st, group) -> None:
+        st["step"] = _step_tensor()
+        st["exp_avg"] = _wrap(np.zeros_like(p._data))
+        st["exp_inf"] = _wrap(np.zeros_like(p._data))
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        step = float(st["step"]._data)
+        m = st["exp_avg"]._data
+        u = st["exp_inf"]._data
+        tmp = np.empty_like(P)
+        _lerp_(m, g, 1.0 - hp.beta1, tmp)
+        # u ← max(β₂ u, |g| + ε)
+        np.multiply(u, hp.beta2, out=u)
+        np.abs(g, out=tmp)
+        np.add(tmp, hp.eps, out=tmp)
+        np.maximum(u, tmp, out=u)
+        clr = hp.lr / (1.0 - hp.beta1**step)
+        np.divide(m, u, out=tmp)
+        np.multiply(tmp, -clr, out=tmp)
+        np.add(P, tmp, out=P)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _grad_of, _step_tensor, _to_float, _wrap
+from .optimizer import Optimizer, _check_lr, _Hyper, _step_tensor, _to_float, _wrap
 
 __all__ = ["ASGD"]
 
@@ -61,48 +61,35 @@ class ASGD(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        return _Hyper(lr=_to_float(group["lr"]), lambd=_to_float(group["lambd"]), alpha=_to_float(group["alpha"]),
+                      t0=_to_float(group["t0"]), weight_decay=_to_float(group["weight_decay"]),
+                      maximize=group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one ASGD step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            lambd = _to_float(group["lambd"])
-            alpha = _to_float(group["alpha"])
-            t0 = _to_float(group["t0"])
-            wd = _to_float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["eta"] = _step_tensor(lr)
-                    st["mu"] = _step_tensor(1.0)
-                    st["ax"] = _wrap(np.zeros_like(P))
-                step_arr = st["step"]._data
-                step_arr += 1
-                step = float(step_arr)
-                g, owned = _grad_of(p, maximize, wd)
-                eta_arr = st["eta"]._data
-                mu_arr = st["mu"]._data
-                eta = float(eta_arr)
-                np.multiply(P, 1.0 - lambd * eta, out=P)
-                upd = np.multiply(g, -eta, out=g if owned else np.empty_like(P))
-                np.add(P, upd, out=P)
-                ax = st["ax"]._data
-                mu = float(mu_arr)
-                if mu != 1:
-                    # ā ← ā + μ (θ − ā)
-                    np.subtract(P, ax, out=upd)
-                    np.multiply(upd, mu, out=upd)
-                    np.add(ax, upd, out=ax)
-                else:
-                    np.copyto(ax, P)
-                eta_arr[...] = lr / ((1 + lambd * lr * step) ** alpha)
-                mu_arr[...] = 1 / max(1, step - t0)
-                p._version[0] += 1
-        return loss
+    def _init_state(self, p, st, group) -> None:
+        st["step"] = _step_tensor()
+        st["eta"] = _step_tensor(_to_float(group["lr"]))
+        st["mu"] = _step_tensor(1.0)
+        st["ax"] = _wrap(np.zeros_like(p._data))
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        step = float(st["step"]._data)
+        lr, lambd = hp.lr, hp.lambd
+        eta_arr = st["eta"]._data
+        mu_arr = st["mu"]._data
+        eta = float(eta_arr)
+        np.multiply(P, 1.0 - lambd * eta, out=P)
+        upd = np.multiply(g, -eta, out=g if owned else np.empty_like(P))
+        np.add(P, upd, out=P)
+        ax = st["ax"]._data
+        mu = float(mu_arr)
+        if mu != 1:
+            # ā ← ā + μ (θ − ā)
+            np.subtract(P, ax, out=upd)
+            np.multiply(upd, mu, out=upd)
+            np.add(ax, upd, out=ax)
+        else:
+            np.copyto(ax, P)
+        eta_arr[...] = lr / ((1 + lambd * lr * step) ** hp.alpha)
+        mu_arr[...] = 1 / max(1, step - hp.t0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _check_lr, _ema_sq_, _grad_of, _lerp_, _step_tensor, _to_float, _wrap
+from .optimizer import Optimizer, _check_betas, _check_lr, _ema_sq_, _Hyper, _lerp_, _step_tensor, _to_float, _wrap
 
 __all__ = ["NAdam"]
 
@@ -73,58 +73,41 @@ class NAdam(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        beta1, beta2 = (_to_float(b) for b in group["betas"])
+        return _Hyper(lr=_to_float(group["lr"]), beta1=beta1, beta2=beta2, eps=_to_float(group["eps"]),
+                      weight_decay=_to_float(group["weight_decay"]), psi=_to_float(group["momentum_decay"]),
+                      decoupled=group["decoupled_weight_decay"], maximize=group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one NAdam step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            beta1, beta2 = (_to_float(b) for b in group["betas"])
-            eps = _to_float(group["eps"])
-            wd = _to_float(group["weight_decay"])
-            psi = _to_float(group["momentum_decay"])
-            decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["mu_product"] = _step_tensor(1.0)
-                    st["exp_avg"] = _wrap(np.zeros_like(P))
-                    st["exp_avg_sq"] = _wrap(np.zeros_like(P))
-                step_arr = st["step"]._data
-                step_arr += 1
-                step = float(step_arr)
-                bc2 = 1.0 - beta2**step
-                if wd != 0 and decoupled:
-                    np.multiply(P, 1.0 - lr * wd, out=P)
-                    g, _ = _grad_of(p, maximize, 0)
-                else:
-                    g, _ = _grad_of(p, maximize, wd)
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
-                # the running product lives in a 0-d tensor of the state's dtype, like torch's
-                mp_arr = st["mu_product"]._data
-                mp_arr *= mu
-                mu_product = float(mp_arr)
-                mu_product_next = mu_product * mu_next
-                m = st["exp_avg"]._data
-                v = st["exp_avg_sq"]._data
-                tmp = np.empty_like(P)
-                _lerp_(m, g, 1.0 - beta1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
-                denom = np.divide(v, bc2, out=np.empty_like(v))
-                np.sqrt(denom, out=denom)
-                np.add(denom, eps, out=denom)
-                np.divide(g, denom, out=tmp)
-                np.multiply(tmp, -lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
-                np.add(P, tmp, out=P)
-                np.divide(m, denom, out=tmp)
-                np.multiply(tmp, (-lr * mu_next) / (1.0 - mu_product_next), out=tmp)
-                np.add(P, tmp, out=P)
-                p._version[0] += 1
-        return loss
+    def _init_state(self, p, st, group) -> None:
+        st["step"] = _step_tensor()
+        st["mu_product"] = _step_tensor(1.0)
+        st["exp_avg"] = _wrap(np.zeros_like(p._data))
+        st["exp_avg_sq"] = _wrap(np.zeros_like(p._data))
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        lr, beta1, psi = hp.lr, hp.beta1, hp.psi
+        step = float(st["step"]._data)
+        bc2 = 1.0 - hp.beta2**step
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+        # the running product lives in a 0-d tensor of the state's dtype, like torch's
+        mp_arr = st["mu_product"]._data
+        mp_arr *= mu
+        mu_product = float(mp_arr)
+        mu_product_next = mu_product * mu_next
+        m = st["exp_avg"]._data
+        v = st["exp_avg_sq"]._data
+        tmp = np.empty_like(P)
+        _lerp_(m, g, 1.0 - beta1, tmp)
+        _ema_sq_(v, g, hp.beta2, tmp)
+        denom = np.divide(v, bc2, out=np.empty_like(v))
+        np.sqrt(denom, out=denom)
+        np.add(denom, hp.eps, out=denom)
+        np.divide(g, denom, out=tmp)
+        np.multiply(tmp, -lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
+        np.add(P, tmp, out=P)
+        np.divide(m, denom, out=tmp)
+        np.multiply(tmp, (-lr * mu_next) / (1.0 - mu_product_next), out=tmp)
+        np.add(P, tmp, out=P)

@@ -4,8 +4,15 @@ Holds ``param_groups`` (a list of dicts: the tensors plus their hyper-parameters
 ``state`` (a dict keyed by parameter, one dict of ember tensors per parameter), with
 PyTorch's ``state_dict`` layout so checkpoints move between the two frameworks.
 
-Subclasses write ``step`` on the NumPy arrays directly (``p._data``, ``p.grad._data``)
-with in-place ufuncs, so no autograd graph is ever recorded by an update.
+One loop serves every algorithm (``Optimizer.step``): it evaluates the closure, walks the
+groups and their parameters, skips missing gradients, initialises per-parameter state on
+the first step, counts steps, applies ``maximize`` and weight decay (coupled, or decoupled
+as AdamW's), and bumps each parameter's version. An algorithm supplies three small pieces:
+``_hyper(group)`` (the group's hyper-parameters as plain floats, once per step),
+``_init_state(p, state, group)`` and ``_update(param, grad, owned, state, hp)``, a
+function on NumPy arrays that updates ``param`` in place with in-place ufuncs, so no
+autograd graph is ever recorded by an update. PyTorch splits its optimizers the same way
+(the class holds groups and state; ``torch.optim._functional`` holds the math).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from itertools import chain
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -78,6 +86,8 @@ def register_optimizer_step_post_hook(hook: Callable) -> _HookHandle:
 
 
 # -- small helpers shared by the algorithms ----------------------------------------------------
+
+_Hyper = SimpleNamespace  # one group's hyper-parameters for one step, as attributes (see Optimizer._hyper)
 
 
 def _scalar_np_dtype():
@@ -333,7 +343,58 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Perform one optimization step (and return the closure's loss when one is given)."""
+        if type(self)._update is Optimizer._update:
+            raise NotImplementedError
+        loss = self._eval_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            hp = self._hyper(group)
+            stateful = self._keeps_state(hp)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = None
+                if stateful:
+                    st = state[p]
+                    if not st:
+                        self._init_state(p, st, group)
+                    step_t = st.get("step")
+                    if step_t is not None:
+                        step_t._data += 1
+                self._update(p._data, *self._gradient(p, hp), st, hp)
+                p._version[0] += 1
+        return loss
+
+    # -- what an algorithm supplies to the loop ---------------------------------------------------
+
+    def _hyper(self, group: dict[str, Any]) -> Any:
+        """The group's hyper-parameters for this step, as an object with plain-float attributes.
+
+        The loop reads ``hp.maximize``, ``hp.weight_decay`` and (when decay is decoupled)
+        ``hp.decoupled`` and ``hp.lr`` from it; the rest is the algorithm's own."""
         raise NotImplementedError
+
+    def _keeps_state(self, hp: Any) -> bool:
+        """Whether this step touches per-parameter state (SGD without momentum keeps none, like torch)."""
+        return True
+
+    def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Fill a parameter's empty ``state`` on its first step (a ``"step"`` entry is counted by the loop)."""
+
+    @staticmethod
+    def _update(param: np.ndarray, grad: np.ndarray, owned: bool, state: dict[str, Any] | None, hp: Any) -> None:
+        """The algorithm: update ``param`` in place from ``grad`` (``owned``: a scratch copy it may overwrite)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _gradient(p: Tensor, hp: Any):
+        """``(g, owned)``: the gradient with ``maximize`` and coupled weight decay applied; decoupled decay
+        (``θ ← θ(1 − γλ)``, AdamW's) is applied to the parameter here, before the update."""
+        wd = hp.weight_decay
+        if wd != 0 and getattr(hp, "decoupled", False):
+            np.multiply(p._data, 1.0 - hp.lr * wd, out=p._data)
+            wd = 0
+        return _grad_of(p, hp.maximize, wd)
 
     @staticmethod
     def _eval_closure(closure):
@@ -467,3 +528,6 @@ class Optimizer:
         self.__setstate__({"state": state, "param_groups": param_groups})
         for post_hook in self._optimizer_load_state_dict_post_hooks.values():
             post_hook(self)
+
+
+Optimizer.step = _wrap_step(Optimizer.step)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _check_lr, _ema_sq_, _grad_of, _lerp_, _step_tensor, _to_float, _wrap
+from .optimizer import Optimizer, _check_betas, _check_lr, _ema_sq_, _Hyper, _lerp_, _step_tensor, _to_float, _wrap
 
 __all__ = ["RAdam"]
 
@@ -69,53 +69,36 @@ class RAdam(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        beta1, beta2 = (_to_float(b) for b in group["betas"])
+        return _Hyper(lr=_to_float(group["lr"]), beta1=beta1, beta2=beta2, eps=_to_float(group["eps"]),
+                      weight_decay=_to_float(group["weight_decay"]), decoupled=group["decoupled_weight_decay"],
+                      maximize=group["maximize"], rho_inf=2.0 / (1.0 - beta2) - 1.0)
 
-    def step(self, closure=None):
-        """Perform one RAdam step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            beta1, beta2 = (_to_float(b) for b in group["betas"])
-            eps = _to_float(group["eps"])
-            wd = _to_float(group["weight_decay"])
-            decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
-            rho_inf = 2.0 / (1.0 - beta2) - 1.0
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _wrap(np.zeros_like(P))
-                    st["exp_avg_sq"] = _wrap(np.zeros_like(P))
-                step_arr = st["step"]._data
-                step_arr += 1
-                step = float(step_arr)
-                if wd != 0 and decoupled:
-                    np.multiply(P, 1.0 - lr * wd, out=P)
-                    g, _ = _grad_of(p, maximize, 0)
-                else:
-                    g, _ = _grad_of(p, maximize, wd)
-                m = st["exp_avg"]._data
-                v = st["exp_avg_sq"]._data
-                tmp = np.empty_like(P)
-                _lerp_(m, g, 1.0 - beta1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
-                bc1 = 1.0 - beta1**step
-                bc2 = 1.0 - beta2**step
-                rho_t = rho_inf - 2.0 * step * (beta2**step) / bc2
-                if rho_t > 5.0:
-                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-                    # θ ← θ − γ r √bc₂ / bc₁ · m / (√v + ε)
-                    np.sqrt(v, out=tmp)
-                    np.add(tmp, eps, out=tmp)
-                    np.divide(m, tmp, out=tmp)
-                    np.multiply(tmp, lr * rect * math.sqrt(bc2) / bc1, out=tmp)
-                else:
-                    np.multiply(m, lr / bc1, out=tmp)
-                np.subtract(P, tmp, out=P)
-                p._version[0] += 1
-        return loss
+    def _init_state(self, p, st, group) -> None:
+        st["step"] = _step_tensor()
+        st["exp_avg"] = _wrap(np.zeros_like(p._data))
+        st["exp_avg_sq"] = _wrap(np.zeros_like(p._data))
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        lr, beta1, beta2, rho_inf = hp.lr, hp.beta1, hp.beta2, hp.rho_inf
+        step = float(st["step"]._data)
+        m = st["exp_avg"]._data
+        v = st["exp_avg_sq"]._data
+        tmp = np.empty_like(P)
+        _lerp_(m, g, 1.0 - beta1, tmp)
+        _ema_sq_(v, g, beta2, tmp)
+        bc1 = 1.0 - beta1**step
+        bc2 = 1.0 - beta2**step
+        rho_t = rho_inf - 2.0 * step * (beta2**step) / bc2
+        if rho_t > 5.0:
+            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            # θ ← θ − γ r √bc₂ / bc₁ · m / (√v + ε)
+            np.sqrt(v, out=tmp)
+            np.add(tmp, hp.eps, out=tmp)
+            np.divide(m, tmp, out=tmp)
+            np.multiply(tmp, lr * rect * math.sqrt(bc2) / bc1, out=tmp)
+        else:
+            np.multiply(m, lr / bc1, out=tmp)
+        np.subtract(P, tmp, out=P)

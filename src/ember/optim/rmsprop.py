@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _ema_sq_, _grad_of, _step_tensor, _to_float, _wrap
+from .optimizer import Optimizer, _check_lr, _ema_sq_, _Hyper, _step_tensor, _to_float, _wrap
 
 __all__ = ["RMSprop"]
 
@@ -70,59 +70,47 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        return _Hyper(lr=_to_float(group["lr"]), alpha=_to_float(group["alpha"]), eps=_to_float(group["eps"]),
+                      weight_decay=_to_float(group["weight_decay"]), momentum=_to_float(group["momentum"]),
+                      centered=group["centered"], maximize=group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one RMSprop step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            alpha = _to_float(group["alpha"])
-            eps = _to_float(group["eps"])
-            wd = _to_float(group["weight_decay"])
-            momentum = _to_float(group["momentum"])
-            centered = group["centered"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = _wrap(np.zeros_like(P))
-                    if momentum > 0:
-                        st["momentum_buffer"] = _wrap(np.zeros_like(P))
-                    if centered:
-                        st["grad_avg"] = _wrap(np.zeros_like(P))
-                st["step"]._data += 1
-                g, _ = _grad_of(p, maximize, wd)
-                sq = st["square_avg"]._data
-                avg = np.empty_like(P)
-                _ema_sq_(sq, g, alpha, avg)
-                if centered:
-                    ga = st["grad_avg"]._data
-                    # ḡ ← ḡ + (1 − α)(g − ḡ): torch's lerp formula, since v − ḡ² below cancels digits
-                    np.subtract(g, ga, out=avg)
-                    np.multiply(avg, 1.0 - alpha, out=avg)
-                    np.add(ga, avg, out=ga)
-                    # σ = √(v − ḡ²): rounding can make the radicand slightly negative, as in torch (NaN, no warning)
-                    np.multiply(ga, ga, out=avg)
-                    np.subtract(sq, avg, out=avg)
-                    with np.errstate(invalid="ignore"):
-                        np.sqrt(avg, out=avg)
-                else:
-                    np.sqrt(sq, out=avg)
-                np.add(avg, eps, out=avg)
-                if momentum > 0:
-                    buf = st["momentum_buffer"]._data
-                    np.multiply(buf, momentum, out=buf)
-                    np.divide(g, avg, out=avg)
-                    np.add(buf, avg, out=buf)
-                    np.multiply(buf, -lr, out=avg)
-                else:
-                    np.divide(g, avg, out=avg)
-                    np.multiply(avg, -lr, out=avg)
-                np.add(P, avg, out=P)
-                p._version[0] += 1
-        return loss
+    def _init_state(self, p, st, group) -> None:
+        P = p._data
+        st["step"] = _step_tensor()
+        st["square_avg"] = _wrap(np.zeros_like(P))
+        if _to_float(group["momentum"]) > 0:
+            st["momentum_buffer"] = _wrap(np.zeros_like(P))
+        if group["centered"]:
+            st["grad_avg"] = _wrap(np.zeros_like(P))
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        alpha = hp.alpha
+        sq = st["square_avg"]._data
+        avg = np.empty_like(P)
+        _ema_sq_(sq, g, alpha, avg)
+        if hp.centered:
+            ga = st["grad_avg"]._data
+            # ḡ ← ḡ + (1 − α)(g − ḡ): torch's lerp formula, since v − ḡ² below cancels digits
+            np.subtract(g, ga, out=avg)
+            np.multiply(avg, 1.0 - alpha, out=avg)
+            np.add(ga, avg, out=ga)
+            # σ = √(v − ḡ²): rounding can make the radicand slightly negative, as in torch (NaN, no warning)
+            np.multiply(ga, ga, out=avg)
+            np.subtract(sq, avg, out=avg)
+            with np.errstate(invalid="ignore"):
+                np.sqrt(avg, out=avg)
+        else:
+            np.sqrt(sq, out=avg)
+        np.add(avg, hp.eps, out=avg)
+        if hp.momentum > 0:
+            buf = st["momentum_buffer"]._data
+            np.multiply(buf, hp.momentum, out=buf)
+            np.divide(g, avg, out=avg)
+            np.add(buf, avg, out=buf)
+            np.multiply(buf, -hp.lr, out=avg)
+        else:
+            np.divide(g, avg, out=avg)
+            np.multiply(avg, -hp.lr, out=avg)
+        np.add(P, avg, out=P)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _step_tensor, _to_float, _wrap
+from .optimizer import Optimizer, _check_lr, _Hyper, _step_tensor, _to_float, _wrap
 
 __all__ = ["Rprop"]
 
@@ -56,44 +56,36 @@ class Rprop(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        etaminus, etaplus = (_to_float(e) for e in group["etas"])
+        step_size_min, step_size_max = (_to_float(s) for s in group["step_sizes"])
+        return _Hyper(etaminus=etaminus, etaplus=etaplus, step_size_min=step_size_min, step_size_max=step_size_max,
+                      weight_decay=0.0, maximize=group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one Rprop step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            etaminus, etaplus = (_to_float(e) for e in group["etas"])
-            step_size_min, step_size_max = (_to_float(s) for s in group["step_sizes"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                P = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["prev"] = _wrap(np.zeros_like(P))
-                    st["step_size"] = _wrap(np.full_like(p.grad._data, _to_float(group["lr"])))
-                st["step"]._data += 1
-                g = p.grad._data
-                g = np.negative(g, out=np.empty_like(P)) if maximize else np.array(g, copy=True)
-                prev = st["prev"]._data
-                step_size = st["step_size"]._data
-                prod = np.multiply(g, prev, out=np.empty_like(P))
-                pos = prod > 0
-                neg = prod < 0
-                # η ← clip(η · {η₊, η₋, 1}, Γmin, Γmax)
-                factor = prod
-                factor.fill(1)
-                np.copyto(factor, etaplus, where=pos)
-                np.copyto(factor, etaminus, where=neg)
-                np.multiply(step_size, factor, out=step_size)
-                np.clip(step_size, step_size_min, step_size_max, out=step_size)
-                # where the sign flipped, take no step and forget the gradient
-                np.copyto(g, 0, where=neg)
-                np.sign(g, out=factor)
-                np.multiply(factor, step_size, out=factor)
-                np.subtract(P, factor, out=P)
-                np.copyto(prev, g)
-                p._version[0] += 1
-        return loss
+    def _init_state(self, p, st, group) -> None:
+        st["step"] = _step_tensor()
+        st["prev"] = _wrap(np.zeros_like(p._data))
+        st["step_size"] = _wrap(np.full_like(p.grad._data, _to_float(group["lr"])))
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        if not owned:
+            g = np.array(g, copy=True)  # zeroed below where the sign flipped
+        prev = st["prev"]._data
+        step_size = st["step_size"]._data
+        prod = np.multiply(g, prev, out=np.empty_like(P))
+        pos = prod > 0
+        neg = prod < 0
+        # η ← clip(η · {η₊, η₋, 1}, Γmin, Γmax)
+        factor = prod
+        factor.fill(1)
+        np.copyto(factor, hp.etaplus, where=pos)
+        np.copyto(factor, hp.etaminus, where=neg)
+        np.multiply(step_size, factor, out=step_size)
+        np.clip(step_size, hp.step_size_min, hp.step_size_max, out=step_size)
+        # where the sign flipped, take no step and forget the gradient
+        np.copyto(g, 0, where=neg)
+        np.sign(g, out=factor)
+        np.multiply(factor, step_size, out=factor)
+        np.subtract(P, factor, out=P)
+        np.copyto(prev, g)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _grad_of, _to_float, _wrap
+from .optimizer import Optimizer, _check_lr, _Hyper, _to_float, _wrap
 
 __all__ = ["SGD"]
 
@@ -68,48 +68,39 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
+    def _hyper(self, group):
+        return _Hyper(lr=_to_float(group["lr"]), momentum=_to_float(group["momentum"]),
+                      damp=1.0 - _to_float(group["dampening"]), weight_decay=_to_float(group["weight_decay"]),
+                      nesterov=group["nesterov"], maximize=group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one SGD step; returns the closure's loss if a closure is given."""
-        loss = self._eval_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _to_float(group["lr"])
-            neg_lr = -lr
-            momentum = _to_float(group["momentum"])
-            damp = 1.0 - _to_float(group["dampening"])
-            wd = _to_float(group["weight_decay"])
-            nesterov = group["nesterov"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g, owned = _grad_of(p, maximize, wd)
-                scratch = g if owned else None
-                if momentum != 0:
-                    st = state[p]
-                    buf_t = st.get("momentum_buffer")
-                    if buf_t is None:
-                        buf = g.copy()
-                        st["momentum_buffer"] = _wrap(buf)
-                    else:
-                        # b ← μ b + (1 − τ) g
-                        buf = buf_t._data
-                        np.multiply(buf, momentum, out=buf)
-                        if damp == 1.0:
-                            np.add(buf, g, out=buf)
-                        else:
-                            np.add(buf, np.multiply(g, damp, out=None if nesterov else scratch), out=buf)
-                    if nesterov:
-                        d = np.multiply(buf, momentum, out=np.empty_like(buf))
-                        np.add(d, g, out=d)
-                        scratch = d
-                    else:
-                        d = buf
+    def _keeps_state(self, hp) -> bool:
+        return hp.momentum != 0
+
+    @staticmethod
+    def _update(P, g, owned, st, hp) -> None:
+        scratch = g if owned else None
+        momentum = hp.momentum
+        if momentum != 0:
+            buf_t = st.get("momentum_buffer")
+            if buf_t is None:
+                buf = g.copy()
+                st["momentum_buffer"] = _wrap(buf)
+            else:
+                # b ← μ b + (1 − τ) g
+                buf = buf_t._data
+                np.multiply(buf, momentum, out=buf)
+                if hp.damp == 1.0:
+                    np.add(buf, g, out=buf)
                 else:
-                    d = g
-                # θ ← θ − γ d
-                tmp = np.multiply(d, neg_lr, out=scratch)
-                np.add(p._data, tmp, out=p._data)
-                p._version[0] += 1
-        return loss
+                    np.add(buf, np.multiply(g, hp.damp, out=None if hp.nesterov else scratch), out=buf)
+            if hp.nesterov:
+                d = np.multiply(buf, momentum, out=np.empty_like(buf))
+                np.add(d, g, out=d)
+                scratch = d
+            else:
+                d = buf
+        else:
+            d = g
+        # θ ← θ − γ d
+        tmp = np.multiply(d, -hp.lr, out=scratch)
+        np.add(P, tmp, out=P)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 import ember
+from ember import _malloc
 
 from .callbacks import Callback, LRSchedulerCallback, ProgressBar
 from .history import History
@@ -301,6 +302,8 @@ class Trainer:
         """
         if epochs < 0:
             raise ValueError(f"Trainer.fit: epochs must be >= 0, got {epochs}")
+        # Training starts here, so this is where the process-wide allocator tuning belongs (never at import).
+        _malloc.tune()
         self.initial_epoch = self.epoch if initial_epoch is None else int(initial_epoch)
         self.epoch = self.initial_epoch
         self.epochs = int(epochs)

@@ -955,7 +955,7 @@ class _BackwardHookState:
         self.n_inputs = len(positions)
         self.input_positions = positions
         tensors = [args[i] for i in positions]
-        if not tensors or not any(t._requires_grad for t in tensors) or not _gm._enabled:
+        if not tensors or not any(t._requires_grad for t in tensors) or not _gm._state.enabled:
             self.inputs_tracked = False
             return args
         self.inputs_tracked = True
@@ -970,7 +970,7 @@ class _BackwardHookState:
     def wrap_outputs(self, result):
         single = isinstance(result, Tensor)
         outputs = (result,) if single else result
-        if not isinstance(outputs, tuple) or not _gm._enabled:
+        if not isinstance(outputs, tuple) or not _gm._state.enabled:
             return result
         tensor_positions = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o._requires_grad]
         if not tensor_positions:
