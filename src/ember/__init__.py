@@ -86,7 +86,8 @@ from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTenso
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing")
+_LAZY_SUBMODULES = ("backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing",
+                    "onnx")
 
 
 # Layer functions PyTorch also offers at the top level (torch.conv2d, torch.batch_norm, ...),

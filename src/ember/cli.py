@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("models", help="list the model names")
     r = sub.add_parser("report", help="re-render a run's report.html")
     r.add_argument("run_dir", metavar="RUN_DIR")
+    x = sub.add_parser("export", help="export a trained run's model to ONNX (needs ember[onnx])")
+    x.add_argument("run_dir", metavar="RUN_DIR")
+    x.add_argument("output", metavar="OUT.onnx")
+    x.add_argument("--checkpoint", default="auto", help="best, last, a file, or auto (default)")
+    x.add_argument("--opset", type=int, default=None, help="ONNX opset version (13-21; default 18)")
     return p
 
 
@@ -220,7 +225,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from ember.training.run import export_run
+
+    path, shape = export_run(args.run_dir, args.output, checkpoint=args.checkpoint, opset_version=args.opset)
+    print(f"wrote {path} (input 'input' of shape (batch, {', '.join(map(str, shape))}), output 'logits')")
+    return EXIT_OK
+
+
 _COMMANDS = {
+    "export": _cmd_export,
     "train": _cmd_train,
     "evaluate": _cmd_evaluate,
     "predict": _cmd_predict,

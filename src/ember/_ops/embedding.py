@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
 __all__ = ["embedding", "embedding_bag"]
@@ -22,6 +21,10 @@ class Embedding(Op):
     @staticmethod
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
         ctx.meta = (weight.shape, weight.dtype, indices, padding_idx, scale_grad_by_freq)
+        return weight[indices]
+
+    @staticmethod
+    def infer(weight, indices, padding_idx, scale_grad_by_freq):
         return weight[indices]
 
     @staticmethod
@@ -102,9 +105,8 @@ def embedding(
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
-    if not (_gm._state.enabled and weight._requires_grad):
-        return _wrap(weight._data[idx])
-    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+    # the index tensor itself goes through the door (not its array), so a tracer sees where it came from
+    return Embedding.apply(weight, input if isinstance(input, Tensor) else idx, padding_idx, scale_grad_by_freq)
 
 
 def embedding_bag(

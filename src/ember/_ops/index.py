@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
-from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._common import c_type_name, cast_operand
 from .inplace import mark_view
@@ -100,6 +99,11 @@ class GetItem(Op):
         return _index(x, key, basic)
 
     @staticmethod
+    def infer(x, key, basic):
+        y = x[key]  # NumPy's own indexing is the fast path; a scalar result becomes a 0-d view
+        return y if type(y) is np.ndarray else _index(x, key, basic)
+
+    @staticmethod
     def backward(ctx, g):
         shape, dtype, key, basic = ctx.meta
         if isinstance(g, Tensor):
@@ -127,12 +131,6 @@ def getitem(x: Tensor, key) -> Tensor:
     key = _convert_key(key)
     basic = _is_basic(key)
     _check_bounds(x._data.shape, key)
-    if not (_gm._state.enabled and x._requires_grad):
-        y = x._data[key]
-        t = _wrap(y if type(y) is np.ndarray else _index(x._data, key, basic))
-        if basic:
-            t._version = x._version
-        return t
     out = GetItem.apply(x, key, basic)
     if basic:
         out._version = x._version

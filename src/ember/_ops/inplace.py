@@ -64,13 +64,16 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
         _refuse_readonly(x._data)
     joins_graph = _gm._state.enabled and (x._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     if not joins_graph:
-        if direct is not None:
+        tracer = _gm._state.tracer
+        if direct is not None and tracer is None:
             direct(x._data)
         else:
             with _gm.no_grad():
                 result = compute(x)
             _check_storable(x, result._data)
             np.copyto(x._data, result._data, casting="unsafe")
+            if tracer is not None:
+                tracer("inplace", (x, result), x)  # x now holds result's values: the door's in-place form
         x._version[0] += 1
         return x
     node = x.grad_fn
