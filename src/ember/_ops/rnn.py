@@ -282,17 +282,106 @@ class RNNLayer(Op):
         return gx, (dh if need[1] else None), gw_ih, gw_hh, (gb if has_bih and need[4] else None), (gb if has_bhh and need[5] else None), None
 
 
+class LSTMProjLayer(Op):
+    """One direction of one LSTM layer with a projection (``proj_size``): returns (out, h_n, c_n).
+
+    a = x W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh;  i, f, o = sigmoid, g = tanh;  c_t = f c_{t-1} + i g;
+    m_t = o tanh(c_t);  h_t = m_t W_hr^T (P < H features).  Backward: dm = dh W_hr, dW_hr = sum dh^T m;
+    do = dm tanh(c), dc += dm o (1 - tanh^2 c), then the gates as in LSTMLayer; dh_{t-1} = da W_hh.
+    """
+
+    _node_name = "MkldnnRnnLayerBackward0"
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
+        ctx.set_materialize_grads(False)
+        t_len, bsz = x.shape[:2]
+        hid, proj = w_hr.shape[1], w_hr.shape[0]
+        dt = x.dtype
+        bias = None
+        if b_ih is not None or b_hh is not None:
+            bias = (b_ih if b_ih is not None else 0) + (b_hh if b_hh is not None else 0)
+        gates = _input_projection(x, w_ih, bias)
+        hs = np.empty((t_len + 1, bsz, proj), dtype=dt)
+        cs = np.empty((t_len + 1, bsz, hid), dtype=dt)
+        tcs = np.empty((t_len, bsz, hid), dtype=dt)
+        ms = np.empty((t_len, bsz, hid), dtype=dt)
+        hs[0], cs[0] = h0, c0
+        whh_t, whr_t = np.ascontiguousarray(w_hh.T), np.ascontiguousarray(w_hr.T)
+        h2, h3 = 2 * hid, 3 * hid
+        for t in range(t_len):
+            a = gates[t]
+            a += np.matmul(hs[t], whh_t)
+            for s in (a[:, :h2], a[:, h3:]):
+                np.negative(s, out=s)
+                np.exp(s, out=s)
+                s += 1
+                np.reciprocal(s, out=s)
+            np.tanh(a[:, h2:h3], out=a[:, h2:h3])
+            np.multiply(a[:, hid:h2], cs[t], out=cs[t + 1])
+            cs[t + 1] += a[:, :hid] * a[:, h2:h3]
+            np.tanh(cs[t + 1], out=tcs[t])
+            np.multiply(a[:, h3:], tcs[t], out=ms[t])
+            np.matmul(ms[t], whr_t, out=hs[t + 1])
+        ctx.save_for_backward(x, w_ih, w_hh, w_hr)
+        ctx.cache = (gates, cs, hs, tcs, ms, b_ih is not None, b_hh is not None)
+        return hs[1:].copy(), hs[t_len].copy(), cs[t_len].copy()
+
+    @staticmethod
+    def backward(ctx, g_out, g_h, g_c):
+        if isinstance(g_out, Tensor) or isinstance(g_h, Tensor) or isinstance(g_c, Tensor):
+            _no_double_backward("LSTM")
+        x, w_ih, w_hh, w_hr = ctx.saved_tensors
+        gates, cs, hs, tcs, ms, has_bih, has_bhh = ctx.cache
+        t_len, bsz, hid = tcs.shape
+        proj = hs.shape[2]
+        dt = x.dtype
+        one = dt.type(1)
+        h2, h3 = 2 * hid, 3 * hid
+        dgates = np.empty_like(gates)
+        dhs = np.empty((t_len, bsz, proj), dtype=dt)  # dL/dh_t for every step, for dW_hr in one GEMM
+        dh = np.zeros((bsz, proj), dtype=dt) if g_h is None else np.array(g_h, dtype=dt)
+        dc = np.zeros((bsz, hid), dtype=dt) if g_c is None else np.array(g_c, dtype=dt)
+        for t in range(t_len - 1, -1, -1):
+            if g_out is not None:
+                dh = dh + g_out[t]
+            dhs[t] = dh
+            dm = np.matmul(dh, w_hr)
+            a = gates[t]
+            i, f, g, o = a[:, :hid], a[:, hid:h2], a[:, h2:h3], a[:, h3:]
+            dc = dc + dm * o * (one - tcs[t] * tcs[t])
+            dg = dgates[t]
+            dg[:, :hid] = dc * g * i * (one - i)
+            dg[:, hid:h2] = dc * cs[t] * f * (one - f)
+            dg[:, h2:h3] = dc * i * (one - g * g)
+            dg[:, h3:] = dm * tcs[t] * o * (one - o)
+            dc = dc * f
+            dh = np.matmul(dg, w_hh)
+        need = ctx.needs_input_grad
+        flat = dgates.reshape(t_len * bsz, -1)
+        gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
+        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, -1)) if need[3] else None
+        gw_hh = np.matmul(flat.T, hs[:-1].reshape(t_len * bsz, proj)) if need[4] else None
+        gb = flat.sum(axis=0) if (need[5] or need[6]) else None
+        gw_hr = np.matmul(dhs.reshape(t_len * bsz, proj).T, ms.reshape(t_len * bsz, hid)) if need[7] else None
+        return (gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh,
+                gb if has_bih and need[5] else None, gb if has_bhh and need[6] else None, gw_hr)
+
+
 def run_layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights, reverse: bool):
     """Run one direction of one layer on a time-major (T, B, I) tensor.
 
-    ``weights`` is (w_ih, w_hh, b_ih, b_hh) (biases may be None). Returns (out, h_n, c_n or None).
+    ``weights`` is (w_ih, w_hh, b_ih, b_hh) (biases may be None), plus w_hr for an LSTM with a
+    projection. Returns (out, h_n, c_n or None).
     """
     from .shape import flip
 
-    w_ih, w_hh, b_ih, b_hh = weights
+    w_ih, w_hh, b_ih, b_hh = weights[:4]
     if reverse:
         x = flip(x, (0,))
-    if mode == "LSTM":
+    if mode == "LSTM" and len(weights) == 5:
+        out, h, c = LSTMProjLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, weights[4])
+    elif mode == "LSTM":
         out, h, c = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
     elif mode == "GRU":
         out, h = GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh)

@@ -63,28 +63,40 @@ class RNNBase(Module):
             raise ValueError("proj_size should be a positive integer or zero to disable projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
-        if proj_size:
-            raise NotImplementedError("LSTM with proj_size > 0 is not supported by ember yet")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if mode not in _GATES:
             raise ValueError(f"Unrecognized RNN mode: {mode}")
         gate_size = _GATES[mode] * hidden_size
+        real_hidden = proj_size or hidden_size  # the size of h: projected when proj_size > 0
         self._flat_weights_names = []
         self._all_weights = []
         for layer in range(num_layers):
             for direction in range(num_directions):
-                layer_input_size = input_size if layer == 0 else hidden_size * num_directions
+                layer_input_size = input_size if layer == 0 else real_hidden * num_directions
                 suffix = "_reverse" if direction == 1 else ""
                 params = [
                     (f"weight_ih_l{layer}{suffix}", (gate_size, layer_input_size)),
-                    (f"weight_hh_l{layer}{suffix}", (gate_size, hidden_size)),
+                    (f"weight_hh_l{layer}{suffix}", (gate_size, real_hidden)),
                 ]
                 if bias:
                     params += [(f"bias_ih_l{layer}{suffix}", (gate_size,)), (f"bias_hh_l{layer}{suffix}", (gate_size,))]
+                if proj_size:
+                    params.append((f"weight_hr_l{layer}{suffix}", (proj_size, hidden_size)))
                 for name, shape in params:
                     setattr(self, name, Parameter(C.empty(shape, dtype=dtype)))
                 self._flat_weights_names.extend(name for name, _ in params)
                 self._all_weights.append([name for name, _ in params])
         self.reset_parameters()
+
+    def _layer_weights(self, k: int) -> tuple:
+        """(w_ih, w_hh, b_ih, b_hh[, w_hr]) of layer-direction k; absent biases are None."""
+        names = self._all_weights[k]
+        w = [getattr(self, names[0]), getattr(self, names[1])]
+        w += [getattr(self, names[2]), getattr(self, names[3])] if self.bias else [None, None]
+        if self.proj_size:
+            w.append(getattr(self, names[-1]))
+        return tuple(w)
 
     @property
     def _flat_weights(self) -> list:
@@ -122,7 +134,7 @@ class RNNBase(Module):
     def _check_input(self, input: Tensor) -> bool:
         """Validate the input; returns whether it is batched."""
         if not isinstance(input, Tensor):
-            raise TypeError(f"{type(self).__name__}: expected a Tensor input (PackedSequence is not supported by ember), got {type(input).__name__}")
+            raise TypeError(f"{type(self).__name__}: expected a Tensor or a PackedSequence input, got {type(input).__name__}")
         if input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D instead")
         if input.shape[-1] != self.input_size:
@@ -145,7 +157,7 @@ class RNNBase(Module):
         bsz = input.shape[1]
         shape = (self.num_layers * num_directions, bsz, self.hidden_size)
         if hx is None:
-            hx = C.zeros(shape, dtype=input.dtype)
+            hx = C.zeros(shape[:2] + (self.proj_size or self.hidden_size,), dtype=input.dtype)
         if self.mode == "LSTM" and cx is None:
             cx = C.zeros(shape, dtype=input.dtype)
         layer_input = input
@@ -154,12 +166,8 @@ class RNNBase(Module):
             outs = []
             for direction in range(num_directions):
                 k = layer * num_directions + direction
-                names = self._all_weights[k]
-                w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
-                b_ih = getattr(self, names[2]) if self.bias else None
-                b_hh = getattr(self, names[3]) if self.bias else None
                 out, h, c = run_layer(self.mode, layer_input, hx[k], cx[k] if cx is not None else None,
-                                      (w_ih, w_hh, b_ih, b_hh), reverse=direction == 1)
+                                      self._layer_weights(k), reverse=direction == 1)
                 outs.append(out)
                 h_out.append(h)
                 if c is not None:
@@ -169,7 +177,112 @@ class RNNBase(Module):
                 layer_input = F.dropout(layer_input, self.dropout, True)
         return layer_input, stack(h_out, 0), (stack(c_out, 0) if c_out else None)
 
+    def _forward_packed(self, packed, hx, cx):
+        """A PackedSequence runs as segments of constant batch size (the sequences are sorted by
+        length, so the running ones are always the first rows): one fused op per segment and
+        direction, the state carried between segments, each sequence's final state taken when it ends."""
+        from ..._ops.shape import cat, stack
+        from ..utils.rnn import PackedSequence
+
+        data = packed.data
+        if data.dim() != 2:
+            raise ValueError(f"{type(self).__name__}: packed input data must be 2-D, got {data.dim()}-D")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}")
+        sizes = [int(b) for b in packed.batch_sizes._data]
+        batch = sizes[0] if sizes else 0
+        num_directions = 2 if self.bidirectional else 1
+        expected = (self.num_layers * num_directions, batch, self.hidden_size)
+        expected_h = expected[:2] + (self.proj_size or self.hidden_size,)
+        sorted_indices = packed.sorted_indices
+        for what, state, shape in (("hidden" if self.mode != "LSTM" else "hidden[0]", hx, expected_h),
+                                   ("hidden[1]", cx, expected)):
+            if state is not None:
+                self._check_hidden(state, shape, True, what)
+                if state.dtype != data.dtype:
+                    raise RuntimeError(f"Input and hidden tensors are not the same dtype, found input tensor with {data.dtype.name.capitalize()} and hidden tensor with {state.dtype.name.capitalize()}")
+        if sorted_indices is not None:  # the caller's batch order -> the packed (length-sorted) order
+            hx = hx.index_select(1, sorted_indices) if hx is not None else None
+            cx = cx.index_select(1, sorted_indices) if cx is not None else None
+        if hx is None:
+            hx = C.zeros(expected_h, dtype=data.dtype)
+        if self.mode == "LSTM" and cx is None:
+            cx = C.zeros(expected, dtype=data.dtype)
+        segments, start, offset = [], 0, 0  # (rows of data, steps, batch size)
+        while start < len(sizes):
+            end = start
+            while end < len(sizes) and sizes[end] == sizes[start]:
+                end += 1
+            segments.append((offset, end - start, sizes[start]))
+            offset += (end - start) * sizes[start]
+            start = end
+        inputs = [data.narrow(0, off, steps * b).reshape(steps, b, data.shape[1]) for off, steps, b in segments]
+        h_out, c_out = [], []
+        for layer in range(self.num_layers):
+            per_direction = []
+            for direction in range(num_directions):
+                k = layer * num_directions + direction
+                weights = self._layer_weights(k)
+                run = self._packed_reverse if direction == 1 else self._packed_forward
+                outs, h, c = run(inputs, segments, hx[k], cx[k] if cx is not None else None, weights)
+                per_direction.append(outs)
+                h_out.append(h)
+                if c is not None:
+                    c_out.append(c)
+            inputs = per_direction[0] if num_directions == 1 else [cat(pair, 2) for pair in zip(*per_direction)]
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                inputs = [F.dropout(x, self.dropout, True) for x in inputs]
+        out = cat([x.reshape(-1, x.shape[-1]) for x in inputs], 0) if inputs else data.new_zeros((0, (self.proj_size or self.hidden_size) * num_directions))
+        h_n = stack(h_out, 0)
+        c_n = stack(c_out, 0) if c_out else None
+        if packed.unsorted_indices is not None:
+            h_n = h_n.index_select(1, packed.unsorted_indices)
+            c_n = c_n.index_select(1, packed.unsorted_indices) if c_n is not None else None
+        return PackedSequence(out, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices), h_n, c_n
+
+    def _packed_forward(self, inputs, segments, h0, c0, weights):
+        from ..._ops.shape import cat
+
+        h, c = h0, c0
+        done_h, done_c, outs = [], [], []
+        for x, (_, _, b) in zip(inputs, segments):
+            if h.shape[0] > b:  # rows b: ended with the previous segment: their state is final
+                done_h.append(h[b:])
+                h = h[:b]
+                if c is not None:
+                    done_c.append(c[b:])
+                    c = c[:b]
+            out, h, c = run_layer(self.mode, x, h, c, weights, reverse=False)
+            outs.append(out)
+        done_h.append(h)
+        h_n = cat(done_h[::-1], 0)
+        c_n = None
+        if c is not None:
+            done_c.append(c)
+            c_n = cat(done_c[::-1], 0)
+        return outs, h_n, c_n
+
+    def _packed_reverse(self, inputs, segments, h0, c0, weights):
+        from ..._ops.shape import cat
+
+        outs = [None] * len(inputs)
+        h = c = None
+        for i in range(len(inputs) - 1, -1, -1):  # from the last steps back: sequences join as they end
+            b = segments[i][2]
+            if h is None:
+                h, c = h0[:b], (c0[:b] if c0 is not None else None)
+            elif h.shape[0] < b:
+                h = cat([h, h0[h.shape[0]:b]], 0)
+                if c is not None:
+                    c = cat([c, c0[c.shape[0]:b]], 0)
+            outs[i], h, c = run_layer(self.mode, inputs[i], h, c, weights, reverse=True)
+        return outs, h, c
+
     def _forward(self, input: Tensor, hx, cx):
+        from ..utils.rnn import PackedSequence
+
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, cx)
         batched = self._check_input(input)
         num_directions = 2 if self.bidirectional else 1
         for state in (hx, cx):
@@ -186,7 +299,8 @@ class RNNBase(Module):
             input = input.transpose(0, 1)
         expected = (self.num_layers * num_directions, input.shape[1], self.hidden_size)
         if hx is not None:
-            self._check_hidden(hx, expected, True, "hidden" if self.mode != "LSTM" else "hidden[0]")
+            self._check_hidden(hx, expected[:2] + (self.proj_size or self.hidden_size,), True,
+                               "hidden" if self.mode != "LSTM" else "hidden[0]")
         if cx is not None:
             self._check_hidden(cx, expected, True, "hidden[1]")
         dtype = input.dtype
