@@ -29,6 +29,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from ember.training.plots import require_matplotlib
+
+require_matplotlib(__file__)  # one line, not a traceback, without matplotlib
+
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 

@@ -33,6 +33,10 @@ import numpy as np
 
 from ember.classic import SoftmaxRegression
 from ember.training.metrics import confusion_matrix
+from ember.training.plots import require_matplotlib
+
+require_matplotlib(__file__)  # one line, not a traceback, without matplotlib
+
 from ember.training.plots import plot_confusion_matrix, plot_first_layer_weights, plot_history
 from ember.vision.datasets import Digits
 

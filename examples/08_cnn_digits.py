@@ -33,6 +33,10 @@ import ember
 import ember.nn as nn
 import ember.nn.functional as F
 from ember.training.metrics import confusion_matrix
+from ember.training.plots import require_matplotlib
+
+require_matplotlib(__file__)  # one line, not a traceback, without matplotlib
+
 from ember.training.plots import plot_confusion_matrix, plot_first_layer_weights, plot_history, plot_misclassified
 from ember.utils.data import DataLoader
 from ember.vision import transforms

@@ -8,6 +8,7 @@ checkpoint is saved and the resume command printed).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="ember", description="Train, evaluate and use ember models from the command line."
     )
     p.add_argument("--version", action="version", version=f"ember {_version()}")
+    p.add_argument("--debug", action="store_true", help="show the Python traceback of an error (anywhere on the line)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -78,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
                    help=h("early_stopping"))
     t.add_argument("--val-split", dest="val_split", type=float, default=S, help=h("val_split"))
     t.add_argument("--seed", type=int, default=S, help=h("seed"))
+    t.add_argument("--tensorboard", action="store_true", default=S, help=h("tensorboard"))
     t.add_argument("--run-dir", dest="run_dir", default=None, metavar="DIR",
                    help="the run directory to write (default: runs/<dataset>-<model>-<timestamp>)")
     t.add_argument("--config", default=None, metavar="FILE.toml", help="read settings from a TOML file (flags override it)")
@@ -128,6 +131,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from ember.training.run import LAST, train_run
 
     given = {k: v for k, v in vars(args).items() if k in FIELDS}
+    for flag, path in (("--run-dir", args.run_dir), ("--resume", args.resume)):
+        if path and os.path.exists(path) and not os.path.isdir(path):
+            _err(f"{flag} {path!r} is a file; it must name a directory (a new one, or a run to continue with --resume)")
+            return EXIT_USAGE
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     threads: int | str = args.threads
     if threads != "auto":
@@ -169,7 +176,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         line = f"test accuracy {s['test_accuracy']:.4f}, test loss {s['test_loss']:.4f}" if "test_accuracy" in s \
             else f"test loss {s.get('test_loss', float('nan')):.4f}"
         stopped = f", stopped early at epoch {s['stopped_early_at_epoch']}" if "stopped_early_at_epoch" in s else ""
-        print(f"{line} ({s['epochs_completed']} epochs in {s['train_time_s']:.1f}s{stopped})")
+        n = s["epochs_completed"]
+        print(f"{line} ({n} epoch{'' if n == 1 else 's'} in {s['train_time_s']:.1f}s{stopped})")
         print(f"run directory: {result.run_dir}  (report: {result.run_dir / 'report.html'})")
     return EXIT_OK
 
@@ -213,7 +221,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
     for name in models.available_models():
         doc = (getattr(models, name).__doc__ or "").strip().splitlines()
-        print(f"{name:12s} {doc[0] if doc else ''}")
+        line = doc[0].replace("``", "").replace("`", "") if doc else ""  # code spans read as plain text here
+        print(f"{name:12s} {line}")
     print("path/to/file.py:ClassName  a model of your own")
     return EXIT_OK
 
@@ -246,16 +255,28 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ember`` command line; returns the exit code."""
-    args = _parser().parse_args(argv)  # exits with 2 on a usage error, like every argparse program
+    parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # --debug may stand anywhere on the line: errors then show their Python traceback
+    debug = "--debug" in argv or os.environ.get("EMBER_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
+    if not argv:
+        parser.print_help()  # a bare `ember` lists the commands
+        return EXIT_OK
+    args = parser.parse_args(argv)  # exits with 2 on a usage error, like every argparse program
     from ember.training.config import ConfigError
     from ember.training.run import RunError, UsageError
 
     try:
         return _COMMANDS[args.command](args)
     except (UsageError, ConfigError) as ex:
+        if debug:
+            raise
         _err(str(ex))
         return EXIT_USAGE
     except RunError as ex:
+        if debug:
+            raise
         _err(str(ex))
         return EXIT_FAILURE
     except KeyboardInterrupt:
@@ -263,6 +284,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `ember models | head`
         return EXIT_OK
+    except Exception as ex:  # noqa: BLE001 - a newcomer gets one line; --debug shows the traceback
+        if debug:
+            raise
+        _err(f"{_describe(ex)} (run again with --debug for the traceback)")
+        return EXIT_FAILURE
+
+
+def _describe(ex: BaseException) -> str:
+    """One line for an unexpected error: the message, named by its kind when that helps."""
+    text = [line.strip() for line in str(ex).strip().splitlines() if line.strip()]
+    if type(ex).__name__ == "DownloadError" and len(text) > 1:  # mirror-by-mirror details: --debug shows them
+        reasons = {line.rsplit(": ", 1)[-1] for line in text[1:-1]}
+        return f"{text[0].rstrip(':')} ({'; '.join(sorted(reasons))}). {text[-1]}"
+    first = "; ".join(text)[:500] or type(ex).__name__
+    if isinstance(ex, OSError) and ex.filename is not None and ex.strerror:
+        return f"{ex.strerror}: {ex.filename!r}"
+    return first if type(ex).__name__ in ("DownloadError", "ImportError", "ModuleNotFoundError") else \
+        f"{type(ex).__name__}: {first}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,3 +43,19 @@ def test_mlp_classifier_reaches_95_percent_on_digits(digits):
     assert clf.score(X_test, y_test) >= 0.95
     assert [W.shape for W in clf.weights_] == [(64, 64), (64, 10)]
     assert clf.history_["accuracy"][-1] > 0.97
+
+
+def test_softmax_regression_defaults_converge_like_scikit_learns():
+    """A newcomer's first try: the defaults, on digits scaled to [0, 1], match scikit-learn's defaults."""
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression as SkLogistic
+    from sklearn.model_selection import train_test_split
+
+    del sklearn
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+    ours = SoftmaxRegression().fit(X_train, y_train).score(X_test, y_test)
+    theirs = SkLogistic().fit(X_train, y_train).score(X_test, y_test)
+    assert ours >= 0.95 and ours >= theirs - 0.01, (ours, theirs)

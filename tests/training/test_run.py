@@ -45,6 +45,7 @@ def test_run_directory_contents(run_dir):
     assert names == {
         "config.toml", "metrics.csv", "summary.json", "checkpoint-best.pt", "checkpoint-last.pt", "report.html",
         "curves.png", "lr.png", "confusion_matrix.png", "misclassified.png", "first_layer_weights.png",
+        "model_summary.txt",
     }  # fmt: skip
     rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
     assert [r["epoch"] for r in rows] == ["1", "2"]
@@ -69,7 +70,7 @@ def test_checkpoint_contents(run_dir):
 def test_report_has_every_section_and_all_plots(run_dir):
     p = _Sections()
     p.feed((run_dir / "report.html").read_text())
-    assert p.sections == ["config", "metrics", "plots"]
+    assert p.sections == ["headline", "model", "plots", "metrics", "config"]  # what a reader wants first, first
     assert len(p.images) == 5 and all(src.startswith("data:image/png;base64,") for src in p.images)
     for needle in ("dataset", "digits", "hidden", "test_accuracy", "best_epoch"):
         assert needle in p.cells

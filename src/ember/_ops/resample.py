@@ -436,7 +436,7 @@ def _area3d(input: Tensor, sizes) -> Tensor:
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
-    """Deprecated alias of :func:`interpolate`."""
+    """Deprecated alias of `interpolate`."""
     warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 

@@ -3,9 +3,9 @@ and ``Node`` (one recorded call of it, the ``grad_fn`` of its outputs).
 
 Two kinds of Function share this machinery:
 
-* ember's own primitives in ``ember._ops`` subclass :class:`Op`: ``forward`` and
+* ember's own primitives in ``ember._ops`` subclass `Op`: ``forward`` and
   ``backward`` see NumPy arrays, which keeps the hot path free of wrappers;
-* user code subclasses :class:`Function` exactly as in PyTorch: ``forward`` and
+* user code subclasses `Function` exactly as in PyTorch: ``forward`` and
   ``backward`` see Tensors.
 
 Every Op's backward is written with operators and NumPy ufuncs only, so that the

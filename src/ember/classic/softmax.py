@@ -32,9 +32,12 @@ class SoftmaxRegression(ClassifierMixin, BaseLearner):
     The softmax subtracts each row's maximum logit before exponentiating, and the loss is
     computed from log-softmax directly, so neither overflows. Weights start at zero.
 
+    The defaults (full-batch, lr 1.0, 500 epochs) converge on features scaled to about [0, 1] or
+    standardised: on scikit-learn's digits (pixels / 16) they score as its LogisticRegression does.
+
     Args:
-        lr: learning rate.
-        epochs: number of passes over the data.
+        lr: learning rate (default 1.0).
+        epochs: number of passes over the data (default 500).
         alpha: L2 penalty strength (the intercept is not penalised).
         batch_size: None for full-batch gradient descent, else the minibatch size.
         random_state: seed for the minibatch shuffle.
@@ -47,8 +50,8 @@ class SoftmaxRegression(ClassifierMixin, BaseLearner):
 
     def __init__(
         self,
-        lr: float = 0.1,
-        epochs: int = 100,
+        lr: float = 1.0,
+        epochs: int = 500,
         alpha: float = 0.0,
         batch_size: int | None = None,
         random_state: int | np.random.Generator | None = None,

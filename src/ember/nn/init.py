@@ -247,7 +247,7 @@ def _deprecated(new):
         return new(*args, **kwargs)
 
     fn.__name__ = name
-    fn.__doc__ = f"Deprecated alias of :func:`{new.__name__}`."
+    fn.__doc__ = f"Deprecated alias of `{new.__name__}`."
     return fn
 
 

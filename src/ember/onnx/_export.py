@@ -141,7 +141,7 @@ def export(
         verify: run the exported graph in onnxruntime on ``args`` and compare it with ember's output.
 
     Returns:
-        An :class:`ONNXProgram` holding the ``ModelProto``.
+        An `ONNXProgram` holding the ``ModelProto``.
 
     The diagnostic options ``report``, ``profile``, ``dump_exported_program`` and the extension
     points ``custom_translation_table``, ``custom_opsets``, ``export_modules_as_functions``

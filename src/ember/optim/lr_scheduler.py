@@ -206,7 +206,7 @@ class LRScheduler:
 
 
 class _LRScheduler(LRScheduler):
-    """Deprecated alias of :class:`LRScheduler`, kept for old code."""
+    """Deprecated alias of `LRScheduler`, kept for old code."""
 
 
 def _lambdas(optimizer: Optimizer, lr_lambda) -> list:

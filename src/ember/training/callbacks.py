@@ -2,7 +2,7 @@
 
 A callback overrides any of the hooks below; ``epoch`` is 0-based (like Keras), ``logs`` is the dict
 of the epoch's values (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``lr``, ``time``).
-``self.trainer`` is the :class:`~ember.training.Trainer` running it; setting
+``self.trainer`` is the `ember.training.Trainer` running it; setting
 ``self.trainer.stop_training = True`` ends training after the current epoch.
 
 Callbacks run in ascending ``order`` (then in the order given): the learning-rate scheduler first,
@@ -27,6 +27,7 @@ from . import progress as _progress
 from .history import resolve_mode
 
 __all__ = [
+    "TensorBoard",
     "CSVLogger",
     "Callback",
     "EarlyStopping",
@@ -65,7 +66,7 @@ class Callback:
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+        """Restore what `state_dict` returned."""
 
 
 class _Monitor:
@@ -204,7 +205,7 @@ class ModelCheckpoint(Callback):
     previous file intact) holding ``model`` (state dict), ``optimizer``, ``scheduler``, ``rng``
     (``ember.get_rng_state()``), ``data_rng`` (the train loader's generator state), ``epoch``
     (epochs completed), ``history`` and ``callbacks`` (every callback's state); see
-    :meth:`Trainer.checkpoint`. ``Trainer.load_checkpoint`` restores all of it.
+    `Trainer.checkpoint`. ``Trainer.load_checkpoint`` restores all of it.
 
     ``checkpoint-last.pt`` always holds the state at an epoch boundary: it is written when training
     begins (if absent) and after every epoch, so it is the point to resume from after Ctrl-C.
@@ -328,14 +329,15 @@ class LRSchedulerCallback(Callback):
 
 
 class ProgressBar(Callback):
-    """One :class:`ember.training.progress.ProgressBar` per epoch: a live tqdm bar on a terminal,
+    """One `ember.training.progress.ProgressBar` per epoch: a live tqdm bar on a terminal,
     one line per epoch otherwise (logs, CI), nothing with ``quiet=True``.
 
     Args:
         stream: where to write (default ``sys.stderr``).
         quiet: print nothing.
         use_tqdm: force (True) or forbid (False) the live bar; ``None`` decides by TTY.
-        log_every: seconds between intermediate lines on the plain path (``None``: only per epoch).
+        log_every: seconds between intermediate lines on the plain path (default 5: a long epoch in
+            a log or without tqdm still shows that it moves; ``None``: one line per epoch).
     """
 
     order = 95
@@ -345,7 +347,7 @@ class ProgressBar(Callback):
         stream: TextIO | None = None,
         quiet: bool = False,
         use_tqdm: bool | None = None,
-        log_every: float | None = None,
+        log_every: float | None = 5.0,
     ) -> None:
         self.stream = stream
         self.quiet = quiet
@@ -386,7 +388,7 @@ class ProgressBar(Callback):
 
 class CSVLogger(Callback, _csvlog.CSVLogger):
     """Write one CSV row per epoch (``epoch`` then every logged value): a callback around
-    :class:`ember.training.csvlog.CSVLogger`, whose ``log(row)`` it keeps.
+    `ember.training.csvlog.CSVLogger`, whose ``log(row)`` it keeps.
 
     Args:
         path: the CSV file.
@@ -422,3 +424,44 @@ class CSVLogger(Callback, _csvlog.CSVLogger):
 
     def __repr__(self) -> str:
         return f"CSVLogger({str(self.path)!r})"
+
+
+class TensorBoard(Callback):
+    """Log the run for TensorBoard: the training loss of every step, and every epoch's logs
+    (``loss``, ``accuracy``, ``val_*``, ``lr``) as scalars, into ``log_dir`` (``ember[tensorboard]``).
+
+    Steps and epochs continue across a resumed run (the trainer's history says where it stands).
+    """
+
+    def __init__(self, log_dir: str | os.PathLike) -> None:
+        from ember.utils.tensorboard import SummaryWriter  # fails here, before training, if the extra is missing
+
+        self.log_dir = os.fspath(log_dir)
+        self._writer_cls = SummaryWriter
+        self.writer = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.writer = self._writer_cls(self.log_dir)
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        steps = self.trainer.history.loss_steps if self.trainer is not None else []
+        if self.writer is not None and steps:
+            self.writer.add_scalar("loss/step", steps[-1], len(steps))
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.writer is None:
+            return
+        for key, value in (logs or {}).items():
+            if key == "time" or not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            base = key.removeprefix("val_")
+            tag = f"{base}/{'validation' if key.startswith('val_') else 'train'}" if base != "lr" else "lr"
+            self.writer.add_scalar(tag, value, epoch + 1)
+        self.writer.flush()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    on_interrupt = on_train_end

@@ -76,6 +76,7 @@ FIELDS: dict[str, Field] = {
     "val_split": Field(float, 0.1, "share of the training data held out for validation",
                        check=lambda v: 0 <= v < 1, requirement="in [0, 1)"),
     "seed": Field(int, 0, "random seed (data split, initialisation, data order, dropout)"),
+    "tensorboard": Field(bool, False, "log the run for TensorBoard in RUN_DIR/tensorboard (needs ember[tensorboard])"),
 }
 
 # Names people reach for that difflib would not connect to ours.

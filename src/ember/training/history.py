@@ -44,6 +44,7 @@ class History:
         history: the per-epoch lists.
         epoch: the 1-based epoch numbers recorded.
         lr_steps: the learning rate of the first parameter group at every optimizer step.
+        loss_steps: the training loss of every optimizer step (a one-epoch run's learning curve).
         interrupted: True if ``fit`` was stopped by Ctrl-C (the unfinished epoch is not recorded).
         stopped_epoch: the epoch after which a callback (e.g. early stopping) ended training.
     """
@@ -52,6 +53,7 @@ class History:
         self.history: dict[str, list[float | None]] = {}
         self.epoch: list[int] = []
         self.lr_steps: list[float] = []
+        self.loss_steps: list[float] = []
         self.interrupted = False
         self.stopped_epoch: int | None = None
 
@@ -105,19 +107,23 @@ class History:
             "history": {k: list(v) for k, v in self.history.items()},
             "epoch": list(self.epoch),
             "lr_steps": list(self.lr_steps),
+            "loss_steps": list(self.loss_steps),
             "interrupted": self.interrupted,
             "stopped_epoch": self.stopped_epoch,
         }
 
     @classmethod
     def from_dict(cls, state: Mapping[str, Any]) -> History:
-        """The inverse of :meth:`to_dict`."""
+        """The inverse of `to_dict`."""
         h = cls()
         h.history = {str(k): [_number(x) for x in v] for k, v in dict(state.get("history", {})).items()}
         h.epoch = [int(e) for e in state.get("epoch", [])]
         lr_steps = state.get("lr_steps", [])
         tolist = getattr(lr_steps, "tolist", None)
         h.lr_steps = [float(x) for x in (tolist() if callable(tolist) else lr_steps)]
+        loss_steps = state.get("loss_steps", [])
+        tolist = getattr(loss_steps, "tolist", None)
+        h.loss_steps = [float(x) for x in (tolist() if callable(tolist) else loss_steps)]
         h.interrupted = bool(state.get("interrupted", False))
         stopped = state.get("stopped_epoch")
         h.stopped_epoch = None if stopped is None else int(stopped)

@@ -6,7 +6,7 @@ shape ``(N, C)``, which are reduced with ``argmax`` over the class axis. A singl
 ``(N, 1)`` is read as labels when its values are integers and refused when they are fractional
 (a sigmoid output needs a threshold the caller chooses).
 
-The streaming classes (:class:`Accuracy`, :class:`ConfusionMatrix`, ...) keep sufficient
+The streaming classes (`Accuracy`, `ConfusionMatrix`, ...) keep sufficient
 statistics across batches so that ``compute()`` after a whole epoch equals the one-shot
 function applied to the concatenated epoch, not an average of per-batch values.
 """
@@ -185,7 +185,7 @@ def top_k_accuracy(y_true: Any, scores: Any, k: int = 5) -> float:
     """Fraction of samples whose true class is among the ``k`` highest-scoring classes.
 
     Ties are ranked like ``np.argmax`` (lower class index first), so ``k=1`` equals
-    :func:`accuracy` on the same scores. (sklearn ranks tied scores the other way round;
+    `accuracy` on the same scores. (sklearn ranks tied scores the other way round;
     the two agree whenever scores have no ties.)
 
     Args:
@@ -332,7 +332,7 @@ class Metric:
 
 
 class Accuracy(Metric):
-    """Streaming :func:`accuracy`; ``output`` may be labels (N,) or scores (N, C)."""
+    """Streaming `accuracy`; ``output`` may be labels (N,) or scores (N, C)."""
 
     name = "accuracy"
 
@@ -351,7 +351,7 @@ class Accuracy(Metric):
 
 
 class TopKAccuracy(Metric):
-    """Streaming :func:`top_k_accuracy`; ``output`` is scores of shape (N, C)."""
+    """Streaming `top_k_accuracy`; ``output`` is scores of shape (N, C)."""
 
     def __init__(self, k: int = 5) -> None:
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
@@ -378,7 +378,7 @@ class TopKAccuracy(Metric):
 
 
 class ConfusionMatrix(Metric):
-    """Streaming :func:`confusion_matrix` with a fixed number of classes; ``compute()`` returns a copy."""
+    """Streaming `confusion_matrix` with a fixed number of classes; ``compute()`` returns a copy."""
 
     name = "confusion_matrix"
 
@@ -400,7 +400,7 @@ class ConfusionMatrix(Metric):
         return self.matrix.copy()
 
     def precision_recall_f1(self, average: Average = None) -> tuple[Any, Any, Any]:
-        """:func:`precision_recall_f1` from the accumulated counts."""
+        """`precision_recall_f1` from the accumulated counts."""
         return _prf_from_confusion(self.matrix, average)
 
     def __repr__(self) -> str:
@@ -428,7 +428,7 @@ class _ElementwiseMean(Metric):
 
 
 class MeanSquaredError(_ElementwiseMean):
-    """Streaming :func:`mse`."""
+    """Streaming `mse`."""
 
     name = "mse"
 
@@ -437,7 +437,7 @@ class MeanSquaredError(_ElementwiseMean):
 
 
 class MeanAbsoluteError(_ElementwiseMean):
-    """Streaming :func:`mae`."""
+    """Streaming `mae`."""
 
     name = "mae"
 
@@ -446,7 +446,7 @@ class MeanAbsoluteError(_ElementwiseMean):
 
 
 class R2Score(Metric):
-    """Streaming :func:`r2_score`.
+    """Streaming `r2_score`.
 
     SS_tot is accumulated with Chan et al.'s pairwise merge of (count, mean, M2) per output,
     which stays accurate when targets have a large mean (sum(y^2) - n*mean^2 would cancel).
@@ -493,7 +493,7 @@ class RunningMean:
 
     ``update(value, n)`` adds a batch mean ``value`` computed over ``n`` samples, so a smaller
     last batch counts for less, and ``compute()`` equals the loss over the whole epoch. It has
-    the ``reset``/``compute`` protocol of :class:`Metric` but is deliberately not a subclass: its
+    the ``reset``/``compute`` protocol of `Metric` but is deliberately not a subclass: its
     ``update`` takes a value and a count, not ``(y_true, output)``, and a loop that calls every
     ``Metric`` with targets and outputs must not feed it those.
     """

@@ -38,7 +38,7 @@ import numpy as np
 
 import ember
 
-from .callbacks import CSVLogger, EarlyStopping, LRSchedulerCallback, ModelCheckpoint, ProgressBar
+from .callbacks import CSVLogger, EarlyStopping, LRSchedulerCallback, ModelCheckpoint, ProgressBar, TensorBoard
 from .config import ConfigError, dump_config, load_config, parse_toml, resolve_defaults, validate_config
 from .metrics import confusion_matrix
 from .trainer import Trainer
@@ -58,6 +58,7 @@ __all__ = [
 CONFIG_FILE = "config.toml"
 SUMMARY_FILE = "summary.json"
 METRICS_FILE = "metrics.csv"
+MODEL_SUMMARY_FILE = "model_summary.txt"
 LAST = ModelCheckpoint.last_name
 BEST = ModelCheckpoint.best_name
 PLOTS = (
@@ -163,7 +164,17 @@ def load_data(config: Mapping[str, Any]) -> Data:
         "n_val": 0 if x_val is None else len(x_val),
         "n_test": len(x_test),
     }
+    if x_train.ndim == 4 and len(x_train):
+        meta["background"] = _background(x_train[: min(len(x_train), 500)])
     return Data(x_train, y_train, x_val, y_val, x_test, y_test, meta)
+
+
+def _background(images: np.ndarray) -> str:
+    """'dark' or 'light': the typical border pixel of (N, C, H, W) images, against their value range."""
+    border = np.concatenate([images[..., 0, :].ravel(), images[..., -1, :].ravel(),
+                             images[..., :, 0].ravel(), images[..., :, -1].ravel()])
+    lo, hi = float(images.min()), float(images.max())
+    return "light" if hi > lo and np.median(border) > (lo + hi) / 2 else "dark"
 
 
 def _loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = False, seed: int | None = None):
@@ -293,7 +304,8 @@ def default_run_dir(config: Mapping[str, Any], root: str | os.PathLike = "runs")
     if ":" in model:
         model = model.rpartition(":")[2]
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path(root) / f"{config['dataset']}-{model}-{stamp}".replace(os.sep, "_")
+    dataset = Path(config["dataset"]).name if os.path.isdir(config["dataset"]) else config["dataset"]
+    base = Path(root) / f"{dataset}-{model}-{stamp}".replace(os.sep, "_")
     path, i = base, 1
     while path.exists():
         i += 1
@@ -395,6 +407,7 @@ def make_plots(
     if not _has_matplotlib():
         log("warning: matplotlib is not installed, so no plots were drawn (pip install 'ember[plot]')")
         return []
+    log(f"writing plots and report.html to {run_dir} ...")
     from . import plots
 
     written: list[Path] = []
@@ -407,7 +420,7 @@ def make_plots(
 
     hist = {k: v for k, v in history.history.items() if k not in ("lr", "time")}
     if hist and len(history):
-        attempt(plots.plot_history, hist, run_dir / "curves.png")
+        attempt(plots.plot_history, hist, run_dir / "curves.png", step_loss=history.loss_steps)
     lrs = history.lr_steps or [v for v in history.history.get("lr", []) if v is not None]
     if lrs:
         attempt(plots.plot_lr, lrs, run_dir / "lr.png")
@@ -452,7 +465,41 @@ def write_run_report(run_dir: str | os.PathLike) -> Path:
     shown = {k: v for k, v in summary.items() if k not in ("classes", "history")}
     images = [run_dir / p for p in PLOTS if (run_dir / p).is_file()]
     title = f"ember run {run_dir.name}"
-    return write_report(run_dir, config, shown, images, title=title)
+    model_text = (run_dir / MODEL_SUMMARY_FILE).read_text(encoding="utf-8") if (run_dir / MODEL_SUMMARY_FILE).is_file() else None
+    return write_report(run_dir, _applicable(config), shown, images, title=title, headline=_headline(summary),
+                        model_summary=model_text)
+
+
+def _applicable(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that mean something for this run: an MLP's shape only for the mlp, momentum only
+    for the optimizers that have one, the data folder only when one was given."""
+    shown = dict(config)
+    if config.get("model") != "mlp":
+        for key in ("hidden", "activation", "dropout"):
+            shown.pop(key, None)
+    if config.get("optimizer") not in ("sgd", "rmsprop"):
+        shown.pop("momentum", None)
+    for key, off in (("data_dir", ""), ("l1", 0.0), ("grad_clip", 0.0), ("early_stopping", 0), ("download", False),
+                     ("tensorboard", False)):
+        if shown.get(key) == off:
+            shown.pop(key, None)
+    return shown
+
+
+def _headline(summary: Mapping[str, Any]) -> dict[str, str]:
+    """The numbers a reader looks for first."""
+    head: dict[str, str] = {}
+    if isinstance(summary.get("test_accuracy"), (int, float)):
+        head["test accuracy"] = f"{100 * summary['test_accuracy']:.2f}%"
+    if isinstance(summary.get("test_loss"), (int, float)):
+        head["test loss"] = f"{summary['test_loss']:.4f}"
+    if isinstance(summary.get("train_time_s"), (int, float)):
+        head["training time"] = f"{summary['train_time_s']:.1f} s"
+    if "epochs_completed" in summary:
+        head["epochs"] = f"{summary['epochs_completed']} of {summary.get('epochs', summary['epochs_completed'])}"
+    if isinstance(summary.get("parameters"), int):
+        head["parameters"] = f"{summary['parameters']:,}"
+    return head
 
 
 def _summary(
@@ -485,6 +532,24 @@ def _summary(
     return s
 
 
+def _observers(cfg: Mapping[str, Any], run_dir: Path, model: Any, meta: Mapping[str, Any], log: Log | None) -> list:
+    """What watches a run besides its checkpoints: the model summary (printed and kept for the
+    report in ``model_summary.txt``) and, with ``tensorboard = true``, a TensorBoard log."""
+    from ember.utils import summary
+
+    stats = summary(model, input_size=(1, *meta["input_shape"]), col_names=("output_size", "num_params", "mult_adds"),
+                    depth=2, verbose=0)
+    _write_text(run_dir / MODEL_SUMMARY_FILE, str(stats) + "\n")
+    if log is not None:
+        log(str(stats))
+    if not cfg.get("tensorboard"):
+        return []
+    try:
+        return [TensorBoard(run_dir / "tensorboard")]
+    except ImportError as e:
+        raise UsageError(str(e)) from None
+
+
 def train_run(
     config: Mapping[str, Any] | None = None,
     run_dir: str | os.PathLike | None = None,
@@ -499,10 +564,10 @@ def train_run(
     """Train as configured and write the run directory; with ``resume=True`` continue ``run_dir``.
 
     Args:
-        config: keys of :data:`ember.training.config.FIELDS` (missing ones take defaults). When
+        config: keys of `ember.training.config.FIELDS` (missing ones take defaults). When
             resuming, the run's ``config.toml`` is read and ``config`` may only change ``epochs``
             and ``data_dir``.
-        run_dir: where to write (default :func:`default_run_dir`); the run to continue when resuming.
+        run_dir: where to write (default `default_run_dir`); the run to continue when resuming.
         resume: continue from ``run_dir/checkpoint-last.pt``.
         quiet: no progress output.
         explicit: the keys the user set explicitly (for warnings about options a model ignores).
@@ -575,6 +640,7 @@ def train_run(
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(monitor=monitor, patience=cfg["early_stopping"]))
     callbacks.append(ProgressBar(stream=progress_stream, quiet=quiet))
+    callbacks += _observers(cfg, run_dir, model, meta, log=None if quiet or resume else log)
     trainer = Trainer(
         model,
         optimizer,
@@ -764,17 +830,50 @@ def _read_input(path: Path, shape: tuple[int, ...], scale: float) -> np.ndarray:
     return a[None]
 
 
+def _input_warnings(path: Path, x: np.ndarray, meta: Mapping[str, Any], invert: bool, run_dir) -> list[str]:
+    """Why the model may not recognise this input: a big downscale, or the opposite polarity."""
+    shape = tuple(int(s) for s in meta["input_shape"])
+    if len(shape) != 3 or path.suffix.lower() == ".npy":
+        return []
+    dataset = meta.get("dataset", "its training data")
+    warnings = []
+    try:
+        from PIL import Image
+
+        with Image.open(path) as img:
+            w, h = img.size
+    except (ImportError, OSError):
+        w, h = shape[2], shape[1]
+    factor = (w * h) / float(shape[1] * shape[2])
+    if factor >= 4:
+        warnings.append(
+            f"{path} is {w}x{h} pixels; the model of {run_dir} takes {shape[2]}x{shape[1]} images (trained on "
+            f"{dataset}), so it was shrunk {factor:.0f}x in area and fine detail is lost: predictions may be wrong")
+    expected = meta.get("background")
+    if expected in ("dark", "light") and x.ndim == 4:
+        got = _background(x)
+        if got != expected:
+            hint = "" if invert else " (pass --invert for dark drawings on light paper)"
+            warnings.append(
+                f"{path} has a {got} background but {dataset} images have a {expected} one{hint}: "
+                "predictions may be wrong")
+    return warnings
+
+
 def predict_files(
     run_dir: str | os.PathLike,
     files: Sequence[str | os.PathLike],
     top_k: int = 3,
     checkpoint: str = "auto",
     invert: bool = False,
+    log: Log = _stderr,
 ) -> list[dict[str, Any]]:
     """Top-``k`` classes with probabilities for every sample in ``files`` (images or ``.npy`` arrays).
 
     Images are converted to the model's channels and resized to its input size; ``invert`` flips
-    dark-on-light drawings to the light-on-dark of MNIST and digits.
+    dark-on-light drawings to the light-on-dark of MNIST and digits. An image that unlike the
+    training data (shrunk a lot, or with the opposite background) gets a warning through ``log``:
+    the answer for it is unlikely to mean much.
     """
     if top_k < 1:
         raise UsageError(f"--top-k must be >= 1, got {top_k}")
@@ -789,6 +888,8 @@ def predict_files(
         x = _read_input(path, shape, float(meta.get("scale", 255.0)))
         if invert:
             x = 1.0 - x
+        for warning in _input_warnings(path, x, meta, invert, run_dir):
+            log(f"warning: {warning}")
         with ember.no_grad():
             probs = ember.nn.functional.softmax(model(ember.from_numpy(np.ascontiguousarray(x))), dim=1).numpy()
         k = min(top_k, probs.shape[1])

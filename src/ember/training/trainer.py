@@ -135,10 +135,10 @@ class Trainer:
         model: an ``ember.nn.Module``.
         optimizer: an ``ember.optim`` optimizer over the model's parameters.
         loss_fn: ``loss_fn(output, target) -> scalar tensor``, e.g. ``nn.CrossEntropyLoss()``.
-        metrics: names (``'accuracy'``, ``'top5'``), :class:`~ember.training.metrics.Metric`
+        metrics: names (``'accuracy'``, ``'top5'``), `ember.training.metrics.Metric`
             objects or functions ``fn(y_true, output) -> float``; ``None`` means accuracy for
             ``CrossEntropyLoss``/``NLLLoss`` and nothing otherwise. Logged as ``name`` and ``val_name``.
-        callbacks: :class:`~ember.training.callbacks.Callback` objects.
+        callbacks: `ember.training.callbacks.Callback` objects.
         scheduler: a learning-rate scheduler, stepped per batch (``OneCycleLR``, ``CyclicLR``) or per
             epoch (the others; ``ReduceLROnPlateau`` gets ``val_loss``). See ``LRSchedulerCallback``.
         l1: L1 penalty ``l1 * sum|w|`` on the weights (parameters with 2 or more dimensions, not
@@ -281,6 +281,7 @@ class Trainer:
                 )
             n = _batch_size(inputs[0])
             running.update(value, n)
+            self.history.loss_steps.append(value)
             if self.metrics:
                 y, out = _numpy(target), _numpy(output)
                 for m in self.metrics:
@@ -295,7 +296,7 @@ class Trainer:
         return logs
 
     def fit(self, train_loader: Any, val_loader: Any = None, epochs: int = 1, initial_epoch: int | None = None) -> History:
-        """Train for ``epochs`` epochs in total (continuing from ``initial_epoch``); returns the :class:`History`.
+        """Train for ``epochs`` epochs in total (continuing from ``initial_epoch``); returns the `History`.
 
         After ``load_checkpoint`` the default ``initial_epoch`` is the checkpoint's epoch, so
         ``fit(..., epochs=N)`` trains the remaining epochs up to ``N``.
@@ -325,8 +326,10 @@ class Trainer:
                 self._seed_epoch(epoch)
                 self._call("on_epoch_begin", epoch)
                 start = time.perf_counter()
-                lr = self._lr()
+                first_step = len(self.history.lr_steps)
                 logs = self._train_epoch(train_loader, epoch)
+                # the rate this epoch trained with (its mean over the steps, for per-step schedules)
+                lr = float(np.mean(self.history.lr_steps[first_step:])) if len(self.history.lr_steps) > first_step else self._lr()
                 if val_loader is not None:
                     logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
                     if self._stop_now:
@@ -442,7 +445,7 @@ class Trainer:
         return state
 
     def load_checkpoint(self, checkpoint: Any, train_loader: Any = None) -> int:
-        """Restore a checkpoint (a dict from :meth:`checkpoint` or a path for ``ember.load``); returns its epoch.
+        """Restore a checkpoint (a dict from `checkpoint` or a path for ``ember.load``); returns its epoch.
 
         The next ``fit`` continues from that epoch. ``train_loader`` (if given) gets its generator state back.
         """

@@ -153,11 +153,10 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out), one im2col GEMM per call.
 
-    Arguments are those of :class:`Conv1d`; kernel_size, stride, padding and dilation may be
+    Arguments are those of `Conv1d`; kernel_size, stride, padding and dilation may be
     ints or (height, width) pairs.
 
-    Example::
-
+    Example:
         >>> conv = nn.Conv2d(1, 6, 5)
         >>> conv(ember.randn(64, 1, 28, 28)).shape
         ember.Size([64, 6, 24, 24])

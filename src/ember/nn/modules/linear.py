@@ -40,8 +40,7 @@ class Linear(Module):
     Initialised like PyTorch: W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform_ with a=sqrt(5)),
     b ~ U(-1/sqrt(in), 1/sqrt(in)).
 
-    Example::
-
+    Example:
         >>> m = nn.Linear(20, 30)
         >>> m(ember.randn(128, 20)).shape
         ember.Size([128, 30])

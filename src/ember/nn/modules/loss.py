@@ -117,8 +117,7 @@ class CrossEntropyLoss(_WeightedLoss):
         reduction: 'none', 'mean' or 'sum'.
         label_smoothing: in [0, 1], mixes the target with the uniform distribution.
 
-    Example::
-
+    Example:
         >>> loss = nn.CrossEntropyLoss()
         >>> loss(ember.randn(3, 5, requires_grad=True), ember.tensor([1, 0, 4])).backward()
     """

@@ -1,6 +1,6 @@
 """``Module``: the base class of every layer and model, with PyTorch's registration model.
 
-Assigning a :class:`Parameter`, a ``Module`` or a registered buffer as an attribute routes
+Assigning a `Parameter`, a ``Module`` or a registered buffer as an attribute routes
 it into ``_parameters``, ``_modules`` or ``_buffers``; ``__getattr__`` consults those dicts
 only when normal lookup fails, so attribute access on the hot path costs what it costs on
 any Python object. ``state_dict`` keys are PyTorch's dotted names, so checkpoints move
@@ -110,8 +110,7 @@ def _forward_unimplemented(self, *input: Any) -> None:
 class Module:
     """Base class for all neural network modules; subclass it and define ``forward``.
 
-    Example::
-
+    Example:
         class Net(nn.Module):
             def __init__(self):
                 super().__init__()
@@ -223,7 +222,7 @@ class Module:
         self._modules[name] = module
 
     def register_module(self, name: str, module: Module | None) -> None:
-        """Alias for :meth:`add_module`."""
+        """Alias for `add_module`."""
         self.add_module(name, module)
 
     def get_submodule(self, target: str) -> Module:
@@ -262,7 +261,7 @@ class Module:
         return buffer
 
     def get_extra_state(self) -> Any:
-        """Override (with :meth:`set_extra_state`) to store non-tensor state in ``state_dict``."""
+        """Override (with `set_extra_state`) to store non-tensor state in ``state_dict``."""
         raise RuntimeError(
             "Reached a code path in Module.get_extra_state() that should never be called. Please file an issue."
         )

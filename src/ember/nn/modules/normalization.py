@@ -133,10 +133,9 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization over (N, C, H, W), per channel (see :class:`BatchNorm1d`).
+    """Batch normalization over (N, C, H, W), per channel (see `BatchNorm1d`).
 
-    Example::
-
+    Example:
         >>> bn = nn.BatchNorm2d(16)
         >>> bn(ember.randn(64, 16, 14, 14)).shape
         ember.Size([64, 16, 14, 14])

@@ -56,8 +56,7 @@ class MaxPool1d(_MaxPoolNd):
 class MaxPool2d(_MaxPoolNd):
     """Max over sliding windows of (N, C, H, W); stride defaults to kernel_size.
 
-    Example::
-
+    Example:
         >>> nn.MaxPool2d(2)(ember.randn(64, 6, 28, 28)).shape
         ember.Size([64, 6, 14, 14])
     """

@@ -367,10 +367,9 @@ class LSTM(RNNBase):
     """Long short-term memory: gates i, f, g, o = sigma, sigma, tanh, sigma(x W_ih^T + b_ih + h W_hh^T + b_hh),
     c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
 
-    ``forward(input, (h_0, c_0))`` returns ``output, (h_n, c_n)``; shapes as in :class:`RNN`.
+    ``forward(input, (h_0, c_0))`` returns ``output, (h_n, c_n)``; shapes as in `RNN`.
 
-    Example::
-
+    Example:
         >>> lstm = nn.LSTM(28, 128, batch_first=True)
         >>> out, (h, c) = lstm(ember.randn(64, 32, 28))
         >>> out.shape, h.shape
@@ -392,7 +391,7 @@ class LSTM(RNNBase):
 
 class GRU(RNNBase):
     """Gated recurrent unit: r, z = sigma(.), n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)),
-    h_t = (1 - z) n + z h_{t-1}. Shapes as in :class:`RNN`."""
+    h_t = (1 - z) n + z h_{t-1}. Shapes as in `RNN`."""
 
     def __init__(self, *args, **kwargs) -> None:
         if "proj_size" in kwargs:

@@ -17,7 +17,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     """Set each parameter's values to the matching slice of ``vec`` (the inverse of
-    :func:`parameters_to_vector`); like PyTorch, the parameters then view ``vec``'s memory."""
+    `parameters_to_vector`); like PyTorch, the parameters then view ``vec``'s memory."""
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     data = vec._data

@@ -40,7 +40,7 @@ class PackedSequence(_PackedSequenceBase):
         sorted_indices: how the batch was sorted by length (None if it already was).
         unsorted_indices: the inverse permutation, back to the caller's order.
 
-    Build one with :func:`pack_padded_sequence` or :func:`pack_sequence`, not by hand.
+    Build one with `pack_padded_sequence` or `pack_sequence`, not by hand.
     """
 
     def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
@@ -189,7 +189,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False, enfo
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
                         total_length: int | None = None) -> tuple[Tensor, Tensor]:
-    """Undo :func:`pack_padded_sequence`: returns the padded batch and the lengths (int64, the caller's order)."""
+    """Undo `pack_padded_sequence`: returns the padded batch and the lengths (int64, the caller's order)."""
     from ..._ops.index import index_put_values
     from ..._ops.shape import reshape
 
@@ -248,7 +248,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
 
 
 def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False) -> list[Tensor]:
-    """Split a padded batch back into its sequences (the reverse of :func:`pad_sequence`)."""
+    """Split a padded batch back into its sequences (the reverse of `pad_sequence`)."""
     lengths = _lengths_array(lengths)
     batch_major = padded_sequences if batch_first else padded_sequences.transpose(0, 1)
     if lengths.size != batch_major.shape[0]:

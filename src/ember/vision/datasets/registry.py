@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ember.vision.datasets.digits import Digits
+from ember.vision.datasets.image_tree import ImageTree, is_image_tree
 from ember.vision.datasets.mnist import EMNIST, KMNIST, MNIST, FashionMNIST
 from ember.vision.datasets.toy import TOY_PROBLEMS, toy_dataset
 
@@ -57,7 +58,8 @@ def get_dataset(
     """Build a dataset by its lower-case name (see ``available()``).
 
     Args:
-        name: e.g. ``digits``, ``mnist``, ``fashion-mnist``, ``moons``.
+        name: e.g. ``digits``, ``mnist``, ``fashion-mnist``, ``moons``; or the path of a folder of
+            class sub-folders of images (see ``ember.vision.datasets.image_tree``).
         root: data folder for datasets read from disk (default ``$EMBER_DATA`` or
             ``~/.cache/ember``); ignored by ``digits`` and the toy problems.
         train: the training split if True, else the test split.
@@ -71,6 +73,8 @@ def get_dataset(
     """
     key = str(name).strip().lower()
     key = _ALIASES.get(key, key)
+    if key not in _BUILDERS and is_image_tree(name):  # a path: a folder of class sub-folders of images
+        return ImageTree(name, train=train, transform=transform, **kwargs)
     if key not in _BUILDERS:
         close = difflib.get_close_matches(key, list(_BUILDERS) + list(_ALIASES), n=1)
         hint = f" Did you mean {_ALIASES.get(close[0], close[0])!r}?" if close else ""

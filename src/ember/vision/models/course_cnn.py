@@ -31,5 +31,5 @@ class CourseCNN(nn.Sequential):
 
 
 def course_cnn(num_classes: int = 10, in_channels: int = 1) -> CourseCNN:
-    """The course's CNN; see :class:`CourseCNN`."""
+    """The course's CNN; see `CourseCNN`."""
     return CourseCNN(num_classes, in_channels)

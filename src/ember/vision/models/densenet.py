@@ -75,7 +75,7 @@ class _Transition(nn.Sequential):
 
 
 class DenseNet(nn.Module):
-    """A densely connected network; build one with :func:`densenet121` and friends.
+    """A densely connected network; build one with `densenet121` and friends.
 
     Args:
         growth_rate: channels each dense layer adds (k).

@@ -43,5 +43,5 @@ class LeNet5(nn.Module):
 
 
 def lenet5(num_classes: int = 10, in_channels: int = 1) -> LeNet5:
-    """LeNet-5; see :class:`LeNet5`."""
+    """LeNet-5; see `LeNet5`."""
     return LeNet5(num_classes, in_channels)

@@ -30,5 +30,5 @@ class LogisticRegression(nn.Module):
 
 
 def logistic(in_features: int = 784, num_classes: int = 10) -> LogisticRegression:
-    """Softmax regression; see :class:`LogisticRegression`."""
+    """Softmax regression; see `LogisticRegression`."""
     return LogisticRegression(in_features, num_classes)

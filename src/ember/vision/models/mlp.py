@@ -83,5 +83,5 @@ def mlp(
     activation: str = "relu",
     dropout: float = 0.0,
 ) -> MLP:
-    """A multilayer perceptron; see :class:`MLP`."""
+    """A multilayer perceptron; see `MLP`."""
     return MLP(in_features, hidden, num_classes, activation, dropout)

@@ -78,7 +78,7 @@ class Bottleneck(nn.Module):
 
 
 class ResNet(nn.Module):
-    """A residual network; build one with :func:`resnet18`, :func:`resnet34` or :func:`resnet50`.
+    """A residual network; build one with `resnet18`, `resnet34` or `resnet50`.
 
     Args:
         block: ``BasicBlock`` or ``Bottleneck``.
