@@ -6,7 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor, _new
 
-__all__ = ["Buffer", "Parameter", "UninitializedParameter", "is_lazy"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
 
 
 def _array_of(data) -> tuple[np.ndarray, list | None]:
@@ -88,6 +88,27 @@ class UninitializedParameter(Parameter):
     __str__ = __repr__
 
 
+class UninitializedBuffer(Tensor):
+    """A buffer whose shape is not known yet (running statistics of a lazy norm layer); the layer
+    replaces it with a real tensor once the shape is known (or a state_dict provides one)."""
+
+    def __new__(cls, data=None, requires_grad: bool = False, persistent: bool = True):
+        array, _ = _array_of(data)
+        b = _new(cls)
+        b._data = array
+        b._init_meta(False)
+        b.persistent = persistent
+        return b
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __repr__(self) -> str:
+        return "<UninitializedBuffer>"
+
+    __str__ = __repr__
+
+
 def is_lazy(param) -> bool:
     """True for parameters/buffers that have not been materialised yet."""
-    return isinstance(param, UninitializedParameter)
+    return isinstance(param, (UninitializedParameter, UninitializedBuffer))

@@ -11,6 +11,7 @@ from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter, UninitializedParameter
+from .lazy_base import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Bilinear", "Identity", "LazyLinear", "Linear"]
@@ -108,7 +109,7 @@ class Bilinear(Module):
         )
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A ``Linear`` whose ``in_features`` is inferred from the first input; it then becomes a ``Linear``."""
 
     cls_to_become = Linear
@@ -118,7 +119,6 @@ class LazyLinear(Linear):
         _check_device(device)
         self.in_features = 0
         self.out_features = out_features
-        self._dtype = dtype
         self.weight = UninitializedParameter(C.empty(0, dtype=dtype))
         if bias:
             self.bias = UninitializedParameter(C.empty(0, dtype=dtype))
@@ -131,17 +131,13 @@ class LazyLinear(Linear):
 
     def initialize_parameters(self, input: Tensor) -> None:
         """Materialise the weight as (out_features, input.shape[-1]) and initialise it like Linear."""
+        if not self.has_uninitialized_params():
+            return
         self.in_features = input.shape[-1]
         self.weight.materialize((self.out_features, self.in_features))
         if self.bias is not None:
             self.bias.materialize((self.out_features,))
         self.reset_parameters()
-        self.__class__ = self.cls_to_become
-        del self._dtype
-
-    def forward(self, input: Tensor) -> Tensor:
-        self.initialize_parameters(input)
-        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
