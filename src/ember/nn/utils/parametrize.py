@@ -205,7 +205,7 @@ def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
         plist = from_module.parametrizations[name]
         if not hasattr(to_module, name):
             raise ValueError(f"to_module has no attribute {name!r} to parametrize")
-        for i, p in enumerate(plist):
+        for p in plist:
             register_parametrization(to_module, name, p, unsafe=plist.unsafe)
         dst = to_module.parametrizations[name]
         with no_grad():
