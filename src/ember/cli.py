@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("datasets", help="list the dataset names")
     sub.add_parser("models", help="list the model names")
+    sub.add_parser("run", help="run a PyTorch script unchanged on ember: ember run script.py [args...]", add_help=False)
     r = sub.add_parser("report", help="re-render a run's report.html")
     r.add_argument("run_dir", metavar="RUN_DIR")
     return p
@@ -232,6 +233,11 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ember`` command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["run"]:  # everything after `run` belongs to the script, untouched by argparse
+        from ember.compat._run import main as run_main
+
+        return run_main(argv[1:])
     args = _parser().parse_args(argv)  # exits with 2 on a usage error, like every argparse program
     from ember.training.config import ConfigError
     from ember.training.run import RunError, UsageError
