@@ -53,7 +53,7 @@ def is_deterministic_algorithms_warn_only_enabled() -> bool:
 def set_float32_matmul_precision(precision: str) -> None:
     """Record the setting ('highest', 'high' or 'medium'); ember's float32 matmuls are always full precision."""
     if precision not in ("highest", "high", "medium"):
-        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"  # sic, PyTorch's text
                       "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
         return
     _state["matmul_precision"] = precision

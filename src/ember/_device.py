@@ -35,6 +35,8 @@ class device:
 
 
 _KNOWN = ("cpu", "cuda", "mps", "xpu", "meta")
+_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, "
+          "mtia, privateuseone")
 
 # What PyTorch's CPU-only build raises when a tensor is sent to a device it wasn't built for.
 _NOT_BUILT = {
@@ -56,7 +58,7 @@ def _check_device(dev) -> None:
         raise exc(message)
     if d.type in _KNOWN:
         raise RuntimeError(f"ember has no '{d.type}' backend: tensors live on the CPU only. Use device='cpu'.")
-    raise RuntimeError(f"Expected one of cpu, cuda, mps device type at start of device string: {d.type}")
+    raise RuntimeError(f"Expected one of {_TYPES} device type at start of device string: {d.type}")
 
 
 def get_default_device() -> device:

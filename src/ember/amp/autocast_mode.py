@@ -37,7 +37,9 @@ class autocast:
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         if device_type not in _DEVICE_TYPES:
-            raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
+            from .._device import _TYPES
+
+            raise RuntimeError(f"Expected one of {_TYPES} device type at start of device string: {device_type}")
         if dtype is not None and not isinstance(dtype, D.dtype):
             raise ValueError(f"Expected `dtype` of type `torch.dtype`, got: `{type(dtype)}`")
         self.device = device_type
