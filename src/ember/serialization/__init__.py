@@ -201,11 +201,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
         if kind == _io.EMPTY:
             raise CheckpointError(f"ember.load: {where} is empty (a save that never completed?)")
         if mmap and kind != _io.ZIP:
-            raise RuntimeError("mmap can only be used with files saved with `torch.save(_use_new_zipfile_serialization"
-                               "=True), please torch.save your checkpoint with this option in order to use mmap.")
+            raise RuntimeError(_MMAP_REFUSED)
         try:
             return _load(fh, kind, where, weights_only, map_location, mmap_path, pickle_load_args)
-        except (CheckpointError, UnsafeCheckpointError, ImportError):
+        except (CheckpointError, UnsafeCheckpointError, ImportError, _MmapRefused):
             raise
         except corruption as exc:
             what = {"zip": "zip archive", "safetensors": "safetensors file", "pickle": "pickle"}.get(kind, "file")
@@ -215,6 +214,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
             raise CheckpointError(
                 f"ember.load: {where} is not a readable checkpoint: the {what} is truncated or corrupted ({reason})"
             ) from None
+
+
+_MMAP_REFUSED = ("mmap can only be used with files saved with `torch.save(_use_new_zipfile_serialization=True), "
+                 "please torch.save your checkpoint with this option in order to use mmap.")
+
+
+class _MmapRefused(RuntimeError):
+    pass
 
 
 def get_unsafe_globals_in_checkpoint(f) -> list[str]:
@@ -251,6 +258,8 @@ def _load(fh, kind: str, where: str, weights_only=True, map_location=None, mmap_
         with zipfile.ZipFile(fh) as zf:
             names = zf.namelist()
             if _native.HEADER in names:
+                if mmap_path is not None:
+                    raise _MmapRefused(_MMAP_REFUSED)
                 return _native.read(zf)
             pkl = _torch.data_pickle_name(names)
             if pkl is not None:
