@@ -76,6 +76,10 @@ def test_missing_names_are_reported_in_torch_spelling():
         from ember.vision import no_such_thing  # noqa: F401
     except ImportError as exc:
         assert _run.missing_api(exc) == "torchvision.no_such_thing"
+    try:
+        ember.ones(2).no_such_method()
+    except AttributeError as exc:
+        assert _run.missing_api(exc) == "torch.Tensor.no_such_method"
     assert _run.missing_api(ValueError("x")) is None
     assert _run.missing_api(AttributeError("'int' object has no attribute 'foo'")) is None
 

@@ -248,7 +248,7 @@ def test_grad_scaler_on_cpu_skips_overflowing_steps_and_backs_off_like_torch():
         opt = lib.optim.SGD([w], lr=0.1)
         scaler = lib.amp.GradScaler("cpu", init_scale=4.0, growth_interval=2)
         trace = []
-        for step, bad in enumerate([False, True, False, False, False]):
+        for bad in [False, True, False, False, False]:
             opt.zero_grad()
             loss = (w * (float("inf") if bad else 1.0)).sum()
             scaler.scale(loss).backward()

@@ -74,6 +74,10 @@ def missing_api(exc: BaseException) -> str | None:
             return f"{torch_name(module_name)}.{name}"
         owner = type(obj)
         if name and obj is not None and owner.__module__.split(".")[0] == "ember" and module_name is None:
+            from ember import Tensor
+
+            if isinstance(obj, Tensor):  # Parameters too: the method would be torch.Tensor's
+                return f"torch.Tensor.{name}"
             return f"{torch_name(owner.__module__)}.{owner.__qualname__}.{name}"
     return None
 

@@ -1,4 +1,5 @@
 # The "Automatic Mixed Precision" recipe, written for any device: autocast + GradScaler.
+# ruff: noqa: B007, F401  (written as PyTorch users write it, unused names and all)
 import warnings
 
 import torch

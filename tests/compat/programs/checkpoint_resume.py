@@ -1,4 +1,5 @@
 # "Saving and loading a general checkpoint" and "saving the entire model" from the PyTorch recipes.
+# ruff: noqa: B007, F401  (written as PyTorch users write it, unused names and all)
 import os
 import sys
 

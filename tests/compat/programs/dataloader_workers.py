@@ -1,4 +1,5 @@
 # Worker processes: a map-style dataset with worker_init_fn, and an IterableDataset sharded with get_worker_info.
+# ruff: noqa: B007, F401  (written as PyTorch users write it, unused names and all)
 import argparse
 import math
 

@@ -1,4 +1,5 @@
 # Backend flags, determinism switches, torch.compile and TorchScript, as found at the top of many scripts.
+# ruff: noqa: B007, F401  (written as PyTorch users write it, unused names and all)
 import random
 
 import numpy as np

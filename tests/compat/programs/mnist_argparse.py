@@ -1,4 +1,5 @@
 # The shape of pytorch/examples mnist/main.py, on a small synthetic stand-in for MNIST.
+# ruff: noqa: B007, F401  (written as PyTorch users write it, unused names and all)
 import argparse
 
 import torch

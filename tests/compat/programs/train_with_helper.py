@@ -1,4 +1,5 @@
 # Imports its model and utilities from a module beside it, and an LSTM from torch.nn.modules.rnn.
+# ruff: noqa: B007, F401  (written as PyTorch users write it, unused names and all)
 import sys
 
 import torch
