@@ -156,3 +156,19 @@ def test_run_without_a_script_is_a_usage_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "ember", "run", "nope.py"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "can't open file" in proc.stderr
+
+
+@pytest.mark.parametrize("program, args, expected", [
+    ("mnist_argparse.py", ["--epochs", "2"], r"final accuracy (0\.9\d*|1\.0+)"),
+    ("safe_globals_config.py", [], r"inside safe_globals: TrainConfig\(lr=0.5, layers=2\)\nafter the block: True\n"
+                                   r"added: 0.5\nunsafe globals: \['__main__.TrainConfig'\]"),
+    ("train_with_helper.py", [], r"helper accuracy (0\.9\d*|1\.0+) lstm features \(5, 4\)"),
+])
+def test_the_programs_are_real_pytorch_programs(tmp_path, program, args, expected):
+    """The same files, run by ``python`` with the real PyTorch, print the same conclusions."""
+    pytest.importorskip("torch")
+    proc = subprocess.run([sys.executable, os.path.join(PROGRAMS, program), *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONPATH=""))
+    out = _ok(proc)
+    assert re.search(expected, out), out
+    assert "ember" not in out
