@@ -85,8 +85,10 @@ def test_amp_recipe_scales_on_the_cpu_and_legacy_cuda_amp_disables_itself(tmp_pa
     assert ckpt["scaler"]["scale"] == 65536.0 and ckpt["scaler"]["growth_interval"] == 2000
 
 
-def test_dataloader_workers_and_get_worker_info_sharding(tmp_path):
-    out = _ok(ember_run(tmp_path, "dataloader_workers.py", "--workers", "2"))
+@pytest.mark.parametrize("spawn", [False, True])
+def test_dataloader_workers_and_get_worker_info_sharding(tmp_path, spawn):
+    # with --spawn, workers re-run the script in fresh interpreters, which must alias torch too
+    out = _ok(ember_run(tmp_path, "dataloader_workers.py", "--workers", "2", *(["--spawn"] if spawn else [])))
     assert "map-style items per epoch: 40 distinct: 40" in out
     assert "iterable single: True" in out and "iterable multi: True" in out
     assert "main process worker info: None" in out

@@ -108,6 +108,26 @@ def _trim(tb, script: str | None):
     return first or tb
 
 
+def _alias_in_spawned_children() -> None:
+    """Processes started with the ``spawn`` method re-run the script in a fresh interpreter; have that
+    interpreter install the alias first, so the script's ``import torch`` gives ember there too."""
+    import multiprocessing.spawn as mp_spawn
+
+    original = mp_spawn.get_command_line
+    if getattr(original, "_ember_alias", False):
+        return
+
+    def get_command_line(**kwds):
+        cmd = original(**kwds)
+        if "-c" in cmd:
+            i = cmd.index("-c") + 1
+            cmd[i] = "import ember.compat; ember.compat.alias_torch(); " + cmd[i]
+        return cmd
+
+    get_command_line._ember_alias = True
+    mp_spawn.get_command_line = get_command_line
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``argv[0]`` (a script path, or ``-m module``) with ``argv[1:]`` as its arguments; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -127,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
     alias_torch()
+    _alias_in_spawned_children()
     saved_argv, saved_path0 = sys.argv, sys.path[0] if sys.path else None
     script = None if as_module else os.path.abspath(target)
     sys.argv = [target, *args]  # as typed, like python's argv[0]; __file__ is absolute (python >= 3.9)
@@ -147,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             return code
         print(code, file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        traceback.print_exception(KeyboardInterrupt, KeyboardInterrupt(), None)
+    except KeyboardInterrupt as exc:  # python prints the traceback and the shell sees 128 + SIGINT
+        traceback.print_exception(type(exc), exc, _trim(exc.__traceback__, script))
         return 130
     except BaseException as exc:  # noqa: BLE001 - the program's own error: report it like Python does
         report_missing(exc)

@@ -44,7 +44,10 @@ def seed_worker(worker_id):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--spawn", action="store_true", help="start workers with the spawn method")
     args = parser.parse_args()
+    if args.spawn:
+        torch.multiprocessing.set_start_method("spawn", force=True)
 
     g = torch.Generator()
     g.manual_seed(0)
