@@ -174,3 +174,15 @@ def test_the_programs_are_real_pytorch_programs(tmp_path, program, args, expecte
     out = _ok(proc)
     assert re.search(expected, out), out
     assert "ember" not in out
+
+
+def test_a_directory_with_main_runs_like_python_dir(tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "util.py").write_text("import torch\nSCALE = torch.tensor(2.0)\n")
+    (app / "__main__.py").write_text("import sys, torch\nfrom util import SCALE\n"
+                                     "print('path0 is app:', sys.path[0].endswith('app'), (SCALE * 3).item())\n")
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    proc = subprocess.run([sys.executable, "-m", "ember", "run", "app"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert "path0 is app: True 6.0" in _ok(proc)

@@ -108,6 +108,18 @@ def _trim(tb, script: str | None):
     return first or tb
 
 
+def _path0(script: str | None) -> str:
+    """What python puts first on sys.path (in place of where the interpreter started): the script's
+    directory; a directory or zip given as the script itself; the current directory for ``-m``."""
+    import zipfile
+
+    if script is None:
+        return os.getcwd()
+    if os.path.isdir(script) or (not script.endswith(".py") and zipfile.is_zipfile(script)):
+        return script
+    return os.path.dirname(script)
+
+
 def _alias_in_spawned_children() -> None:
     """Processes started with the ``spawn`` method re-run the script in a fresh interpreter; have that
     interpreter install the alias first, so the script's ``import torch`` gives ember there too."""
@@ -148,13 +160,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     alias_torch()
     _alias_in_spawned_children()
-    saved_argv, saved_path0 = sys.argv, sys.path[0] if sys.path else None
+    saved_argv, saved_path = sys.argv, list(sys.path)
     script = None if as_module else os.path.abspath(target)
     sys.argv = [target, *args]  # as typed, like python's argv[0]; __file__ is absolute (python >= 3.9)
-    if script is not None:
-        sys.path.insert(0, os.path.dirname(script))
+    first = _path0(script)
+    if sys.path:
+        sys.path[0] = first
     else:
-        sys.path.insert(0, os.getcwd())
+        sys.path.insert(0, first)
     try:
         if as_module:
             runpy.run_module(target, run_name="__main__", alter_sys=True)
@@ -178,6 +191,5 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         sys.argv = saved_argv
-        if saved_path0 is not None and sys.path and sys.path[0] != saved_path0:
-            sys.path.pop(0)
+        sys.path[:] = saved_path
     return 0
