@@ -238,3 +238,19 @@ def test_save_arguments_behave_as_torch(tmp_path):
     assert ember.equal(ember.load(tmp_path / "e.pt")["t"], ember.ones(2))
     assert isinstance(ember.load(tmp_path / "e.pt"), dict) and not isinstance(ember.load(tmp_path / "e.pt"),
                                                                             OrderedDict)
+
+
+def test_the_whole_object_writer_spells_tensors_exactly_as_torch_weights_only_expects():
+    from ember.serialization._objects import ObjectWriter
+
+    m = ember.nn.Linear(2, 3)
+    obj = {"sd": m.state_dict(), "p": m.weight, "v": ember.arange(6.0).reshape(2, 3).t(), "b": ember.tensor([True]),
+           "dt": ember.float16, "sz": ember.Size([1, 2]), "dev": ember.device("cpu")}
+    buf = io.BytesIO()
+    ObjectWriter(obj, 2).write(buf)
+    buf.seek(0)
+    out = torch.load(buf)  # weights_only=True: only PyTorch's own names are in the pickle
+    assert isinstance(out["p"], torch.nn.Parameter) and out["p"].requires_grad
+    assert out["v"].stride() == (1, 3) and torch.equal(out["v"], _t(obj["v"]))
+    assert (out["dt"], out["sz"], out["dev"]) == (torch.float16, torch.Size([1, 2]), torch.device("cpu"))
+    assert out["sd"]["weight"].data_ptr() == out["p"].data_ptr()  # the parameter and its state_dict entry share
