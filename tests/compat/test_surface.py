@@ -108,6 +108,7 @@ torch.nn.DataParallel(torch.nn.Linear(2, 2)).device_ids
 sorted(torch.nn.DataParallel(torch.nn.Linear(2, 2)).state_dict())
 type(torch.nn.DataParallel(torch.nn.Linear(2, 2)).module).__name__
 torch.set_float32_matmul_precision('bad')
+isinstance(torch.ones(1), torch.cuda.FloatTensor)
 torch.serialization.get_safe_globals() == [] or True""".splitlines()
 
 SAME_ERROR = """torch.accelerator.current_device_index()
@@ -151,7 +152,9 @@ torch.Generator(device='meta')
 torch.Generator(device='mps')
 torch.compile(torch.nn.Linear(2, 2), mode='nope')
 torch.compile(torch.nn.Linear(2, 2), foo=1)
-torch.autocast('foo')""".splitlines()
+torch.autocast('foo')
+torch.cuda.FloatTensor(2)
+torch.cuda.LongTensor([1])""".splitlines()
 
 
 def _same(e, t):

@@ -106,3 +106,22 @@ def stream(stream=None):
     if stream is not None:
         _not_compiled()
     yield
+
+
+class _LegacyCudaTensorMeta(type):
+    def __instancecheck__(cls, obj) -> bool:
+        return False  # no tensor is ever on a GPU
+
+
+def _legacy(name: str):
+    def __new__(cls, *args, **kwargs):
+        raise TypeError(f"type torch.cuda.{name} not available. Torch not compiled with CUDA enabled.")
+
+    return _LegacyCudaTensorMeta(name, (), {"__new__": __new__, "__module__": "ember.cuda",
+                                            "__doc__": f"``torch.cuda.{name}``: exists; constructing it raises."})
+
+
+# Old code picks a tensor type by device: ``Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor``.
+FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor = (
+    _legacy(n) for n in ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+                         "CharTensor", "ByteTensor", "BoolTensor"))
