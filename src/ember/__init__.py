@@ -6,7 +6,7 @@
 import importlib as _importlib
 
 from . import _dtype
-from ._device import cuda, device, get_default_device, set_default_device
+from ._device import device, get_default_device, set_default_device
 from ._dtype import (
     bool,
     double,
@@ -82,12 +82,18 @@ from ._ops.activation import (  # noqa: F401  (torch.softmax & co. exist at the 
 )
 from ._ops.dropout import alpha_dropout, dropout, feature_alpha_dropout  # noqa: F401
 from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
+from ._compat_api import (  # noqa: F401  (compile, autocast, precision/determinism switches)
+    are_deterministic_algorithms_enabled, autocast, compile, get_float32_matmul_precision, get_num_interop_threads,
+    is_autocast_enabled, is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+    set_num_interop_threads, use_deterministic_algorithms,
+)
 from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, HalfTensor  # noqa: F401
 
 __version__ = "0.1.0"
 
 _LAZY_SUBMODULES = ("backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing",
-                    "onnx")
+                    "accelerator", "amp", "cpu", "cuda", "mps", "xpu", "jit", "version", "multiprocessing",
+                    "serialization", "compiler", "compat", "onnx")
 
 
 # Layer functions PyTorch also offers at the top level (torch.conv2d, torch.batch_norm, ...),
@@ -152,14 +158,3 @@ def set_num_threads(n: int) -> None:
     from ._threads import set_num_threads as _s
 
     _s(n)
-
-
-def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
-    """ember's ops are deterministic already; accepted for compatibility."""
-
-
-def compile(model=None, **kwargs):  # noqa: A001 - PyTorch's name
-    """No-op stand-in for ``torch.compile``: returns the model unchanged."""
-    if model is None:
-        return lambda m: m
-    return model

@@ -35,21 +35,30 @@ class device:
 
 
 _KNOWN = ("cpu", "cuda", "mps", "xpu", "meta")
+_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, "
+          "mtia, privateuseone")
+
+# What PyTorch's CPU-only build raises when a tensor is sent to a device it wasn't built for.
+_NOT_BUILT = {
+    "cuda": (AssertionError, "Torch not compiled with CUDA enabled"),
+    "xpu": (AssertionError, "Torch not compiled with XPU enabled"),
+    "mps": (RuntimeError, "PyTorch is not linked with support for mps devices"),
+}
 
 
 def _check_device(dev) -> None:
-    """Accept the CPU; refuse any other device with a message that says why."""
+    """Accept the CPU; refuse any other device as PyTorch's CPU-only build does."""
     if dev is None:
         return
     d = device(dev) if not isinstance(dev, device) else dev
     if d.type == "cpu":
         return
+    if d.type in _NOT_BUILT:
+        exc, message = _NOT_BUILT[d.type]
+        raise exc(message)
     if d.type in _KNOWN:
-        raise RuntimeError(
-            f"ember has no '{d.type}' backend installed: tensors live on the CPU only "
-            f"(ember.cuda.is_available() is False). Use device='cpu'."
-        )
-    raise RuntimeError(f"Expected one of cpu, cuda, mps device type at start of device string: {d.type}")
+        raise RuntimeError(f"ember has no '{d.type}' backend: tensors live on the CPU only. Use device='cpu'.")
+    raise RuntimeError(f"Expected one of {_TYPES} device type at start of device string: {d.type}")
 
 
 def get_default_device() -> device:
@@ -60,30 +69,3 @@ def get_default_device() -> device:
 def set_default_device(dev) -> None:
     """Accepts the CPU (or None); any other device is refused (no GPU backend)."""
     _check_device(dev)
-
-
-class _Cuda:
-    """``ember.cuda``: answers like PyTorch does on a machine without a GPU."""
-
-    @staticmethod
-    def is_available() -> bool:
-        return False
-
-    @staticmethod
-    def device_count() -> int:
-        return 0
-
-    @staticmethod
-    def manual_seed(seed: int) -> None:
-        pass
-
-    @staticmethod
-    def manual_seed_all(seed: int) -> None:
-        pass
-
-    @staticmethod
-    def synchronize(device=None) -> None:
-        pass
-
-
-cuda = _Cuda()

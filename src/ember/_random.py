@@ -13,10 +13,26 @@ import numpy as np
 from ._device import _check_device, device as _device
 
 
+_NO_GENERATOR = {
+    "cuda": "Cannot get CUDA generator without ATen_cuda library. PyTorch splits its backend into two shared "
+            "libraries: a CPU library and a CUDA library; this error has occurred because you are trying to use some "
+            "CUDA functionality, but the CUDA library has not been loaded by the dynamic linker for some reason.  The CUDA "
+            "library MUST be loaded, EVEN IF you don't directly use any symbols from the CUDA library! One common "
+            "culprit is a lack of -Wl,--no-as-needed in your link arguments; many dynamic linkers will delete dynamic "
+            "library dependencies if you don't depend on any of their symbols.  You can check if this has occurred by "
+            "using ldd on your binary to see if there is a dependency on *_cuda.so library.",
+    "meta": "META device type not an accelerator.",
+    "mps": "Cannot execute getNewGenerator() without MPS backend.",
+}
+
+
 class Generator:
     """A source of random numbers: ``g = ember.Generator().manual_seed(0)``."""
 
     def __init__(self, device="cpu"):
+        kind = _device(device).type if device is not None else "cpu"
+        if kind in _NO_GENERATOR:  # what PyTorch's CPU-only build says for a generator on that device
+            raise RuntimeError(_NO_GENERATOR[kind])
         _check_device(device)
         self.device = _device(device)
         # PyTorch's documented default seed: a new Generator is reproducible until seeded.
@@ -59,7 +75,10 @@ class Generator:
 
 
 _DEFAULT_SEED = 67280421310721
+# As in PyTorch, each process starts the default generator from OS entropy (a fresh seed per run,
+# readable with initial_seed()); only ember.manual_seed makes a run repeatable.
 default_generator = Generator()
+default_generator.seed()
 
 
 def _rng(generator: Generator | None) -> np.random.Generator:

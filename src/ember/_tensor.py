@@ -145,9 +145,20 @@ class Tensor:
     def device(self):
         return _CPU
 
-    @property
-    def is_cuda(self) -> bool:
+    # Where PyTorch asks "on which device/in which layout": always a dense CPU tensor in ember.
+    is_cuda = is_xpu = is_mps = is_meta = is_sparse = is_sparse_csr = is_quantized = is_mkldnn = is_nested = \
+        is_vulkan = is_ipu = is_hpu = is_mtia = is_maia = property(lambda self: False)
+    is_cpu = property(lambda self: True)
+
+    def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor."""
+        return -1
+
+    def is_pinned(self, device=None) -> bool:
         return False
+
+    def pin_memory(self, device=None):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
 
     @property
     def layout(self) -> str:
@@ -423,11 +434,16 @@ class Tensor:
         return new
 
     # -- devices: ember is CPU-only for now -----------------------------------------------------
-    def cpu(self) -> "Tensor":
+    def cpu(self, memory_format=None) -> "Tensor":
         return self
 
-    def cuda(self, *args, **kwargs):
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        if device is not None and not isinstance(device, str):  # an index: PyTorch looks for an accelerator first
+            raise RuntimeError("Cannot access accelerator device when none is available.")
         _check_device("cuda")
+
+    def xpu(self, device=None, non_blocking=False, memory_format=None):
+        _check_device("xpu")
 
     def _to_device(self, device) -> None:
         _check_device(device)

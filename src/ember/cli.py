@@ -106,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("datasets", help="list the dataset names")
     sub.add_parser("models", help="list the model names")
+    sub.add_parser("run", help="run a PyTorch script unchanged on ember: ember run script.py [args...]", add_help=False)
     r = sub.add_parser("report", help="re-render a run's report.html")
     r.add_argument("run_dir", metavar="RUN_DIR")
     x = sub.add_parser("export", help="export a trained run's model to ONNX (needs ember[onnx])")
@@ -255,8 +256,12 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ember`` command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["run"]:  # everything after `run` belongs to the script, untouched by argparse (--debug too)
+        from ember.compat._run import main as run_main
+
+        return run_main(argv[1:])
     parser = _parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
     # --debug may stand anywhere on the line: errors then show their Python traceback
     debug = "--debug" in argv or os.environ.get("EMBER_DEBUG", "") not in ("", "0")
     argv = [a for a in argv if a != "--debug"]

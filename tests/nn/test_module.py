@@ -406,9 +406,9 @@ def test_to_keeps_integer_buffers_and_refuses_integer_dtype_and_gpus():
     assert m.count.dtype == ember.int64
     with pytest.raises(TypeError, match="nn.Module.to only accepts floating point or complex dtypes"):
         m.to(ember.int64)
-    with pytest.raises(RuntimeError, match="cuda"):
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):  # as PyTorch's CPU build
         m.cuda()
-    with pytest.raises(RuntimeError, match="cuda"):
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
         m.to("cuda")
 
 

@@ -15,6 +15,7 @@ import ember
 
 def _roundtrip(obj, tmp_path, **kw):
     path = tmp_path / "ckpt.pt"
+    kw.setdefault("format", "ember")  # this file is about ember's own format (PyTorch's, the default: test_default_format)
     ember.save(obj, path, **kw)
     return ember.load(path)
 
@@ -72,7 +73,7 @@ def test_views_and_shared_storage_are_saved_once_and_stay_shared(tmp_path):
     base = ember.arange(24.0).reshape(4, 6)
     obj = {"base": base, "row": base[1], "col": base[:, 2], "t": base.t(), "again": base, "step": base[::2, ::3]}
     path = tmp_path / "views.pt"
-    ember.save(obj, path)
+    ember.save(obj, path, format="ember")
     with zipfile.ZipFile(path) as zf:
         assert len([n for n in zf.namelist() if n.endswith(".npy")]) == 1
     out = ember.load(path)
@@ -154,15 +155,15 @@ def test_save_and_load_through_file_objects_and_pathlib(tmp_path):
 
 def test_unsupported_objects_are_refused_with_the_path_to_them(tmp_path):
     with pytest.raises(TypeError, match=r"can't save an object of type 'builtins.object' at \['a'\]\[1\]"):
-        ember.save({"a": [1, object()]}, tmp_path / "x.pt")
+        ember.save({"a": [1, object()]}, tmp_path / "x.pt", format="ember")
     with pytest.raises(TypeError, match="namedtuple"):
         import collections
 
-        ember.save(collections.namedtuple("P", "x")(1), tmp_path / "x.pt")
+        ember.save(collections.namedtuple("P", "x")(1), tmp_path / "x.pt", format="ember")
     loop = []
     loop.append(loop)
     with pytest.raises(ValueError, match="reference cycle"):
-        ember.save(loop, tmp_path / "x.pt")
+        ember.save(loop, tmp_path / "x.pt", format="ember")
     assert not os.path.exists(tmp_path / "x.pt")
 
 

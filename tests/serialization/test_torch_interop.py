@@ -5,6 +5,8 @@ import pickletools
 import zipfile
 from collections import OrderedDict
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -188,11 +190,17 @@ def test_model_state_dict_moves_both_ways_with_identical_values(tmp_path):
         assert torch.equal(back.state_dict()[k], v)
 
 
-def test_torch_format_refuses_what_torch_weights_only_would(tmp_path):
-    with pytest.raises(TypeError, match="NumPy"):
-        ember.save({"a": np.ones(2)}, tmp_path / "n.pt", format="torch")
-    with pytest.raises(TypeError, match="can't save an object of type"):
-        ember.save({"a": object()}, tmp_path / "n.pt", format="torch")
+def test_objects_beyond_tensor_containers_are_pickled_whole_and_refused_by_both_weights_only_loaders(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "n.pt"
+    ember.save({"a": np.ones(2), "t": ember.ones(3)}, path)
+    for loader in (ember.load, torch.load):  # weights_only=True is the default of both
+        with pytest.raises(pickle.UnpicklingError, match="numpy"):
+            loader(path)
+    for loader in (ember.load, torch.load):
+        out = loader(path, weights_only=False)
+        np.testing.assert_array_equal(out["a"], np.ones(2))
+        np.testing.assert_array_equal(np.asarray(out["t"].numpy()), np.ones(3, np.float32))
 
 
 def test_torch_checkpoint_with_multisteplr_counter_loads(tmp_path):

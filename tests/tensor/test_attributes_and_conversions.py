@@ -113,7 +113,7 @@ def test_device_attributes_and_cuda_stubs():
     assert not x.is_cuda and x.cpu() is x
     assert ember.cuda.is_available() is False and ember.cuda.device_count() == 0
     for move in (lambda: x.cuda(), lambda: x.to("cuda"), lambda: x.to("cuda:0"), lambda: x.to(ember.device("cuda")), lambda: x.type("torch.cuda.FloatTensor")):
-        with pytest.raises(RuntimeError, match="no 'cuda' backend installed"):
+        with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):  # as PyTorch's CPU build
             move()
     with pytest.raises(RuntimeError, match="Expected one of cpu"):
         x.to("gpu")

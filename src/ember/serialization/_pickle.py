@@ -117,12 +117,15 @@ _MARK = _Mark()
 
 
 def refuse_global(module: str, name: str):
-    hint = ""
-    if module.startswith(("torch.nn", "torch.optim", "__main__")):
-        hint = "; this file pickles whole objects: save model.state_dict() / optimizer.state_dict() instead"
+    full = f"{module}.{name}"
     raise UnsafeCheckpointError(
-        f"ember.load refused to unpickle '{module}.{name}': only tensors, containers and primitive types "
-        f"are allowed (ember never runs code from a checkpoint, whatever weights_only says){hint}"
+        "Weights only load failed. ember.load ran with weights_only=True (the default), which only rebuilds "
+        "tensors, containers and primitive types and never runs code from the file. If you trust the source of "
+        "the checkpoint, ember.load(f, weights_only=False) will likely load it, but that can run arbitrary code.\n"
+        f"\tWeightsUnpickler error: Unsupported global: GLOBAL {full} was not an allowed global by default. "
+        f"Please use `ember.serialization.add_safe_globals([{full}])` or the "
+        f"`ember.serialization.safe_globals([{full}])` context manager (torch.serialization under `ember run`) "
+        "to allowlist this global if you trust this class/function."
     )
 
 
@@ -166,6 +169,12 @@ class RestrictedUnpickler:
         self.callables = callables  # ids of objects REDUCE may call
         self.build = build  # build(obj, state) -> None, or raise
         self.newobj_types = newobj_types
+
+    @staticmethod
+    def _user_allowed(obj) -> bool:
+        from ._safe_globals import allowed
+
+        return allowed(obj)
 
     # -- byte reading --
     def _read(self, n: int) -> bytes:
@@ -356,7 +365,7 @@ class RestrictedUnpickler:
             elif op == P.REDUCE:
                 args = stack.pop()
                 func = stack.pop()
-                if id(func) not in self.callables or not isinstance(args, tuple):
+                if (id(func) not in self.callables and not self._user_allowed(func)) or not isinstance(args, tuple):
                     raise UnsafeCheckpointError(
                         f"ember.load refused to call {_describe(func)}: only the allow-listed rebuild functions "
                         "may be called"
@@ -365,7 +374,7 @@ class RestrictedUnpickler:
             elif op == P.NEWOBJ:
                 args = stack.pop()
                 cls = stack.pop()
-                if cls not in self.newobj_types or not isinstance(args, tuple):
+                if (cls not in self.newobj_types and not self._user_allowed(cls)) or not isinstance(args, tuple):
                     raise UnsafeCheckpointError(f"ember.load refused to create an object of {_describe(cls)}")
                 stack.append(cls.__new__(cls, *args))
             elif op == P.BUILD:

@@ -18,6 +18,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import device as _device
 from .._tensor import Size, Tensor
+from . import _safe_globals
 from ._io import CheckpointError, UnsafeCheckpointError
 from ._native import _is_parameter, make_parameter, path_str
 from ._pickle import SAFE_BUILTINS, Global, PickleWriter, RestrictedUnpickler, _safe_codecs_encode, refuse_global
@@ -44,6 +45,10 @@ _MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # the first pickle of PyTorch's legacy (
 
 # -- writing ---------------------------------------------------------------------------------------
 
+class NeedsPickle(TypeError):
+    """The object holds more than tensor containers: ``ember.save`` pickles it whole (``ObjectWriter``)."""
+
+
 class TorchWriter:
     """``ember.save(obj, f, format="torch")``: a file ``torch.load(f, weights_only=True)`` reads.
 
@@ -68,17 +73,17 @@ class TorchWriter:
                 raise TypeError(f"ember.save: dtype {obj.dtype} at {path_str(path)} has no PyTorch storage type")
             self.plan.add(obj._data)
         elif isinstance(obj, (np.ndarray, np.generic)):
-            raise TypeError(
+            raise NeedsPickle(
                 f"ember.save(format='torch'): NumPy {type(obj).__name__} at {path_str(path)}: torch.load(weights_only=True) "
                 "refuses NumPy objects; convert with ember.from_numpy(...) or .item()"
             )
         elif obj is None or isinstance(obj, (bool, int, float, str, bytes, D.dtype, _device)):
             pass
-        elif isinstance(obj, (list, tuple, dict)):
+        elif type(obj) in (list, tuple, dict, OrderedDict, Size):  # subclasses keep their class: pickled whole
             if id(obj) in self._active:
-                raise ValueError(f"ember.save: the object contains a reference cycle at {path_str(path)}")
+                raise NeedsPickle(f"ember.save: the object contains a reference cycle at {path_str(path)}")
             if isinstance(obj, tuple) and hasattr(obj, "_fields") and not isinstance(obj, Size):
-                raise TypeError(f"ember.save: can't save the namedtuple '{type(obj).__qualname__}' at {path_str(path)}")
+                raise NeedsPickle(f"ember.save: the namedtuple '{type(obj).__qualname__}' at {path_str(path)}")
             self._active.add(id(obj))
             if isinstance(obj, dict):
                 for k, v in obj.items():
@@ -92,7 +97,7 @@ class TorchWriter:
                     self._collect(v, path + [i])
             self._active.discard(id(obj))
         else:
-            raise TypeError(
+            raise NeedsPickle(
                 f"ember.save: can't save an object of type '{type(obj).__module__}.{type(obj).__qualname__}' at "
                 f"{path_str(path)} in PyTorch's format; supported: tensors (and nn.Parameter), "
                 "dict/OrderedDict/list/tuple, int, float, bool, str, bytes, None, ember.Size, dtypes, devices"
@@ -312,7 +317,19 @@ _CALLABLES = {id(f) for f in (*_REBUILDERS.values(), OrderedDict, Counter, Size,
 
 
 def _find_class(module: str, name: str):
-    """The allow-list: what each global a PyTorch pickle may name resolves to."""
+    """The allow-list (built-in, then the user's safe globals): what each global a PyTorch pickle may name
+    resolves to."""
+    try:
+        return _find_builtin(module, name)
+    except UnsafeCheckpointError:
+        user = _safe_globals.lookup(module, name)
+        if user is not None:
+            return user
+        raise
+
+
+def _find_builtin(module: str, name: str):
+    """The built-in allow-list: PyTorch's tensor machinery mapped to ember's, containers, primitives."""
     if module == "torch._utils" and name in _REBUILDERS:
         return _REBUILDERS[name]
     if module == "collections" and name == "OrderedDict":
@@ -341,6 +358,20 @@ def _find_class(module: str, name: str):
     refuse_global(module, name)
 
 
+def _set_state(obj, state) -> None:
+    setstate = getattr(obj, "__setstate__", None)
+    if setstate is not None:
+        setstate(state)
+        return
+    slots = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slots = state
+    if state:
+        obj.__dict__.update(state)
+    for k, v in (slots or {}).items():
+        setattr(obj, k, v)
+
+
 def _build(obj, state):
     """BUILD: only an OrderedDict's ``_metadata`` (nn.Module.state_dict's versions) is restored."""
     if isinstance(state, tuple) and len(state) == 2 and state[1] is None:
@@ -349,29 +380,69 @@ def _build(obj, state):
         for key, value in state.items():
             setattr(obj, key, value)
         return
+    if _safe_globals.allowed(type(obj)):  # the user allow-listed this class: set its state as pickle would
+        _set_state(obj, state)
+        return
     raise UnsafeCheckpointError(f"ember.load refused to set the state of a '{type(obj).__qualname__}' object")
 
 
 class _ArchiveStorages:
-    """``persistent_load`` for an archive: reads ``data/<key>`` once per key, typed as asked."""
+    """``persistent_load`` for an archive: reads ``data/<key>`` once per key, typed as asked.
 
-    def __init__(self, zf: zipfile.ZipFile, prefix: str, byteorder: str):
+    ``map_location`` decides where a storage saved on another device may go (only the CPU exists);
+    with ``mmap_path`` the bytes are mapped copy-on-write from the file instead of read.
+    """
+
+    def __init__(self, zf: zipfile.ZipFile, prefix: str, byteorder: str, map_location=None, mmap_path=None):
         self.zf, self.prefix, self.byteorder = zf, prefix, byteorder
+        self.map_location, self.mmap_path = map_location, mmap_path
         self.raw: dict[str, np.ndarray] = {}
         self.typed: dict[tuple, _Storage] = {}
+
+    def _check_location(self, location) -> None:
+        target = location
+        if isinstance(self.map_location, dict):
+            target = self.map_location.get(location, location)
+        elif self.map_location is not None:
+            return  # a device (checked to be the CPU by ember.load) or a callable
+        if not str(target).startswith("cpu"):
+            raise CheckpointError(
+                "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. If you "
+                "are running on a CPU-only machine, please use torch.load with map_location=torch.device('cpu') to "
+                "map your storages to the CPU." if str(target).startswith("cuda") else
+                f"ember.load: the checkpoint holds a storage on {target!r}; ember tensors live on the CPU only: "
+                "pass map_location='cpu'"
+            )
+
+    def _read_raw(self, key: str) -> np.ndarray:
+        name = f"{self.prefix}data/{key}"
+        if self.mmap_path is None:
+            return np.frombuffer(bytearray(self.zf.read(name)), dtype=np.uint8)
+        info = self.zf.getinfo(name)
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise CheckpointError(f"ember.load(mmap=True): storage {key!r} is compressed and can't be mapped")
+        with open(self.mmap_path, "rb") as fh:
+            fh.seek(info.header_offset)
+            header = fh.read(30)
+        start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30],
+                                                                                                    "little")
+        if info.file_size == 0:
+            return np.zeros(0, dtype=np.uint8)
+        return np.memmap(self.mmap_path, dtype=np.uint8, mode="c", offset=start, shape=(info.file_size,))
 
     def __call__(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
             raise ValueError(f"unexpected persistent id {pid!r}")
-        _, stype, key, _location, numel = pid
+        _, stype, key, location, numel = pid
         if not isinstance(stype, _StorageType) or not isinstance(key, str) or not isinstance(numel, int):
             raise ValueError(f"malformed storage reference {pid!r}")
+        self._check_location(location)
         cached = self.typed.get((key, stype.name))
         if cached is not None:
             return cached
         raw = self.raw.get(key)
         if raw is None:
-            raw = np.frombuffer(bytearray(self.zf.read(f"{self.prefix}data/{key}")), dtype=np.uint8)
+            raw = self._read_raw(key)
             self.raw[key] = raw
         if stype.dtype == "bfloat16":
             self._check_size(key, raw, numel, 2)
@@ -385,7 +456,7 @@ class _ArchiveStorages:
                 array = raw.view(dt.newbyteorder(">")).astype(dt)
             else:
                 array = raw.view(dt)
-        storage = _Storage(array)
+        storage = _Storage(np.asarray(array) if not isinstance(array, np.memmap) else array)
         self.typed[(key, stype.name)] = storage
         return storage
 
@@ -406,8 +477,17 @@ def data_pickle_name(names: list[str]) -> str | None:
     return min(candidates, key=len) if candidates else None
 
 
-def read(zf: zipfile.ZipFile, pkl_name: str):
-    """Load a PyTorch zip checkpoint."""
+def _load_pickle(data: bytes, persistent_load, weights_only: bool, pickle_load_args: dict):
+    if weights_only:
+        return _unpickler(data, persistent_load).load()
+    from ._objects import TrustedUnpickler
+
+    return TrustedUnpickler(data, persistent_load, **pickle_load_args).load()
+
+
+def read(zf: zipfile.ZipFile, pkl_name: str, weights_only: bool = True, map_location=None, mmap_path=None,
+         pickle_load_args: dict | None = None):
+    """Load a PyTorch zip checkpoint (through the allow-list unless ``weights_only`` is False)."""
     prefix = pkl_name[: -len("data.pkl")]
     names = set(zf.namelist())
     byteorder = "little"
@@ -417,16 +497,17 @@ def read(zf: zipfile.ZipFile, pkl_name: str):
             raise ValueError(f"unknown byteorder {byteorder!r}")
     if f"{prefix}constants.pkl" in names and f"{prefix}code/" in {n[: len(prefix) + 5] for n in names}:
         raise CheckpointError("ember.load: this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint")
-    return _unpickler(zf.read(pkl_name), _ArchiveStorages(zf, prefix, byteorder)).load()
+    storages = _ArchiveStorages(zf, prefix, byteorder, map_location, mmap_path)
+    return _load_pickle(zf.read(pkl_name), storages, weights_only, pickle_load_args or {})
 
 
-def read_pickle(data: bytes):
+def read_pickle(data: bytes, weights_only: bool = True, pickle_load_args: dict | None = None):
     """Load a plain pickle file through the same allow-list (no storages possible)."""
 
     def no_storages(pid):
         raise ValueError("a storage reference outside a PyTorch archive")
 
-    value = _unpickler(data, no_storages).load()
+    value = _load_pickle(data, no_storages, weights_only, pickle_load_args or {})
     if isinstance(value, int) and not isinstance(value, bool) and value == _MAGIC_NUMBER:
         raise CheckpointError(
             "ember.load: this is PyTorch's legacy (pre-1.6, _use_new_zipfile_serialization=False) format, "
