@@ -56,3 +56,4 @@ def _star_import(module_name: str) -> None:
 
 # Padding and resampling (pad, interpolate), in a module that may not exist yet.
 _star_import("resample")
+_star_import("attention")
