@@ -24,10 +24,10 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
-from ._common import c_type_name, check_broadcast
-from .dropout import _check_p, _keep_mask
+from ._common import c_type_name, check_broadcast, type_name
+from .dropout import _keep_mask
 
-__all__ = ["scaled_dot_product_attention"]
+__all__ = ["scaled_dot_product_attention"]  # split_heads is internal: multi-head attention uses it
 
 _wrap = Tensor._wrap
 
@@ -48,6 +48,8 @@ def _causal_bias(L: int, S: int, np_dtype) -> np.ndarray:
 def _softmax_rows_(s: np.ndarray, safe: bool) -> np.ndarray:
     """Softmax over the last axis of ``s``, in place. ``safe``: a row whose every entry is -inf
     becomes zeros (torch's attention kernels), not the NaN of a plain softmax."""
+    if s.size == 0:
+        return s
     m = s.max(axis=-1, keepdims=True)
     if safe and not np.isfinite(m).all():
         m[np.isneginf(m)] = 0
@@ -229,11 +231,14 @@ def _check_inputs(q: Tensor, k: Tensor, v: Tensor, attn_mask, is_causal: bool, e
             f"{qa.ndim} key.dim: {ka.ndim} and value.dim: {va.ndim} instead."
         )
     if qa.dtype.kind != "f":
-        raise RuntimeError(f"expected scalar type Float but found {q.dtype.name.capitalize()}")
+        raise RuntimeError(f"expected scalar type Float but found {type_name(q.dtype)}")
     if attn_mask is not None:
         if is_causal:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
         md = attn_mask._data.dtype
+        if attn_mask._data.ndim < 2:  # torch reads the mask's last two dims
+            n = max(attn_mask._data.ndim, 1)
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got -2)")
         if md != np.bool_ and md != qa.dtype:
             raise RuntimeError(
                 "Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: "
@@ -290,7 +295,8 @@ def scaled_dot_product_attention(
     Shape: output (N, ..., Hq, L, Ev).
     """
     groups = _check_inputs(query, key, value, attn_mask, is_causal, enable_gqa)
-    _check_p(dropout_p)
+    if not 0.0 <= dropout_p <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     qa, ka, va = query._data, key._data, value._data
     if ka.shape[-1] != qa.shape[-1]:
         raise _batch_error(qa, ka, "key")
@@ -325,3 +331,41 @@ def scaled_dot_product_attention(
 def _attention(query, key, value, bias, scale, keep, groups, safe, with_weights):
     """Apply the op (also used by multi-head attention, whose weights path is a plain softmax)."""
     return ScaledDotProductAttention.apply(query, key, value, bias, scale, keep, groups, safe, with_weights)
+
+
+class SplitHeads(Op):
+    """(B, L, n*H*D) -> n views (B, H, L, D): the packed q/k/v projection cut into heads without a copy;
+    the gradient is the n head gradients written back into one (B, L, n, H, D) array."""
+
+    _node_name = "SplitWithSizesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, n, heads):
+        ctx.set_materialize_grads(False)
+        B, L, width = x.shape
+        parts = x.reshape(B, L, n, heads, width // (n * heads))
+        return tuple(parts[:, :, i].transpose(0, 2, 1, 3) for i in range(n))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        B, H, L, D = next(g.shape for g in grads if g is not None)
+        n = len(grads)
+        if ctx._graph_mode:
+            from .shape import stack
+
+            zeros = _wrap(np.zeros((B, H, L, D), grads[0].dtype if grads[0] is not None else np.float64))
+            gs = [g if g is not None else zeros for g in grads]
+            return stack(gs, 0).permute(1, 3, 0, 2, 4).reshape(B, L, n * H * D), None, None
+        dtype = next(g.dtype for g in grads if g is not None)
+        out = np.empty((B, L, n, H, D), dtype)
+        for i, g in enumerate(grads):
+            if g is None:
+                out[:, :, i] = 0
+            else:
+                out[:, :, i] = g.transpose(0, 2, 1, 3)
+        return out.reshape(B, L, n * H * D), None, None
+
+
+def split_heads(x: Tensor, n: int, heads: int):
+    """Cut the last dim of (B, L, n*E) into n tensors (B, heads, L, E / heads)."""
+    return SplitHeads.apply(x, n, heads)
