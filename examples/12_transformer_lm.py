@@ -95,7 +95,7 @@ def main(out: Path) -> None:
 
     # 3. Training: random windows of CONTEXT + 1 characters; the target is the window shifted by one.
     losses = []
-    steps, batch = 200, 32
+    steps, batch = 200, 16
     for step in range(1, steps + 1):
         starts = rng.integers(0, len(data) - CONTEXT - 1, size=batch)
         window = ember.tensor(np.stack([data[s : s + CONTEXT + 1] for s in starts]))
