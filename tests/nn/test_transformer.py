@@ -401,3 +401,18 @@ def test_dropout_in_training_is_reproducible_and_off_in_eval():
     layer.eval()
     np.testing.assert_array_equal(layer(x).detach().numpy(), layer(x).detach().numpy())
     assert not np.allclose(layer(x).detach().numpy(), a.detach().numpy())
+
+
+def test_custom_encoder_and_decoder_are_used_and_keyed_like_torch():
+    def build(lib):
+        enc = lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(D, H, FF, dropout=0.0), 1, enable_nested_tensor=False)
+        dec = lib.nn.TransformerDecoder(lib.nn.TransformerDecoderLayer(D, H, FF, dropout=0.0), 3)
+        return lib.nn.Transformer(D, H, custom_encoder=enc, custom_decoder=dec, dropout=0.0).double()
+
+    torch.manual_seed(1)
+    tm = build(torch)
+    em = build(ember)
+    _copy_weights(em, tm)
+    assert len(em.decoder.layers) == 3 and em.decoder.norm is None
+    arrays = [_seq(5, 2, np.float64, False, 1), _seq(4, 2, np.float64, False, 2)]
+    _run(em, tm, arrays, np.float64, lambda m, x, k: m(x[0], x[1], **k), dict(tgt_mask=_causal_float(4, np.float64)))
