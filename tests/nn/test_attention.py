@@ -464,3 +464,22 @@ def test_mismatched_mask_types_warn_like_torch():
     x = ember.randn(4, 3, 8)
     with pytest.warns(UserWarning, match="Support for mismatched key_padding_mask and attn_mask is deprecated"):
         m(x, x, x, key_padding_mask=ember.zeros(3, 4, dtype=ember.bool), attn_mask=ember.zeros(4, 4))
+
+
+def test_mha_dropout_backward_matches_finite_differences():
+    """The weights path (which returns the dropped weights) and the fused path, each with a fixed keep-mask."""
+    m = nn.MultiheadAttention(4, 2, dropout=0.4, dtype=ember.float64)
+    x = _rng(13).standard_normal((3, 2, 4))
+    causal = ember.tensor(np.triu(np.ones((3, 3), bool), 1))
+
+    def with_weights(q):
+        ember.manual_seed(5)
+        out, w = m(q, q, q, average_attn_weights=False)
+        return out.sum() + (w * w).sum()
+
+    def fused(q):
+        ember.manual_seed(5)
+        return m(q, q, q, need_weights=False, attn_mask=causal)[0]
+
+    check_gradcheck(with_weights, [x])
+    check_gradcheck(fused, [x])
