@@ -483,3 +483,17 @@ def test_mha_dropout_backward_matches_finite_differences():
 
     check_gradcheck(with_weights, [x])
     check_gradcheck(fused, [x])
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_fully_padded_sequence_like_torch(need_weights):
+    """Every key padded: torch's weights path gives NaN (plain softmax), its fused path zeros."""
+    em, tm = _mha_pair(8, 2, np.float64)
+    x = _rng(14).standard_normal((4, 2, 8))
+    kpm = np.array([[True] * 4, [False, False, True, True]])
+    e_out, e_w = em(*(ember.tensor(x),) * 3, key_padding_mask=ember.tensor(kpm), need_weights=need_weights)
+    t_out, t_w = tm(*(torch.tensor(x),) * 3, key_padding_mask=torch.tensor(kpm), need_weights=need_weights)
+    compare(e_out, t_out, **TOL[np.float64])
+    assert np.isnan(e_out.detach().numpy()[:, 0]).all() == need_weights
+    if need_weights:
+        compare(e_w, t_w, **TOL[np.float64])
