@@ -277,7 +277,8 @@ def _matmul_rows(a, b):
     """a @ b for a 2-D ``b``: a contiguous (..., K) ``a`` is multiplied as one (rows, K) matrix, since
     NumPy's matmul would otherwise run one smaller GEMM per leading index (about 30% slower)."""
     if a.ndim > 2 and isinstance(a, np.ndarray) and a.flags.c_contiguous:
-        return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
+        rows = a.size // a.shape[-1] if a.shape[-1] else int(np.prod(a.shape[:-1]))
+        return np.matmul(a.reshape(rows, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
     return np.matmul(a, b)
 
 
