@@ -43,6 +43,7 @@ from _harness import (  # noqa: E402
 
 DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "shared", "data", "mnist.npz")
 WORKLOADS = ["mlp", "mlp_small_batch", "mlp_large_batch", "lenet", "course_cnn", "lstm", "inference"]
+WORKLOADS += ["transformer"]  # synthetic tokens: no MNIST (see run_transformer)
 
 
 # -- data ---------------------------------------------------------------------------------------------
@@ -144,6 +145,62 @@ class _LSTMClassifierFactory:
 make_lstm = _LSTMClassifierFactory()
 
 
+# -- transformer: a causal language model on synthetic tokens ------------------------------------------
+
+
+def run_transformer(lib, smoke: bool):
+    """A 2-layer causal TransformerEncoder LM (d_model 128, 4 heads, feed-forward 512, batch_first) with an
+    Embedding and a Linear head, trained with Adam for 200 steps of 32 sequences of 64 tokens.
+
+    The tokens follow a fixed random first-order chain (made with NumPy, the same for both
+    frameworks), so the loss has something to learn. Returns what ``run_workload`` returns; the
+    "accuracy" column holds the next-token accuracy on the last batch.
+    """
+    import numpy as np
+
+    vocab, d_model, seq, batch = 64, 128, 64, 32
+    steps = 10 if smoke else 200
+    rng = np.random.default_rng(0)
+    successor = rng.integers(0, vocab, size=(vocab, 4))  # each token has 4 likely successors
+    tokens = np.empty((steps, batch, seq + 1), np.int64)
+    tokens[:, :, 0] = rng.integers(0, vocab, size=(steps, batch))
+    picks = rng.integers(0, 4, size=(steps, batch, seq))
+    for t in range(seq):
+        tokens[:, :, t + 1] = successor[tokens[:, :, t], picks[:, :, t]]
+    nn = lib.nn
+
+    class CausalLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, d_model)
+            layer = nn.TransformerEncoderLayer(d_model, 4, dim_feedforward=512, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2)
+            self.head = nn.Linear(d_model, vocab)
+
+        def forward(self, x, mask):
+            return self.head(self.encoder(self.embed(x), mask=mask, is_causal=True))
+
+    model = CausalLM()
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    mask = nn.Transformer.generate_square_subsequent_mask(seq)
+    loss_fn = nn.CrossEntropyLoss()
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    for step in range(steps):
+        batch_tokens = lib.from_numpy(tokens[step])
+        inputs, targets = batch_tokens[:, :-1], batch_tokens[:, 1:]
+        opt.zero_grad()
+        logits = model(inputs, mask)
+        loss = loss_fn(logits.reshape(-1, vocab), targets.reshape(-1))
+        loss.backward()
+        opt.step()
+    elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    acc = 100.0 * (logits.argmax(-1) == targets).float().mean().item()
+    return elapsed, steps * batch, acc, cpu
+
+
+SELF_CONTAINED = {"transformer": run_transformer}  # workloads that make their own data
+
+
 # -- the loops ----------------------------------------------------------------------------------------
 
 
@@ -177,6 +234,9 @@ def train_epoch(lib, model, opt, x, y, batch_size, max_steps=None):
 
 def run_workload(lib, name, data, smoke):
     """Train (or run inference) once; return ``(wall seconds, samples seen, test accuracy or None, CPU seconds)``."""
+    if name in SELF_CONTAINED:
+        lib.manual_seed(0)
+        return SELF_CONTAINED[name](lib, smoke)
     x_train, y_train, x_test, y_test = data
     images = lib.from_numpy(x_train)  # shared, not copied (see load_data)
     labels = lib.from_numpy(y_train)
@@ -237,7 +297,7 @@ def child(framework: str, name: str, threads: int, data_path: str, smoke: bool) 
         from ember import _malloc
 
         _malloc.tune()  # as ember's Trainer does when training starts (see ember/_malloc.py)
-    data = load_data(data_path, smoke)
+    data = None if name in SELF_CONTAINED else load_data(data_path, smoke)
     elapsed, seen, acc, cpu = run_workload(lib, name, data, smoke)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "samples": seen, "accuracy": acc, "rss_mb": rss_mb,
@@ -261,9 +321,10 @@ def main() -> None:
     if args.child:
         child(args.child[0], args.child[1], args.threads, args.data, args.smoke)
         return
-    if not args.smoke and not os.path.exists(args.data):
-        raise SystemExit(f"MNIST not found at {args.data}; pass --data PATH (Keras mnist.npz) or --smoke")
     workloads = args.workload or WORKLOADS
+    needs_mnist = any(w not in SELF_CONTAINED for w in workloads)
+    if needs_mnist and not args.smoke and not os.path.exists(args.data):
+        raise SystemExit(f"MNIST not found at {args.data}; pass --data PATH (Keras mnist.npz) or --smoke")
     if not args.no_precompile:
         import compileall
 

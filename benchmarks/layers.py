@@ -96,6 +96,81 @@ def _case(name, make, x_shape, input_grad, repeats, rng, output=lambda out: out)
     return name, t, e, err
 
 
+def _attention_cases():
+    """Causal attention at the shapes of benchmarks/compare.py's transformer workload (batch 32, 4 heads,
+    64 tokens, d_model 128): the fused op alone (q, k, v from one (32, 4, 64, 96) input), the
+    multi-head layer around it, and a whole encoder layer (without dropout)."""
+
+    def sdpa_pair():
+        class Attention(torch.nn.Module):
+            def forward(self, x):
+                q, k, v = x.chunk(3, dim=-1)
+                return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+        class EmberAttention(enn.Module):
+            def forward(self, x):
+                q, k, v = x.chunk(3, dim=-1)
+                return enn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+        return Attention(), EmberAttention()
+
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(64)
+    e_mask = enn.Transformer.generate_square_subsequent_mask(64)
+
+    def mha_pair():
+        return (_SelfAttention(torch.nn.MultiheadAttention(128, 4, batch_first=True), mask),
+                _EmberSelfAttention(enn.MultiheadAttention(128, 4, batch_first=True), e_mask))
+
+    def encoder_layer_pair():
+        def make(lib):
+            return lib.TransformerEncoderLayer(128, 4, 512, dropout=0.0, batch_first=True)
+
+        tl, el = make(torch.nn), make(enn)
+        return _Masked(tl, mask), _EmberMasked(el, e_mask)
+
+    return [
+        ("SDPA causal 32x4x64x32 (fused op)", sdpa_pair, (32, 4, 64, 96), True, 1.5, None),
+        ("MultiheadAttention 32x64x128 causal", mha_pair, (32, 64, 128), True, 1.5, None),
+        ("TransformerEncoderLayer 32x64x128", encoder_layer_pair, (32, 64, 128), True, 1.5, None),
+    ]
+
+
+class _SelfAttention(torch.nn.Module):
+    def __init__(self, attn, mask):
+        super().__init__()
+        self.attn, self.mask = attn, mask
+
+    def forward(self, x):
+        return self.attn(x, x, x, attn_mask=self.mask, need_weights=False, is_causal=True)[0]
+
+
+class _EmberSelfAttention(enn.Module):
+    def __init__(self, attn, mask):
+        super().__init__()
+        self.attn, self.mask = attn, mask
+
+    def forward(self, x):
+        return self.attn(x, x, x, attn_mask=self.mask, need_weights=False, is_causal=True)[0]
+
+
+class _Masked(torch.nn.Module):
+    def __init__(self, layer, mask):
+        super().__init__()
+        self.layer, self.mask = layer, mask
+
+    def forward(self, x):
+        return self.layer(x, src_mask=self.mask, is_causal=True)
+
+
+class _EmberMasked(enn.Module):
+    def __init__(self, layer, mask):
+        super().__init__()
+        self.layer, self.mask = layer, mask
+
+    def forward(self, x):
+        return self.layer(x, src_mask=self.mask, is_causal=True)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=60)
@@ -117,6 +192,7 @@ def main(argv=None) -> None:
         return make
 
     cases = [
+        *_attention_cases(),
         ("Conv2d 64x1x28x28 -> 6, 5x5", conv(1, 6, 5), (64, 1, 28, 28), False, 2.0, None),
         ("Conv2d 64x16x14x14 -> 32, 3x3", conv(16, 32, 3, padding=1), (64, 16, 14, 14), True, 2.0, None),
         ("MaxPool2d(2) 64x6x28x28", lambda: (torch.nn.MaxPool2d(2), enn.MaxPool2d(2)), (64, 6, 28, 28), True, 1.5, None),

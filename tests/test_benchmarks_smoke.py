@@ -37,3 +37,9 @@ def test_ops_benchmark_runs():
     out = _run(["ops.py", "--repeat", "1", "--quick"])
     assert out.returncode == 0, out.stderr[-3000:]
     assert "one-element mul" in out.stdout
+
+
+def test_compare_smoke_runs_the_transformer_workload_without_mnist():
+    out = _run(["compare.py", "--smoke", "--repeat", "1", "--ember-only", "--workload", "transformer", "--data", "/nonexistent"])
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert any(line.startswith("transformer") and " ember " in line for line in out.stdout.splitlines()), out.stdout

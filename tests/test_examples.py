@@ -32,6 +32,7 @@ EXPECTED = {
     "09_dropout_early_stopping_regularisation.py": ["regularisation_curves.png"],
     "10_transfer_learning_frozen_features.py": ["transfer_learning.png"],
     "11_save_and_load.py": ["save_and_load_resume.png"],
+    "12_transformer_lm.py": ["transformer_lm_loss.png", "transformer_lm_attention.png"],
 }
 
 # Wall-clock budget per example (the course promises < 60 s on 2 cores; CI machines get slack).

@@ -482,3 +482,6 @@ INDEX = [
 ]
 
 REGISTRY = POINTWISE + COMPARE + REDUCE + LINALG + SHAPE + INDEX
+from _registry_attention import ATTENTION  # noqa: E402
+
+REGISTRY += ATTENTION

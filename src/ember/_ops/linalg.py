@@ -273,6 +273,19 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     return add(mul(input, beta) if beta != 1 else input, mul(prod, alpha) if alpha != 1 else prod)
 
 
+def _rows(a):
+    """(..., K) as a (rows, K) matrix (also when K == 0, where reshape(-1, K) is ambiguous)."""
+    return a.reshape(int(np.prod(a.shape[:-1])), a.shape[-1])
+
+
+def _matmul_rows(a, b):
+    """a @ b for a 2-D ``b``: a contiguous (..., K) ``a`` is multiplied as one (rows, K) matrix, since
+    NumPy's matmul would otherwise run one smaller GEMM per leading index (about 30% slower)."""
+    if a.ndim > 2 and isinstance(a, np.ndarray) and a.flags.c_contiguous:
+        return np.matmul(_rows(a), b).reshape(a.shape[:-1] + (b.shape[-1],))
+    return np.matmul(a, b)
+
+
 class Linear(Op):
     """y = x W^T + b (one GEMM plus a broadcast add);  dx = dy W, dW = dy^T x, db = sum dy."""
 
@@ -281,7 +294,7 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        y = np.matmul(x, weight.T)
+        y = _matmul_rows(x, weight.T)
         if bias is not None:
             y += bias  # y is fresh, so adding in place saves a temporary
         return y
@@ -290,12 +303,12 @@ class Linear(Op):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        gx = np.matmul(g, weight) if need_x else None
+        gx = _matmul_rows(g, weight) if need_x else None
         gw = gb = None
         if need_w or need_b:
-            g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+            g2 = _rows(g) if g.ndim != 2 else g
             if need_w:
-                x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+                x2 = _rows(x) if x.ndim != 2 else x
                 gw = np.matmul(np.swapaxes(g2, 0, 1), x2)
             if need_b:
                 gb = g2.sum(axis=0)

@@ -666,17 +666,19 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
-    from .pointwise import mul
+    from .pointwise import where
 
+    # select, not multiply: -inf * 0 would be nan (generate_square_subsequent_mask is a triu of -inf)
     mask = np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
-    return mul(input, _wrap(mask.astype(input._data.dtype)))
+    return where(_wrap(mask), input, _wrap(np.zeros((), input._data.dtype)))
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    from .pointwise import mul
+    from .pointwise import where
 
+    # select, not multiply: -inf * 0 would be nan (generate_square_subsequent_mask is a triu of -inf)
     mask = np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
-    return mul(input, _wrap(mask.astype(input._data.dtype)))
+    return where(_wrap(mask), input, _wrap(np.zeros((), input._data.dtype)))
 
 
 __all__ = [

@@ -24,6 +24,7 @@ def _star_import(module_name: str, optional: bool = False) -> None:
 for _name in ("container", "linear", "activation", "dropout", "flatten", "embedding"):
     _star_import(_name)
 # Convolution, pooling, normalisation, losses, recurrent layers, padding and resampling.
-for _name in ("conv", "pooling", "normalization", "loss", "rnn", "padding", "upsampling", "pixelshuffle", "lazy"):
+for _name in ("conv", "pooling", "normalization", "loss", "rnn", "padding", "upsampling", "pixelshuffle", "lazy",
+              "transformer"):
     _star_import(_name, optional=True)
 del _name

@@ -73,6 +73,10 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under another name: torch's type for ``MultiheadAttention.out_proj`` (kept for parity)."""
+
+
 class Bilinear(Module):
     """y = x1^T A x2 + b, one bilinear form per output feature.
 
