@@ -9,6 +9,7 @@ a path to them run, as in PyTorch.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +20,19 @@ from .function import AccumulateGrad, _as_tensor, _check_hook_result, unbroadcas
 
 Tensor = _T.Tensor
 _wrap = Tensor._wrap
+
+
+_queued = threading.local()  # .callbacks: the running backward pass's final callbacks (per thread)
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` when the backward pass now running has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``); DistributedDataParallel waits for its
+    gradient all-reduces this way."""
+    queue = getattr(_queued, "callbacks", None)
+    if queue is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    queue.append(callback)
 
 
 def _as_list(x) -> list:
@@ -151,6 +165,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
 
     prev_mode = _gm._enabled
     _gm._enabled = create_graph
+    outer_callbacks, _queued.callbacks = getattr(_queued, "callbacks", None), []
     try:
         while ready:
             node = ready.pop()
@@ -220,7 +235,10 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
                 pending[nxt] = count - 1
             # Drop this frame's references to the gradients handed on (see _accumulate above).
             buf = grads = input_grads = g = prev = None
+        for callback in _queued.callbacks:  # may queue more
+            callback()
     finally:
+        _queued.callbacks = outer_callbacks
         _gm._enabled = prev_mode
     return captured
 
