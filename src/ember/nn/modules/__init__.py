@@ -26,4 +26,5 @@ for _name in ("container", "linear", "activation", "dropout", "flatten", "embedd
 # Convolution, pooling, normalisation, losses, recurrent layers, padding and resampling.
 for _name in ("conv", "pooling", "normalization", "loss", "rnn", "padding", "upsampling", "pixelshuffle"):
     _star_import(_name, optional=True)
+_star_import("sync_batchnorm", optional=True)  # SyncBatchNorm (uses ember.distributed)
 del _name
