@@ -85,6 +85,20 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true", help="print nothing but errors")
     t.add_argument("--threads", default="auto", metavar="N",
                    help="BLAS threads: a number, or auto (1 for models under 1M parameters; the default)")
+    t.add_argument("--nproc", type=int, default=None, metavar="N",
+                   help="train data-parallel in N processes (MPI; the global batch is split among them)")
+    t.add_argument("--hosts", default=None, help="with --nproc: comma-separated machines to run on")
+    t.add_argument("--hostfile", default=None, metavar="FILE", help="with --nproc: a file listing the machines")
+
+    la = sub.add_parser("launch", help="run a Python script in N processes (MPI) for ember.distributed",
+                        description="Start N processes of a script with the MPI launcher (mpiexec); "
+                                    "each calls ember.distributed.init_process_group().")
+    la.add_argument("-n", "--nproc", type=int, required=True, metavar="N", help="number of processes")
+    la.add_argument("--hosts", default=None, help="comma-separated machines (default: this one)")
+    la.add_argument("--hostfile", default=None, metavar="FILE", help="a file listing the machines")
+    la.add_argument("-m", dest="module", default=None, metavar="MODULE", help="run a module, like python -m")
+    la.add_argument("script", nargs="?", default=None, help="the script to run")
+    la.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
     e = sub.add_parser("evaluate", help="loss and accuracy of a trained run on a test set")
     e.add_argument("run_dir", metavar="RUN_DIR")
@@ -130,11 +144,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
             _err(f"--threads: expected a positive number or auto, got {threads!r}")
             return EXIT_USAGE
         threads = int(threads)
+    if args.nproc is not None:
+        from ember.distributed.launch import LaunchError, in_mpi_job, launch
+
+        if args.nproc < 1:
+            _err(f"--nproc: expected a positive number, got {args.nproc}")
+            return EXIT_USAGE
+        if args.nproc > 1 and not in_mpi_job():  # start the N processes, each running this same command
+            try:
+                return launch(args.nproc, ["-m", "ember", *args.argv], hosts=args.hosts, hostfile=args.hostfile)
+            except LaunchError as ex:
+                _err(str(ex))
+                return EXIT_USAGE
+    elif args.hosts or args.hostfile:
+        _err("--hosts and --hostfile go with --nproc N")
+        return EXIT_USAGE
+    nproc = args.nproc
     if args.resume:
         if args.config or args.run_dir:
             _err("--resume continues a run with its own config.toml; do not combine it with --config or --run-dir")
             return EXIT_USAGE
-        result = train_run(given, args.resume, resume=True, quiet=args.quiet, log=say, threads=threads)
+        result = train_run(given, args.resume, resume=True, quiet=args.quiet, log=say, threads=threads, nproc=nproc)
     else:
         config: dict[str, Any] = {}
         explicit = set(given)
@@ -149,7 +179,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
             with open(args.config, encoding="utf-8") as f:
                 explicit |= set(parse_toml(f.read(), args.config))
         config.update(given)
-        result = train_run(config, args.run_dir, quiet=args.quiet, explicit=sorted(explicit), log=say, threads=threads)
+        result = train_run(config, args.run_dir, quiet=args.quiet, explicit=sorted(explicit), log=say, threads=threads,
+                           nproc=nproc)
+    if nproc is not None:
+        from ember.training.distributed import process_rank
+
+        if process_rank() != 0:
+            return EXIT_OK if result.status != "interrupted" else EXIT_INTERRUPTED
 
     s = result.summary
     if result.status == "interrupted":
@@ -188,6 +224,23 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_launch(args: argparse.Namespace) -> int:
+    from ember.distributed.launch import LaunchError, launch
+
+    if args.module:
+        program = ["-m", args.module] + ([args.script] if args.script else []) + list(args.args)
+    elif args.script:
+        program = [args.script, *args.args]
+    else:
+        _err("launch: give a script to run (or -m MODULE)")
+        return EXIT_USAGE
+    try:
+        return launch(args.nproc, program, hosts=args.hosts, hostfile=args.hostfile)
+    except LaunchError as ex:
+        _err(str(ex))
+        return EXIT_USAGE
+
+
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from ember.vision.datasets import available
 
@@ -222,6 +275,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "train": _cmd_train,
+    "launch": _cmd_launch,
     "evaluate": _cmd_evaluate,
     "predict": _cmd_predict,
     "datasets": _cmd_datasets,
@@ -232,7 +286,9 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ember`` command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)  # exits with 2 on a usage error, like every argparse program
+    args.argv = argv
     from ember.training.config import ConfigError
     from ember.training.run import RunError, UsageError
 
