@@ -84,13 +84,13 @@ for dtype in DTYPES:
         ops += [R.BAND, R.BOR, R.BXOR]
     for op in ops:
         @check(f"all_reduce {op.name} {dtype}")
-        def _():
+        def _(dtype=dtype, op=op):
             t = ember.from_numpy(ALL[dtype][rank].copy())
             assert dist.all_reduce(t, op=op) is None
             close(t, reference(op, ALL[dtype], dtype), dtype)
 
     @check(f"all_reduce non-contiguous {dtype}")
-    def _():
+    def _(dtype=dtype):
         big = ember.from_numpy(np.zeros((4, 8), dtype=dtype))
         view = big[:3, ::2]  # strided (3, 4)
         view.copy_(ember.from_numpy(ALL[dtype][rank]))
@@ -100,33 +100,33 @@ for dtype in DTYPES:
         close(big[3], np.zeros(8, dtype=dtype), dtype)
 
     @check(f"all_reduce transposed {dtype}")
-    def _():
+    def _(dtype=dtype):
         t = ember.from_numpy(np.ascontiguousarray(ALL[dtype][rank].T)).t()  # a (3, 4) view of (4, 3) memory
         dist.all_reduce(t, op=R.MIN)
         close(t, reference(R.MIN, ALL[dtype], dtype), dtype)
 
     @check(f"broadcast {dtype}")
-    def _():
+    def _(dtype=dtype):
         t = ember.from_numpy(ALL[dtype][rank].copy())
         dist.broadcast(t, src=n - 1)
         close(t, ALL[dtype][n - 1], dtype)
 
     @check(f"reduce {dtype}")
-    def _():
+    def _(dtype=dtype):
         t = ember.from_numpy(ALL[dtype][rank].copy())
         op = R.MAX
         dist.reduce(t, dst=1, op=op)
         close(t, reference(op, ALL[dtype], dtype) if rank == 1 else ALL[dtype][rank], dtype)
 
     @check(f"all_gather {dtype}")
-    def _():
+    def _(dtype=dtype):
         outs = [ember.from_numpy(np.zeros((3, 4), dtype=dtype)) for _ in range(n)]
         dist.all_gather(outs, ember.from_numpy(ALL[dtype][rank]))
         for r in range(n):
             close(outs[r], ALL[dtype][r], dtype)
 
     @check(f"all_gather_into_tensor {dtype}")
-    def _():
+    def _(dtype=dtype):
         cat = ember.from_numpy(np.zeros((3 * n, 4), dtype=dtype))
         dist.all_gather_into_tensor(cat, ember.from_numpy(ALL[dtype][rank]))
         close(cat, np.concatenate(ALL[dtype]), dtype)
@@ -135,7 +135,7 @@ for dtype in DTYPES:
         close(stacked, np.stack(ALL[dtype]), dtype)
 
     @check(f"reduce_scatter_tensor {dtype}")
-    def _():
+    def _(dtype=dtype):
         out = ember.from_numpy(np.zeros((3, 4), dtype=dtype))
         full = [np.concatenate([ALL[dtype][(r + k) % n] for k in range(n)]) for r in range(n)]
         dist.reduce_scatter_tensor(out, ember.from_numpy(full[rank]), op=R.MAX)
@@ -143,7 +143,7 @@ for dtype in DTYPES:
         close(out, want, dtype)
 
     @check(f"reduce_scatter {dtype}")
-    def _():
+    def _(dtype=dtype):
         out = ember.from_numpy(np.zeros((3, 4), dtype=dtype))
         inputs = [ember.from_numpy(ALL[dtype][(rank + k) % n]) for k in range(n)]
         dist.reduce_scatter(out, inputs, op=R.MIN)
@@ -151,7 +151,7 @@ for dtype in DTYPES:
         close(out, want, dtype)
 
     @check(f"gather {dtype}")
-    def _():
+    def _(dtype=dtype):
         outs = [ember.from_numpy(np.zeros((3, 4), dtype=dtype)) for _ in range(n)] if rank == 0 else None
         dist.gather(ember.from_numpy(ALL[dtype][rank]), outs, dst=0)
         if rank == 0:
@@ -159,14 +159,14 @@ for dtype in DTYPES:
                 close(outs[r], ALL[dtype][r], dtype)
 
     @check(f"scatter {dtype}")
-    def _():
+    def _(dtype=dtype):
         out = ember.from_numpy(np.zeros((3, 4), dtype=dtype))
         src_list = [ember.from_numpy(ALL[dtype][r]) for r in range(n)] if rank == 1 else None
         dist.scatter(out, src_list, src=1)
         close(out, ALL[dtype][rank], dtype)
 
     @check(f"send/recv {dtype}")
-    def _():
+    def _(dtype=dtype):
         if rank == 0:
             dist.send(ember.from_numpy(ALL[dtype][0]), dst=1, tag=5)
         elif rank == 1:

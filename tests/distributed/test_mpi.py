@@ -109,3 +109,15 @@ def test_ember_train_nproc_2_equals_one_process_and_resumes(tmp_path):
     loss_1 = float(rows[1].split(",")[1])
     ref = (one / "metrics.csv").read_text().splitlines()
     assert abs(loss_1 - float(ref[1].split(",")[1])) < 1e-5  # train loss averaged over both ranks' samples
+
+
+def test_distributed_benchmark_runs_at_tiny_sizes():
+    bench = HERE.parents[1] / "benchmarks" / "distributed.py"
+    proc = subprocess.run([sys.executable, str(bench), "--smoke"], capture_output=True, text=True, timeout=300,
+                          env=_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    for name in ("mlp", "resnet18"):
+        row = next(line for line in lines if line.startswith(name))
+        assert float(row.split()[-1].rstrip("x")) > 0
+    assert any(line.strip().startswith("0.01 MB") for line in lines), proc.stdout
