@@ -60,7 +60,12 @@ class DataParallelRun:
         import ember.distributed as dist
 
         if not dist.is_initialized():
-            dist.init_process_group("mpi")
+            try:
+                dist.init_process_group("mpi")
+            except RuntimeError as e:  # no mpi4py: the message names the extra to install
+                from .run import RunError
+
+                raise RunError(str(e)) from None
         self.dist = dist
         self.rank = dist.get_rank()
         self.world = dist.get_world_size()
