@@ -184,7 +184,7 @@ class DistributedDataParallel(Module):
         if self._unfinished is not None:
             indices, self._unfinished = self._unfinished, None
             raise RuntimeError(_UNUSED_MSG.format(rank=self._dist.get_rank(), indices=" ".join(map(str, indices))))
-        self._sync_this_backward = self.require_backward_grad_sync and _gm.is_grad_enabled() and self.training
+        self._sync_this_backward = self.require_backward_grad_sync and _gm.is_grad_enabled()
         if self.broadcast_buffers and self.require_forward_param_sync and self.process_group.size() > 1:
             buffers = list(self.module.buffers())
             if buffers:
