@@ -136,7 +136,7 @@ def _plan(root_nodes: list, targets: dict | None):
     return pending, runs
 
 
-def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=None, accumulate=True):
+def _run_graph(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=None, accumulate=True):
     """Propagate ``grad_outputs`` from ``outputs`` through the graph.
 
     ``inputs=None``: accumulate into every leaf's ``.grad``. Otherwise only gradients for
@@ -165,7 +165,6 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
 
     prev_mode = _gm._enabled
     _gm._enabled = create_graph
-    outer_callbacks, _queued.callbacks = getattr(_queued, "callbacks", None), []
     try:
         while ready:
             node = ready.pop()
@@ -235,12 +234,21 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
                 pending[nxt] = count - 1
             # Drop this frame's references to the gradients handed on (see _accumulate above).
             buf = grads = input_grads = g = prev = None
-        for callback in _queued.callbacks:  # may queue more
-            callback()
     finally:
-        _queued.callbacks = outer_callbacks
         _gm._enabled = prev_mode
     return captured
+
+
+def run_backward(*args, **kwargs):
+    """The backward pass (``_run_graph``), then the callbacks queued during it (``queue_callback``)."""
+    outer, _queued.callbacks = getattr(_queued, "callbacks", None), []
+    try:
+        captured = _run_graph(*args, **kwargs)
+        for callback in _queued.callbacks:  # a callback may queue more
+            callback()
+        return captured
+    finally:
+        _queued.callbacks = outer
 
 
 def _check_nan(node, input_grads) -> None:
