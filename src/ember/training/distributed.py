@@ -111,6 +111,9 @@ class DataParallelRun:
         return DataLoader(ds, batch_size=self.local_batch(batch_size), sampler=sampler)
 
     def wrap(self, model: Any) -> Any:
+        """``DistributedDataParallel`` around the model, its batch norms synchronised: the statistics
+        are those of the global batch, as in one process (checkpoints keep BatchNorm's keys)."""
+        from ember import nn
         from ember.nn.parallel import DistributedDataParallel
 
-        return DistributedDataParallel(model)
+        return DistributedDataParallel(nn.SyncBatchNorm.convert_sync_batchnorm(model))
