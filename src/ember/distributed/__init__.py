@@ -41,6 +41,8 @@ from .process_group import (
     new_group,
 )
 
+group = GroupMember  # ``dist.group.WORLD``, as in torch
+
 
 def is_available() -> bool:
     """True: the distributed package is part of ember (a backend needs mpi4py, see ``is_mpi_available``)."""
@@ -70,7 +72,7 @@ __all__ = [
     "Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor",
     "all_gather_object", "all_reduce", "barrier", "broadcast", "broadcast_object_list", "default_pg_timeout",
     "destroy_process_group", "gather", "gather_object", "get_backend", "get_process_group_ranks", "get_rank",
-    "get_world_size", "init_process_group", "irecv", "is_available", "is_gloo_available", "is_initialized",
+    "get_world_size", "group", "init_process_group", "irecv", "is_available", "is_gloo_available", "is_initialized",
     "is_mpi_available", "is_nccl_available", "is_torchelastic_launched", "isend", "new_group", "recv", "reduce",
     "reduce_scatter", "reduce_scatter_tensor", "scatter", "scatter_object_list", "send",
 ]
