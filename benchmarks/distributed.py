@@ -109,13 +109,13 @@ def child_allreduce(args) -> None:
         a = np.ones(n, dtype=np.float32)
         t = ember.from_numpy(np.ones(n, dtype=np.float32))
         ours, raw, raw_nb = [], [], []
-        def raw_allreduce():
+        def raw_allreduce(a=a):
             comm.Allreduce(MPI.IN_PLACE, [a, MPI.FLOAT], op=MPI.SUM)
 
-        def raw_iallreduce():
+        def raw_iallreduce(a=a):
             comm.Iallreduce(MPI.IN_PLACE, [a, MPI.FLOAT], op=MPI.SUM).Wait()
 
-        def ember_allreduce():
+        def ember_allreduce(t=t):
             dist.all_reduce(t)
 
         for rep in range(args.reps):  # alternate which goes first, so both see the same machine
