@@ -62,16 +62,22 @@ class ReduceOp:
 
 
 # ---------------------------------------------------------------------------------------- buffers
+_DATATYPES: dict = {}
+
+
 def _datatype(np_dtype: np.dtype):
-    MPI = _mpi.mpi()
-    table = {
-        "float16": MPI.FLOAT16_T, "float32": MPI.FLOAT, "float64": MPI.DOUBLE,
-        "int8": MPI.INT8_T, "int16": MPI.INT16_T, "int32": MPI.INT32_T, "int64": MPI.INT64_T,
-        "uint8": MPI.UINT8_T, "bool": MPI.C_BOOL,
-    }
-    dt = table.get(np_dtype.name)
-    if dt is None or dt == MPI.DATATYPE_NULL:
-        raise RuntimeError(f"ember.distributed: tensors of dtype {np_dtype.name} cannot be communicated by this MPI")
+    dt = _DATATYPES.get(np_dtype)
+    if dt is None:
+        MPI = _mpi.mpi()
+        table = {
+            "float16": MPI.FLOAT16_T, "float32": MPI.FLOAT, "float64": MPI.DOUBLE,
+            "int8": MPI.INT8_T, "int16": MPI.INT16_T, "int32": MPI.INT32_T, "int64": MPI.INT64_T,
+            "uint8": MPI.UINT8_T, "bool": MPI.C_BOOL,
+        }
+        dt = table.get(np_dtype.name)
+        if dt is None or dt == MPI.DATATYPE_NULL:
+            raise RuntimeError(f"ember.distributed: tensors of dtype {np_dtype.name} cannot be communicated by this MPI")
+        _DATATYPES[np_dtype] = dt
     return dt
 
 
@@ -121,10 +127,12 @@ def _msg(a: np.ndarray):
 
 def _op(op, np_dtype: np.dtype):
     """``(MPI op, post)``: the MPI reduction for ``op`` on this dtype, and what to do after it (AVG divides)."""
-    MPI = _mpi.mpi()
     if not isinstance(op, ReduceOp.RedOpType):
         raise TypeError(f"expected a ReduceOp (ReduceOp.SUM, ReduceOp.MAX, ...), got {op!r}")
     kind = np_dtype.kind
+    if op is ReduceOp.SUM and kind == "f":  # the common case, without building the tables below
+        return _mpi.mpi().SUM, None
+    MPI = _mpi.mpi()
     if kind == "b":  # bool: sums and maxima are "any", products and minima "all"
         table = {"SUM": MPI.LOR, "MAX": MPI.LOR, "BOR": MPI.LOR, "PRODUCT": MPI.LAND, "MIN": MPI.LAND,
                  "BAND": MPI.LAND, "BXOR": MPI.LXOR}
