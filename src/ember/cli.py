@@ -35,6 +35,15 @@ def _hidden(text: str) -> list[int]:
     return sizes
 
 
+class _Parser(argparse.ArgumentParser):
+    """Keeps the command line it parsed as ``args.argv``: ``ember train --nproc N`` re-runs it in each process."""
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        parsed.argv = list(sys.argv[1:] if args is None else args)
+        return parsed
+
+
 def _parser() -> argparse.ArgumentParser:
     from ember.training.config import FIELDS, OPTIMIZERS, SCHEDULERS
 
@@ -45,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         default = ",".join(map(str, f.default)) if isinstance(f.default, list) else f.default
         return f"{f.help} (default: {default})"
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="ember", description="Train, evaluate and use ember models from the command line."
     )
     p.add_argument("--version", action="version", version=f"ember {_version()}")
@@ -286,9 +295,7 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ember`` command line; returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)  # exits with 2 on a usage error, like every argparse program
-    args.argv = argv
     from ember.training.config import ConfigError
     from ember.training.run import RunError, UsageError
 
