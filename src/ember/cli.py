@@ -36,6 +36,15 @@ def _hidden(text: str) -> list[int]:
     return sizes
 
 
+class _Parser(argparse.ArgumentParser):
+    """Keeps the command line it parsed as ``args.argv``: ``ember train --nproc N`` re-runs it in each process."""
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        parsed.argv = list(sys.argv[1:] if args is None else args)
+        return parsed
+
+
 def _parser() -> argparse.ArgumentParser:
     from ember.training.config import FIELDS, OPTIMIZERS, SCHEDULERS
 
@@ -46,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         default = ",".join(map(str, f.default)) if isinstance(f.default, list) else f.default
         return f"{f.help} (default: {default})"
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="ember", description="Train, evaluate and use ember models from the command line."
     )
     p.add_argument("--version", action="version", version=f"ember {_version()}")
@@ -88,6 +97,20 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true", help="print nothing but errors")
     t.add_argument("--threads", default="auto", metavar="N",
                    help="BLAS threads: a number, or auto (1 for models under 1M parameters; the default)")
+    t.add_argument("--nproc", type=int, default=None, metavar="N",
+                   help="train data-parallel in N processes (MPI; the global batch is split among them)")
+    t.add_argument("--hosts", default=None, help="with --nproc: comma-separated machines to run on")
+    t.add_argument("--hostfile", default=None, metavar="FILE", help="with --nproc: a file listing the machines")
+
+    la = sub.add_parser("launch", help="run a Python script in N processes (MPI) for ember.distributed",
+                        description="Start N processes of a script with the MPI launcher (mpiexec); "
+                                    "each calls ember.distributed.init_process_group().")
+    la.add_argument("-n", "--nproc", type=int, required=True, metavar="N", help="number of processes")
+    la.add_argument("--hosts", default=None, help="comma-separated machines (default: this one)")
+    la.add_argument("--hostfile", default=None, metavar="FILE", help="a file listing the machines")
+    la.add_argument("-m", dest="module", default=None, metavar="MODULE", help="run a module, like python -m")
+    la.add_argument("script", nargs="?", default=None, help="the script to run")
+    la.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
 
     e = sub.add_parser("evaluate", help="loss and accuracy of a trained run on a test set")
     e.add_argument("run_dir", metavar="RUN_DIR")
@@ -143,11 +166,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
             _err(f"--threads: expected a positive number or auto, got {threads!r}")
             return EXIT_USAGE
         threads = int(threads)
+    if args.nproc is not None:
+        from ember.distributed.launch import LaunchError, in_mpi_job, launch
+
+        if args.nproc < 1:
+            _err(f"--nproc: expected a positive number, got {args.nproc}")
+            return EXIT_USAGE
+        if args.nproc > 1 and not in_mpi_job():  # start the N processes, each running this same command
+            try:
+                return launch(args.nproc, ["-m", "ember", *args.argv], hosts=args.hosts, hostfile=args.hostfile)
+            except LaunchError as ex:
+                _err(str(ex))
+                return EXIT_USAGE
+    elif args.hosts or args.hostfile:
+        _err("--hosts and --hostfile go with --nproc N")
+        return EXIT_USAGE
+    nproc = args.nproc
     if args.resume:
         if args.config or args.run_dir:
             _err("--resume continues a run with its own config.toml; do not combine it with --config or --run-dir")
             return EXIT_USAGE
-        result = train_run(given, args.resume, resume=True, quiet=args.quiet, log=say, threads=threads)
+        result = train_run(given, args.resume, resume=True, quiet=args.quiet, log=say, threads=threads, nproc=nproc)
     else:
         config: dict[str, Any] = {}
         explicit = set(given)
@@ -162,7 +201,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
             with open(args.config, encoding="utf-8") as f:
                 explicit |= set(parse_toml(f.read(), args.config))
         config.update(given)
-        result = train_run(config, args.run_dir, quiet=args.quiet, explicit=sorted(explicit), log=say, threads=threads)
+        result = train_run(config, args.run_dir, quiet=args.quiet, explicit=sorted(explicit), log=say, threads=threads,
+                           nproc=nproc)
+    if nproc is not None:
+        from ember.training.distributed import process_rank
+
+        if process_rank() != 0:
+            return EXIT_OK if result.status != "interrupted" else EXIT_INTERRUPTED
 
     s = result.summary
     if result.status == "interrupted":
@@ -200,6 +245,23 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         name = r["file"] if r["index"] is None else f"{r['file']}[{r['index']}]"
         print(f"{name}: " + ", ".join(f"{c} ({p:.3f})" for c, p in r["top"]))
     return EXIT_OK
+
+
+def _cmd_launch(args: argparse.Namespace) -> int:
+    from ember.distributed.launch import LaunchError, launch
+
+    if args.module:
+        program = ["-m", args.module] + ([args.script] if args.script else []) + list(args.args)
+    elif args.script:
+        program = [args.script, *args.args]
+    else:
+        _err("launch: give a script to run (or -m MODULE)")
+        return EXIT_USAGE
+    try:
+        return launch(args.nproc, program, hosts=args.hosts, hostfile=args.hostfile)
+    except LaunchError as ex:
+        _err(str(ex))
+        return EXIT_USAGE
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
@@ -246,6 +308,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "export": _cmd_export,
     "train": _cmd_train,
+    "launch": _cmd_launch,
     "evaluate": _cmd_evaluate,
     "predict": _cmd_predict,
     "datasets": _cmd_datasets,

@@ -9,6 +9,7 @@ a path to them run, as in PyTorch.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +20,19 @@ from .function import AccumulateGrad, _as_tensor, _check_hook_result, unbroadcas
 
 Tensor = _T.Tensor
 _wrap = Tensor._wrap
+
+
+_queued = threading.local()  # .callbacks: the running backward pass's final callbacks (per thread)
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` when the backward pass now running has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``); DistributedDataParallel waits for its
+    gradient all-reduces this way."""
+    queue = getattr(_queued, "callbacks", None)
+    if queue is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    queue.append(callback)
 
 
 def _as_list(x) -> list:
@@ -122,7 +136,7 @@ def _plan(root_nodes: list, targets: dict | None):
     return pending, runs
 
 
-def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=None, accumulate=True):
+def _run_graph(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=None, accumulate=True):
     """Propagate ``grad_outputs`` from ``outputs`` through the graph.
 
     ``inputs=None``: accumulate into every leaf's ``.grad``. Otherwise only gradients for
@@ -223,6 +237,18 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool, 
     finally:
         _gm._state.enabled = prev_mode
     return captured
+
+
+def run_backward(*args, **kwargs):
+    """The backward pass (``_run_graph``), then the callbacks queued during it (``queue_callback``)."""
+    outer, _queued.callbacks = getattr(_queued, "callbacks", None), []
+    try:
+        captured = _run_graph(*args, **kwargs)
+        for callback in _queued.callbacks:  # a callback may queue more
+            callback()
+        return captured
+    finally:
+        _queued.callbacks = outer
 
 
 def _check_nan(node, input_grads) -> None:

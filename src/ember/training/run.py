@@ -41,6 +41,7 @@ import ember
 from .callbacks import CSVLogger, EarlyStopping, LRSchedulerCallback, ModelCheckpoint, ProgressBar, TensorBoard
 from .config import ConfigError, dump_config, load_config, parse_toml, resolve_defaults, validate_config
 from .metrics import confusion_matrix
+from .distributed import unwrap
 from .trainer import Trainer
 
 __all__ = [
@@ -560,6 +561,7 @@ def train_run(
     log: Log = _stderr,
     progress_stream: Any = None,
     threads: int | str | None = "auto",
+    nproc: int | None = None,
 ) -> RunResult:
     """Train as configured and write the run directory; with ``resume=True`` continue ``run_dir``.
 
@@ -576,7 +578,18 @@ def train_run(
         threads: BLAS threads while training: a number, ``None`` to leave the setting alone, or
             ``'auto'``: one thread for models under a million parameters, whose small matrix
             products only lose time to thread hand-offs (and a lot of it on a busy machine).
+        nproc: train data-parallel in this many MPI processes (this is one of them; see
+            :mod:`ember.training.distributed`); ``None`` trains in this process alone.
     """
+    ddp = None
+    if nproc is not None:
+        from .distributed import DataParallelRun
+
+        ddp = DataParallelRun(nproc)
+        threads = ddp.threads(threads)
+        if not ddp.writer:
+            quiet, log = True, (lambda _m: None)
+    writer = ddp is None or ddp.writer
     if resume:
         if run_dir is None:
             raise UsageError("resume needs the run directory")
@@ -607,6 +620,8 @@ def train_run(
             raise UsageError(str(e)) from None
         cfg = resolve_defaults(cfg)
         run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
+        if ddp is not None:  # rank 0's choice (a default name holds a timestamp)
+            run_dir = Path(ddp.broadcast(str(run_dir)))
         if (run_dir / CONFIG_FILE).exists():
             raise UsageError(
                 f"{str(run_dir)!r} already holds a run; continue it with `ember train --resume {run_dir}` "
@@ -621,7 +636,11 @@ def train_run(
     _check_forward(model, data.x_train, meta["num_classes"], cfg["model"], cfg["dataset"])
     from ember import nn
 
-    train_loader = _loader(data.x_train, data.y_train, cfg["batch_size"], shuffle=True, seed=cfg["seed"])
+    if ddp is not None:  # also a barrier: every rank has checked the run directory before rank 0 writes it
+        model = ddp.wrap(model)
+        train_loader = ddp.loader(data.x_train, data.y_train, cfg["batch_size"], cfg["seed"])
+    else:
+        train_loader = _loader(data.x_train, data.y_train, cfg["batch_size"], shuffle=True, seed=cfg["seed"])
     eval_bs = max(256, cfg["batch_size"])
     val_loader = _loader(data.x_val, data.y_val, eval_bs) if data.x_val is not None else None
     test_loader = _loader(data.x_test, data.y_test, eval_bs)
@@ -631,10 +650,12 @@ def train_run(
     except ValueError as e:
         raise UsageError(f"optimizer/scheduler settings: {e}") from None
 
-    run_dir.mkdir(parents=True, exist_ok=True)
     monitor = "val_loss" if val_loader is not None else "loss"
-    checkpoint = ModelCheckpoint(run_dir, monitor=monitor, extra={"config": dict(cfg), "meta": dict(meta)})
-    callbacks: list[Any] = [checkpoint, CSVLogger(run_dir / METRICS_FILE, append=resume)]
+    callbacks: list[Any] = []
+    if writer:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        checkpoint = ModelCheckpoint(run_dir, monitor=monitor, extra={"config": dict(cfg), "meta": dict(meta)})
+        callbacks = [checkpoint, CSVLogger(run_dir / METRICS_FILE, append=resume)]
     if scheduler is not None:
         callbacks.append(LRSchedulerCallback(scheduler, monitor=monitor))
     if cfg["early_stopping"]:
@@ -669,7 +690,8 @@ def train_run(
             f"ember {ember.__version__} training run, created {_dt.datetime.now().isoformat(timespec='seconds')}",
             f"reproduce with: ember train --config {run_dir / CONFIG_FILE}",
         )
-        _write_text(run_dir / CONFIG_FILE, dump_config(cfg, comments))
+        if writer:
+            _write_text(run_dir / CONFIG_FILE, dump_config(cfg, comments))
 
     n_params = sum(p.numel() for p in model.parameters())
     if not quiet and not resume:
@@ -693,17 +715,21 @@ def train_run(
         status = "interrupted"
         summary = _summary(cfg, meta, history, status, train_time, None, n_params)
         summary["resume_with"] = f"ember train --resume {run_dir}"
-        _write_json(run_dir / SUMMARY_FILE, summary)
-        return RunResult(run_dir, status, summary, history, model)
+        if writer:
+            _write_json(run_dir / SUMMARY_FILE, summary)
+        return RunResult(run_dir, status, summary, history, unwrap(model))
 
     status = "stopped_early" if history.stopped_epoch is not None and history.stopped_epoch < cfg["epochs"] else "finished"
     with _blas_threads(threads, n_params):
         test_logs, out, y = trainer.evaluate(test_loader, return_outputs=True)
     summary = _summary(cfg, meta, history, status, train_time, test_logs, n_params)
-    _write_json(run_dir / SUMMARY_FILE, summary)
-    make_plots(run_dir, history, meta, model, (data.x_test, y, out), log=log)
-    write_run_report(run_dir)
-    return RunResult(run_dir, status, summary, history, model)
+    if ddp is not None:
+        summary["processes"] = ddp.world
+    if writer:
+        _write_json(run_dir / SUMMARY_FILE, summary)
+        make_plots(run_dir, history, meta, unwrap(model), (data.x_test, y, out), log=log)
+        write_run_report(run_dir)
+    return RunResult(run_dir, status, summary, history, unwrap(model))
 
 
 # ---------------------------------------------------------------------------------------- use a run

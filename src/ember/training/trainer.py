@@ -35,6 +35,7 @@ import ember
 from ember import _malloc
 
 from .callbacks import Callback, LRSchedulerCallback, ProgressBar
+from .distributed import all_reduce_logs, process_rank, sampler_epoch, unwrap
 from .history import History
 from .metrics import Accuracy, Metric, RunningMean, TopKAccuracy
 
@@ -231,12 +232,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
     def _seed_epoch(self, epoch: int) -> None:
+        sampler_epoch(self.train_loader, epoch)
         if self.seed is None:
             return
         gen = getattr(self.train_loader, "generator", None)
         if gen is not None:
             gen.manual_seed(epoch_seed(self.seed, epoch, 0))
-        ember.manual_seed(epoch_seed(self.seed, epoch, 1))
+        ember.manual_seed(epoch_seed(self.seed, epoch, 1 + process_rank()))  # own dropout masks per process
 
     def _lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
@@ -293,7 +295,7 @@ class Trainer:
             raise ValueError("Trainer.fit: the training loader produced no batches")
         logs = {"loss": running.compute()}
         logs.update({m.name: float(m.compute()) for m in self.metrics})
-        return logs
+        return all_reduce_logs(logs, running.count)
 
     def fit(self, train_loader: Any, val_loader: Any = None, epochs: int = 1, initial_epoch: int | None = None) -> History:
         """Train for ``epochs`` epochs in total (continuing from ``initial_epoch``); returns the `History`.
@@ -432,7 +434,7 @@ class Trainer:
         gen = getattr(self.train_loader, "generator", None)
         state = {
             "epoch": self.epoch if epoch is None else int(epoch),
-            "model": self.model.state_dict(),
+            "model": unwrap(self.model).state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "rng": ember.get_rng_state(),
@@ -453,7 +455,7 @@ class Trainer:
         missing = [k for k in ("model", "optimizer", "epoch") if k not in state]
         if missing:
             raise KeyError(f"Trainer.load_checkpoint: not a Trainer checkpoint, missing {missing}")
-        self.model.load_state_dict(state["model"])
+        unwrap(self.model).load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])

@@ -27,4 +27,5 @@ for _name in ("container", "linear", "activation", "dropout", "flatten", "embedd
 for _name in ("conv", "pooling", "normalization", "loss", "rnn", "padding", "upsampling", "pixelshuffle", "lazy",
               "transformer"):
     _star_import(_name, optional=True)
+_star_import("sync_batchnorm", optional=True)  # SyncBatchNorm (uses ember.distributed)
 del _name

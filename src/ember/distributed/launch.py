@@ -1,0 +1,140 @@
+"""``ember launch``: start N processes of a script through the MPI implementation's ``mpiexec``.
+
+A thin wrapper: it finds ``mpiexec`` (next to the Python interpreter, as ``pip install mpich``
+puts it, else on ``PATH``), passes the hosts in the spelling of that implementation (MPICH's
+Hydra or Open MPI), and when a rank dies it names that rank. The MPI launcher stops the other
+ranks as soon as one exits abnormally; ``ember.distributed`` makes a rank that raises abort the
+job, so a failure never leaves the others hanging.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["LaunchError", "build_command", "find_mpiexec", "in_mpi_job", "launch"]
+
+_INSTALL = "pip install 'ember[distributed]'"
+
+
+class LaunchError(RuntimeError):
+    """No MPI launcher, or arguments it cannot take."""
+
+
+def find_mpiexec() -> str:
+    """The ``mpiexec`` to use: ``$EMBER_MPIEXEC``, the one beside this Python, or the one on ``PATH``."""
+    given = os.environ.get("EMBER_MPIEXEC")
+    if given:
+        return given
+    beside = Path(sys.executable).parent / "mpiexec"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("mpiexec") or shutil.which("mpirun")
+    if found:
+        return found
+    raise LaunchError(f"ember launch needs an MPI launcher (mpiexec) and found none: {_INSTALL}")
+
+
+def in_mpi_job() -> bool:
+    """True inside a process started by an MPI launcher (Hydra, Open MPI, Slurm's PMI)."""
+    return any(k in os.environ for k in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK"))
+
+
+def _flavour(mpiexec: str) -> str:
+    try:
+        out = subprocess.run([mpiexec, "--version"], capture_output=True, text=True, timeout=20)
+        text = out.stdout + out.stderr
+    except (OSError, subprocess.TimeoutExpired):
+        return "hydra"
+    return "openmpi" if "Open MPI" in text or "OpenRTE" in text else "hydra"
+
+
+def build_command(nproc: int, program: list[str], hosts: str | None = None, hostfile: str | None = None,
+                  mpiexec: str | None = None, python: str | None = None) -> list[str]:
+    """The ``mpiexec`` command line that runs ``python program...`` as ``nproc`` ranks."""
+    if nproc < 1:
+        raise LaunchError(f"the number of processes must be >= 1, got {nproc}")
+    if hosts and hostfile:
+        raise LaunchError("give --hosts or --hostfile, not both")
+    mpiexec = mpiexec or find_mpiexec()
+    cmd = [mpiexec, "-n", str(nproc)]
+    flavour = _flavour(mpiexec) if (hosts or hostfile) else "hydra"
+    if hosts:
+        cmd += ["--host", hosts] if flavour == "openmpi" else ["-hosts", hosts]
+    if hostfile:
+        cmd += ["--hostfile", hostfile] if flavour == "openmpi" else ["-f", hostfile]
+    return cmd + [python or sys.executable, *program]
+
+
+_DEAD = re.compile(r"PID (\d+) RUNNING AT (\S+)")
+_CODE = re.compile(r"EXIT CODE: (\d+)")
+
+
+def _describe(code: int) -> str:
+    """Hydra reports a process killed by a signal with the signal's number as its exit code."""
+    import signal
+
+    try:
+        return f"exit code {code} ({signal.Signals(code).name})" if 0 < code < 32 else f"exit code {code}"
+    except ValueError:
+        return f"exit code {code}"
+
+
+def launch(nproc: int, program: list[str], hosts: str | None = None, hostfile: str | None = None,
+           env: dict | None = None) -> int:
+    """Run ``python program...`` as ``nproc`` MPI ranks; returns the job's exit code.
+
+    When a rank dies, prints which one (rank, host, pid and how it ended) after the launcher's report.
+    """
+    cmd = build_command(nproc, program, hosts, hostfile)
+    fd, ranks_file = tempfile.mkstemp(prefix="ember-launch-", suffix=".ranks")
+    os.close(fd)
+    child_env = dict(os.environ if env is None else env)
+    child_env["EMBER_LAUNCH_RANKS"] = ranks_file
+    dead_pid = dead_host = dead_code = None
+    try:
+        proc = subprocess.Popen(cmd, env=child_env, stdout=subprocess.PIPE, bufsize=0)
+        # Relay the ranks' output as it comes, watching for the launcher's report of a dead process.
+        for raw in iter(proc.stdout.readline, b""):
+            sys.stdout.buffer.write(raw)
+            sys.stdout.buffer.flush()
+            line = raw.decode(errors="replace")
+            m = _DEAD.search(line)
+            if m and dead_pid is None:
+                dead_pid, dead_host = int(m.group(1)), m.group(2)
+            m = _CODE.search(line)
+            if m and dead_code is None:
+                dead_code = int(m.group(1))
+        code = proc.wait()
+        if code != 0:
+            rank = _rank_of(ranks_file, dead_pid)
+            who = f"rank {rank}" if rank is not None else "a rank"
+            where = f" (pid {dead_pid} on {dead_host})" if dead_pid is not None else ""
+            how = f": {_describe(dead_code)}" if dead_code is not None else ""
+            print(f"ember launch: {who}{where} failed{how}; the job was stopped (exit code {code})",
+                  file=sys.stderr, flush=True)
+        return code
+    except KeyboardInterrupt:
+        proc.wait()
+        return 130
+    finally:
+        Path(ranks_file).unlink(missing_ok=True)
+
+
+def _rank_of(ranks_file: str, pid: int | None) -> int | None:
+    """The rank whose process had ``pid`` (from the table rank 0 wrote at ``init_process_group``)."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(ranks_file).read_text().splitlines():
+            rank, _host, p = line.split()
+            if int(p) == pid:
+                return int(rank)
+    except (OSError, ValueError):
+        return None
+    return None
