@@ -154,10 +154,16 @@ def _random_fill(sampler):
 
 
 def _uniform(rng, shape, a=0.0, b=1.0):
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    if not np.isfinite(a) or not np.isfinite(b):
+        raise RuntimeError(f"{'from' if not np.isfinite(a) else 'to'} is out of bounds for float")
     return rng.uniform(a, b, size=shape)
 
 
 def _normal(rng, shape, mean=0.0, std=1.0):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     return mean + std * rng.standard_normal(shape)
 
 

@@ -653,6 +653,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     if input._data.dtype.kind == "b":
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     idx = np.take(_argsort(input._data, d, False), [k - 1], axis=d)
     vals = gather(input, d, _wrap(idx))
     if not keepdim:
@@ -695,6 +698,11 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
+    a = input._data
+    if a.dtype.kind not in "iub":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{type_name(input.dtype)}'")
+    if a.ndim != 1 or (a.size and a.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = weights._data if isinstance(weights, Tensor) else weights
     return _wrap(np.bincount(input._data, w, minlength))
 

@@ -48,6 +48,11 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(other).__name__}")
     _check_dtypes(input, other)
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, matmul(input, other), "matmul",
+                         exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")

@@ -530,6 +530,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise RuntimeError("all elements of input should be between 0 and 1")
     if t.dtype != x.dtype:
         raise RuntimeError(f"Found dtype {_type_name(t)} but expected {_type_name(x)}")
+    if t.size and (np.any(t < 0) or np.any(t > 1)):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
         try:
             np.broadcast_shapes(weight._data.shape, x.shape)
@@ -756,9 +758,12 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         loss = exp(target) * (target - input)
     else:
         td = target._data
-        positive = Tensor._wrap(td > 0)
-        safe = where(positive, target, Tensor._wrap(np.ones((), dtype=td.dtype)))
-        loss = where(positive, target * log(safe), Tensor._wrap(np.zeros((), dtype=td.dtype))) - target * input
+        # xlogy(t, t): 0 where t == 0, NaN where t < 0 (not a distribution), like PyTorch
+        nonzero = Tensor._wrap(td != 0)
+        safe = where(nonzero, target, Tensor._wrap(np.ones((), dtype=td.dtype)))
+        with np.errstate(invalid="ignore"):
+            tlogt = target * log(safe)
+        loss = where(nonzero, tlogt, Tensor._wrap(np.zeros((), dtype=td.dtype))) - target * input
     if reduction == "batchmean":
         total = _sum(loss)
         return total / input._data.shape[0] if input._data.ndim else total

@@ -12,6 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.function import Op
 from .._tensor import Tensor
+from ._out import write_out
 from ._common import as_tensor_operand, binary_operands, c_type_name, cast_operand, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
@@ -21,7 +22,8 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-_BOOL = np.dtype(bool)  # builtin dtypes are singletons: ``is`` is the cheapest test
+_BOOL = np.dtype(bool)
+_SAME_DTYPE = "Found dtype {got} but expected {want}"  # ops whose out= must have the result's dtype exactly  # builtin dtypes are singletons: ``is`` is the cheapest test
 
 
 def _nd(y):
@@ -165,6 +167,8 @@ def _binary(op, a, b, float_result=False):
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """input + alpha * other."""
+    if out is not None:
+        return write_out(out, add(input, other, alpha=alpha), "add")
     if alpha != 1:
         other = mul(other, alpha)
     return _binary(Add, input, other)
@@ -172,6 +176,8 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """input - alpha * other."""
+    if out is not None:
+        return write_out(out, sub(input, other, alpha=alpha), "sub")
     a_bool = isinstance(input, Tensor) and input._data.dtype is _BOOL
     b_bool = isinstance(other, Tensor) and other._data.dtype is _BOOL
     if a_bool or b_bool:
@@ -197,6 +203,8 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 def mul(input, other, *, out=None) -> Tensor:
     """input * other."""
+    if out is not None:
+        return write_out(out, mul(input, other), "mul")
     return _binary(Mul, input, other)
 
 
@@ -205,10 +213,12 @@ multiply = mul
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """input / other (true division; ``rounding_mode`` 'trunc' or 'floor' for integer-style)."""
+    if out is not None:
+        return write_out(out, div(input, other, rounding_mode=rounding_mode), "div")
     if rounding_mode is None:
         return _binary(Div, input, other, float_result=True)
     if rounding_mode not in ("floor", "trunc"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     x, y, res = binary_operands(input, other)
     _integer_divisor_check(y, res, f"div_{rounding_mode}_cpu")
     return _binary_op(RoundedDiv, x, y, rounding_mode)
@@ -696,6 +706,8 @@ class Clamp(Op):
 
 def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
     """Clamp every element into [min, max]."""
+    if out is not None:
+        return write_out(out, clamp(input, min, max), "clamp", exact=_SAME_DTYPE)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     operands = [input] + [m for m in (min, max) if m is not None]
@@ -751,11 +763,15 @@ class Minimum(Op):
 
 def maximum(input, other, *, out=None) -> Tensor:
     _require_tensors("maximum", input, other)
+    if out is not None:
+        return write_out(out, maximum(input, other), "maximum")
     return _binary(Maximum, input, other)
 
 
 def minimum(input, other, *, out=None) -> Tensor:
     _require_tensors("minimum", input, other)
+    if out is not None:
+        return write_out(out, minimum(input, other), "minimum")
     return _binary(Minimum, input, other)
 
 
@@ -791,6 +807,8 @@ def where(condition, input=None, other=None, *, out=None):
         from .index import nonzero
 
         return nonzero(condition, as_tuple=True)
+    if out is not None:
+        return write_out(out, where(condition, input, other), "where", exact="Expected out type to be {want} but got {got}")
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         if cond.dtype == np.uint8:
@@ -841,6 +859,8 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
 
 def _unary(op):
     def fn(input: Tensor, *, out=None) -> Tensor:
+        if out is not None:
+            return write_out(out, fn(input), fn.__name__)
         return op.apply(_float_input(input))
 
     fn.__name__ = op.__name__.lower()
@@ -870,6 +890,8 @@ def relu(input: Tensor) -> Tensor:
 
 def abs(input: Tensor, *, out=None) -> Tensor:  # noqa: A001
     _refuse_bool(input, "abs_cpu")
+    if out is not None:
+        return write_out(out, abs(input), "abs", exact=_SAME_DTYPE)
     return Abs.apply(input)
 
 
@@ -893,6 +915,8 @@ def _no_grad_unary(np_fn, name, bool_kernel=None):
     def fn(input: Tensor, *, out=None) -> Tensor:
         if bool_kernel is not None:
             _refuse_bool(input, bool_kernel)
+        if out is not None:
+            return write_out(out, fn(input), name, exact=_SAME_DTYPE)
         return _ZeroGrad.apply(input, np_fn)
 
     fn.__name__ = name
@@ -967,6 +991,8 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
 
 def _compare(np_fn):
     def fn(input, other, *, out=None) -> Tensor:
+        if out is not None:
+            return write_out(out, fn(input, other), fn.__name__)
         x, y, _ = binary_operands(input, other)
         try:
             return _wrap(np.asarray(np_fn(_data(x), _data(y))))
@@ -985,6 +1011,8 @@ less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 def _logical(np_fn):
     def fn(input, other=None, *, out=None) -> Tensor:
+        if out is not None:
+            return write_out(out, fn(input, other), fn.__name__)
         if other is None:
             return _wrap(np_fn(_data(input)))
         return _wrap(np_fn(_data(as_tensor_operand(input)), _data(as_tensor_operand(other))))
@@ -997,6 +1025,8 @@ logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.log
 
 
 def logical_not(input: Tensor, *, out=None) -> Tensor:
+    if out is not None:
+        return write_out(out, logical_not(input), "logical_not")
     return _wrap(np.logical_not(input._data))
 
 

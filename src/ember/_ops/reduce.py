@@ -354,7 +354,9 @@ def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A
     from .pointwise import maximum
 
     if isinstance(dim, Tensor):
-        return maximum(input, dim)
+        return maximum(input, dim, out=out)
+    if out is not None:
+        return _extremum_out(out, max(input, dim, keepdim), "max", dim)
     return _extremum(input, dim, keepdim, True, "max")
 
 
@@ -363,20 +365,30 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A
     from .pointwise import minimum
 
     if isinstance(dim, Tensor):
-        return minimum(input, dim)
+        return minimum(input, dim, out=out)
+    if out is not None:
+        return _extremum_out(out, min(input, dim, keepdim), "min", dim)
     return _extremum(input, dim, keepdim, False, "min")
 
 
-def maximum(input, other):
+def _extremum_out(out, result, name, dim):
+    from ._out import write_out, write_out_tuple
+
+    if dim is None:
+        return write_out(out, result, name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+    return write_out_tuple(out, result, name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+
+
+def maximum(input, other, *, out=None):
     from .pointwise import maximum as _m
 
-    return _m(input, other)
+    return _m(input, other, out=out)
 
 
-def minimum(input, other):
+def minimum(input, other, *, out=None):
     from .pointwise import minimum as _m
 
-    return _m(input, other)
+    return _m(input, other, out=out)
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):

@@ -341,6 +341,10 @@ def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
     if axis is not None:
         dim = axis
     tensors = list(tensors)
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, cat(tensors, dim), "cat", cast_error=(TypeError, "torch.cat(): input types can't be cast to the desired output type {got}"))
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # PyTorch skips 1-D empty tensors (legacy behaviour) when joining.
@@ -393,7 +397,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     d = dim % n
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return cat([unsqueeze(t, d) for t in tensors], d, out=out)
 
 
 def hstack(tensors) -> Tensor:
@@ -569,7 +573,13 @@ class Roll(Op):
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Elements shifted cyclically along ``dims`` (over the flattened tensor without dims)."""
+    n_shifts = len(shifts) if isinstance(shifts, (list, tuple)) else 1
+    n_dims = 0 if dims is None else len(dims) if isinstance(dims, (list, tuple)) else 1
+    if (dims is None and n_shifts != 1) or (dims is not None and n_shifts != n_dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, dims:{n_dims}")
     if dims is None:
+        shifts = shifts[0] if isinstance(shifts, (list, tuple)) else shifts
         return reshape(Roll.apply(flatten(input), shifts, None), input._data.shape)
     shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
     dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
@@ -621,6 +631,14 @@ def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
         input, dim = flatten(input), 0
     d = _wrap_dim(dim, input._data.ndim)
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if isinstance(repeats, Tensor) and reps.ndim:
+        if reps.size and reps.min() < 0:
+            raise RuntimeError("repeats can not be negative")
+        if reps.size != 1 and reps.shape[0] != input._data.shape[d]:
+            raise RuntimeError("repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {reps.shape[0]} and input.size(0) = {input._data.shape[d]}")
+    elif np.ndim(reps) == 0 and int(reps) < 0:
+        raise RuntimeError("Repeats must be non-negative")
     idx = np.repeat(np.arange(input._data.shape[d]), reps)
     return index_select(input, d, _wrap(idx))
 
@@ -651,7 +669,10 @@ class Diagonal(Op):
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     nd = input._data.ndim
-    return Diagonal.apply(input, offset, _wrap_dim(dim1, nd), _wrap_dim(dim2, nd))
+    a, b = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, offset, a, b)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
