@@ -132,13 +132,37 @@ class Neg(Op):
         return -g
 
 
+def _pow(a, b):
+    """a ** b as PyTorch's CPU kernel computes it: a scalar exponent of 0.5, -0.5, -1, 2, 3 or
+    -2 takes a fast path (sqrt, 1/sqrt, 1/a, a*a ...), whose IEEE edge cases differ from
+    ``pow``'s (``(-inf) ** 0.5`` is NaN, ``(-0.0) ** -0.5`` is -inf)."""
+    if np.ndim(b) == 0 and getattr(a, "dtype", None) is not None and a.dtype.kind == "f":
+        e = float(b)
+        if e == 0.5:
+            return np.sqrt(a)
+        if e == -0.5:
+            return 1 / np.sqrt(a)
+        if e == 2:
+            return a * a
+        if e == 3:
+            return a * a * a
+        if e == -1:
+            return 1 / a
+        if e == -2:
+            return 1 / (a * a)
+    return np.power(a, b)
+
+
 class Pow(Op):
-    """y = a^b;  dy/da = b a^(b-1), dy/db = a^b ln a (0 where a = 0)."""
+    """y = a^b;  dy/da = b a^(b-1) (0 where b = 0), dy/db = a^b ln a (0 where a = 0 and b >= 0).
+
+    No other masking: 0^b for b < 0, negative bases and infinities give PyTorch's inf and NaN.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y = _nd(np.power(a, b))
+            y = _nd(_pow(a, b))
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -149,10 +173,16 @@ class Pow(Op):
         ga = gb = None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if need_a:
-                ga = np.where(_data(b) == 0, 0.0, g * b * a ** (b - 1))
+                if isinstance(a, Tensor) or isinstance(b, Tensor):  # create_graph: differentiable ops
+                    ga = np.where(_data(b) == 0, 0.0, g * b * a ** (b - 1))
+                else:
+                    ga = np.where(b == 0, 0.0, g * b * _pow(a, b - 1))
             if need_b:
-                ga_safe = np.where(_data(a) > 0, a, 1.0)
-                gb = np.where(_data(a) == 0, 0.0, g * y * np.log(ga_safe)) if np.any(_data(a) <= 0) else g * y * np.log(a)
+                ad, bd = _data(a), _data(b)
+                gb = g * y * np.log(a)
+                zero_base = (ad == 0) & (bd >= 0)
+                if np.any(zero_base):
+                    gb = np.where(zero_base, 0.0, gb)
         return ga, gb
 
 
@@ -508,7 +538,8 @@ class Square(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.square(x)
+        with np.errstate(over="ignore"):  # inf, like PyTorch, without NumPy's warning
+            return np.square(x)
 
     @staticmethod
     def backward(ctx, g):
