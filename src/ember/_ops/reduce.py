@@ -371,11 +371,15 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A
     return _extremum(input, dim, keepdim, False, "min")
 
 
+_CANCAST = ("Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType(out.dtype())) to be true, but "
+            "got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)")
+
+
 def _extremum_out(out, result, name, dim):
     from ._out import write_out, write_out_tuple
 
     if dim is None:
-        return write_out(out, result, name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+        return write_out(out, result, name, cast_error=(RuntimeError, _CANCAST))
     return write_out_tuple(out, result, name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
 
 
