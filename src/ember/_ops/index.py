@@ -32,6 +32,8 @@ def _convert_key(key):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if a.dtype == np.uint8:
                 a = a.astype(bool)
+            elif a.ndim == 0 and a.dtype != np.bool_:
+                a = int(a)  # PyTorch selects with a 0-d integer tensor, as with an int
             out.append(a)
         elif isinstance(k, (list,)):
             a = np.asarray(k)
@@ -89,6 +91,72 @@ def _check_bounds(shape, key):
             dim += 1
 
 
+def _torch_placement(key: tuple, ndim: int):
+    """Where PyTorch and NumPy disagree on the position of the advanced-index dims: ``(p, n)``
+    meaning NumPy put the ``n`` broadcast index dims first while PyTorch puts them at dim ``p``;
+    None when both agree.
+
+    PyTorch applies integers as selections before advanced indexing; NumPy counts them as
+    advanced indices. So in ``x[1, :, idx]`` NumPy sees two advanced indices split by a slice
+    and moves the index dims to the front, while PyTorch sees one index tensor and keeps its
+    dims in place. The results differ only by that move (ints add no dims either way), so one
+    ``moveaxis`` reconciles them.
+    """
+    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]
+    if not arrays:
+        return None
+    advanced = [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, int, np.integer)) and not isinstance(k, bool)]
+    if advanced[-1] - advanced[0] + 1 == len(advanced):
+        return None  # NumPy keeps them in place too
+    consumed = sum(k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+                   for k in key if k is not None and k is not Ellipsis)
+    between = key[arrays[0]:arrays[-1] + 1]
+    empty_ellipsis = consumed == ndim  # PyTorch counts dims, so an Ellipsis standing for none splits nothing
+    if any(not isinstance(k, (np.ndarray, int, np.integer)) and not (k is Ellipsis and empty_ellipsis) for k in between):
+        return None  # split by a slice, None or Ellipsis: both libraries move the index dims first
+    n = len(np.broadcast_shapes(*_index_shapes(key)))
+    p = 0
+    for k in key[:arrays[0]]:
+        if k is Ellipsis:
+            p += ndim - consumed
+        elif k is None or isinstance(k, slice):
+            p += 1
+    return (p, n) if p else None
+
+
+def _index_shapes(key: tuple) -> list:
+    """The shapes of the index tensors PyTorch broadcasts: a mask stands for its nonzero() indices."""
+    shapes = []
+    for k in key:
+        if isinstance(k, np.ndarray):
+            shapes.append((int(k.sum()),) if k.dtype == np.bool_ else k.shape)
+    return shapes
+
+
+def _broadcast_error(key: tuple) -> IndexError:
+    listed = ", ".join(str(list(sh)) for sh in _index_shapes(key))
+    return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}")
+
+
+def _check_index_broadcast(key: tuple) -> None:
+    shapes = _index_shapes(key)
+    if len(shapes) > 1:
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise _broadcast_error(key) from None
+
+
+def _to_torch_order(a: np.ndarray, placement) -> np.ndarray:
+    p, n = placement
+    return np.moveaxis(a, tuple(range(n)), tuple(range(p, p + n)))
+
+
+def _to_numpy_order(a: np.ndarray, placement) -> np.ndarray:
+    p, n = placement
+    return np.moveaxis(a, tuple(range(p, p + n)), tuple(range(n)))
+
+
 class GetItem(Op):
     """y = x[key];  dx = dy scattered into zeros at key (accumulating repeated indices)."""
 
@@ -127,13 +195,23 @@ def getitem(x: Tensor, key) -> Tensor:
     key = _convert_key(key)
     basic = _is_basic(key)
     _check_bounds(x._data.shape, key)
+    if not basic:
+        _check_index_broadcast(key)
+    placement = None if basic else _torch_placement(key, x._data.ndim)
     if not (_gm._enabled and x._requires_grad):
         y = x._data[key]
         t = _wrap(y if type(y) is np.ndarray else _index(x._data, key, basic))
         if basic:
             t._version = x._version
+        elif placement is not None:
+            t._data = _to_torch_order(t._data, placement)
         return t
     out = GetItem.apply(x, key, basic)
+    if placement is not None:
+        from .shape import movedim
+
+        p, n = placement
+        return movedim(out, tuple(range(n)), tuple(range(p, p + n)))
     if basic:
         out._version = x._version
         if out.grad_fn is not None:
@@ -196,19 +274,31 @@ def setitem(x: Tensor, key, value) -> None:
 
     key = _convert_key(key)
     _check_bounds(x._data.shape, key)
+    placement = None
+    if not _is_basic(key):
+        _check_index_broadcast(key)
+        placement = _torch_placement(key, x._data.ndim)
     if isinstance(value, np.ndarray):
         value = _wrap(value)
+    elif isinstance(value, (list, tuple)):
+        value = _wrap(np.asarray(value, dtype=x._data.dtype))
     if isinstance(value, Tensor):
         if value._data.dtype != x._data.dtype:
             value = cast_operand(value, x.dtype)
+        target = np.shape(x._data[key])
+        if placement is not None:
+            target = _to_torch_order(np.empty(target, dtype=np.bool_), placement).shape
         try:
-            np.broadcast_shapes(np.shape(x._data[key]), value._data.shape)
+            np.broadcast_shapes(target, value._data.shape)
         except ValueError:
             raise RuntimeError(
-                f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast to indexing result of shape {list(np.shape(x._data[key]))}"
+                f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast to indexing result of shape {list(target)}"
             ) from None
-    elif isinstance(value, (list, tuple)):
-        value = _wrap(np.asarray(value, dtype=x._data.dtype))
+        if placement is not None:  # the values in NumPy's order of the indexed dims
+            from .shape import expand, movedim
+
+            p, n = placement
+            value = movedim(expand(value, target), tuple(range(p, p + n)), tuple(range(n)))
     raw = value._data if isinstance(value, Tensor) else value
     write_inplace(x, lambda t: index_put_values(t, key, value), direct=lambda a: a.__setitem__(key, raw), others=(value,))
 
