@@ -66,7 +66,7 @@ Tensor.__or__ = lambda self, other: P.bitwise_or(self, other)
 Tensor.__ror__ = lambda self, other: P.bitwise_or(other, self)
 Tensor.__xor__ = lambda self, other: P.bitwise_xor(self, other)
 Tensor.__rxor__ = lambda self, other: P.bitwise_xor(other, self)
-Tensor.__invert__ = P.bitwise_not
+Tensor.__invert__ = P.invert_operator
 Tensor.__getitem__ = I.getitem
 Tensor.__setitem__ = I.setitem
 

@@ -42,6 +42,11 @@ def _convert_key(key):
             out.append(a)
         elif isinstance(k, bool):
             out.append(np.asarray(k))
+        elif isinstance(k, float):
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                             "indices (got float)")
+        elif isinstance(k, str):
+            raise TypeError("new(): invalid data type 'str'")
         else:
             out.append(k)
     return tuple(out)
@@ -639,9 +644,9 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     try:
         out_shape = np.broadcast_shapes(input._data.shape, m.shape)
     except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({input._data.shape[-1] if input._data.ndim else 1}) must match the size of tensor b ({m.shape[-1] if m.ndim else 1}) at non-singleton dimension {max(input._data.ndim, m.ndim) - 1}"
-        ) from None
+        from ._common import broadcast_error
+
+        raise broadcast_error(m.shape, input._data.shape) from None  # PyTorch names the mask first
     if out_shape != input._data.shape:
         raise RuntimeError(f"masked_fill: mask of shape {list(m.shape)} can't be broadcast to input of shape {list(input._data.shape)}")
     if isinstance(value, Tensor):

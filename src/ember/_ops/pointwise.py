@@ -746,7 +746,11 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
     x = cast_operand(input, res)
     lo = cast_operand(min, res) if min is not None else None
     hi = cast_operand(max, res) if max is not None else None
-    return Clamp.apply(x, lo, hi)
+    try:
+        return Clamp.apply(x, lo, hi)
+    except ValueError:  # NumPy's broadcasting failure, re-raised as PyTorch's
+        check_broadcast(*(shape_of(v) for v in (x, lo, hi) if v is not None))
+        raise
 
 
 clip = clamp
@@ -1046,7 +1050,12 @@ def _logical(np_fn):
             return write_out(out, fn(input, other), fn.__name__)
         if other is None:
             return _wrap(np_fn(_data(input)))
-        return _wrap(np_fn(_data(as_tensor_operand(input)), _data(as_tensor_operand(other))))
+        a, b = as_tensor_operand(input), as_tensor_operand(other)
+        try:
+            return _wrap(np_fn(_data(a), _data(b)))
+        except ValueError:
+            check_broadcast(shape_of(a), shape_of(b))
+            raise
 
     fn.__name__ = np_fn.__name__
     return fn
@@ -1065,8 +1074,12 @@ def _bitwise(np_fn, name):
     def fn(input, other) -> Tensor:
         x, y, res = binary_operands(input, other)
         if res.kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{D.from_numpy_dtype(res).name.capitalize()}\'')
-        return _wrap(np.asarray(np_fn(_data(x), _data(y)), dtype=res))
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{type_name(D.from_numpy_dtype(res))}\'')
+        try:
+            return _wrap(np.asarray(np_fn(_data(x), _data(y)), dtype=res))
+        except ValueError:
+            check_broadcast(shape_of(x), shape_of(y))
+            raise
 
     fn.__name__ = name
     return fn
@@ -1079,8 +1092,15 @@ bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 def bitwise_not(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "f":
-        raise RuntimeError("bitwise_not is only supported for integer and boolean tensors")
+        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{type_name(input.dtype)}\'')
     return _wrap(np.invert(input._data))
+
+
+def invert_operator(input: Tensor) -> Tensor:
+    """``~x``: PyTorch refuses floats with a TypeError here (``bitwise_not`` raises NotImplementedError)."""
+    if input._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(input)
 
 
 def isnan(input: Tensor) -> Tensor:
@@ -1106,7 +1126,9 @@ def isfinite(input: Tensor) -> Tensor:
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
     if isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+        raise RuntimeError(f"{type_name(input.dtype)} did not match {type_name(other.dtype)}")
+    if isinstance(other, Tensor):
+        check_broadcast(input._data.shape, other._data.shape)
     return _wrap(np.isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -1119,7 +1141,7 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
-_INTERNAL = {'erf_array', 'stable_sigmoid', 'to_dtype'}  # array-level helpers other op modules use; not PyTorch names
+_INTERNAL = {'erf_array', 'stable_sigmoid', 'to_dtype', 'invert_operator'}  # array-level helpers other op modules use; not PyTorch names
 __all__ = [
     _n for _n, _v in list(globals().items())
     if not _n.startswith("_") and _n not in _INTERNAL and callable(_v) and not isinstance(_v, type)

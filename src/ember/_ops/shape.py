@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Op
-from ._common import normalize_dims
+from ._common import normalize_dims, type_name
 from .inplace import mark_view
 
 _wrap = Tensor._wrap
@@ -74,10 +74,28 @@ def reshape(input: Tensor, *shape) -> Tensor:
     return _viewed(Reshape.apply(input, shape), input, Reshape, shape)
 
 
+def _view_dtype(input: Tensor, dtype: D.dtype) -> Tensor:
+    """The same bytes read as another dtype (no copy, not differentiable); with a different
+    element size the last dim shrinks or grows, as in PyTorch."""
+    a = input._data
+    src, dst = a.dtype, dtype.np
+    if src.itemsize != dst.itemsize:
+        names = f"to view {type_name(input.dtype)} as {type_name(dtype)} (different element sizes)"
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {names}")
+        if a.strides[-1] != src.itemsize and a.shape[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {names}, but got {a.strides[-1] // src.itemsize}")
+        if dst.itemsize > src.itemsize and (a.shape[-1] * src.itemsize) % dst.itemsize:
+            raise RuntimeError(f"self.size(-1) must be divisible by {dst.itemsize // src.itemsize} {names}, but got {a.shape[-1]}")
+    out = Tensor._wrap(a.view(dst))
+    out._version = input._version
+    return out
+
+
 def view(input: Tensor, *shape) -> Tensor:
     """A view with a new shape; refuses when the memory layout can't be viewed that way."""
-    if len(shape) == 1 and isinstance(shape[0], (D.dtype, type)) or (len(shape) == 1 and isinstance(shape[0], str)):
-        raise NotImplementedError("view(dtype) is not supported by ember; use .to(dtype)")
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        return _view_dtype(input, shape[0])
     target = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
     try:
         a = input._data.view()
@@ -683,12 +701,20 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 
         eye_index = (np.arange(input._data.shape[0]) + max(-diagonal, 0), np.arange(input._data.shape[0]) + max(diagonal, 0))
         return index_put_values(_wrap(np.zeros((n, n), dtype=input._data.dtype)), eye_index, input)
+    if input._data.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
     return Diagonal.apply(input, diagonal, 0, 1)
+
+
+def _at_least_2d(input: Tensor, name: str) -> None:
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     from .pointwise import mul
 
+    _at_least_2d(input, "tril")
     mask = np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
     return mul(input, _wrap(mask.astype(input._data.dtype)))
 
@@ -696,6 +722,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     from .pointwise import mul
 
+    _at_least_2d(input, "triu")
     mask = np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
     return mul(input, _wrap(mask.astype(input._data.dtype)))
 
