@@ -373,8 +373,8 @@ def _scatter_src_dtype(input: Tensor, src: Tensor) -> None:
 
 def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
     """out[i][j] = input[index[i][j]][j] (for dim 0), elementwise along ``dim``."""
-    idx = _index_array(index)
     d = _wrap_dim(dim, input._data.ndim)
+    idx = _index_array(index)
     _check_gather_shapes("gather", input._data.shape, d, idx)
     return GetItem.apply(input, _grid(idx, d), False)
 
@@ -647,8 +647,10 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
         from ._common import broadcast_error
 
         raise broadcast_error(m.shape, input._data.shape) from None  # PyTorch names the mask first
-    if out_shape != input._data.shape:
-        raise RuntimeError(f"masked_fill: mask of shape {list(m.shape)} can't be broadcast to input of shape {list(input._data.shape)}")
+    if out_shape != input._data.shape:  # out of place, the input broadcasts up to the mask (masked_fill_ refuses)
+        from .shape import expand
+
+        input = expand(input, out_shape)
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value._data.ndim} dimension(s).")
@@ -699,9 +701,9 @@ topk_result = namedtuple("topk", ["values", "indices"])
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values along ``dim`` and the indices that sort it."""
+    d = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return sort_result(input, _wrap(np.array(0)))
-    d = _wrap_dim(dim, input._data.ndim)
     idx = _argsort(input._data, d, descending)
     return sort_result(gather(input, d, _wrap(idx)), _wrap(idx))
 
@@ -733,9 +735,9 @@ def msort(input: Tensor) -> Tensor:
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The k largest (or smallest) elements along ``dim``, with their indices."""
+    d = _wrap_dim(dim, input._data.ndim)
     if input._data.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")

@@ -348,8 +348,9 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     x, t = input._data, target._data
-    if x.dtype.kind != "f":
-        raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_type_name(x)}\'')
+    if x.dtype.kind != "f" and x.size:
+        last = x.ndim <= 2  # the class dim (1, or 0 for unbatched input) is the last one
+        raise NotImplementedError(f'"log_softmax_{"lastdim_" if last else ""}kernel_impl" not implemented for \'{_type_name(x)}\'')
     w = weight._data if weight is not None else None
     if x.ndim >= 1 and t.shape == x.shape:
         if t.dtype.kind != "f":
@@ -694,6 +695,14 @@ def _weighted(loss: Tensor, input: Tensor, weight, reduction: str, mean_by_weigh
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error (x - t)^2; with ``weight`` the mean is sum(w l) / sum(w), like PyTorch."""
     reduction = _reduction(reduction, size_average, reduce)
+    if input._data.dtype.kind != "f" and isinstance(target, Tensor):
+        from .._dtype import result_type
+        from ._common import check_broadcast
+
+        check_broadcast(input._data.shape, target._data.shape)
+        res = result_type(input, target)
+        if res.category != 2:
+            raise NotImplementedError(f'"mse_cpu" not implemented for \'{_type_name(np.empty(0, res.np))}\'')
     if weight is None:
         return _elementwise_loss("mse", input, target, reduction)
     return _weighted(_elementwise_loss("mse", input, target, "none"), input, weight, reduction, True)
@@ -1067,9 +1076,9 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Integer class indices -> int64 one-hot vectors in a new last dim."""
     t = tensor._data
-    if t.dtype.kind not in "iu":
+    if t.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
+    if num_classes < 0:
         if t.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(t.max()) + 1

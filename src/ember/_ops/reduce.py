@@ -408,6 +408,8 @@ def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         out = _arg_extremum(input._data.reshape(-1), 0, True)[0]
         return _wrap(np.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
     axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim and input._data.shape[axis] == 0:
+        raise IndexError(f"argmax(): Expected reduction dim {axis} to have non-zero size.")
     idx = _arg_extremum(input._data, axis, True) if input._data.ndim else np.array(0)
     return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
 
@@ -421,6 +423,8 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         out = _arg_extremum(input._data.reshape(-1), 0, False)[0]
         return _wrap(np.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
     axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim and input._data.shape[axis] == 0:
+        raise IndexError(f"argmin(): Expected reduction dim {axis} to have non-zero size.")
     idx = _arg_extremum(input._data, axis, False) if input._data.ndim else np.array(0)
     return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
 

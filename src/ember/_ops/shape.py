@@ -118,6 +118,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
     shape = input._data.shape
     if not shape:
+        _wrap_dim(start_dim, 0), _wrap_dim(end_dim, 0)
         return reshape(input, (1,))
     s = _wrap_dim(start_dim, len(shape))
     e = _wrap_dim(end_dim, len(shape))
@@ -201,6 +202,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims."""
     nd = input._data.ndim
     if nd == 0:
+        _wrap_dim(dim0, 0), _wrap_dim(dim1, 0)
         return input
     axes = list(range(nd))
     a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
@@ -367,11 +369,13 @@ def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # PyTorch skips 1-D empty tensors (legacy behaviour) when joining.
     kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = kept[0]._data
     nd = ref.ndim
-    if nd == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = _wrap_dim(dim, nd)
+    all_skipped = ref.ndim == 1 and ref.shape[0] == 0  # only legacy empties: PyTorch checks no dim
+    d = 0 if all_skipped else _wrap_dim(dim, nd)
     for i, t in enumerate(kept[1:], 1):
         s = t._data.shape
         if len(s) != nd:
@@ -406,14 +410,14 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
+    n = len(shape) + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     for i, t in enumerate(tensors[1:], 1):
         if t._data.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}"
             )
-    n = len(shape) + 1
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     d = dim % n
     return cat([unsqueeze(t, d) for t in tensors], d, out=out)
 
@@ -483,6 +487,10 @@ class Narrow(Op):
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """A view of ``length`` elements along ``dim`` from ``start``."""
     shape = input._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if int(length) < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     d = _wrap_dim(dim, len(shape))
     start, length, n = int(start), int(length), shape[d]
     if not -n <= start <= n:
@@ -498,10 +506,16 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Split into chunks of a size (the last may be smaller) or into the given sizes."""
+    if not tensor._data.ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, (int, np.integer)) and split_size_or_sections < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={int(split_size_or_sections)}")
     d = _wrap_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
         if step <= 0 and n > 0:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]
@@ -537,6 +551,8 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if they run out)."""
+    if not input._data.ndim:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
@@ -596,6 +612,9 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     n_dims = 0 if dims is None else len(dims) if isinstance(dims, (list, tuple)) else 1
     if (dims is None and n_shifts != 1) or (dims is not None and n_shifts != n_dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, dims:{n_dims}")
+    if dims is not None and input._data.ndim == 0:
+        first = dims[0] if isinstance(dims, (list, tuple)) else dims
+        raise IndexError(f"Dimension specified as {first} but tensor has no dimensions")
     if dims is None:
         shifts = shifts[0] if isinstance(shifts, (list, tuple)) else shifts
         return reshape(Roll.apply(flatten(input), shifts, None), input._data.shape)
