@@ -107,6 +107,8 @@ def _torch_placement(key: tuple, ndim: int):
     dims in place. The results differ only by that move (ints add no dims either way), so one
     ``moveaxis`` reconciles them.
     """
+    if len(key) < 3:  # two entries can't have a gap between advanced ones: the common x[idx] exits here
+        return None
     arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]
     if not arrays:
         return None
