@@ -193,7 +193,7 @@ SWEPT = sorted(set(OPS) - {"cross_entropy", "gather", "index_select", "matmul", 
 shapes = st.lists(st.integers(0, 3), min_size=0, max_size=3).map(tuple)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SWEPT), shapes, shapes, st.sampled_from(DTYPES), st.sampled_from(DTYPES),
        st.integers(-4, 4), st.integers(-2, 4))
 def test_exception_class_matches_torch_on_random_bad_arguments(op, sa, sb, da, db, d, k):

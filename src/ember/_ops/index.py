@@ -56,6 +56,16 @@ def _is_basic(key) -> bool:
     return all(isinstance(k, _BASIC) and not isinstance(k, bool) for k in key)
 
 
+def _selects_nothing(key) -> bool:
+    """The index tensors broadcast to an empty shape (e.g. beside an all-False mask): PyTorch reads
+    no index then, so none is out of range."""
+    shapes = [(int(k.sum()),) if k.dtype == np.bool_ else k.shape for k in key if isinstance(k, np.ndarray)]
+    try:
+        return 0 in np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+
+
 def _check_bounds(shape, key):
     """PyTorch's messages for integer indices out of range, masks of the wrong shape and too
     many indices. ``dim`` walks the tensor's dims: None adds none, a mask consumes its ndim,
@@ -81,7 +91,7 @@ def _check_bounds(shape, key):
         elif isinstance(k, np.ndarray) and k.dtype != bool and k.size:
             if dim < len(shape):
                 n = shape[dim]
-                if k.max() >= n or k.min() < -n:
+                if (k.max() >= n or k.min() < -n) and not _selects_nothing(key):
                     bad = k.max() if k.max() >= n else k.min()
                     raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
         if isinstance(k, np.ndarray) and k.dtype == bool:
