@@ -383,8 +383,12 @@ def _scatter_src_dtype(input: Tensor, src: Tensor) -> None:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
 
 
-def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
+def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False, out=None) -> Tensor:
     """out[i][j] = input[index[i][j]][j] (for dim 0), elementwise along ``dim``."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, gather(input, dim, index, sparse_grad=sparse_grad), "gather", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     d = _wrap_dim(dim, input._data.ndim)
     idx = _index_array(index)
     _check_gather_shapes("gather", input._data.shape, d, idx)
@@ -552,8 +556,12 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *, 
     return ScatterReduce.apply(input, vals, grid, reduce, bool(include_self))
 
 
-def index_select(input: Tensor, dim: int, index) -> Tensor:
+def index_select(input: Tensor, dim: int, index, *, out=None) -> Tensor:
     """The slices of input at ``index`` (1-D) along ``dim``."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, index_select(input, dim, index), "index_select", exact="index_select(): self and result must have the same scalar type")
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")

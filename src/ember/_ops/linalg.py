@@ -99,8 +99,12 @@ def _check_matmul_shapes(sa: tuple, sb: tuple) -> None:
         )
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
+def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """2-D matrix product."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, mm(input, mat2), "mm", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -108,8 +112,12 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return matmul(input, mat2)
 
 
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of (b, n, k) and (b, k, m)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, bmm(input, mat2), "bmm", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     _check_bmm(input._data, mat2._data)
     _check_dtypes(input, mat2)
     if input._data.dtype is _BOOL and input._data.size and mat2._data.size:

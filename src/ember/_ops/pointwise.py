@@ -278,8 +278,10 @@ class RoundedDiv(Op):
 divide = true_divide = div
 
 
-def floor_divide(input, other) -> Tensor:
+def floor_divide(input, other, *, out=None) -> Tensor:
     """Floor of input / other (no gradient, like PyTorch)."""
+    if out is not None:
+        return write_out(out, floor_divide(input, other), "floor_divide")
     return div(input, other, rounding_mode="floor")
 
 
@@ -327,15 +329,19 @@ def _integer_divisor_check(y, res, kernel: str) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
-def remainder(input, other) -> Tensor:
+def remainder(input, other, *, out=None) -> Tensor:
     """Python-style modulus: the result has the sign of ``other``."""
+    if out is not None:
+        return write_out(out, remainder(input, other), "remainder")
     x, y, res = binary_operands(input, other)
     _integer_divisor_check(y, res, "remainder_cpu")
     return _binary_op(Remainder, x, y)
 
 
-def fmod(input, other) -> Tensor:
+def fmod(input, other, *, out=None) -> Tensor:
     """C-style remainder: the result has the sign of ``input``."""
+    if out is not None:
+        return write_out(out, fmod(input, other), "fmod")
     x, y, res = binary_operands(input, other)
     _integer_divisor_check(y, res, "fmod_cpu")
     return _binary_op(Fmod, x, y)
@@ -350,7 +356,9 @@ def _binary_op(op, x, y, *extra):
         raise
 
 
-def neg(input) -> Tensor:
+def neg(input, *, out=None) -> Tensor:
+    if out is not None:
+        return write_out(out, neg(input), "neg", exact="Found dtype {got} but expected {want}")
     if input._data.dtype == np.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(input)
@@ -359,8 +367,10 @@ def neg(input) -> Tensor:
 negative = neg
 
 
-def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
+def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
     """input ** exponent."""
+    if out is not None:
+        return write_out(out, pow(input, exponent), "pow")
     x, y, res = binary_operands(input, exponent)
     if res.kind in "iu" and np.any(_data(y) < 0):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -909,8 +919,10 @@ sqrt, rsqrt, reciprocal = _unary(Sqrt), _unary(Rsqrt), _unary(Reciprocal)
 sin, cos, tan, tanh, sigmoid, erf = _unary(Sin), _unary(Cos), _unary(Tan), _unary(Tanh), _unary(Sigmoid), _unary(Erf)
 
 
-def square(input: Tensor) -> Tensor:
+def square(input: Tensor, *, out=None) -> Tensor:
     """x ** 2 (keeps integer dtypes, like PyTorch; bool becomes int64 as in pow(x, 2))."""
+    if out is not None:
+        return write_out(out, square(input), "square")
     if input._data.dtype.kind == "b":
         input = _wrap(input._data.astype(np.int64))
     return Square.apply(input)
@@ -989,8 +1001,10 @@ trunc = _no_grad_unary(np.trunc, "trunc", "trunc_vml_cpu")
 fix = trunc
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A001
     """Round half to even, like PyTorch."""
+    if out is not None:
+        return write_out(out, round(input, decimals=decimals), "round", exact="Found dtype {got} but expected {want}")
     _refuse_bool(input, "round_vml_cpu")
     return _ZeroGrad.apply(input, lambda a: np.round(a, decimals))
 

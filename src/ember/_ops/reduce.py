@@ -54,8 +54,12 @@ class Sum(Op):
         return np.broadcast_to(_expand_back(g, shape, axes, keepdim), shape), None, None, None
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all elements when None)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, sum(input, dim, keepdim, axis=axis, dtype=out.dtype), "sum")
     data = input._data
     if type(dim) is int and dtype is None and axis is None and data.dtype.kind == "f" and data.ndim and not (
         input._requires_grad and _gm._enabled
@@ -89,8 +93,12 @@ def _reduced_shape(shape, axes, keepdim):
     return tuple(1 if i in axes else s for i, s in enumerate(shape)) if keepdim else tuple(s for i, s in enumerate(shape) if i not in axes)
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None) -> Tensor:
     """Mean over ``dim`` (floating tensors only, like PyTorch)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, mean(input, dim, keepdim, dtype=dtype, axis=axis), "mean")
     if dtype is not None:
         from .pointwise import to_dtype
 
@@ -207,8 +215,12 @@ def _nd(y):
     return y if type(y) is np.ndarray else np.asarray(y)
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False`` means 0)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, var(input, dim, unbiased, keepdim, correction=correction), "var")
     return _var(input, dim, unbiased, keepdim, correction, "var")
 
 
@@ -233,8 +245,12 @@ def _var(input: Tensor, dim, unbiased, keepdim, correction, name) -> Tensor:
     return Var.apply(input, axes, keepdim, corr)
 
 
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
     """Standard deviation: sqrt(var)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, std(input, dim, unbiased, keepdim, correction=correction), "std")
     from .pointwise import sqrt
 
     return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
@@ -282,13 +298,21 @@ def _check_nonempty(input: Tensor, axes, name):
         raise IndexError(f"{name}(): Expected reduction dim {bad} to have non-zero size.")
 
 
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, amax(input, dim, keepdim), "amax", exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
     axes = _axes(dim if dim != () else None, input)
     _check_nonempty(input, axes, "amax")
     return Amax.apply(input, axes, keepdim, True)
 
 
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, amin(input, dim, keepdim), "amin", exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
     axes = _axes(dim if dim != () else None, input)
     _check_nonempty(input, axes, "amin")
     return Amax.apply(input, axes, keepdim, False)
@@ -399,8 +423,12 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
     return namedtuple("aminmax", ["min", "max"])(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (), keepdim))
 
 
-def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """Index of the (first) largest element, over the flattened tensor when ``dim`` is None."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, argmax(input, dim, keepdim), "argmax", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.dtype.kind == "b":
         raise RuntimeError("argmax(): does not support bool input")
     if dim is None:
@@ -414,8 +442,12 @@ def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
 
 
-def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """Index of the (first) smallest element."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, argmin(input, dim, keepdim), "argmin", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.dtype.kind == "b":
         raise RuntimeError("argmin(): does not support bool input")
     if dim is None:
@@ -451,8 +483,12 @@ class LogSumExp(Op):
         return _expand_back(g, shape, axes, keepdim) * softmax, None, None
 
 
-def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """log(sum(exp(x))) over ``dim``, stable for large x."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, logsumexp(input, dim, keepdim), "logsumexp", exact="logsumexp(): Expected floating point type for result tensor, but got: {got}" if out._data.dtype.kind != "f" else None)
     if input._data.dtype.kind != "f":
         from .pointwise import _float_input
 
@@ -526,7 +562,13 @@ class Cumsum(Op):
         return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None
 
 
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        if out._data.dtype.kind == "b":
+            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+        return write_out(out, cumsum(input, dim, dtype=out.dtype), "cumsum")
     if dtype is not None:
         from .pointwise import to_dtype
 
