@@ -70,6 +70,23 @@ OPS = {
     "bmm": lambda L, o: L.bmm(_a(L)[None], _b(L).T[None], out=o),
     "gather": lambda L, o: L.gather(_a(L), 1, L.tensor([[0, 2], [1, 1]]), out=o),
     "index_select": lambda L, o: L.index_select(_a(L), 1, L.tensor([2, 0]), out=o),
+    "prod_dim": lambda L, o: L.prod(_a(L), 1, out=o),
+    "any_dim": lambda L, o: L.any(_a(L) > 1, 1, out=o),
+    "all_dim": lambda L, o: L.all(_a(L) > 0, 0, out=o),
+    "nonzero": lambda L, o: L.nonzero(_a(L) > 0, out=o),
+    "take": lambda L, o: L.take(_a(L), L.tensor([4, 0]), out=o),
+    "masked_select": lambda L, o: L.masked_select(_a(L), _a(L) > 0, out=o),
+    "tril": lambda L, o: L.tril(_a(L), out=o),
+    "triu": lambda L, o: L.triu(_a(L), 1, out=o),
+    "clamp_min": lambda L, o: L.clamp_min(_a(L), 0, out=o),
+    "clamp_max": lambda L, o: L.clamp_max(_a(L), 0, out=o),
+    "frac": lambda L, o: L.frac(_a(L), out=o),
+    "erfc": lambda L, o: L.erfc(_a(L), out=o),
+    "addcmul": lambda L, o: L.addcmul(_a(L), _a(L), _b(L), value=0.5, out=o),
+    "addcdiv": lambda L, o: L.addcdiv(_a(L), _a(L), _b(L), out=o),
+    "lerp": lambda L, o: L.lerp(_a(L), _b(L), 0.25, out=o),
+    "dot": lambda L, o: L.dot(_a(L)[0], _b(L)[0], out=o),
+    "outer": lambda L, o: L.outer(_a(L)[0], _b(L)[1], out=o),
 }
 
 OUT_KINDS = {

@@ -414,7 +414,11 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     return GetItem.apply(x, _grid(idx, d), False)
 
 
-def take(input: Tensor, index) -> Tensor:
+def take(input: Tensor, index, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, take(input, index), "take", exact="take(): self and out expected to have the same dtype, but got self.dtype = {want} and out.dtype = {got}")
     from .shape import flatten
 
     idx = _index_array(index, "take")
@@ -680,8 +684,12 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     return Where.apply(m, v, input)
 
 
-def masked_select(input: Tensor, mask) -> Tensor:
+def masked_select(input: Tensor, mask, *, out=None) -> Tensor:
     """The elements where ``mask`` is True, as a 1-D tensor."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, masked_select(input, mask), "masked_select", exact="masked_select(): self and result must have the same scalar type")
     from .shape import expand
 
     m = _mask_array(mask)
@@ -699,8 +707,12 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
     return index_put_values(input, (m,), vals)
 
 
-def nonzero(input: Tensor, *, as_tuple: bool = False):
+def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
     """Indices of non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, nonzero(input, as_tuple=as_tuple), "nonzero", exact="nonzero: Expected out tensor to have scalar type Long but got scalar type{got}")
     a = input._data
     if a.ndim == 0:  # a 0-d tensor has one element and no dims: (1, 0) or (0, 0) like PyTorch
         n = int(bool(a))

@@ -159,8 +159,12 @@ class Dot(Op):
         return g * b, g * a
 
 
-def dot(input: Tensor, other: Tensor) -> Tensor:
+def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-D tensors."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, dot(input, other), "dot", exact="result dtype {got} does not match input dtype {want}")
     a, b = input._data, other._data
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -186,8 +190,12 @@ inner = dot
 vdot = dot
 
 
-def outer(input: Tensor, vec2: Tensor) -> Tensor:
+def outer(input: Tensor, vec2: Tensor, *, out=None) -> Tensor:
     """a_i b_j."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, outer(input, vec2), "outer")
     from .pointwise import mul
     from .shape import unsqueeze
 

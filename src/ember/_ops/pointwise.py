@@ -766,11 +766,15 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
 clip = clamp
 
 
-def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+def clamp_min(input: Tensor, min, *, out=None) -> Tensor:  # noqa: A002
+    if out is not None:
+        return write_out(out, clamp_min(input, min), "clamp_min", exact="Found dtype {got} but expected {want}")
     return clamp(input, min=min)
 
 
-def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+def clamp_max(input: Tensor, max, *, out=None) -> Tensor:  # noqa: A002
+    if out is not None:
+        return write_out(out, clamp_max(input, max), "clamp_max", exact="Found dtype {got} but expected {want}")
     return clamp(input, max=max)
 
 
@@ -881,8 +885,10 @@ class Lerp(Op):
         return (g * (1 - w) if need_a else None), (g * w if need_b else None), (g * (b - a) if need_w else None)
 
 
-def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     """input + weight * (end - input), one node."""
+    if out is not None:
+        return write_out(out, lerp(input, end, weight), "lerp")
     if input._data.dtype != end._data.dtype:
         raise RuntimeError(f"expected dtype {c_type_name(input.dtype)} for `end` but got dtype {c_type_name(end.dtype)}")
     check_broadcast(input._data.shape, end._data.shape, shape_of(weight))
@@ -892,13 +898,17 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     return Lerp.apply(input, end, w)
 
 
-def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
     """input + value * tensor1 * tensor2."""
+    if out is not None:
+        return write_out(out, addcmul(input, tensor1, tensor2, value=value), "addcmul")
     return add(input, mul(mul(tensor1, tensor2), value) if value != 1 else mul(tensor1, tensor2))
 
 
-def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
     """input + value * tensor1 / tensor2."""
+    if out is not None:
+        return write_out(out, addcdiv(input, tensor1, tensor2, value=value), "addcdiv")
     return add(input, mul(div(tensor1, tensor2), value) if value != 1 else div(tensor1, tensor2))
 
 
@@ -952,8 +962,18 @@ def _refuse_bool(input: Tensor, kernel: str, ints: bool = False) -> None:
 absolute = abs
 
 
-def erfc(input: Tensor) -> Tensor:
-    return rsub(erf(input), 1)
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def erfc(input: Tensor, *, out=None) -> Tensor:
+    if out is not None:
+        return write_out(out, erfc(input), "erfc")
+    approx = rsub(erf(input), 1)  # carries the gradient, -2/sqrt(pi) exp(-x^2)
+    # 1 - erf(x) cancels to nothing for large x: the value comes from math.erfc, in float64
+    exact = np.asarray(_ERFC(_float_input(input)._data.astype(np.float64)), dtype=np.float64).astype(approx._data.dtype)
+    if approx._requires_grad:
+        return add(approx, _wrap(np.asarray(exact - approx._data)))
+    return _wrap(np.asarray(exact))
 
 
 def _no_grad_unary(np_fn, name, bool_kernel=None):
@@ -1009,8 +1029,10 @@ def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A00
     return _ZeroGrad.apply(input, lambda a: np.round(a, decimals))
 
 
-def frac(input: Tensor) -> Tensor:
+def frac(input: Tensor, *, out=None) -> Tensor:
     """x - trunc(x);  gradient 1 (floating tensors only, like PyTorch)."""
+    if out is not None:
+        return write_out(out, frac(input), "frac", exact="Found dtype {got} but expected {want}")
     _refuse_bool(input, "frac_cpu", ints=True)
     return sub(input, trunc(input).detach())
 

@@ -164,14 +164,19 @@ def _cumprod(a, axis):
     return cumprod(a, axis) if isinstance(a, Tensor) else np.cumprod(a, axis=axis)
 
 
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product over ``dim`` (one dim, or all)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, prod(input, dim, keepdim, dtype=out.dtype), "prod")
     if dtype is not None:
         from .pointwise import to_dtype
 
         input = to_dtype(input, D.as_dtype(dtype))
-    if input._data.dtype.kind in "bui" and dtype is None:
-        return _wrap(np.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=np.int64)))
+    if input._data.dtype.kind in "bui":  # integers (and bools) multiply in int64 unless a dtype says otherwise
+        acc = np.int64 if dtype is None else input._data.dtype
+        return _wrap(np.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=acc)))
     return Prod.apply(input, _axes(dim, input), keepdim)
 
 
@@ -650,11 +655,19 @@ def _running_index(a, running, axis):
     return np.maximum.accumulate(np.where(hit, pos, 0), axis=axis).astype(np.int64)
 
 
-def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, all(input, dim, keepdim), "all", exact="all only supports bool tensor for result, got: {got}")
     return _wrap(np.asarray(np.all(input._data, axis=_axes(dim, input), keepdims=keepdim)))
 
 
-def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, any(input, dim, keepdim), "any", exact="any only supports bool tensor for result, got: {got}")
     return _wrap(np.asarray(np.any(input._data, axis=_axes(dim, input), keepdims=keepdim)))
 
 

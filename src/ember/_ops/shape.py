@@ -730,7 +730,11 @@ def _at_least_2d(input: Tensor, name: str) -> None:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
 
 
-def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, tril(input, diagonal), "tril", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     from .pointwise import mul
 
     _at_least_2d(input, "tril")
@@ -738,7 +742,11 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     return mul(input, _wrap(mask.astype(input._data.dtype)))
 
 
-def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, triu(input, diagonal), "triu", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     from .pointwise import mul
 
     _at_least_2d(input, "triu")
