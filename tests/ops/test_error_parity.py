@@ -85,6 +85,12 @@ LISTED = {
     "view_dtype_indivisible": lambda L: L.ones(2, 3).view(L.float64),
     "view_dtype_0d": lambda L: L.tensor(1.0).view(L.int8),
     "view_dtype_noncontiguous": lambda L: L.ones(2, 4).t().view(L.int8),
+    "cross_entropy_int32_target": lambda L: L.nn.functional.cross_entropy(L.ones(2, 3), L.tensor([0, 1], dtype=L.int32)),
+    "nll_loss_float_target": lambda L: L.nn.functional.nll_loss(L.ones(2, 3), L.tensor([0.0, 1.0])),
+    "mse_loss_long": lambda L: L.nn.functional.mse_loss(L.ones(2, dtype=L.long), L.ones(2, dtype=L.long)),
+    "one_hot_int32": lambda L: L.nn.functional.one_hot(L.tensor([0, 1], dtype=L.int32), 3),
+    "cumsum_out_bool": lambda L: L.cumsum(L.ones(3), 0, out=L.zeros(0, dtype=L.bool)),
+    "sum_out_requires_grad": lambda L: L.sum(L.ones(3, requires_grad=True), 0, out=L.zeros(0)),
 }
 
 
@@ -112,6 +118,18 @@ def test_large_allocation_refused_before_allocating():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 10**8
+
+
+def test_erfc_stays_accurate_where_one_minus_erf_cancels():
+    x = np.array([3.0, 5.0, 9.0, -1.0], dtype=np.float32)
+    np.testing.assert_allclose(ember.erfc(ember.tensor(x)).numpy(), torch.erfc(torch.tensor(x)).numpy(), rtol=1e-6)
+
+
+def test_prod_with_bool_dtype_is_bool_like_torch():
+    x = [[1.5, -2.0, 0.25], [3.0, 0.5, 0.0]]
+    t = torch.prod(torch.tensor(x), 1, dtype=torch.bool)
+    e = ember.prod(ember.tensor(x), 1, dtype=ember.bool)
+    assert e.dtype == ember.bool and e.tolist() == t.tolist()
 
 
 def test_view_dtype_reinterprets_bytes_like_torch():

@@ -77,7 +77,8 @@ def _data(x):
 
 
 def _type_name(a: np.ndarray) -> str:
-    return {"int64": "Long", "int32": "Int", "float32": "Float", "float64": "Double", "bool": "Bool", "uint8": "Byte"}.get(
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "float16": "Half", "float32": "Float",
+            "float64": "Double", "bool": "Bool", "uint8": "Byte"}.get(
         str(a.dtype), str(a.dtype)
     )
 
@@ -294,9 +295,8 @@ def _check_class_target(input: Tensor, target: Tensor, weight, name: str):
         raise RuntimeError(
             f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(weight._data.shape)}"
         )
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}" if name != "nll_loss"
-                           else f"expected scalar type Long but found {_type_name(t)}")
+    if t.dtype not in (np.int64, np.uint8):  # int32 and int16 class indices are refused too, like PyTorch
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
     if x.ndim == 1:
         if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != 1):
             if name == "nll_loss":
