@@ -46,7 +46,7 @@ def check_out_tensor(out, name: str) -> Tensor:
 
 def check_out_grad(name: str, *tensors) -> None:
     """PyTorch refuses ``out=`` when autograd would have to track the result."""
-    if _gm._enabled and any(isinstance(t, Tensor) and t._requires_grad for t in tensors):
+    if _gm.is_grad_enabled() and any(isinstance(t, Tensor) and t._requires_grad for t in tensors):
         raise RuntimeError(
             f"{name}(): functions with out=... arguments don't support automatic differentiation, "
             "but one of the arguments requires grad."

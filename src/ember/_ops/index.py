@@ -208,27 +208,36 @@ def _index(a: np.ndarray, key: tuple, basic: bool) -> np.ndarray:
     return np.asarray(y)
 
 
+def _getitem_in_torch_order(x: Tensor, key: tuple):
+    """``x[key]`` for a key whose index dims NumPy would place differently from PyTorch (see
+    ``_torch_placement``): NumPy's result with those dims moved, differentiably. None otherwise."""
+    _check_index_broadcast(key)
+    placement = _torch_placement(key, x._data.ndim)
+    if placement is None:
+        return None
+    _check_bounds(x._data.shape, key)
+    from .shape import movedim
+
+    p, n = placement
+    return movedim(GetItem.apply(x, key, False), tuple(range(n)), tuple(range(p, p + n)))
+
+
 def getitem(x: Tensor, key) -> Tensor:
     key = _convert_key(key)
     basic = _is_basic(key)
+    if not basic and len(key) > 1:
+        moved = _getitem_in_torch_order(x, key)
+        if moved is not None:
+            return moved
+
     _check_bounds(x._data.shape, key)
-    if not basic:
-        _check_index_broadcast(key)
-    placement = None if basic else _torch_placement(key, x._data.ndim)
     if not (_gm._enabled and x._requires_grad):
         y = x._data[key]
         t = _wrap(y if type(y) is np.ndarray else _index(x._data, key, basic))
         if basic:
             t._version = x._version
-        elif placement is not None:
-            t._data = _to_torch_order(t._data, placement)
         return t
     out = GetItem.apply(x, key, basic)
-    if placement is not None:
-        from .shape import movedim
-
-        p, n = placement
-        return movedim(out, tuple(range(n)), tuple(range(p, p + n)))
     if basic:
         out._version = x._version
         if out.grad_fn is not None:
