@@ -9,9 +9,13 @@ import numpy as np
 from . import _dtype as D
 from ._device import _check_device
 from ._random import _rng
+from ._ops._out import factory_dtype, factory_out, fill_out, write_out
 from ._tensor import Tensor
 
 _wrap = Tensor._wrap
+
+
+_INT64_MAX = (1 << 63) - 1
 
 
 def _size(size) -> tuple:
@@ -25,9 +29,47 @@ def _size(size) -> tuple:
     except TypeError:
         raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
     for s in shape:
+        if s > _INT64_MAX:
+            raise TypeError("argument 'size' failed to unpack the object at pos 1 with error \"Overflow when unpacking long long\"")
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
     return shape
+
+
+_BIG = 1 << 30  # below this many bytes an allocation is not worth a look at /proc/meminfo
+
+
+def _available_bytes() -> int | None:
+    """Memory an allocation can still get: available RAM plus free swap (None if unknown)."""
+    try:
+        with open("/proc/meminfo") as f:
+            info = {k: int(v.split()[0]) * 1024 for k, v in (line.split(":", 1) for line in f)}
+        return info.get("MemAvailable", info.get("MemFree", 0)) + info.get("SwapFree", 0)
+    except (OSError, ValueError):
+        try:
+            import os
+
+            return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            return None
+
+
+def check_alloc(shape, np_dtype) -> None:
+    """Refuse, before allocating, an array larger than the memory left: PyTorch's allocator
+    fails at once with a RuntimeError, where NumPy would raise MemoryError or, with lazy
+    zero pages, succeed now and let the process be killed later."""
+    n = 1
+    for s in shape:
+        n *= s
+    nbytes = n * np.dtype(np_dtype).itemsize
+    if nbytes < _BIG:
+        return
+    avail = _available_bytes()
+    if avail is not None and nbytes > avail:
+        raise RuntimeError(
+            f"[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you tried to "
+            f"allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)"
+        )
 
 
 def _float_dtype(dtype) -> np.dtype:
@@ -74,8 +116,10 @@ def _infer_dtype(data) -> D.dtype:
             d = D.int64
         elif isinstance(x, float):
             d = D.get_default_dtype()
+        elif isinstance(x, str):
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
         else:
-            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
         result = d if result is None else D.promote_types(result, d)
     return result if result is not None else D.get_default_dtype()
 
@@ -118,6 +162,8 @@ def _to_array(data, dtype) -> np.ndarray:
         data = _tensors_to_lists(data)
     try:
         return np.array(data, dtype=d.np)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
     except ValueError as exc:
         message = _ragged_message(data) if isinstance(data, (list, tuple)) else None
         raise ValueError(message or str(exc)) from None
@@ -143,6 +189,8 @@ def _tensors_to_lists(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
     d = D.as_dtype(dtype) if dtype is not None else None
     return _finish(_to_array(data, d), requires_grad, device)
 
@@ -195,25 +243,28 @@ def _tensor_from_args(args, dtype) -> np.ndarray:
     return np.zeros(_size(args), dtype=d.np)
 
 
-def _filled(fill, size, dtype, requires_grad, device, default=None) -> Tensor:
+def _filled(fill, size, dtype, requires_grad, device, default=None, out=None) -> Tensor:
     shape = _size(size)
+    if out is not None:
+        dtype = factory_dtype(out, dtype)
     d = D.as_dtype(dtype).np if dtype is not None else (default or D.get_default_dtype()).np
-    return _finish(np.full(shape, fill, dtype=d), requires_grad, device)
+    check_alloc(shape, d)
+    return factory_out(out, _finish(np.full(shape, fill, dtype=d), requires_grad, device))
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs) -> Tensor:
     """A tensor of zeros with the given shape."""
-    return _filled(0, _size_kw(size, kwargs), dtype, requires_grad, device)
+    return _filled(0, _size_kw(size, kwargs), dtype, requires_grad, device, out=out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs) -> Tensor:
     """A tensor of ones with the given shape."""
-    return _filled(1, _size_kw(size, kwargs), dtype, requires_grad, device)
+    return _filled(1, _size_kw(size, kwargs), dtype, requires_grad, device, out=out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, **kwargs) -> Tensor:
     """An 'uninitialised' tensor; ember fills it with zeros so results are reproducible."""
-    return _filled(0, _size_kw(size, kwargs), dtype, requires_grad, device)
+    return _filled(0, _size_kw(size, kwargs), dtype, requires_grad, device, out=out)
 
 
 def _size_kw(size: tuple, kwargs: dict) -> tuple:
@@ -230,7 +281,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     default = D.bool if isinstance(fill_value, bool) else D.int64 if isinstance(fill_value, int) else None
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled(fill_value, (size,), dtype, requires_grad, device, default)
+    return _filled(fill_value, (size,), dtype, requires_grad, device, default, out=out)
 
 
 def _like(t: Tensor, dtype):
@@ -257,6 +308,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float."""
     if end is None:
         start, end = 0, start
+    dtype = factory_dtype(out, dtype)
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
@@ -269,50 +321,83 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     else:
         d = D.get_default_dtype()
     n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    check_alloc((n,), d.np)
     # Computed in float64 then cast, like PyTorch, so float32 ranges don't drift.
     a = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]) if d.category == 2 else np.arange(vals[0], vals[1], vals[2])
-    return _finish(a.astype(d.np, copy=False), requires_grad, device)
+    if out is not None and out._data.size != n:
+        import warnings
+
+        warnings.warn(f"The number of elements in the out tensor of shape {list(out._data.shape)} is {out._data.size} which does "
+                      f"not match the computed number of elements {n}. Note that this may occur as a result of rounding error. "
+                      "The out tensor will be resized to a tensor of shape (" + f"{n},).", UserWarning, stacklevel=2)
+    return factory_out(out, _finish(a.astype(d.np, copy=False), requires_grad, device))
 
 
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return _finish(np.linspace(float(start), float(end), int(steps)).astype(_float_dtype(dtype)), requires_grad, device)
+    dtype = factory_dtype(out, dtype)
+    d = _no_bool(_float_dtype(dtype), "linspace_cpu")
+    check_alloc((int(steps),), d)
+    return factory_out(out, _finish(np.linspace(float(start), float(end), int(steps)).astype(d), requires_grad, device))
 
 
-def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.logspace(float(start), float(end), int(steps), base=base).astype(_float_dtype(dtype)), requires_grad, device)
+def _no_bool(d: np.dtype, kernel: str) -> np.dtype:
+    if d.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    return d
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dtype = factory_dtype(out, dtype)
+    d = _no_bool(_float_dtype(dtype), "logspace_cpu")
+    check_alloc((int(steps),), d)
+    a = np.logspace(float(start), float(end), int(steps), base=base).astype(d)
+    return factory_out(out, _finish(a, requires_grad, device))
 
 
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """The identity matrix (n x m)."""
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+    dtype = factory_dtype(out, dtype)
+    d = _float_dtype(dtype)
+    check_alloc((n, n if m is None else m), d)
+    return factory_out(out, _finish(np.eye(n, m, dtype=d), requires_grad, device))
 
 
 # -- random ----------------------------------------------------------------------------------
 
 
+_SAMPLING_KERNELS = {"rand": "check_uniform_bounds", "randn": "normal_kernel_cpu", "normal": "normal_kernel_cpu"}
+
+
 def _sampling_dtype(dtype, name: str) -> np.dtype:
     d = _float_dtype(dtype)
     if d.kind != "f":
-        raise RuntimeError(f"{name}(): expected a floating-point dtype, got {D.from_numpy_dtype(d)}")
+        raise NotImplementedError(f"\"{_SAMPLING_KERNELS[name]}\" not implemented for '{D.from_numpy_dtype(d)._legacy[:-6]}'")
     return d
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1)."""
-    d = _sampling_dtype(dtype, "rand")
-    return _finish(_rng(generator).random(_size(size), dtype=np.float64).astype(d, copy=False), requires_grad, device)
+    d = _sampling_dtype(factory_dtype(out, dtype), "rand")
+    shape = _size(size)
+    check_alloc(shape, d)
+    return factory_out(out, _finish(_rng(generator).random(shape, dtype=np.float64).astype(d, copy=False), requires_grad, device))
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples."""
-    d = _sampling_dtype(dtype, "randn")
-    a = _rng(generator).standard_normal(_size(size), dtype=np.float32 if d == np.float32 else np.float64)
-    return _finish(a.astype(d, copy=False), requires_grad, device)
+    d = _sampling_dtype(factory_dtype(out, dtype), "randn")
+    shape = _size(size)
+    check_alloc(shape, d)
+    a = _rng(generator).standard_normal(shape, dtype=np.float32 if d == np.float32 else np.float64)
+    return factory_out(out, _finish(a.astype(d, copy=False), requires_grad, device))
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
@@ -325,14 +410,27 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dtype = factory_dtype(out, dtype)
     d = D.as_dtype(dtype).np if dtype is not None else np.int64
-    return _finish(_rng(generator).integers(low, high, size=_size((size,)), dtype=np.int64).astype(d, copy=False), requires_grad, device)
+    shape = _size((size,))
+    check_alloc(shape, np.int64)
+    a = _rng(generator).integers(low, high, size=shape, dtype=np.int64).astype(d, copy=False)
+    return factory_out(out, _finish(a, requires_grad, device))
 
 
 def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """A random permutation of 0..n-1."""
-    d = D.as_dtype(dtype).np if dtype is not None else np.int64
-    return _finish(_rng(generator).permutation(int(n)).astype(d, copy=False), requires_grad, device)
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dtype = factory_dtype(out, dtype)
+    d = D.as_dtype(dtype).np if dtype is not None else np.dtype(np.int64)
+    if d.kind == "b":
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if n > 0 and d.kind in "iu" and n - 1 > np.iinfo(d).max:
+        raise RuntimeError(f"value cannot be converted to type {d.name}_t without overflow")
+    check_alloc((n,), np.int64)
+    return factory_out(out, _finish(_rng(generator).permutation(n).astype(d, copy=False), requires_grad, device))
 
 
 def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
@@ -351,6 +449,9 @@ def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, de
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """Normal samples; ``mean``/``std`` may be tensors (broadcast together) or floats with ``size``."""
+    if out is not None:
+        _sampling_dtype(out.dtype, "normal")
+        return write_out(out, normal(mean, std, size, generator=generator, dtype=dtype), "normal")
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     if isinstance(m, np.ndarray) or isinstance(s, np.ndarray):
@@ -376,6 +477,8 @@ def poisson(input: Tensor, generator=None) -> Tensor:
 
 def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
     """Samples 1 with probability ``input`` (elementwise), else 0; same dtype as input."""
+    if out is not None:
+        return fill_out(out, bernoulli(input, p, generator=generator)._data)
     probs = input._data if p is None else np.full(input._data.shape, p)
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
@@ -384,6 +487,10 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None, out=None) -> Tensor:
     """Indices drawn from each row's (unnormalised) probabilities."""
+    if out is not None:
+        if out._data.dtype != np.int64:
+            raise RuntimeError(f"multinomial expects Long tensor out, got: {out.dtype._legacy[:-6]}")
+        return fill_out(out, multinomial(input, num_samples, replacement, generator=generator)._data)
     w = np.asarray(input._data, dtype=np.float64)
     if w.ndim not in (1, 2):
         raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {w.ndim}")

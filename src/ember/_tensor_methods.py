@@ -66,7 +66,7 @@ Tensor.__or__ = lambda self, other: P.bitwise_or(self, other)
 Tensor.__ror__ = lambda self, other: P.bitwise_or(other, self)
 Tensor.__xor__ = lambda self, other: P.bitwise_xor(self, other)
 Tensor.__rxor__ = lambda self, other: P.bitwise_xor(other, self)
-Tensor.__invert__ = P.bitwise_not
+Tensor.__invert__ = P.invert_operator
 Tensor.__getitem__ = I.getitem
 Tensor.__setitem__ = I.setitem
 
@@ -154,10 +154,16 @@ def _random_fill(sampler):
 
 
 def _uniform(rng, shape, a=0.0, b=1.0):
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    if not np.isfinite(a) or not np.isfinite(b):
+        raise RuntimeError(f"{'from' if not np.isfinite(a) else 'to'} is out of bounds for float")
     return rng.uniform(a, b, size=shape)
 
 
 def _normal(rng, shape, mean=0.0, std=1.0):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     return mean + std * rng.standard_normal(shape)
 
 

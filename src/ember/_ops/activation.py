@@ -475,10 +475,14 @@ def _get_softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
 def _softmax_input(input: Tensor, dim, dtype, name: str, stacklevel: int):
     if dtype is not None:
         input = input.to(D.as_dtype(dtype))
-    input = _float(input, name)
     if dim is None:
         dim = _get_softmax_dim(name, input._data.ndim, stacklevel + 1)
-    return input, _wrap_dim(int(dim), input._data.ndim)
+    axis = _wrap_dim(int(dim), input._data.ndim)
+    if input._data.dtype.kind != "f" and name in ("softmax", "log_softmax") and input._data.size:
+        kernel = f"{name}_{'lastdim_' if axis == input._data.ndim - 1 or input._data.ndim == 0 else ''}kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{D.from_numpy_dtype(input._data.dtype)._legacy[:-6]}'")
+    input = _float(input, name)
+    return input, axis
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Op
-from ._common import c_type_name, cast_operand
+from ._common import c_type_name, cast_operand, type_name
 from .inplace import mark_view
 
 _wrap = Tensor._wrap
@@ -31,6 +31,8 @@ def _convert_key(key):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if a.dtype == np.uint8:
                 a = a.astype(bool)
+            elif a.ndim == 0 and a.dtype != np.bool_:
+                a = int(a)  # PyTorch selects with a 0-d integer tensor, as with an int
             out.append(a)
         elif isinstance(k, (list,)):
             a = np.asarray(k)
@@ -39,6 +41,11 @@ def _convert_key(key):
             out.append(a)
         elif isinstance(k, bool):
             out.append(np.asarray(k))
+        elif isinstance(k, float):
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                             "indices (got float)")
+        elif isinstance(k, str):
+            raise TypeError("new(): invalid data type 'str'")
         else:
             out.append(k)
     return tuple(out)
@@ -46,6 +53,16 @@ def _convert_key(key):
 
 def _is_basic(key) -> bool:
     return all(isinstance(k, _BASIC) and not isinstance(k, bool) for k in key)
+
+
+def _selects_nothing(key) -> bool:
+    """The index tensors broadcast to an empty shape (e.g. beside an all-False mask): PyTorch reads
+    no index then, so none is out of range."""
+    shapes = [(int(k.sum()),) if k.dtype == np.bool_ else k.shape for k in key if isinstance(k, np.ndarray)]
+    try:
+        return 0 in np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
 
 
 def _check_bounds(shape, key):
@@ -73,7 +90,7 @@ def _check_bounds(shape, key):
         elif isinstance(k, np.ndarray) and k.dtype != bool and k.size:
             if dim < len(shape):
                 n = shape[dim]
-                if k.max() >= n or k.min() < -n:
+                if (k.max() >= n or k.min() < -n) and not _selects_nothing(key):
                     bad = k.max() if k.max() >= n else k.min()
                     raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
         if isinstance(k, np.ndarray) and k.dtype == bool:
@@ -86,6 +103,74 @@ def _check_bounds(shape, key):
             dim += k.ndim
         else:
             dim += 1
+
+
+def _torch_placement(key: tuple, ndim: int):
+    """Where PyTorch and NumPy disagree on the position of the advanced-index dims: ``(p, n)``
+    meaning NumPy put the ``n`` broadcast index dims first while PyTorch puts them at dim ``p``;
+    None when both agree.
+
+    PyTorch applies integers as selections before advanced indexing; NumPy counts them as
+    advanced indices. So in ``x[1, :, idx]`` NumPy sees two advanced indices split by a slice
+    and moves the index dims to the front, while PyTorch sees one index tensor and keeps its
+    dims in place. The results differ only by that move (ints add no dims either way), so one
+    ``moveaxis`` reconciles them.
+    """
+    if len(key) < 3:  # two entries can't have a gap between advanced ones: the common x[idx] exits here
+        return None
+    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]
+    if not arrays:
+        return None
+    advanced = [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, int, np.integer)) and not isinstance(k, bool)]
+    if advanced[-1] - advanced[0] + 1 == len(advanced):
+        return None  # NumPy keeps them in place too
+    consumed = sum(k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+                   for k in key if k is not None and k is not Ellipsis)
+    between = key[arrays[0]:arrays[-1] + 1]
+    empty_ellipsis = consumed == ndim  # PyTorch counts dims, so an Ellipsis standing for none splits nothing
+    if any(not isinstance(k, (np.ndarray, int, np.integer)) and not (k is Ellipsis and empty_ellipsis) for k in between):
+        return None  # split by a slice, None or Ellipsis: both libraries move the index dims first
+    n = len(np.broadcast_shapes(*_index_shapes(key)))
+    p = 0
+    for k in key[:arrays[0]]:
+        if k is Ellipsis:
+            p += ndim - consumed
+        elif k is None or isinstance(k, slice):
+            p += 1
+    return (p, n) if p else None
+
+
+def _index_shapes(key: tuple) -> list:
+    """The shapes of the index tensors PyTorch broadcasts: a mask stands for its nonzero() indices."""
+    shapes = []
+    for k in key:
+        if isinstance(k, np.ndarray):
+            shapes.append((int(k.sum()),) if k.dtype == np.bool_ else k.shape)
+    return shapes
+
+
+def _broadcast_error(key: tuple) -> IndexError:
+    listed = ", ".join(str(list(sh)) for sh in _index_shapes(key))
+    return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}")
+
+
+def _check_index_broadcast(key: tuple) -> None:
+    shapes = _index_shapes(key)
+    if len(shapes) > 1:
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise _broadcast_error(key) from None
+
+
+def _to_torch_order(a: np.ndarray, placement) -> np.ndarray:
+    p, n = placement
+    return np.moveaxis(a, tuple(range(n)), tuple(range(p, p + n)))
+
+
+def _to_numpy_order(a: np.ndarray, placement) -> np.ndarray:
+    p, n = placement
+    return np.moveaxis(a, tuple(range(p, p + n)), tuple(range(n)))
 
 
 class GetItem(Op):
@@ -127,9 +212,28 @@ def _index(a: np.ndarray, key: tuple, basic: bool) -> np.ndarray:
     return np.asarray(y)
 
 
+def _getitem_in_torch_order(x: Tensor, key: tuple):
+    """``x[key]`` for a key whose index dims NumPy would place differently from PyTorch (see
+    ``_torch_placement``): NumPy's result with those dims moved, differentiably. None otherwise."""
+    _check_index_broadcast(key)
+    placement = _torch_placement(key, x._data.ndim)
+    if placement is None:
+        return None
+    _check_bounds(x._data.shape, key)
+    from .shape import movedim
+
+    p, n = placement
+    return movedim(GetItem.apply(x, key, False), tuple(range(n)), tuple(range(p, p + n)))
+
+
 def getitem(x: Tensor, key) -> Tensor:
     key = _convert_key(key)
     basic = _is_basic(key)
+    if not basic and len(key) > 1:
+        moved = _getitem_in_torch_order(x, key)
+        if moved is not None:
+            return moved
+
     _check_bounds(x._data.shape, key)
     out = GetItem.apply(x, key, basic)
     if basic:
@@ -183,7 +287,9 @@ def index_put_values(x: Tensor, key, values, accumulate: bool = False) -> Tensor
 
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
-    return index_put_values(input, tuple(indices), values, accumulate)
+    key = _convert_key(tuple(indices))
+    _check_bounds(input._data.shape, key)
+    return index_put_values(input, key, values, accumulate)
 
 
 def setitem(x: Tensor, key, value) -> None:
@@ -192,19 +298,31 @@ def setitem(x: Tensor, key, value) -> None:
 
     key = _convert_key(key)
     _check_bounds(x._data.shape, key)
+    placement = None
+    if not _is_basic(key):
+        _check_index_broadcast(key)
+        placement = _torch_placement(key, x._data.ndim)
     if isinstance(value, np.ndarray):
         value = _wrap(value)
+    elif isinstance(value, (list, tuple)):
+        value = _wrap(np.asarray(value, dtype=x._data.dtype))
     if isinstance(value, Tensor):
         if value._data.dtype != x._data.dtype:
             value = cast_operand(value, x.dtype)
+        target = np.shape(x._data[key])
+        if placement is not None:
+            target = _to_torch_order(np.empty(target, dtype=np.bool_), placement).shape
         try:
-            np.broadcast_shapes(np.shape(x._data[key]), value._data.shape)
+            np.broadcast_shapes(target, value._data.shape)
         except ValueError:
             raise RuntimeError(
-                f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast to indexing result of shape {list(np.shape(x._data[key]))}"
+                f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast to indexing result of shape {list(target)}"
             ) from None
-    elif isinstance(value, (list, tuple)):
-        value = _wrap(np.asarray(value, dtype=x._data.dtype))
+        if placement is not None:  # the values in NumPy's order of the indexed dims
+            from .shape import expand, movedim
+
+            p, n = placement
+            value = movedim(expand(value, target), tuple(range(p, p + n)), tuple(range(n)))
     raw = value._data if isinstance(value, Tensor) else value
     write_inplace(x, lambda t: index_put_values(t, key, value), direct=lambda a: a.__setitem__(key, raw), others=(value,))
 
@@ -219,17 +337,44 @@ def _grid(index: np.ndarray, dim: int):
     return tuple(grids)
 
 
-def _check_gather_shapes(name, x_shape, dim, index, src_shape=None):
+def _first_out_of_range(idx: np.ndarray, n: int, allow_negative: bool = False):
+    """The first index (in PyTorch's iteration order) outside [0, n) (or [-n, n)), or None."""
+    if not idx.size:
+        return None
+    bad = (idx >= n) | (idx < (-n if allow_negative else 0))
+    return idx[bad].flat[0] if bad.any() else None
+
+
+def _check_gather_shapes(name, x_shape, dim, index, src=None):
+    """PyTorch's checks for gather/scatter*: index rank, index size against self (and src),
+    src dtype, then index values in [0, size) (negative indices are errors, not wrap-arounds)."""
+    self_name = "input" if name == "gather" else "self"
     if index.ndim != len(x_shape) and not (index.ndim <= 1 and len(x_shape) <= 1):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as {'input' if name == 'gather' else 'self'} tensor")
-    for d, n in enumerate(index.shape):
-        if d != dim and d < len(x_shape) and n > x_shape[d]:
-            raise RuntimeError(
-                f"Size does not match at dimension {d} expected index {list(index.shape)} to be no larger than self {list(x_shape)} apart from dimension {dim}"
-            )
-    if index.size and (index.max() >= x_shape[dim] or index.min() < -x_shape[dim]):
-        bad = index.max() if index.max() >= x_shape[dim] else index.min()
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {x_shape[dim]}")
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {self_name} tensor")
+    if src is not None:
+        sshape = src._data.shape
+        if len(sshape) != index.ndim and not (index.ndim <= 1 and len(sshape) <= 1):
+            if len(sshape) < index.ndim:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-max(len(sshape), 1)}, "
+                                 f"{max(len(sshape), 1) - 1}], but got {index.ndim - 1})")
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    too_big = any(d != dim and d < len(x_shape) and n > x_shape[d] for d, n in enumerate(index.shape))
+    if name == "gather":
+        for d, n in enumerate(index.shape):
+            if d != dim and d < len(x_shape) and n > x_shape[d]:
+                raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} "
+                                   f"to be no larger than self {list(x_shape)} apart from dimension {dim}")
+    elif src is not None:
+        sshape = src._data.shape
+        if too_big or any(d < len(sshape) and n > sshape[d] for d, n in enumerate(index.shape)):
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(x_shape)} apart "
+                               f"from dimension {dim} and to be no larger size than src {list(sshape)}")
+    elif too_big:
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(x_shape)} apart from dimension {dim}")
+    n = x_shape[dim] if x_shape else 1
+    bad = _first_out_of_range(index, n)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
 
 
 def _index_array(index, name: str = "gather") -> np.ndarray:
@@ -240,10 +385,19 @@ def _index_array(index, name: str = "gather") -> np.ndarray:
     return a
 
 
-def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
+def _scatter_src_dtype(input: Tensor, src: Tensor) -> None:
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+
+
+def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False, out=None) -> Tensor:
     """out[i][j] = input[index[i][j]][j] (for dim 0), elementwise along ``dim``."""
-    idx = _index_array(index)
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, gather(input, dim, index, sparse_grad=sparse_grad), "gather", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     d = _wrap_dim(dim, input._data.ndim)
+    idx = _index_array(index)
     _check_gather_shapes("gather", input._data.shape, d, idx)
     return GetItem.apply(input, _grid(idx, d), False)
 
@@ -267,15 +421,31 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     return GetItem.apply(x, _grid(idx, d), False)
 
 
-def take(input: Tensor, index) -> Tensor:
+def take(input: Tensor, index, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, take(input, index), "take", exact="take(): self and out expected to have the same dtype, but got self.dtype = {want} and out.dtype = {got}")
     from .shape import flatten
 
     idx = _index_array(index, "take")
     n = input._data.size
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        bad = idx.max() if idx.max() >= n else idx.min()
+    bad = _first_out_of_range(idx, n, allow_negative=True)
+    if bad is not None:
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
     return GetItem.apply(flatten(input), (idx,), False)
+
+
+def _scatter_prepare(name, input: Tensor, dim: int, index, src):
+    idx = _index_array(index, "scatter")
+    d = _wrap_dim(dim, input._data.ndim)
+    if src is not None:
+        _scatter_src_dtype(input, src)
+    _check_gather_shapes(name, input._data.shape, d, idx, src)
+    vals = None
+    if src is not None:
+        vals = GetItem.apply(src, tuple(slice(0, n) for n in idx.shape), True) if src._data.shape != idx.shape else src
+    return idx, d, _grid(idx, d), vals
 
 
 def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
@@ -284,81 +454,148 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
         raise TypeError("scatter() needs src or value")
     if src is not None and not isinstance(src, Tensor):
         value, src = src, None
-    idx = _index_array(index)
-    d = _wrap_dim(dim, input._data.ndim)
-    _check_gather_shapes("scatter", input._data.shape, d, idx)
-    grid = _grid(idx, d)
-    if src is not None:
-        vals = GetItem.apply(src, tuple(slice(0, n) for n in idx.shape), True) if src._data.shape != idx.shape else src
-    else:
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    idx, d, grid, vals = _scatter_prepare("scatter", input, dim, index, src)
+    if vals is None:
         vals = _wrap(np.full(idx.shape, value, dtype=input._data.dtype))
     if reduce is None:
         return index_put_values(input, grid, vals)
     if reduce == "add":
         return index_put_values(input, grid, vals, accumulate=True)
-    if reduce == "multiply":
-        out = input._data.copy()
-        np.multiply.at(out, grid, vals._data)
-        return _wrap(out)
-    raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+    out = input._data.copy()
+    np.multiply.at(out, grid, vals._data)
+    return _wrap(out)
 
 
 def scatter_add(input: Tensor, dim: int, index, src: Tensor) -> Tensor:
     """Out of place: a copy of input with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
-    idx = _index_array(index)
-    d = _wrap_dim(dim, input._data.ndim)
-    _check_gather_shapes("scatter_add", input._data.shape, d, idx)
-    vals = GetItem.apply(src, tuple(slice(0, n) for n in idx.shape), True) if src._data.shape != idx.shape else src
-    return index_put_values(input, _grid(idx, d), vals, accumulate=True)
+    _, _, grid, vals = _scatter_prepare("scatter_add", input, dim, index, src)
+    return index_put_values(input, grid, vals, accumulate=True)
+
+
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+class ScatterReduce(Op):
+    """y = x with, at every target position p, y[p] = reduce({x[p] if include_self} + {src[i] : index sends i to p}).
+
+    dy/dsrc[i] = dy[p(i)] * d reduce / d src[i]: 1 (sum), 1/count (mean), product of the other
+    members (prod), and for amax/amin the gradient shared evenly among the members equal to
+    the result. dy/dx = the same for the kept self value, 0 where it was left out.
+    """
+
+    @staticmethod
+    def forward(ctx, x, s, grid, reduce, include_self):
+        out = x.copy()
+        touched = np.zeros(x.shape, bool)
+        touched[grid] = True
+        if not include_self:
+            out[touched] = {"sum": 0, "mean": 0, "prod": 1}.get(reduce, 0)
+            if reduce in ("amax", "amin"):
+                init = np.inf if reduce == "amin" else -np.inf
+                if x.dtype.kind != "f":
+                    info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
+                    init = (info.max if reduce == "amin" else info.min) if info else reduce == "amin"
+                out[touched] = init
+        if reduce == "sum" or reduce == "mean":
+            np.add.at(out, grid, s)
+        elif reduce == "prod":
+            np.multiply.at(out, grid, s)
+        else:
+            (np.maximum if reduce == "amax" else np.minimum).at(out, grid, s)
+        count = None
+        if reduce == "mean":
+            count = np.ones(x.shape, np.int64) if include_self else np.zeros(x.shape, np.int64)
+            np.add.at(count, grid, 1)
+            count = np.maximum(count, 1)
+            out = out // count if out.dtype.kind in "iub" else (out / count).astype(out.dtype, copy=False)
+        ctx.meta = (grid, reduce, include_self, touched, count)
+        ctx.save_for_backward(x, s, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        grid, reduce, include_self, touched, count = ctx.meta
+        x, s, y = (a._data if isinstance(a, Tensor) else a for a in ctx.saved_tensors)
+        g = g._data if isinstance(g, Tensor) else g
+        if reduce == "sum":
+            gx, gs = g, g[grid]
+        elif reduce == "mean":
+            gx = g / count
+            gs = gx[grid]
+        elif reduce == "prod":
+            gx, gs = _prod_grads(g, x, s, y, grid, include_self, touched)
+        else:
+            value = y[grid]
+            self_is = (x == y).astype(g.dtype)
+            src_is = (s == value).astype(g.dtype)
+            n = self_is.copy()
+            np.add.at(n, grid, src_is)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shared = g / n
+            gx = self_is * shared
+            gs = src_is * shared[grid]
+        if not include_self:
+            gx = np.where(touched, 0, gx).astype(g.dtype, copy=False)
+        return gx, gs, None, None, None
+
+
+def _prod_grads(g, x, s, y, grid, include_self, touched):
+    """Gradients of a product without dividing by zero: a member's gradient is the product of
+    the other members, which is y / member when member != 0, else the product of the non-zero
+    members when it is the only zero, else 0."""
+    nonzero_prod = np.where(x != 0, x, 1) if include_self else np.ones_like(x)
+    zeros = (x == 0).astype(np.int64) if include_self else np.zeros(x.shape, np.int64)
+    np.multiply.at(nonzero_prod, grid, np.where(s != 0, s, 1))
+    np.add.at(zeros, grid, (s == 0).astype(np.int64))
+
+    def others(v, p_y, p_nz, p_zeros):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(v != 0, p_y / np.where(v != 0, v, 1), np.where(p_zeros == 1, p_nz, 0))
+
+    gx = g * others(x, y, nonzero_prod, zeros)
+    gs = g[grid] * others(s, y[grid], nonzero_prod[grid], zeros[grid])
+    return gx, gs
 
 
 def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
-    idx = _index_array(index)
-    d = _wrap_dim(dim, input._data.ndim)
-    grid = _grid(idx, d)
-    s = src._data[tuple(slice(0, n) for n in idx.shape)]
-    if reduce == "sum":
-        return scatter_add(input, dim, index, src)
-    out = input._data.copy()
-    ufunc = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}.get(reduce)
-    if reduce == "mean":
-        total = out.copy() if include_self else np.zeros_like(out)
-        count = np.ones_like(out) if include_self else np.zeros_like(out)
-        np.add.at(total, grid, s)
-        np.add.at(count, grid, 1)
-        return _wrap(np.where(count > 0, total / np.maximum(count, 1), out).astype(out.dtype))
-    if ufunc is None:
+    """Out of place: ``src`` reduced (sum, prod, mean, amax, amin) into input at ``index`` along ``dim``."""
+    if reduce not in _REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if not include_self:
-        touched = np.zeros(out.shape, bool)
-        touched[grid] = True
-        init = {"prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
-        out[touched] = init
-    ufunc.at(out, grid, s)
-    return _wrap(out)
+    _, _, grid, vals = _scatter_prepare("scatter_reduce", input, dim, index, src)
+    return ScatterReduce.apply(input, vals, grid, reduce, bool(include_self))
 
 
-def index_select(input: Tensor, dim: int, index) -> Tensor:
+def index_select(input: Tensor, dim: int, index, *, out=None) -> Tensor:
     """The slices of input at ``index`` (1-D) along ``dim``."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, index_select(input, dim, index), "index_select", exact="index_select(): self and result must have the same scalar type")
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = _wrap_dim(dim, input._data.ndim)
-    if idx.size and (idx.max() >= input._data.shape[d] or idx.min() < 0):
-        bad = idx.max() if idx.max() >= input._data.shape[d] else idx.min()
-        raise IndexError(f"index out of range in self (index {bad}, dimension {d} of size {input._data.shape[d]})")
+    if _first_out_of_range(idx, input._data.shape[d] if input._data.ndim else 1) is not None:
+        raise IndexError("index out of range in self")
     key = (slice(None),) * d + (idx.reshape(-1),)
     return GetItem.apply(input, key, False) if input._requires_grad else _wrap(np.take(input._data, idx.reshape(-1), axis=d))
 
 
 def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Tensor:
+    """Out of place: a copy of input with ``alpha * source`` added at the slices ``index`` along ``dim``."""
     from .pointwise import mul
 
-    idx = _index_array(index, "index_add")
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {type_name(D.from_numpy_dtype(idx.dtype))}")
     d = _wrap_dim(dim, input._data.ndim)
     shape, sshape = input._data.shape, source._data.shape
     if idx.ndim > 1:
         raise IndexError("index_add_(): Index is supposed to be a vector")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({type_name(input.dtype)}) and source ({type_name(source.dtype)}) must have the same scalar type")
     if len(sshape) != len(shape) or any(a != b for k, (a, b) in enumerate(zip(shape, sshape)) if k != d):
         raise RuntimeError(
             "source tensor shape must match self tensor shape, excluding the specified dimension. "
@@ -368,26 +605,57 @@ def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Ten
         raise RuntimeError(
             f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): ({sshape[d]}), for dim: {d}"
         )
-    if idx.size and (idx.max() >= shape[d] or idx.min() < 0):
-        bad = idx.max() if idx.max() >= shape[d] else idx.min()
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {shape[d]}")
+    n = shape[d] if shape else 1
+    bad = _first_out_of_range(idx, n)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
     key = (slice(None),) * d + (idx,)
     src = mul(source, alpha) if alpha != 1 else source
     return index_put_values(input, key, src, accumulate=True)
 
 
 def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
-    idx = _index_array(index)
+    """Out of place: a copy of input with the slices ``index`` along ``dim`` set to ``value``."""
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
     d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    bad = _first_out_of_range(idx, n, allow_negative=True)  # index_fill wraps negatives, like PyTorch
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
     key = (slice(None),) * d + (idx,)
     v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=input._data.dtype))
     return index_put_values(input, key, v)
 
 
 def index_copy(input: Tensor, dim: int, index, source: Tensor) -> Tensor:
-    idx = _index_array(index)
+    """Out of place: a copy of input with the slices ``index`` along ``dim`` replaced by ``source``'s."""
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {type_name(D.from_numpy_dtype(idx.dtype))}")
     d = _wrap_dim(dim, input._data.ndim)
-    return index_put_values(input, (slice(None),) * d + (idx,), source)
+    shape, sshape = input._data.shape, source._data.shape
+    if idx.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx.ndim})")
+    n_src = sshape[d] if len(sshape) > d else 1
+    if shape and sshape and len(shape) != len(sshape):
+        raise IndexError("index_copy_(): When source and destination are not scalars, their dimensionality must match. "
+                         f"Source dimensionality ({len(sshape)}), destination dimensionality ({len(shape)})")
+    if idx.size != n_src:
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) ({n_src})")
+    for k, (a, b) in enumerate(zip(shape[:d] + shape[d + 1:], sshape[:d] + sshape[d + 1:])):
+        if a != b:
+            raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                               f"shape: {a} at dimension {k} and source slice shape: {b} at dimension {k}.")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{type_name(input.dtype)} and (source) {type_name(source.dtype)}")
+    n = shape[d] if shape else 1
+    bad = _first_out_of_range(idx, n)
+    if bad is not None:
+        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with size {n}")
+    return index_put_values(input, (slice(None),) * d + (idx.reshape(-1),), source)
 
 
 def _mask_array(mask) -> np.ndarray:
@@ -407,11 +675,13 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     try:
         out_shape = np.broadcast_shapes(input._data.shape, m.shape)
     except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({input._data.shape[-1] if input._data.ndim else 1}) must match the size of tensor b ({m.shape[-1] if m.ndim else 1}) at non-singleton dimension {max(input._data.ndim, m.ndim) - 1}"
-        ) from None
-    if out_shape != input._data.shape:
-        raise RuntimeError(f"masked_fill: mask of shape {list(m.shape)} can't be broadcast to input of shape {list(input._data.shape)}")
+        from ._common import broadcast_error
+
+        raise broadcast_error(m.shape, input._data.shape) from None  # PyTorch names the mask first
+    if out_shape != input._data.shape:  # out of place, the input broadcasts up to the mask (masked_fill_ refuses)
+        from .shape import expand
+
+        input = expand(input, out_shape)
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value._data.ndim} dimension(s).")
@@ -421,8 +691,12 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     return Where.apply(m, v, input)
 
 
-def masked_select(input: Tensor, mask) -> Tensor:
+def masked_select(input: Tensor, mask, *, out=None) -> Tensor:
     """The elements where ``mask`` is True, as a 1-D tensor."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, masked_select(input, mask), "masked_select", exact="masked_select(): self and result must have the same scalar type")
     from .shape import expand
 
     m = _mask_array(mask)
@@ -440,8 +714,12 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
     return index_put_values(input, (m,), vals)
 
 
-def nonzero(input: Tensor, *, as_tuple: bool = False):
+def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
     """Indices of non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, nonzero(input, as_tuple=as_tuple), "nonzero", exact="nonzero: Expected out tensor to have scalar type Long but got scalar type{got}")
     a = input._data
     if a.ndim == 0:  # a 0-d tensor has one element and no dims: (1, 0) or (0, 0) like PyTorch
         n = int(bool(a))
@@ -462,9 +740,9 @@ topk_result = namedtuple("topk", ["values", "indices"])
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values along ``dim`` and the indices that sort it."""
+    d = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return sort_result(input, _wrap(np.array(0)))
-    d = _wrap_dim(dim, input._data.ndim)
     idx = _argsort(input._data, d, descending)
     return sort_result(gather(input, d, _wrap(idx)), _wrap(idx))
 
@@ -496,9 +774,9 @@ def msort(input: Tensor) -> Tensor:
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The k largest (or smallest) elements along ``dim``, with their indices."""
+    d = _wrap_dim(dim, input._data.ndim)
     if input._data.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
@@ -511,6 +789,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     if input._data.dtype.kind == "b":
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     idx = np.take(_argsort(input._data, d, False), [k - 1], axis=d)
     vals = gather(input, d, _wrap(idx))
     if not keepdim:
@@ -553,6 +834,11 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
+    a = input._data
+    if a.dtype.kind not in "iub":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{type_name(input.dtype)}'")
+    if a.ndim != 1 or (a.size and a.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = weights._data if isinstance(weights, Tensor) else weights
     return _wrap(np.bincount(input._data, w, minlength))
 

@@ -48,6 +48,11 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(other).__name__}")
     _check_dtypes(input, other)
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, matmul(input, other), "matmul",
+                         exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
@@ -94,8 +99,12 @@ def _check_matmul_shapes(sa: tuple, sb: tuple) -> None:
         )
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
+def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """2-D matrix product."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, mm(input, mat2), "mm", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -103,8 +112,12 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return matmul(input, mat2)
 
 
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of (b, n, k) and (b, k, m)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, bmm(input, mat2), "bmm", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     _check_bmm(input._data, mat2._data)
     _check_dtypes(input, mat2)
     if input._data.dtype is _BOOL and input._data.size and mat2._data.size:
@@ -146,8 +159,12 @@ class Dot(Op):
         return g * b, g * a
 
 
-def dot(input: Tensor, other: Tensor) -> Tensor:
+def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-D tensors."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, dot(input, other), "dot", exact="result dtype {got} does not match input dtype {want}")
     a, b = input._data, other._data
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -173,8 +190,12 @@ inner = dot
 vdot = dot
 
 
-def outer(input: Tensor, vec2: Tensor) -> Tensor:
+def outer(input: Tensor, vec2: Tensor, *, out=None) -> Tensor:
     """a_i b_j."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, outer(input, vec2), "outer")
     from .pointwise import mul
     from .shape import unsqueeze
 

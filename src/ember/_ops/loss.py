@@ -77,7 +77,8 @@ def _data(x):
 
 
 def _type_name(a: np.ndarray) -> str:
-    return {"int64": "Long", "int32": "Int", "float32": "Float", "float64": "Double", "bool": "Bool", "uint8": "Byte"}.get(
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "float16": "Half", "float32": "Float",
+            "float64": "Double", "bool": "Bool", "uint8": "Byte"}.get(
         str(a.dtype), str(a.dtype)
     )
 
@@ -294,9 +295,8 @@ def _check_class_target(input: Tensor, target: Tensor, weight, name: str):
         raise RuntimeError(
             f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(weight._data.shape)}"
         )
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}" if name != "nll_loss"
-                           else f"expected scalar type Long but found {_type_name(t)}")
+    if t.dtype not in (np.int64, np.uint8):  # int32 and int16 class indices are refused too, like PyTorch
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
     if x.ndim == 1:
         if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != 1):
             if name == "nll_loss":
@@ -348,8 +348,9 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     x, t = input._data, target._data
-    if x.dtype.kind != "f":
-        raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_type_name(x)}\'')
+    if x.dtype.kind != "f" and x.size:
+        last = x.ndim <= 2  # the class dim (1, or 0 for unbatched input) is the last one
+        raise NotImplementedError(f'"log_softmax_{"lastdim_" if last else ""}kernel_impl" not implemented for \'{_type_name(x)}\'')
     w = weight._data if weight is not None else None
     if x.ndim >= 1 and t.shape == x.shape:
         if t.dtype.kind != "f":
@@ -530,6 +531,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise RuntimeError("all elements of input should be between 0 and 1")
     if t.dtype != x.dtype:
         raise RuntimeError(f"Found dtype {_type_name(t)} but expected {_type_name(x)}")
+    if t.size and (np.any(t < 0) or np.any(t > 1)):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
         try:
             np.broadcast_shapes(weight._data.shape, x.shape)
@@ -692,6 +695,14 @@ def _weighted(loss: Tensor, input: Tensor, weight, reduction: str, mean_by_weigh
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error (x - t)^2; with ``weight`` the mean is sum(w l) / sum(w), like PyTorch."""
     reduction = _reduction(reduction, size_average, reduce)
+    if input._data.dtype.kind != "f" and isinstance(target, Tensor):
+        from .._dtype import result_type
+        from ._common import check_broadcast
+
+        check_broadcast(input._data.shape, target._data.shape)
+        res = result_type(input, target)
+        if res.category != 2:
+            raise NotImplementedError(f'"mse_cpu" not implemented for \'{_type_name(np.empty(0, res.np))}\'')
     if weight is None:
         return _elementwise_loss("mse", input, target, reduction)
     return _weighted(_elementwise_loss("mse", input, target, "none"), input, weight, reduction, True)
@@ -756,9 +767,12 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         loss = exp(target) * (target - input)
     else:
         td = target._data
-        positive = Tensor._wrap(td > 0)
-        safe = where(positive, target, Tensor._wrap(np.ones((), dtype=td.dtype)))
-        loss = where(positive, target * log(safe), Tensor._wrap(np.zeros((), dtype=td.dtype))) - target * input
+        # xlogy(t, t): 0 where t == 0, NaN where t < 0 (not a distribution), like PyTorch
+        nonzero = Tensor._wrap(td != 0)
+        safe = where(nonzero, target, Tensor._wrap(np.ones((), dtype=td.dtype)))
+        with np.errstate(invalid="ignore"):
+            tlogt = target * log(safe)
+        loss = where(nonzero, tlogt, Tensor._wrap(np.zeros((), dtype=td.dtype))) - target * input
     if reduction == "batchmean":
         total = _sum(loss)
         return total / input._data.shape[0] if input._data.ndim else total
@@ -1062,9 +1076,9 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Integer class indices -> int64 one-hot vectors in a new last dim."""
     t = tensor._data
-    if t.dtype.kind not in "iu":
+    if t.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
+    if num_classes < 0:
         if t.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(t.max()) + 1

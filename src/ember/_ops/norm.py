@@ -494,5 +494,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     from .reduce import norm
 
     denom = clamp_min(norm(input, p, dim, keepdim=True), eps)
+    if out is not None:
+        from .pointwise import div
+
+        return div(input, denom, out=out)
     return input / denom
 

@@ -12,6 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.function import Op
 from .._tensor import Tensor
+from ._out import write_out
 from ._common import as_tensor_operand, binary_operands, c_type_name, cast_operand, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
@@ -21,7 +22,8 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-_BOOL = np.dtype(bool)  # builtin dtypes are singletons: ``is`` is the cheapest test
+_BOOL = np.dtype(bool)
+_SAME_DTYPE = "Found dtype {got} but expected {want}"  # ops whose out= must have the result's dtype exactly  # builtin dtypes are singletons: ``is`` is the cheapest test
 
 
 def _nd(y):
@@ -130,13 +132,37 @@ class Neg(Op):
         return -g
 
 
+def _pow(a, b):
+    """a ** b as PyTorch's CPU kernel computes it: a scalar exponent of 0.5, -0.5, -1, 2, 3 or
+    -2 takes a fast path (sqrt, 1/sqrt, 1/a, a*a ...), whose IEEE edge cases differ from
+    ``pow``'s (``(-inf) ** 0.5`` is NaN, ``(-0.0) ** -0.5`` is -inf)."""
+    if np.ndim(b) == 0 and getattr(a, "dtype", None) is not None and a.dtype.kind == "f":
+        e = float(b)
+        if e == 0.5:
+            return np.sqrt(a)
+        if e == -0.5:
+            return 1 / np.sqrt(a)
+        if e == 2:
+            return a * a
+        if e == 3:
+            return a * a * a
+        if e == -1:
+            return 1 / a
+        if e == -2:
+            return 1 / (a * a)
+    return np.power(a, b)
+
+
 class Pow(Op):
-    """y = a^b;  dy/da = b a^(b-1), dy/db = a^b ln a (0 where a = 0)."""
+    """y = a^b;  dy/da = b a^(b-1) (0 where b = 0), dy/db = a^b ln a (0 where a = 0 and b >= 0).
+
+    No other masking: 0^b for b < 0, negative bases and infinities give PyTorch's inf and NaN.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y = _nd(np.power(a, b))
+            y = _nd(_pow(a, b))
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -147,10 +173,16 @@ class Pow(Op):
         ga = gb = None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if need_a:
-                ga = np.where(_data(b) == 0, 0.0, g * b * a ** (b - 1))
+                if isinstance(a, Tensor) or isinstance(b, Tensor):  # create_graph: differentiable ops
+                    ga = np.where(_data(b) == 0, 0.0, g * b * a ** (b - 1))
+                else:
+                    ga = np.where(b == 0, 0.0, g * b * _pow(a, b - 1))
             if need_b:
-                ga_safe = np.where(_data(a) > 0, a, 1.0)
-                gb = np.where(_data(a) == 0, 0.0, g * y * np.log(ga_safe)) if np.any(_data(a) <= 0) else g * y * np.log(a)
+                ad, bd = _data(a), _data(b)
+                gb = g * y * np.log(a)
+                zero_base = (ad == 0) & (bd >= 0)
+                if np.any(zero_base):
+                    gb = np.where(zero_base, 0.0, gb)
         return ga, gb
 
 
@@ -165,6 +197,8 @@ def _binary(op, a, b, float_result=False):
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """input + alpha * other."""
+    if out is not None:
+        return write_out(out, add(input, other, alpha=alpha), "add")
     if alpha != 1:
         other = mul(other, alpha)
     return _binary(Add, input, other)
@@ -172,6 +206,8 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """input - alpha * other."""
+    if out is not None:
+        return write_out(out, sub(input, other, alpha=alpha), "sub")
     a_bool = isinstance(input, Tensor) and input._data.dtype is _BOOL
     b_bool = isinstance(other, Tensor) and other._data.dtype is _BOOL
     if a_bool or b_bool:
@@ -197,6 +233,8 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 def mul(input, other, *, out=None) -> Tensor:
     """input * other."""
+    if out is not None:
+        return write_out(out, mul(input, other), "mul")
     return _binary(Mul, input, other)
 
 
@@ -205,10 +243,12 @@ multiply = mul
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """input / other (true division; ``rounding_mode`` 'trunc' or 'floor' for integer-style)."""
+    if out is not None:
+        return write_out(out, div(input, other, rounding_mode=rounding_mode), "div")
     if rounding_mode is None:
         return _binary(Div, input, other, float_result=True)
     if rounding_mode not in ("floor", "trunc"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     x, y, res = binary_operands(input, other)
     _integer_divisor_check(y, res, f"div_{rounding_mode}_cpu")
     return _binary_op(RoundedDiv, x, y, rounding_mode)
@@ -238,8 +278,10 @@ class RoundedDiv(Op):
 divide = true_divide = div
 
 
-def floor_divide(input, other) -> Tensor:
+def floor_divide(input, other, *, out=None) -> Tensor:
     """Floor of input / other (no gradient, like PyTorch)."""
+    if out is not None:
+        return write_out(out, floor_divide(input, other), "floor_divide")
     return div(input, other, rounding_mode="floor")
 
 
@@ -287,15 +329,19 @@ def _integer_divisor_check(y, res, kernel: str) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
-def remainder(input, other) -> Tensor:
+def remainder(input, other, *, out=None) -> Tensor:
     """Python-style modulus: the result has the sign of ``other``."""
+    if out is not None:
+        return write_out(out, remainder(input, other), "remainder")
     x, y, res = binary_operands(input, other)
     _integer_divisor_check(y, res, "remainder_cpu")
     return _binary_op(Remainder, x, y)
 
 
-def fmod(input, other) -> Tensor:
+def fmod(input, other, *, out=None) -> Tensor:
     """C-style remainder: the result has the sign of ``input``."""
+    if out is not None:
+        return write_out(out, fmod(input, other), "fmod")
     x, y, res = binary_operands(input, other)
     _integer_divisor_check(y, res, "fmod_cpu")
     return _binary_op(Fmod, x, y)
@@ -310,7 +356,9 @@ def _binary_op(op, x, y, *extra):
         raise
 
 
-def neg(input) -> Tensor:
+def neg(input, *, out=None) -> Tensor:
+    if out is not None:
+        return write_out(out, neg(input), "neg", exact="Found dtype {got} but expected {want}")
     if input._data.dtype == np.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(input)
@@ -319,8 +367,10 @@ def neg(input) -> Tensor:
 negative = neg
 
 
-def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
+def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
     """input ** exponent."""
+    if out is not None:
+        return write_out(out, pow(input, exponent), "pow")
     x, y, res = binary_operands(input, exponent)
     if res.kind in "iu" and np.any(_data(y) < 0):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -498,7 +548,8 @@ class Square(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.square(x)
+        with np.errstate(over="ignore"):  # inf, like PyTorch, without NumPy's warning
+            return np.square(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -696,6 +747,8 @@ class Clamp(Op):
 
 def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
     """Clamp every element into [min, max]."""
+    if out is not None:
+        return write_out(out, clamp(input, min, max), "clamp", exact=_SAME_DTYPE)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     operands = [input] + [m for m in (min, max) if m is not None]
@@ -703,17 +756,25 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
     x = cast_operand(input, res)
     lo = cast_operand(min, res) if min is not None else None
     hi = cast_operand(max, res) if max is not None else None
-    return Clamp.apply(x, lo, hi)
+    try:
+        return Clamp.apply(x, lo, hi)
+    except ValueError:  # NumPy's broadcasting failure, re-raised as PyTorch's
+        check_broadcast(*(shape_of(v) for v in (x, lo, hi) if v is not None))
+        raise
 
 
 clip = clamp
 
 
-def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+def clamp_min(input: Tensor, min, *, out=None) -> Tensor:  # noqa: A002
+    if out is not None:
+        return write_out(out, clamp_min(input, min), "clamp_min", exact="Found dtype {got} but expected {want}")
     return clamp(input, min=min)
 
 
-def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+def clamp_max(input: Tensor, max, *, out=None) -> Tensor:  # noqa: A002
+    if out is not None:
+        return write_out(out, clamp_max(input, max), "clamp_max", exact="Found dtype {got} but expected {want}")
     return clamp(input, max=max)
 
 
@@ -751,11 +812,15 @@ class Minimum(Op):
 
 def maximum(input, other, *, out=None) -> Tensor:
     _require_tensors("maximum", input, other)
+    if out is not None:
+        return write_out(out, maximum(input, other), "maximum")
     return _binary(Maximum, input, other)
 
 
 def minimum(input, other, *, out=None) -> Tensor:
     _require_tensors("minimum", input, other)
+    if out is not None:
+        return write_out(out, minimum(input, other), "minimum")
     return _binary(Minimum, input, other)
 
 
@@ -791,6 +856,8 @@ def where(condition, input=None, other=None, *, out=None):
         from .index import nonzero
 
         return nonzero(condition, as_tuple=True)
+    if out is not None:
+        return write_out(out, where(condition, input, other), "where", exact="Expected out type to be {want} but got {got}")
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         if cond.dtype == np.uint8:
@@ -818,8 +885,10 @@ class Lerp(Op):
         return (g * (1 - w) if need_a else None), (g * w if need_b else None), (g * (b - a) if need_w else None)
 
 
-def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     """input + weight * (end - input), one node."""
+    if out is not None:
+        return write_out(out, lerp(input, end, weight), "lerp")
     if input._data.dtype != end._data.dtype:
         raise RuntimeError(f"expected dtype {c_type_name(input.dtype)} for `end` but got dtype {c_type_name(end.dtype)}")
     check_broadcast(input._data.shape, end._data.shape, shape_of(weight))
@@ -829,18 +898,24 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     return Lerp.apply(input, end, w)
 
 
-def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
     """input + value * tensor1 * tensor2."""
+    if out is not None:
+        return write_out(out, addcmul(input, tensor1, tensor2, value=value), "addcmul")
     return add(input, mul(mul(tensor1, tensor2), value) if value != 1 else mul(tensor1, tensor2))
 
 
-def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
     """input + value * tensor1 / tensor2."""
+    if out is not None:
+        return write_out(out, addcdiv(input, tensor1, tensor2, value=value), "addcdiv")
     return add(input, mul(div(tensor1, tensor2), value) if value != 1 else div(tensor1, tensor2))
 
 
 def _unary(op):
     def fn(input: Tensor, *, out=None) -> Tensor:
+        if out is not None:
+            return write_out(out, fn(input), fn.__name__)
         return op.apply(_float_input(input))
 
     fn.__name__ = op.__name__.lower()
@@ -854,8 +929,10 @@ sqrt, rsqrt, reciprocal = _unary(Sqrt), _unary(Rsqrt), _unary(Reciprocal)
 sin, cos, tan, tanh, sigmoid, erf = _unary(Sin), _unary(Cos), _unary(Tan), _unary(Tanh), _unary(Sigmoid), _unary(Erf)
 
 
-def square(input: Tensor) -> Tensor:
+def square(input: Tensor, *, out=None) -> Tensor:
     """x ** 2 (keeps integer dtypes, like PyTorch; bool becomes int64 as in pow(x, 2))."""
+    if out is not None:
+        return write_out(out, square(input), "square")
     if input._data.dtype.kind == "b":
         input = _wrap(input._data.astype(np.int64))
     return Square.apply(input)
@@ -870,6 +947,8 @@ def relu(input: Tensor) -> Tensor:
 
 def abs(input: Tensor, *, out=None) -> Tensor:  # noqa: A001
     _refuse_bool(input, "abs_cpu")
+    if out is not None:
+        return write_out(out, abs(input), "abs", exact=_SAME_DTYPE)
     return Abs.apply(input)
 
 
@@ -883,8 +962,18 @@ def _refuse_bool(input: Tensor, kernel: str, ints: bool = False) -> None:
 absolute = abs
 
 
-def erfc(input: Tensor) -> Tensor:
-    return rsub(erf(input), 1)
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def erfc(input: Tensor, *, out=None) -> Tensor:
+    if out is not None:
+        return write_out(out, erfc(input), "erfc")
+    approx = rsub(erf(input), 1)  # carries the gradient, -2/sqrt(pi) exp(-x^2)
+    # 1 - erf(x) cancels to nothing for large x: the value comes from math.erfc, in float64
+    exact = np.asarray(_ERFC(_float_input(input)._data.astype(np.float64)), dtype=np.float64).astype(approx._data.dtype)
+    if approx._requires_grad:
+        return add(approx, _wrap(np.asarray(exact - approx._data)))
+    return _wrap(np.asarray(exact))
 
 
 def _no_grad_unary(np_fn, name, bool_kernel=None):
@@ -893,6 +982,8 @@ def _no_grad_unary(np_fn, name, bool_kernel=None):
     def fn(input: Tensor, *, out=None) -> Tensor:
         if bool_kernel is not None:
             _refuse_bool(input, bool_kernel)
+        if out is not None:
+            return write_out(out, fn(input), name, exact=_SAME_DTYPE)
         return _ZeroGrad.apply(input, np_fn)
 
     fn.__name__ = name
@@ -930,14 +1021,18 @@ trunc = _no_grad_unary(np.trunc, "trunc", "trunc_vml_cpu")
 fix = trunc
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A001
     """Round half to even, like PyTorch."""
+    if out is not None:
+        return write_out(out, round(input, decimals=decimals), "round", exact="Found dtype {got} but expected {want}")
     _refuse_bool(input, "round_vml_cpu")
     return _ZeroGrad.apply(input, lambda a: np.round(a, decimals))
 
 
-def frac(input: Tensor) -> Tensor:
+def frac(input: Tensor, *, out=None) -> Tensor:
     """x - trunc(x);  gradient 1 (floating tensors only, like PyTorch)."""
+    if out is not None:
+        return write_out(out, frac(input), "frac", exact="Found dtype {got} but expected {want}")
     _refuse_bool(input, "frac_cpu", ints=True)
     return sub(input, trunc(input).detach())
 
@@ -967,6 +1062,8 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
 
 def _compare(np_fn):
     def fn(input, other, *, out=None) -> Tensor:
+        if out is not None:
+            return write_out(out, fn(input, other), fn.__name__)
         x, y, _ = binary_operands(input, other)
         try:
             return _wrap(np.asarray(np_fn(_data(x), _data(y))))
@@ -985,9 +1082,16 @@ less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 def _logical(np_fn):
     def fn(input, other=None, *, out=None) -> Tensor:
+        if out is not None:
+            return write_out(out, fn(input, other), fn.__name__)
         if other is None:
             return _wrap(np_fn(_data(input)))
-        return _wrap(np_fn(_data(as_tensor_operand(input)), _data(as_tensor_operand(other))))
+        a, b = as_tensor_operand(input), as_tensor_operand(other)
+        try:
+            return _wrap(np_fn(_data(a), _data(b)))
+        except ValueError:
+            check_broadcast(shape_of(a), shape_of(b))
+            raise
 
     fn.__name__ = np_fn.__name__
     return fn
@@ -997,6 +1101,8 @@ logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.log
 
 
 def logical_not(input: Tensor, *, out=None) -> Tensor:
+    if out is not None:
+        return write_out(out, logical_not(input), "logical_not")
     return _wrap(np.logical_not(input._data))
 
 
@@ -1004,8 +1110,12 @@ def _bitwise(np_fn, name):
     def fn(input, other) -> Tensor:
         x, y, res = binary_operands(input, other)
         if res.kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{D.from_numpy_dtype(res).name.capitalize()}\'')
-        return _wrap(np.asarray(np_fn(_data(x), _data(y)), dtype=res))
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{type_name(D.from_numpy_dtype(res))}\'')
+        try:
+            return _wrap(np.asarray(np_fn(_data(x), _data(y)), dtype=res))
+        except ValueError:
+            check_broadcast(shape_of(x), shape_of(y))
+            raise
 
     fn.__name__ = name
     return fn
@@ -1018,8 +1128,15 @@ bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 def bitwise_not(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "f":
-        raise RuntimeError("bitwise_not is only supported for integer and boolean tensors")
+        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{type_name(input.dtype)}\'')
     return _wrap(np.invert(input._data))
+
+
+def invert_operator(input: Tensor) -> Tensor:
+    """``~x``: PyTorch refuses floats with a TypeError here (``bitwise_not`` raises NotImplementedError)."""
+    if input._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(input)
 
 
 def isnan(input: Tensor) -> Tensor:
@@ -1045,7 +1162,9 @@ def isfinite(input: Tensor) -> Tensor:
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
     if isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+        raise RuntimeError(f"{type_name(input.dtype)} did not match {type_name(other.dtype)}")
+    if isinstance(other, Tensor):
+        check_broadcast(input._data.shape, other._data.shape)
     return _wrap(np.isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -1058,7 +1177,7 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
-_INTERNAL = {'erf_array', 'stable_sigmoid', 'to_dtype'}  # array-level helpers other op modules use; not PyTorch names
+_INTERNAL = {'erf_array', 'stable_sigmoid', 'to_dtype', 'invert_operator'}  # array-level helpers other op modules use; not PyTorch names
 __all__ = [
     _n for _n, _v in list(globals().items())
     if not _n.startswith("_") and _n not in _INTERNAL and callable(_v) and not isinstance(_v, type)

@@ -58,8 +58,12 @@ class Sum(Op):
         return np.broadcast_to(_expand_back(g, shape, axes, keepdim), shape), None, None, None
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all elements when None)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, sum(input, dim, keepdim, axis=axis, dtype=out.dtype), "sum")
     data = input._data
     if type(dim) is int and dtype is None and axis is None and data.dtype.kind == "f" and data.ndim:
         # One float dim: skip the general argument parsing, which costs more than a small sum.
@@ -91,8 +95,12 @@ def _reduced_shape(shape, axes, keepdim):
     return tuple(1 if i in axes else s for i, s in enumerate(shape)) if keepdim else tuple(s for i, s in enumerate(shape) if i not in axes)
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None) -> Tensor:
     """Mean over ``dim`` (floating tensors only, like PyTorch)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, mean(input, dim, keepdim, dtype=dtype, axis=axis), "mean")
     if dtype is not None:
         from .pointwise import to_dtype
 
@@ -158,14 +166,19 @@ def _cumprod(a, axis):
     return cumprod(a, axis) if isinstance(a, Tensor) else np.cumprod(a, axis=axis)
 
 
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product over ``dim`` (one dim, or all)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, prod(input, dim, keepdim, dtype=out.dtype), "prod")
     if dtype is not None:
         from .pointwise import to_dtype
 
         input = to_dtype(input, D.as_dtype(dtype))
-    if input._data.dtype.kind in "bui" and dtype is None:
-        return _wrap(np.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=np.int64)))
+    if input._data.dtype.kind in "bui":  # integers (and bools) multiply in int64 unless a dtype says otherwise
+        acc = np.int64 if dtype is None else input._data.dtype
+        return _wrap(np.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=acc)))
     return Prod.apply(input, _axes(dim, input), keepdim)
 
 
@@ -209,8 +222,12 @@ def _nd(y):
     return y if type(y) is np.ndarray else np.asarray(y)
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False`` means 0)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, var(input, dim, unbiased, keepdim, correction=correction), "var")
     return _var(input, dim, unbiased, keepdim, correction, "var")
 
 
@@ -235,8 +252,12 @@ def _var(input: Tensor, dim, unbiased, keepdim, correction, name) -> Tensor:
     return Var.apply(input, axes, keepdim, corr)
 
 
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
     """Standard deviation: sqrt(var)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, std(input, dim, unbiased, keepdim, correction=correction), "std")
     from .pointwise import sqrt
 
     return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
@@ -284,13 +305,21 @@ def _check_nonempty(input: Tensor, axes, name):
         raise IndexError(f"{name}(): Expected reduction dim {bad} to have non-zero size.")
 
 
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, amax(input, dim, keepdim), "amax", exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
     axes = _axes(dim if dim != () else None, input)
     _check_nonempty(input, axes, "amax")
     return Amax.apply(input, axes, keepdim, True)
 
 
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, amin(input, dim, keepdim), "amin", exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
     axes = _axes(dim if dim != () else None, input)
     _check_nonempty(input, axes, "amin")
     return Amax.apply(input, axes, keepdim, False)
@@ -356,7 +385,9 @@ def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A
     from .pointwise import maximum
 
     if isinstance(dim, Tensor):
-        return maximum(input, dim)
+        return maximum(input, dim, out=out)
+    if out is not None:
+        return _extremum_out(out, max(input, dim, keepdim), "max", dim)
     return _extremum(input, dim, keepdim, True, "max")
 
 
@@ -365,28 +396,46 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A
     from .pointwise import minimum
 
     if isinstance(dim, Tensor):
-        return minimum(input, dim)
+        return minimum(input, dim, out=out)
+    if out is not None:
+        return _extremum_out(out, min(input, dim, keepdim), "min", dim)
     return _extremum(input, dim, keepdim, False, "min")
 
 
-def maximum(input, other):
+_CANCAST = ("Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType(out.dtype())) to be true, but "
+            "got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)")
+
+
+def _extremum_out(out, result, name, dim):
+    from ._out import write_out, write_out_tuple
+
+    if dim is None:
+        return write_out(out, result, name, cast_error=(RuntimeError, _CANCAST))
+    return write_out_tuple(out, result, name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+
+
+def maximum(input, other, *, out=None):
     from .pointwise import maximum as _m
 
-    return _m(input, other)
+    return _m(input, other, out=out)
 
 
-def minimum(input, other):
+def minimum(input, other, *, out=None):
     from .pointwise import minimum as _m
 
-    return _m(input, other)
+    return _m(input, other, out=out)
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
     return namedtuple("aminmax", ["min", "max"])(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (), keepdim))
 
 
-def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """Index of the (first) largest element, over the flattened tensor when ``dim`` is None."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, argmax(input, dim, keepdim), "argmax", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.dtype.kind == "b":
         raise RuntimeError("argmax(): does not support bool input")
     if dim is None:
@@ -394,12 +443,18 @@ def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         out = _arg_extremum(input._data.reshape(-1), 0, True)[0]
         return _wrap(np.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
     axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim and input._data.shape[axis] == 0:
+        raise IndexError(f"argmax(): Expected reduction dim {axis} to have non-zero size.")
     idx = _arg_extremum(input._data, axis, True) if input._data.ndim else np.array(0)
     return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
 
 
-def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """Index of the (first) smallest element."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, argmin(input, dim, keepdim), "argmin", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.dtype.kind == "b":
         raise RuntimeError("argmin(): does not support bool input")
     if dim is None:
@@ -407,6 +462,8 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         out = _arg_extremum(input._data.reshape(-1), 0, False)[0]
         return _wrap(np.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
     axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim and input._data.shape[axis] == 0:
+        raise IndexError(f"argmin(): Expected reduction dim {axis} to have non-zero size.")
     idx = _arg_extremum(input._data, axis, False) if input._data.ndim else np.array(0)
     return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
 
@@ -433,8 +490,12 @@ class LogSumExp(Op):
         return _expand_back(g, shape, axes, keepdim) * softmax, None, None
 
 
-def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """log(sum(exp(x))) over ``dim``, stable for large x."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, logsumexp(input, dim, keepdim), "logsumexp", exact="logsumexp(): Expected floating point type for result tensor, but got: {got}" if out._data.dtype.kind != "f" else None)
     if input._data.dtype.kind != "f":
         from .pointwise import _float_input
 
@@ -508,7 +569,13 @@ class Cumsum(Op):
         return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None
 
 
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        if out._data.dtype.kind == "b":
+            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+        return write_out(out, cumsum(input, dim, dtype=out.dtype), "cumsum")
     if dtype is not None:
         from .pointwise import to_dtype
 
@@ -590,11 +657,19 @@ def _running_index(a, running, axis):
     return np.maximum.accumulate(np.where(hit, pos, 0), axis=axis).astype(np.int64)
 
 
-def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, all(input, dim, keepdim), "all", exact="all only supports bool tensor for result, got: {got}")
     return _wrap(np.asarray(np.all(input._data, axis=_axes(dim, input), keepdims=keepdim)))
 
 
-def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, any(input, dim, keepdim), "any", exact="any only supports bool tensor for result, got: {got}")
     return _wrap(np.asarray(np.any(input._data, axis=_axes(dim, input), keepdims=keepdim)))
 
 

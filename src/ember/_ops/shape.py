@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Op
-from ._common import normalize_dims
+from ._common import normalize_dims, type_name
 from .inplace import mark_view
 
 _wrap = Tensor._wrap
@@ -74,10 +74,28 @@ def reshape(input: Tensor, *shape) -> Tensor:
     return _viewed(Reshape.apply(input, shape), input, Reshape, shape)
 
 
+def _view_dtype(input: Tensor, dtype: D.dtype) -> Tensor:
+    """The same bytes read as another dtype (no copy, not differentiable); with a different
+    element size the last dim shrinks or grows, as in PyTorch."""
+    a = input._data
+    src, dst = a.dtype, dtype.np
+    if src.itemsize != dst.itemsize:
+        names = f"to view {type_name(input.dtype)} as {type_name(dtype)} (different element sizes)"
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {names}")
+        if a.strides[-1] != src.itemsize and a.shape[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {names}, but got {a.strides[-1] // src.itemsize}")
+        if dst.itemsize > src.itemsize and (a.shape[-1] * src.itemsize) % dst.itemsize:
+            raise RuntimeError(f"self.size(-1) must be divisible by {dst.itemsize // src.itemsize} {names}, but got {a.shape[-1]}")
+    out = Tensor._wrap(a.view(dst))
+    out._version = input._version
+    return out
+
+
 def view(input: Tensor, *shape) -> Tensor:
     """A view with a new shape; refuses when the memory layout can't be viewed that way."""
-    if len(shape) == 1 and isinstance(shape[0], (D.dtype, type)) or (len(shape) == 1 and isinstance(shape[0], str)):
-        raise NotImplementedError("view(dtype) is not supported by ember; use .to(dtype)")
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        return _view_dtype(input, shape[0])
     target = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
     try:
         a = input._data.view()
@@ -100,6 +118,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
     shape = input._data.shape
     if not shape:
+        _wrap_dim(start_dim, 0), _wrap_dim(end_dim, 0)
         return reshape(input, (1,))
     s = _wrap_dim(start_dim, len(shape))
     e = _wrap_dim(end_dim, len(shape))
@@ -183,6 +202,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims."""
     nd = input._data.ndim
     if nd == 0:
+        _wrap_dim(dim0, 0), _wrap_dim(dim1, 0)
         return input
     axes = list(range(nd))
     a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
@@ -341,15 +361,21 @@ def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
     if axis is not None:
         dim = axis
     tensors = list(tensors)
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, cat(tensors, dim), "cat", cast_error=(TypeError, "torch.cat(): input types can't be cast to the desired output type {got}"))
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # PyTorch skips 1-D empty tensors (legacy behaviour) when joining.
     kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = kept[0]._data
     nd = ref.ndim
-    if nd == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = _wrap_dim(dim, nd)
+    all_skipped = ref.ndim == 1 and ref.shape[0] == 0  # only legacy empties: PyTorch checks no dim
+    d = 0 if all_skipped else _wrap_dim(dim, nd)
     for i, t in enumerate(kept[1:], 1):
         s = t._data.shape
         if len(s) != nd:
@@ -384,16 +410,16 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
+    n = len(shape) + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     for i, t in enumerate(tensors[1:], 1):
         if t._data.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}"
             )
-    n = len(shape) + 1
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     d = dim % n
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return cat([unsqueeze(t, d) for t in tensors], d, out=out)
 
 
 def hstack(tensors) -> Tensor:
@@ -461,6 +487,10 @@ class Narrow(Op):
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """A view of ``length`` elements along ``dim`` from ``start``."""
     shape = input._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if int(length) < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     d = _wrap_dim(dim, len(shape))
     start, length, n = int(start), int(length), shape[d]
     if not -n <= start <= n:
@@ -476,10 +506,16 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Split into chunks of a size (the last may be smaller) or into the given sizes."""
+    if not tensor._data.ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, (int, np.integer)) and split_size_or_sections < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={int(split_size_or_sections)}")
     d = _wrap_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
         if step <= 0 and n > 0:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]
@@ -515,6 +551,8 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if they run out)."""
+    if not input._data.ndim:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
@@ -569,7 +607,16 @@ class Roll(Op):
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Elements shifted cyclically along ``dims`` (over the flattened tensor without dims)."""
+    n_shifts = len(shifts) if isinstance(shifts, (list, tuple)) else 1
+    n_dims = 0 if dims is None else len(dims) if isinstance(dims, (list, tuple)) else 1
+    if (dims is None and n_shifts != 1) or (dims is not None and n_shifts != n_dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, dims:{n_dims}")
+    if dims is not None and input._data.ndim == 0:
+        first = dims[0] if isinstance(dims, (list, tuple)) else dims
+        raise IndexError(f"Dimension specified as {first} but tensor has no dimensions")
     if dims is None:
+        shifts = shifts[0] if isinstance(shifts, (list, tuple)) else shifts
         return reshape(Roll.apply(flatten(input), shifts, None), input._data.shape)
     shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
     dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
@@ -621,6 +668,14 @@ def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
         input, dim = flatten(input), 0
     d = _wrap_dim(dim, input._data.ndim)
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if isinstance(repeats, Tensor) and reps.ndim:
+        if reps.size and reps.min() < 0:
+            raise RuntimeError("repeats can not be negative")
+        if reps.size != 1 and reps.shape[0] != input._data.shape[d]:
+            raise RuntimeError("repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {reps.shape[0]} and input.size(0) = {input._data.shape[d]}")
+    elif np.ndim(reps) == 0 and int(reps) < 0:
+        raise RuntimeError("Repeats must be non-negative")
     idx = np.repeat(np.arange(input._data.shape[d]), reps)
     return index_select(input, d, _wrap(idx))
 
@@ -651,7 +706,10 @@ class Diagonal(Op):
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     nd = input._data.ndim
-    return Diagonal.apply(input, offset, _wrap_dim(dim1, nd), _wrap_dim(dim2, nd))
+    a, b = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, offset, a, b)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -662,24 +720,39 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 
         eye_index = (np.arange(input._data.shape[0]) + max(-diagonal, 0), np.arange(input._data.shape[0]) + max(diagonal, 0))
         return index_put_values(_wrap(np.zeros((n, n), dtype=input._data.dtype)), eye_index, input)
+    if input._data.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
     return Diagonal.apply(input, diagonal, 0, 1)
 
 
-def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+def _at_least_2d(input: Tensor, name: str) -> None:
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+
+
+def _triangle(input: Tensor, keep: np.ndarray) -> Tensor:
     from .pointwise import where
 
     # select, not multiply: -inf * 0 would be nan (generate_square_subsequent_mask is a triu of -inf)
-    mask = np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
-    return where(_wrap(mask), input, _wrap(np.zeros((), input._data.dtype)))
+    return where(_wrap(keep), input, _wrap(np.zeros((), input._data.dtype)))
 
 
-def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    from .pointwise import where
+def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
 
-    # select, not multiply: -inf * 0 would be nan (generate_square_subsequent_mask is a triu of -inf)
-    mask = np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
-    return where(_wrap(mask), input, _wrap(np.zeros((), input._data.dtype)))
+        return write_out(out, tril(input, diagonal), "tril", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+    _at_least_2d(input, "tril")
+    return _triangle(input, np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
 
+
+def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
+    if out is not None:
+        from ._out import write_out
+
+        return write_out(out, triu(input, diagonal), "triu", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+    _at_least_2d(input, "triu")
+    return _triangle(input, np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
 
 __all__ = [
     _n for _n, _v in list(globals().items())

@@ -56,7 +56,7 @@ def _initial_grads(outputs: list, grad_outputs: list, create_graph: bool) -> lis
         g = grad_outputs[i] if grad_outputs else None
         data = out._data
         if g is None:
-            if data.size != 1:
+            if data.size != 1 and out._requires_grad:  # else "does not require grad" comes first, like PyTorch
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if data.dtype.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
