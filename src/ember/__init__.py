@@ -73,6 +73,8 @@ from ._ops.reduce import *  # noqa: F401,F403
 from ._ops.shape import *  # noqa: F401,F403
 from ._ops.index import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.special import *  # noqa: F401,F403
+from . import _tensor_methods_more  # noqa: F401  (methods of the special/bitwise/scan/construct families)
 from ._ops.pointwise import abs, pow, round  # noqa: F401  (shadowing builtins on purpose, like torch)
 from ._ops.reduce import all, any, max, min, sum  # noqa: F401
 from ._ops.activation import (  # noqa: F401  (torch.softmax & co. exist at the top level too; attaches Tensor.softmax)
@@ -90,7 +92,7 @@ from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTenso
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing")
+_LAZY_SUBMODULES = ("special", "linalg", "backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing")
 
 
 # Layer functions PyTorch also offers at the top level (torch.conv2d, torch.batch_norm, ...),

@@ -482,3 +482,13 @@ INDEX = [
 ]
 
 REGISTRY = POINTWISE + COMPARE + REDUCE + LINALG + SHAPE + INDEX
+
+
+def _extend_registry():
+    # families added in their own modules (they import OpSpec and the shape sets from here)
+    from _registry_special import SPECIAL
+
+    REGISTRY.extend(SPECIAL)
+
+
+_extend_registry()

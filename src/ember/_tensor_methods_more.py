@@ -1,0 +1,31 @@
+"""Tensor methods (and in-place ``x_`` forms) for the op families added in ``_ops/special.py``,
+``_ops/bitwise.py``, ``_ops/scan.py`` and ``_ops/construct.py``; kept apart from
+``_tensor_methods.py`` so each family's methods sit in one short list."""
+
+from __future__ import annotations
+
+from ._ops import special as S
+from ._ops.inplace import write_inplace
+from ._tensor import Tensor
+
+
+def _inplace(fn):
+    def method(self, *args, **kwargs):
+        others = tuple(a for a in args if isinstance(a, Tensor))
+        return write_inplace(self, lambda t: fn(t, *args, **kwargs), others=others)
+
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+_SPECIAL = (
+    "asin acos atan asinh acosh atanh sinh cosh arcsin arccos arctan arcsinh arccosh arctanh atan2 arctan2 hypot "
+    "copysign logaddexp logaddexp2 logcumsumexp xlogy logit sinc deg2rad rad2deg erfc erfinv lgamma digamma i0 "
+    "heaviside nextafter mvlgamma"
+).split()
+for _name in _SPECIAL:
+    setattr(Tensor, _name, getattr(S, _name))
+for _name in set(_SPECIAL) - {"logaddexp", "logaddexp2", "logcumsumexp"}:
+    setattr(Tensor, _name + "_", _inplace(getattr(S, _name)))
+Tensor.polygamma = lambda self, n: S.polygamma(n, self)
+Tensor.polygamma_ = lambda self, n: write_inplace(self, lambda t: S.polygamma(n, t))
