@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ._ops import bitwise as B
 from ._ops import special as S
 from ._ops.inplace import write_inplace
 from ._tensor import Tensor
@@ -29,3 +30,13 @@ for _name in set(_SPECIAL) - {"logaddexp", "logaddexp2", "logcumsumexp"}:
     setattr(Tensor, _name + "_", _inplace(getattr(S, _name)))
 Tensor.polygamma = lambda self, n: S.polygamma(n, self)
 Tensor.polygamma_ = lambda self, n: write_inplace(self, lambda t: S.polygamma(n, t))
+
+for _name in "bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift gcd lcm".split():
+    setattr(Tensor, _name, getattr(B, _name))
+    setattr(Tensor, _name + "_", _inplace(getattr(B, _name)))
+for _op, _fn in (("and", B.bitwise_and), ("or", B.bitwise_or), ("xor", B.bitwise_xor),
+                 ("lshift", B.bitwise_left_shift), ("rshift", B.bitwise_right_shift)):
+    setattr(Tensor, f"__{_op}__", lambda self, other, _fn=_fn: _fn(self, other))
+    setattr(Tensor, f"__r{_op}__", lambda self, other, _fn=_fn: _fn(other, self))
+    setattr(Tensor, f"__i{_op}__", _inplace(_fn))
+Tensor.__invert__ = B.bitwise_not
