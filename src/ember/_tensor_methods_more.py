@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ._ops import bitwise as B
+from ._ops import scan as SC
 from ._ops import special as S
 from ._ops.inplace import write_inplace
 from ._tensor import Tensor
@@ -40,3 +41,6 @@ for _op, _fn in (("and", B.bitwise_and), ("or", B.bitwise_or), ("xor", B.bitwise
     setattr(Tensor, f"__r{_op}__", lambda self, other, _fn=_fn: _fn(other, self))
     setattr(Tensor, f"__i{_op}__", _inplace(_fn))
 Tensor.__invert__ = B.bitwise_not
+
+for _name in "cummax cummin var_mean std_mean quantile nanquantile histc bincount diff trace aminmax nansum".split():
+    setattr(Tensor, _name, getattr(SC, _name))

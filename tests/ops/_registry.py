@@ -487,9 +487,10 @@ REGISTRY = POINTWISE + COMPARE + REDUCE + LINALG + SHAPE + INDEX
 def _extend_registry():
     # families added in their own modules (they import OpSpec and the shape sets from here)
     from _registry_bitwise import BITWISE
+    from _registry_scan import SCAN
     from _registry_special import SPECIAL
 
-    REGISTRY.extend(SPECIAL + BITWISE)
+    REGISTRY.extend(SPECIAL + BITWISE + SCAN)
 
 
 _extend_registry()
