@@ -5,7 +5,10 @@
 from __future__ import annotations
 
 from ._ops import bitwise as B
+from ._ops import construct as C
 from ._ops import scan as SC
+from ._ops import shape as _shape
+from . import _dtype as _D
 from ._ops import special as S
 from ._ops.inplace import write_inplace
 from ._tensor import Tensor
@@ -44,3 +47,21 @@ Tensor.__invert__ = B.bitwise_not
 
 for _name in "cummax cummin var_mean std_mean quantile nanquantile histc bincount diff trace aminmax nansum".split():
     setattr(Tensor, _name, getattr(SC, _name))
+
+for _name in "diag_embed diagflat rot90 kron cross isin put index_reduce".split():
+    setattr(Tensor, _name, getattr(C, _name))
+Tensor.unfold = C.unfold
+Tensor.put_ = lambda self, index, source, accumulate=False: write_inplace(
+    self, lambda t: C.put(t, index, source, accumulate), others=(source,))
+Tensor.index_reduce_ = lambda self, dim, index, source, reduce, *, include_self=True: write_inplace(
+    self, lambda t: C.index_reduce(t, dim, index, source, reduce, include_self=include_self), others=(source,))
+
+
+def _view(self, *shape, dtype=None):
+    """``view(*shape)`` or ``view(dtype)``: a dtype reinterprets the bytes (see construct.view_dtype)."""
+    if dtype is not None or (len(shape) == 1 and isinstance(shape[0], (_D.dtype, type))):
+        return C.view_dtype(self, dtype if dtype is not None else shape[0])
+    return _shape.view(self, *shape)
+
+
+Tensor.view = _view

@@ -487,10 +487,11 @@ REGISTRY = POINTWISE + COMPARE + REDUCE + LINALG + SHAPE + INDEX
 def _extend_registry():
     # families added in their own modules (they import OpSpec and the shape sets from here)
     from _registry_bitwise import BITWISE
+    from _registry_construct import CONSTRUCT
     from _registry_scan import SCAN
     from _registry_special import SPECIAL
 
-    REGISTRY.extend(SPECIAL + BITWISE + SCAN)
+    REGISTRY.extend(SPECIAL + BITWISE + SCAN + CONSTRUCT)
 
 
 _extend_registry()
