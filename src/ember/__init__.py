@@ -77,6 +77,7 @@ from ._ops.special import *  # noqa: F401,F403
 from ._ops.bitwise import *  # noqa: F401,F403
 from ._ops.scan import *  # noqa: F401,F403
 from ._ops.construct import *  # noqa: F401,F403
+from ._ops.linalg_toplevel import *  # noqa: F401,F403
 from . import _tensor_methods_more  # noqa: F401  (methods of the special/bitwise/scan/construct families)
 from ._ops.pointwise import abs, pow, round  # noqa: F401  (shadowing builtins on purpose, like torch)
 from ._ops.reduce import all, any, max, min, sum  # noqa: F401

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ._ops import bitwise as B
 from ._ops import construct as C
+from ._ops import linalg_toplevel as LT
 from ._ops import scan as SC
 from ._ops import shape as _shape
 from . import _dtype as _D
@@ -65,3 +66,6 @@ def _view(self, *shape, dtype=None):
 
 
 Tensor.view = _view
+
+for _name in "det logdet slogdet inverse cholesky pinverse matrix_power svd qr".split():
+    setattr(Tensor, _name, getattr(LT, _name))

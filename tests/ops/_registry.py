@@ -488,10 +488,11 @@ def _extend_registry():
     # families added in their own modules (they import OpSpec and the shape sets from here)
     from _registry_bitwise import BITWISE
     from _registry_construct import CONSTRUCT
+    from _registry_linalg import LINALG_EXT
     from _registry_scan import SCAN
     from _registry_special import SPECIAL
 
-    REGISTRY.extend(SPECIAL + BITWISE + SCAN + CONSTRUCT)
+    REGISTRY.extend(SPECIAL + BITWISE + SCAN + CONSTRUCT + LINALG_EXT)
 
 
 _extend_registry()
