@@ -576,7 +576,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     """
     driver = driver or "gelsy"
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     _check_float(A, "lstsq")
     vector = B._data.ndim == A._data.ndim - 1
     b = S.unsqueeze(B, -1) if vector else B
