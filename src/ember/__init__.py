@@ -78,6 +78,7 @@ from ._ops.bitwise import *  # noqa: F401,F403
 from ._ops.scan import *  # noqa: F401,F403
 from ._ops.construct import *  # noqa: F401,F403
 from ._ops.linalg_toplevel import *  # noqa: F401,F403
+from ._ops.misc import *  # noqa: F401,F403
 from . import _tensor_methods_more  # noqa: F401  (methods of the special/bitwise/scan/construct families)
 from ._ops.pointwise import abs, pow, round  # noqa: F401  (shadowing builtins on purpose, like torch)
 from ._ops.reduce import all, any, max, min, sum  # noqa: F401
@@ -93,6 +94,8 @@ from ._ops.activation import (  # noqa: F401  (torch.softmax & co. exist at the 
 from ._ops.dropout import alpha_dropout, dropout, feature_alpha_dropout  # noqa: F401
 from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
 from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, HalfTensor  # noqa: F401
+
+globals().update({_k: _v for _k, _v in _tensor_methods_more.inplace_functions().items() if _k not in globals()})
 
 __version__ = "0.1.0"
 

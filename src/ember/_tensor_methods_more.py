@@ -7,9 +7,12 @@ from __future__ import annotations
 from ._ops import bitwise as B
 from ._ops import construct as C
 from ._ops import linalg_toplevel as LT
+from ._ops import misc as M
 from ._ops import scan as SC
 from ._ops import shape as _shape
 from . import _dtype as _D
+from ._ops import pointwise as _P
+from ._ops._common import type_name as _type_name
 from ._ops import special as S
 from ._ops.inplace import write_inplace
 from ._tensor import Tensor
@@ -69,3 +72,40 @@ Tensor.view = _view
 
 for _name in "det logdet slogdet inverse cholesky pinverse matrix_power svd qr".split():
     setattr(Tensor, _name, getattr(LT, _name))
+
+
+def _float_power_(self, exponent):
+    if self._data.dtype != _D.float64.np:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_type_name(self.dtype)} but the operation's result "
+                           "requires dtype Double")
+    return write_inplace(self, lambda t: _P.float_power(t, exponent), others=(exponent,) if isinstance(exponent, Tensor) else ())
+
+
+Tensor.float_power_ = _float_power_
+
+for _name in ("ravel select positive hsplit vsplit dsplit vdot dist ldexp cov corrcoef is_signed is_same_size "
+              "is_complex is_conj is_neg conj resolve_conj resolve_neg conj_physical adjoint").split():
+    setattr(Tensor, _name, getattr(M, _name))
+Tensor.ldexp_ = _inplace(M.ldexp)
+Tensor.conj_physical_ = lambda self: self
+
+# In-place forms PyTorch has for ops ember already had out of place.
+for _name in ("eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor "
+              "logical_not tril triu cumsum cumprod sgn fix addmm addbmm baddbmm addmv scatter_reduce").split():
+    if hasattr(Tensor, _name) and not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _inplace(getattr(Tensor, _name)))
+
+
+def inplace_functions() -> dict:
+    """``torch.abs_(t)``-style top-level spellings of the in-place methods (PyTorch has ~80 of them)."""
+    out = {}
+    for name in dir(Tensor):
+        if name.endswith("_") and not name.startswith("_") and name[:-1].isidentifier():
+            method = getattr(Tensor, name)
+
+            def fn(input, *args, _m=method, **kwargs):
+                return _m(input, *args, **kwargs)
+
+            fn.__name__ = fn.__qualname__ = name
+            out[name] = fn
+    return out

@@ -489,10 +489,11 @@ def _extend_registry():
     from _registry_bitwise import BITWISE
     from _registry_construct import CONSTRUCT
     from _registry_linalg import LINALG_EXT
+    from _registry_misc import MISC
     from _registry_scan import SCAN
     from _registry_special import SPECIAL
 
-    REGISTRY.extend(SPECIAL + BITWISE + SCAN + CONSTRUCT + LINALG_EXT)
+    REGISTRY.extend(SPECIAL + BITWISE + SCAN + CONSTRUCT + LINALG_EXT + MISC)
 
 
 _extend_registry()
