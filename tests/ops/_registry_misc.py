@@ -20,7 +20,7 @@ MISC = [
     _r("vdot", lambda L, a, b: L.vdot(a, b), [((4,), (4,))], ints=True),
     _r("dist", lambda L, a, b: L.dist(a, b) + L.dist(a, b, 3), [((2, 3), (2, 3)), ((3,), (2, 3))]),
     _r("dist_inf", lambda L, a, b: L.dist(a, b, float("inf")), [((2, 3), (2, 3))], "distinct"),
-    _r("ldexp", lambda L, a, b: L.ldexp(a, b), [((2, 3), (2, 3)), ((3,), (2, 3))], ("real", "int"), ints=True),
+    _r("ldexp", lambda L, a, b: L.ldexp(a, b), [((2, 3), (2, 3)), ((2, 3), (3,))], ("real", "int"), ints=True),
     _r("trapezoid", lambda L, y: L.trapezoid(y), [((2, 5),), ((4,),)], gradgrad=True),
     _r("trapezoid_x", lambda L, y, x: L.trapezoid(y, L.cumsum(x.abs(), 0), dim=0), [((5, 2), (5,))]),
     _r("trapezoid_dx", lambda L, y: L.trapz(y, dx=0.5, dim=0), [((3, 2),)]),
