@@ -33,7 +33,7 @@ def _r(name, fn, shapes, domain="real", **kw):
 
 
 LINALG_EXT = [
-    _r("linalg_inv", lambda L, a: L.linalg.inv(_wc(L, a)), SQ + [((0, 0),)]),
+    _r("linalg_inv", lambda L, a: L.linalg.inv(_wc(L, a)), SQ + [((0, 0),)], gradgrad=True),
     _r("inverse_toplevel_method", lambda L, a: _wc(L, a).inverse(), SQ),
     _r("linalg_det", lambda L, a: L.linalg.det(a), SQ),
     _r("det_method", lambda L, a: a.det(), SQ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -112,14 +113,36 @@ class Unfold(Op):
     @staticmethod
     def backward(ctx, g):
         shape, dim, size, step, n = ctx.meta
-        if isinstance(g, Tensor):
-            raise RuntimeError("unfold: second-order gradients are not implemented in ember")
-        out = np.zeros(shape, g.dtype)
-        for k in range(size):  # for a fixed offset k the windows hit distinct positions: plain slices
-            index = [slice(None)] * len(shape)
-            index[dim] = slice(k, k + step * (n - 1) + 1, step)
-            out[tuple(index)] += g[..., k]
-        return out, None, None, None
+        if isinstance(g, Tensor):  # create_graph: the adjoint as an op of its own, differentiable again
+            return UnfoldBackward.apply(g, shape, dim, size, step), None, None, None
+        return _fold_windows(g, shape, dim, size, step), None, None, None
+
+
+def _fold_windows(g, shape, dim, size, step):
+    """The adjoint of unfold: each window's values added back where they came from."""
+    n = g.shape[dim]
+    out = np.zeros(shape, g.dtype)
+    for k in range(size):  # for a fixed offset k the windows hit distinct positions: plain slices
+        index = [slice(None)] * len(shape)
+        index[dim] = slice(k, k + step * (n - 1) + 1, step)
+        out[tuple(index)] += g[..., k]
+    return out
+
+
+class UnfoldBackward(Op):
+    """y = fold(g) (unfold's adjoint, linear in g);  dg = unfold(dy)."""
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, size, step):
+        ctx.meta = (dim, size, step)
+        return _fold_windows(g, shape, dim, size, step)
+
+    @staticmethod
+    def backward(ctx, gg):
+        dim, size, step = ctx.meta
+        if isinstance(gg, Tensor):
+            return Unfold.apply(gg, dim, size, step), None, None, None, None
+        return np.ascontiguousarray(Unfold.forward(SimpleNamespace(), gg, dim, size, step)), None, None, None, None
 
 
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
