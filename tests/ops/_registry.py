@@ -485,15 +485,13 @@ REGISTRY = POINTWISE + COMPARE + REDUCE + LINALG + SHAPE + INDEX
 
 
 def _extend_registry():
-    # families added in their own modules (they import OpSpec and the shape sets from here)
-    from _registry_bitwise import BITWISE
-    from _registry_construct import CONSTRUCT
-    from _registry_linalg import LINALG_EXT
-    from _registry_misc import MISC
-    from _registry_scan import SCAN
-    from _registry_special import SPECIAL
+    # Families added in their own modules (they import OpSpec and the shape sets from here). Looked up
+    # with getattr so that importing a family module first (which imports this one) does not fail.
+    import importlib
 
-    REGISTRY.extend(SPECIAL + BITWISE + SCAN + CONSTRUCT + LINALG_EXT + MISC)
+    for module, name in (("_registry_special", "SPECIAL"), ("_registry_bitwise", "BITWISE"), ("_registry_scan", "SCAN"),
+                         ("_registry_construct", "CONSTRUCT"), ("_registry_linalg", "LINALG_EXT"), ("_registry_misc", "MISC")):
+        REGISTRY.extend(getattr(importlib.import_module(module), name, []))
 
 
 _extend_registry()
