@@ -69,6 +69,13 @@ from ._ops.reduce import *  # noqa: F401,F403
 from ._ops.shape import *  # noqa: F401,F403
 from ._ops.index import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.special import *  # noqa: F401,F403
+from ._ops.bitwise import *  # noqa: F401,F403
+from ._ops.scan import *  # noqa: F401,F403
+from ._ops.construct import *  # noqa: F401,F403
+from ._ops.linalg_toplevel import *  # noqa: F401,F403
+from ._ops.misc import *  # noqa: F401,F403
+from . import _tensor_methods_more  # noqa: F401  (methods of the special/bitwise/scan/construct families)
 from ._ops.pointwise import abs, pow, round  # noqa: F401  (shadowing builtins on purpose, like torch)
 from ._ops.reduce import all, any, max, min, sum  # noqa: F401
 from ._ops.activation import (  # noqa: F401  (torch.softmax & co. exist at the top level too; attaches Tensor.softmax)
@@ -89,9 +96,11 @@ from ._compat_api import (  # noqa: F401  (compile, autocast, precision/determin
 )
 from ._legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, HalfTensor  # noqa: F401
 
+globals().update({_k: _v for _k, _v in _tensor_methods_more.inplace_functions().items() if _k not in globals()})
+
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing",
+_LAZY_SUBMODULES = ("special", "linalg", "backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing",
                     "accelerator", "amp", "cpu", "cuda", "mps", "xpu", "jit", "version", "multiprocessing",
                     "serialization", "compiler", "compat", "onnx")
 

@@ -482,6 +482,17 @@ INDEX = [
 ]
 
 REGISTRY = POINTWISE + COMPARE + REDUCE + LINALG + SHAPE + INDEX
-from _registry_attention import ATTENTION  # noqa: E402
 
-REGISTRY += ATTENTION
+
+def _extend_registry():
+    # Families added in their own modules (they import OpSpec and the shape sets from here). Looked up
+    # with getattr so that importing a family module first (which imports this one) does not fail.
+    import importlib
+
+    for module, name in (("_registry_special", "SPECIAL"), ("_registry_bitwise", "BITWISE"), ("_registry_scan", "SCAN"),
+                         ("_registry_construct", "CONSTRUCT"), ("_registry_linalg", "LINALG_EXT"), ("_registry_misc", "MISC"),
+                         ("_registry_attention", "ATTENTION")):
+        REGISTRY.extend(getattr(importlib.import_module(module), name, []))
+
+
+_extend_registry()

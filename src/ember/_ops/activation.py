@@ -20,6 +20,7 @@ from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Op
 from . import pointwise as P
 from .inplace import write_inplace
+from ._specfun import ndtr32
 from .pointwise import erf_array, stable_sigmoid
 
 __all__ = [
@@ -290,7 +291,14 @@ class Gelu(Op):
             xc = np.clip(x, -_GELU_TANH_CLIP, _GELU_TANH_CLIP)  # tanh is exactly +-1 beyond: no x^3 overflow
             t = np.tanh(_SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc))
             return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
-        return (x * (0.5 * (1 + erf_array(x * (1 / math.sqrt(2)))))).astype(x.dtype, copy=False)
+        if x.dtype == np.float32:
+            cdf = ndtr32(x)
+        else:
+            cdf = erf_array(x * (1 / math.sqrt(2)))
+            cdf += 1
+            cdf *= 0.5
+        ctx.cdf = cdf  # backward reuses Phi(x) instead of evaluating erf again
+        return (x * cdf).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -302,9 +310,19 @@ class Gelu(Op):
             t = np.tanh(_SQRT_2_OVER_PI * (xc + 0.044715 * x2 * xc))
             du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x2)
             return g * (0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * du), None
-        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
-        xc = np.clip(x, -60, 60) if isinstance(x, np.ndarray) else x  # phi(x) underflows to 0 long before x*x overflows
-        pdf = np.exp(-0.5 * (xc * xc)) * _INV_SQRT_2PI
+        # under create_graph x is a Tensor and Phi(x) must be differentiable: recompute it
+        cdf = ctx.cdf if isinstance(x, np.ndarray) else 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
+        if isinstance(x, np.ndarray):  # in place: one buffer for x phi(x) + Phi(x)
+            d = np.clip(x, -60, 60)  # phi(x) underflows to 0 long before x*x overflows
+            d *= d
+            d *= -0.5
+            d = np.exp(d, out=d)
+            d *= x
+            d *= _INV_SQRT_2PI
+            d += cdf
+            d *= g
+            return d, None
+        pdf = np.exp(-0.5 * (x * x)) * _INV_SQRT_2PI
         return g * (cdf + x * pdf), None
 
 

@@ -1,0 +1,112 @@
+"""Integer and bit ops: bitwise and/or/xor/not, left and right shifts, gcd and lcm.
+
+None is differentiable (their results are integers or bools). Operands promote as in PyTorch
+(a Python int never widens a tensor; bool with an int scalar gives int64); floating operands
+raise NotImplementedError naming the CPU kernel, like PyTorch's dispatcher.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
+
+_wrap = Tensor._wrap
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _refuse(kernel: str, res, bools: bool = True):
+    kind = np.dtype(res).kind
+    if kind == "f" or (not bools and kind == "b"):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(D.from_numpy_dtype(res))}\'')
+
+
+def _operands(input, other, kernel, bools=True):
+    x, y, res = binary_operands(input, other)
+    _refuse(kernel, res, bools)
+    a, b = _data(x), _data(y)
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        check_broadcast(shape_of(x), shape_of(y))
+        raise
+    return a, b, np.dtype(res)
+
+
+def _logical(np_fn, name):
+    def fn(input, other, *, out=None) -> Tensor:
+        if out is not None:
+            raise TypeError(f"{name}(): out= is not supported by ember")
+        a, b, res = _operands(input, other, f"{name}_cpu")
+        return _wrap(np.asarray(np_fn(a, b), dtype=res))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name.split('_')[1].upper()} of integer or bool tensors."
+    return fn
+
+
+bitwise_and = _logical(np.bitwise_and, "bitwise_and")
+bitwise_or = _logical(np.bitwise_or, "bitwise_or")
+bitwise_xor = _logical(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(input: Tensor, *, out=None) -> Tensor:
+    """Elementwise NOT: ~x for integers, logical not for bools."""
+    _refuse("bitwise_not_cpu", input._data.dtype)
+    return _wrap(np.invert(input._data))
+
+
+def _shift(a, s, res, left: bool):
+    """a << s or a >> s with PyTorch's rule for shifts outside [0, bits): a left shift gives 0, a
+    right shift gives the sign fill (-1 for negative signed values, else 0). NumPy leaves those
+    to the C compiler, so they are masked out here."""
+    bits = res.itemsize * 8
+    a = np.asarray(a, dtype=res)
+    s = np.asarray(s, dtype=res)
+    ok = (s >= 0) & (s < bits)
+    safe = np.where(ok, s, 0).astype(res, copy=False)
+    if left:
+        return np.where(ok, np.left_shift(a, safe), np.zeros((), res))
+    fill = np.where(a < 0, -1, 0).astype(res, copy=False) if res.kind == "i" else np.zeros((), res)
+    return np.where(ok, np.right_shift(a, safe), fill)
+
+
+def bitwise_left_shift(input, other, *, out=None) -> Tensor:
+    """input << other, elementwise (0 where the shift is negative or >= the bit width)."""
+    a, b, res = _operands(input, other, "lshift_cpu", bools=False)
+    return _wrap(np.asarray(_shift(a, b, res, True)))
+
+
+def bitwise_right_shift(input, other, *, out=None) -> Tensor:
+    """input >> other, elementwise (arithmetic shift; the sign fill where the shift is out of range)."""
+    a, b, res = _operands(input, other, "rshift_cpu", bools=False)
+    return _wrap(np.asarray(_shift(a, b, res, False)))
+
+
+def _require_tensor(name, other):
+    if not isinstance(as_tensor_operand(other), Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def gcd(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """Greatest common divisor, elementwise (non-negative; gcd(0, 0) = 0)."""
+    _require_tensor("gcd", other)
+    a, b, res = _operands(input, other, "gcd_cpu", bools=False)
+    return _wrap(np.asarray(np.gcd(a, b), dtype=res))
+
+
+def lcm(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """Least common multiple, elementwise (non-negative; 0 when either is 0)."""
+    _require_tensor("lcm", other)
+    a, b, res = _operands(input, other, "lcm_cpu", bools=False)
+    return _wrap(np.asarray(np.lcm(a, b), dtype=res))
+
+
+__all__ = [
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm",
+]

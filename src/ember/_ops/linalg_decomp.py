@@ -1,0 +1,633 @@
+"""``torch.linalg``'s decompositions, solvers and norms, batched over leading dims.
+
+Primitives (forward and backward side by side): Inv, Det, Slogdet, Solve, Cholesky, Qr, Svd,
+Eigh, VectorNorm. The rest (pinv, lstsq, matrix_power, matrix_norm ...) are compositions.
+Backward formulas follow the standard matrix-calculus results (Giles 2008; Townsend 2016 for SVD);
+svd and eigh gradients are meaningful for gauge-invariant functions of their outputs, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap_dim
+from ..autograd.function import Op
+from . import linalg as LM
+from . import pointwise as P
+from . import reduce as R
+from . import shape as S
+from ._common import type_name
+
+_wrap = Tensor._wrap
+
+
+class LinAlgError(RuntimeError):
+    """A decomposition or solve failed (singular or non-positive-definite input), like torch.linalg.LinAlgError."""
+
+
+slogdet_result = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+eigh_result = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+svd_result = namedtuple("linalg_svd", ["U", "S", "Vh"])
+qr_result = namedtuple("linalg_qr", ["Q", "R"])
+lstsq_result = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def _T(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _first_order(g, name):
+    if isinstance(g, Tensor):
+        raise RuntimeError(f"linalg.{name}: second-order gradients are not implemented in ember")
+
+
+def _check_square(A: Tensor, name: str) -> None:
+    a = A._data
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are {a.shape[-2]} by {a.shape[-1]} matrices")
+    _check_float(A, name)
+
+
+def _check_float(A: Tensor, name: str) -> None:
+    if A._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got {type_name(A.dtype)}")
+
+
+def _singular(name: str, a: np.ndarray) -> LinAlgError:
+    return LinAlgError(
+        f"linalg.{name}: The diagonal element {_first_zero_pivot(a)} is zero, the inversion "
+        "could not be completed because the input matrix is singular."
+    )
+
+
+def _first_zero_pivot(a: np.ndarray) -> int:
+    """1-based index of the first zero pivot of an LU factorisation with partial pivoting (for the message)."""
+    m = np.array(a.reshape(-1, a.shape[-2], a.shape[-1])[0], dtype=np.float64)
+    n = m.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(m[k:, k])))
+        if m[p, k] == 0:
+            return k + 1
+        m[[k, p]] = m[[p, k]]
+        m[k + 1:] -= np.outer(m[k + 1:, k] / m[k, k], m[k])
+    return n
+
+
+# -- inverse, determinants, solve -------------------------------------------------------------------------
+
+
+class Inv(Op):
+    """Y = A^-1;  dA = -Y^T G Y^T."""
+
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            y = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise _singular("inv", a) from None
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        yt = _T(y)  # matmul and swapaxes only: differentiable again under create_graph
+        return -(yt @ g @ yt)
+
+
+def inv(A: Tensor, *, out=None) -> Tensor:
+    """The inverse of each square matrix in A (LinAlgError if one is singular)."""
+    _check_square(A, "inv")
+    return Inv.apply(A)
+
+
+class Det(Op):
+    """d = det A;  dA = g d A^-T (through the adjugate, so singular A still gets a gradient)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        d = np.asarray(np.linalg.det(a))
+        ctx.save_for_backward(a, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        a, d = ctx.saved_tensors
+        _first_order(g, "det")
+        return (np.asarray(g) * 1.0)[..., None, None] * _T(_adjugate(a))
+
+
+def _adjugate(a: np.ndarray) -> np.ndarray:
+    """adj(A) = det(A) A^-1, computed from the SVD so it is finite (and right) for singular A."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    if n == 0:
+        return np.zeros_like(a)
+    # prod of all singular values but one, for each position: stable products of others
+    others = np.empty_like(s)
+    for i in range(n):
+        others[..., i] = np.prod(np.delete(s, i, axis=-1), axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return (_T(vh) * (others * sign[..., None])[..., None, :]) @ _T(u)
+
+
+def det(A: Tensor, *, out=None) -> Tensor:
+    """The determinant of each square matrix in A."""
+    _check_square(A, "det")
+    return Det.apply(A)
+
+
+class Slogdet(Op):
+    """(sign, ln|det A|);  d ln|det A| / dA = A^-T (the sign gets no gradient)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabs = np.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return np.asarray(sign), np.asarray(logabs)
+
+    @staticmethod
+    def backward(ctx, g_sign, g_log):
+        (a,) = ctx.saved_tensors
+        _first_order(g_log, "slogdet")
+        if g_log is None:
+            return np.zeros_like(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(g_log)[..., None, None] * _T(np.linalg.inv(a))
+
+
+def slogdet(A: Tensor, *, out=None):
+    """(sign, log|det|) of each square matrix in A, as the named tuple ``(sign, logabsdet)``."""
+    _check_square(A, "slogdet")
+    return slogdet_result(*Slogdet.apply(A))
+
+
+def logdet(A: Tensor) -> Tensor:
+    """ln det A (NaN where det A < 0)."""
+    sign, logabs = slogdet(A)
+    return P.where(sign < 0, float("nan"), P.where(sign == 0, float("-inf"), logabs))
+
+
+class Solve(Op):
+    """X = A^-1 B;  dB = A^-T G, dA = -dB X^T."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        try:
+            x = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        _first_order(g, "solve")
+        gb = np.linalg.solve(_T(a), g)
+        need_a, need_b = ctx.needs_input_grad
+        return (-(gb @ _T(x)) if need_a else None), (gb if need_b else None)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
+    """The solution X of A X = B (or X A = B with left=False); B may be a (batch of) vector(s)."""
+    _check_square(A, "solve")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type {type_name(A.dtype)} "
+                           f"and B of type {type_name(B.dtype)} instead")
+    if not left:
+        return LM.matmul(B, inv(A)) if B._data.ndim >= 2 else solve(S.transpose(A, -1, -2), B)
+    a, b = A._data, B._data
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    if vector:
+        return S.squeeze(Solve.apply(*_broadcast_batch(A, S.unsqueeze(B, -1))), -1)
+    return Solve.apply(*_broadcast_batch(A, B))
+
+
+def _broadcast_batch(A: Tensor, B: Tensor):
+    batch = np.broadcast_shapes(A._data.shape[:-2], B._data.shape[:-2])
+    ea = S.expand(A, batch + A._data.shape[-2:]) if A._data.shape[:-2] != batch else A
+    eb = S.expand(B, batch + B._data.shape[-2:]) if B._data.shape[:-2] != batch else B
+    return ea, eb
+
+
+# -- factorisations ---------------------------------------------------------------------------------------------
+
+
+def _phi(m):
+    """The lower triangle with the diagonal halved."""
+    return np.tril(m, -1) + 0.5 * np.einsum("...ii->...i", m)[..., None] * np.eye(m.shape[-1], dtype=m.dtype)
+
+
+class Cholesky(Op):
+    """A = L L^T;  dA = sym(L^-T Phi(L^T G) L^-1), Phi the lower triangle with a halved diagonal."""
+
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            l_ = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise LinAlgError(_not_pd(a)) from None
+        ctx.save_for_backward(l_)
+        return l_
+
+    @staticmethod
+    def backward(ctx, g):
+        (l_,) = ctx.saved_tensors
+        _first_order(g, "cholesky")
+        p = _phi(_T(l_) @ g)
+        linv = np.linalg.inv(l_)
+        ga = _T(linv) @ p @ linv
+        return 0.5 * (ga + _T(ga))
+
+
+def _not_pd(a: np.ndarray) -> str:
+    m = a.reshape(-1, a.shape[-2], a.shape[-1])[0]
+    order = next((k for k in range(1, m.shape[0] + 1) if np.linalg.eigvalsh(m[:k, :k]).min() <= 0), m.shape[0])
+    return (f"linalg.cholesky: The factorization could not be completed because the input is not positive-definite "
+            f"(the leading minor of order {order} is not positive-definite).")
+
+
+def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
+    """The Cholesky factor of each symmetric positive-definite matrix (lower, or upper with upper=True)."""
+    _check_square(A, "cholesky")
+    l_ = Cholesky.apply(A)
+    return S.transpose(l_, -1, -2) if upper else l_
+
+
+class Qr(Op):
+    """A = Q R (m >= n, reduced);  dA = (G_Q + Q copyltu(M)) R^-T, M = R G_R^T - G_Q^T Q."""
+
+    @staticmethod
+    def forward(ctx, a, mode):
+        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        ctx.mode = mode
+        ctx.save_for_backward(q, r)
+        return q, r
+
+    @staticmethod
+    def backward(ctx, gq, gr):
+        q, r = ctx.saved_tensors
+        _first_order(gr, "qr")
+        m, n = q.shape[-2], r.shape[-1]
+        if ctx.mode == "complete" and m > n or m < n:
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                               "ember implements it for reduced QR with m >= n only.")
+        gq = np.zeros_like(q) if gq is None else gq
+        gr = np.zeros_like(r) if gr is None else gr
+        mm = r @ _T(gr) - _T(gq) @ q
+        copy = np.tril(mm, -1) + _T(np.tril(mm, -1)) + np.einsum("...ii->...i", mm)[..., None] * np.eye(n, dtype=mm.dtype)
+        b = gq + q @ copy
+        return _T(np.linalg.solve(r, _T(b))), None
+
+
+def qr(A: Tensor, mode: str = "reduced", *, out=None):
+    """QR decomposition: ``(Q, R)``; mode 'reduced', 'complete' or 'r' (Q empty)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    _check_float(A, "qr")
+    q, r = Qr.apply(A, mode)
+    if mode == "r":
+        return qr_result(_wrap(np.empty((0,), A._data.dtype)), r)
+    return qr_result(q, r)
+
+
+class Svd(Op):
+    """A = U diag(S) Vh (reduced);  dA = U[(F o (U^T gU - gU^T U)) S + diag(gS) + S (F o (V^T gV - gV^T V))]V^T
+    + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T),  F_ij = 1/(s_j^2 - s_i^2) (0 on the diagonal)."""
+
+    @staticmethod
+    def forward(ctx, a, full):
+        u, s, vh = np.linalg.svd(a, full_matrices=full)
+        ctx.full = full
+        ctx.save_for_backward(u, s, vh)
+        return u, s, vh
+
+    @staticmethod
+    def backward(ctx, gu, gs, gvh):
+        u, s, vh = ctx.saved_tensors
+        _first_order(gs, "svd")
+        m, n = u.shape[-2], vh.shape[-1]
+        k = s.shape[-1]
+        if ctx.full and m != n and (gu is not None or gvh is not None):
+            raise RuntimeError("linalg.svd: The derivative of linalg.svd with full_matrices=True is not implemented "
+                               "for non-square A; use full_matrices=False")
+        u, vh = u[..., :, :k], vh[..., :k, :]
+        gu = None if gu is None else gu[..., :, :k]
+        gvh = None if gvh is None else gvh[..., :k, :]
+        v = _T(vh)
+        sm = s[..., None, :] * np.eye(k, dtype=s.dtype)  # diag(S)
+        inner = np.zeros(s.shape[:-1] + (k, k), s.dtype)
+        if gs is not None:
+            inner = inner + gs[..., None, :] * np.eye(k, dtype=s.dtype)
+        s2 = s * s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = 1.0 / (s2[..., None, :] - s2[..., :, None])
+        f = np.where(np.eye(k, dtype=bool), 0.0, f)
+        f = np.where(np.isfinite(f), f, 0.0)
+        sinv = np.where(s > 0, 1.0 / np.where(s > 0, s, 1.0), 0.0)
+        extra = 0.0
+        if gu is not None:
+            ut_gu = _T(u) @ gu
+            inner = inner + (f * (ut_gu - _T(ut_gu))) @ sm
+            if m > k:
+                extra = extra + (gu - u @ ut_gu) * sinv[..., None, :] @ vh
+        if gvh is not None:
+            gv = _T(gvh)
+            vt_gv = _T(v) @ gv
+            inner = inner + sm @ (f * (vt_gv - _T(vt_gv)))
+            if n > k:
+                extra = extra + (u * sinv[..., None, :]) @ (_T(gv) - _T(gv) @ v @ vh)
+        return u @ inner @ vh + extra, None
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+    """Singular value decomposition ``(U, S, Vh)`` with S descending."""
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    _check_float(A, "svd")
+    return svd_result(*Svd.apply(A, bool(full_matrices)))
+
+
+def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
+    """The singular values of A, descending."""
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.svdvals: The input tensor A must have at least 2 dimensions.")
+    _check_float(A, "svdvals")
+    return Svd.apply(A, False)[1]
+
+
+class Eigh(Op):
+    """A = V diag(w) V^T (symmetric, from one triangle);  dA = V (diag(gw) + F o (V^T gV)) V^T, F_ij = 1/(w_j - w_i)."""
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        w, v = np.linalg.eigh(a, UPLO=uplo)
+        ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, gw, gv):
+        w, v = ctx.saved_tensors
+        _first_order(gw, "eigh")
+        k = w.shape[-1]
+        inner = np.zeros(w.shape[:-1] + (k, k), w.dtype)
+        if gw is not None:
+            inner = inner + gw[..., None, :] * np.eye(k, dtype=w.dtype)
+        if gv is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                f = 1.0 / (w[..., None, :] - w[..., :, None])
+            f = np.where(np.eye(k, dtype=bool) | ~np.isfinite(f), 0.0, f)
+            inner = inner + f * (_T(v) @ gv)
+        return v @ inner @ _T(v), None
+
+
+def eigh(A: Tensor, UPLO: str = "L", *, out=None):
+    """Eigenvalues (ascending) and eigenvectors of symmetric matrices, read from the UPLO triangle."""
+    _check_square(A, "eigh")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return eigh_result(*Eigh.apply(A, UPLO))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
+    """Eigenvalues (ascending) of symmetric matrices."""
+    return eigh(A, UPLO).eigenvalues
+
+
+# -- norms ---------------------------------------------------------------------------------------------------------
+
+
+class VectorNorm(Op):
+    """y = (sum |x|^p)^(1/p) over axes;  dy/dx = sign(x) |x|^(p-1) / y^(p-1) (0 where y = 0);
+    p = inf/-inf: the gradient shared evenly among the elements with |x| = y; p = 0: 0."""
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        ax = np.abs(x)
+        if p == math.inf:
+            y = ax.max(axis=axes, keepdims=True) if x.size else np.zeros([1 if i in axes else n for i, n in enumerate(x.shape)], x.dtype)
+        elif p == -math.inf:
+            y = ax.min(axis=axes, keepdims=True)
+        elif p == 0:
+            y = (ax != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
+        elif p == 1:
+            y = ax.sum(axis=axes, keepdims=True)
+        elif p == 2:
+            y = np.sqrt((x * x).sum(axis=axes, keepdims=True))
+        else:
+            with np.errstate(divide="ignore"):
+                y = (ax**p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+        ctx.meta = (p, axes, keepdim)
+        ctx.save_for_backward(x, y)
+        return y if keepdim else np.squeeze(y, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        _first_order(g, "vector_norm")
+        p, axes, keepdim = ctx.meta
+        if not keepdim:
+            g = np.expand_dims(g, axes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p in (math.inf, -math.inf):
+                hit = np.abs(x) == y
+                gx = np.sign(x) * hit * (g / hit.sum(axis=axes, keepdims=True))
+            elif p == 0:
+                gx = np.zeros_like(x)
+            elif p == 1:
+                gx = np.sign(x) * g
+            elif p == 2:
+                gx = x * (g / y)
+            else:
+                gx = np.sign(x) * np.abs(x) ** (p - 1) * (g / y ** (p - 1))
+            gx = np.where(y == 0, 0.0, gx)
+        return gx.astype(x.dtype, copy=False), None, None, None
+
+
+def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """The vector ord-norm over ``dim`` (all elements when None): any real ord, inf, -inf, 0."""
+    _check_float(x, "vector_norm")
+    if dtype is not None:
+        x = P.to_dtype(x, D.as_dtype(dtype))
+    nd = x._data.ndim
+    if dim is None:
+        axes = tuple(range(nd))
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        axes = tuple(sorted({_wrap_dim(d, max(nd, 1)) for d in dims})) if nd else ()
+    if x._data.size == 0 and ord < 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the operation does not have an identity")
+    return VectorNorm.apply(x, float(ord), axes, keepdim)
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """Matrix norms over the two dims ``dim``: 'fro', 'nuc', 2, -2, 1, -1, inf, -inf."""
+    _check_float(A, "matrix_norm")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if dtype is not None:
+        A = P.to_dtype(A, D.as_dtype(dtype))
+    nd = A._data.ndim
+    d0, d1 = (_wrap_dim(d, nd) for d in dim)
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        s = svdvals(S.movedim(A, (d0, d1), (-2, -1)))
+        out = R.sum(s, -1) if ord == "nuc" else (R.amax(s, -1) if ord == 2 else R.amin(s, -1))
+        if keepdim:
+            for d in sorted((d0, d1)):
+                out = S.unsqueeze(out, d)
+        return out
+    if ord in (1, -1, math.inf, -math.inf):
+        inner, outer = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = R.sum(P.abs(A), inner, keepdim=True)
+        out = R.amax(sums, outer, keepdim=True) if ord > 0 else R.amin(sums, outer, keepdim=True)
+        return out if keepdim else S.squeeze(S.squeeze(out, max(d0, d1)), min(d0, d1))
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """``torch.linalg.norm``: a vector norm (1-D, or an int dim) or a matrix norm (2-D, or two dims)."""
+    if dim is not None and not isinstance(dim, int) and len(dim) == 2 or dim is None and ord is not None and A._data.ndim == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    if ord is not None and dim is None and A._data.ndim not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A._data.ndim}D.")
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+# -- compositions --------------------------------------------------------------------------------------------------
+
+
+def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
+    """A^n by repeated squaring (n < 0: of the inverse; n = 0: the identity)."""
+    if A._data.ndim < 2 or A._data.shape[-1] != A._data.shape[-2]:
+        raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they are "
+                           f"{A._data.shape[-2] if A._data.ndim >= 2 else 1} by {A._data.shape[-1]} matrices")
+    if n == 0:
+        eye = np.broadcast_to(np.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape).copy()
+        return _wrap(eye)
+    base = inv(A) if n < 0 else A
+    n = abs(n)
+    result = None
+    while n:
+        if n & 1:
+            result = base if result is None else LM.matmul(result, base)
+        n >>= 1
+        if n:
+            base = LM.matmul(base, base)
+    return result
+
+
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol=None, out=None) -> Tensor:
+    """The number of singular values above max(atol, rtol * largest)."""
+    _check_float(A, "matrix_rank")
+    a = A._data
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    smax = s.max(-1, initial=0.0)
+    if tol is not None:
+        atol = tol
+    if atol is None and rtol is None:
+        rtol = np.finfo(a.dtype).eps * max(a.shape[-2:])
+    thresh = np.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax)
+    return _wrap(np.asarray((s > np.asarray(thresh)[..., None]).sum(-1), dtype=np.int64))
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
+    """Moore-Penrose pseudo-inverse via the SVD (or eigh with hermitian=True), small singular values cut."""
+    _check_float(A, "pinv")
+    a = A._data
+    if rtol is None and atol is None:
+        rtol = np.finfo(a.dtype).eps * max(a.shape[-2:])
+    if hermitian:
+        w, v = eigh(A)
+        mag = P.abs(w)
+        smax = R.amax(mag, -1, keepdim=True).detach()
+        thresh = np.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax._data)
+        keep = _wrap(mag._data > thresh)
+        winv = P.where(keep, 1.0 / P.where(keep, w, 1.0), 0.0)
+        return LM.matmul(v * S.unsqueeze(winv, -2), S.transpose(v, -1, -2))
+    u, s, vh = svd(A, full_matrices=False)
+    smax = s._data.max(-1, keepdims=True, initial=0.0)
+    thresh = np.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax)
+    keep = _wrap(s._data > thresh)
+    sinv = P.where(keep, 1.0 / P.where(keep, s, 1.0), 0.0)
+    return LM.matmul(S.transpose(vh, -1, -2) * S.unsqueeze(sinv, -2), S.transpose(u, -1, -2))
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
+    """Least-squares solution of A X = B, as the named tuple (solution, residuals, rank, singular_values).
+
+    Like PyTorch's default CPU driver ('gelsy'): residuals and singular_values are empty; with
+    driver 'gelsd' or 'gelss' the singular values are returned, and residuals when m > n and A has full rank.
+    """
+    driver = driver or "gelsy"
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    _check_float(A, "lstsq")
+    vector = B._data.ndim == A._data.ndim - 1
+    b = S.unsqueeze(B, -1) if vector else B
+    a = A._data
+    if rcond is None:
+        rcond = np.finfo(a.dtype).eps * max(a.shape[-2:])
+    x = LM.matmul(pinv(A, rtol=rcond), b)
+    s = np.linalg.svd(a, compute_uv=False)
+    rank = (s > rcond * s.max(-1, keepdims=True, initial=0.0)).sum(-1)
+    m, n = a.shape[-2:]
+    empty = _wrap(np.empty((0,), a.dtype))
+    residuals = empty
+    if driver != "gelsy" and m > n and np.all(rank == n):
+        residuals = R.sum(P.square(LM.matmul(A, x) - b), -2)
+    sv = _wrap(s) if driver in ("gelsd", "gelss") else empty
+    sol = S.squeeze(x, -1) if vector else x
+    if vector and residuals is not empty:
+        residuals = S.squeeze(residuals, -1)
+    return lstsq_result(sol, residuals, _wrap(np.asarray(rank, dtype=np.int64)), sv)
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+    """(L, info): info = 0 where the factorisation succeeded (the matrix order of the failure otherwise)."""
+    try:
+        return namedtuple("linalg_cholesky_ex", ["L", "info"])(cholesky(A, upper=upper), _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+    except LinAlgError:
+        if check_errors:
+            raise
+        return namedtuple("linalg_cholesky_ex", ["L", "info"])(_wrap(np.zeros_like(A._data)), _wrap(np.ones(A._data.shape[:-2], np.int32)))
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
+    """(inverse, info): info = 0 where A was invertible."""
+    try:
+        return namedtuple("linalg_inv_ex", ["inverse", "info"])(inv(A), _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+    except LinAlgError:
+        if check_errors:
+            raise
+        return namedtuple("linalg_inv_ex", ["inverse", "info"])(_wrap(np.zeros_like(A._data)), _wrap(np.ones(A._data.shape[:-2], np.int32)))
+
+
+def multi_dot(tensors, *, out=None) -> Tensor:
+    """A chain of matrix products (1-D ends act as row / column vectors)."""
+    ts = list(tensors)
+    if len(ts) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(ts)}")
+    result = ts[0]
+    for t in ts[1:]:
+        result = LM.matmul(result, t)
+    return result
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
+    """Sum over ``dim`` of x * y (broadcasting)."""
+    return R.sum(P.mul(x, y), dim)

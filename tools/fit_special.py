@@ -1,0 +1,107 @@
+"""Regenerate the polynomial tables of ``src/ember/_ops/_erf_tables.py`` (run by hand; needs NumPy only).
+
+erf on |x| < 1 is x * p(x^2): the first Taylor terms exact, the rest a least-squares Chebyshev fit of
+the remainder (so the fitted part is small and its rounding barely matters). For x >= 1,
+erfc(x) = exp(-x^2) / x * q(u), u = 1/x (or 1/x^2 in the far tail), q fitted on sub-intervals.
+The reference is libm's erf/erfc through ``math``, and a continued fraction for erfcx where
+erfc(x) * exp(x^2) would lose digits. Each table is printed as Python literals.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+C = np.polynomial.chebyshev
+P = np.polynomial.Polynomial
+TAYLOR = [2 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(30)]
+
+
+def erfcx_ref(x: float) -> float:
+    if x < 3:
+        hi = x * x
+        lo = float(Fraction(x) ** 2 - Fraction(hi))  # exp(x^2) with x^2 carried to double-double
+        return math.erfc(x) * math.exp(hi) * (1 + lo)
+    f = 0.0
+    for k in range(300, 0, -1):  # erfcx(x) = 1/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
+        f = (k / 2) / (x + f)
+    return 1 / math.sqrt(math.pi) / (x + f)
+
+
+def _fit(fn, lo, hi, deg, n=1200):
+    """Least-squares Chebyshev fit of fn on [lo, hi], as monomial coefficients in v itself."""
+    s = np.cos(np.pi * (np.arange(n) + 0.5) / n)
+    v = (lo + hi) / 2 + (hi - lo) / 2 * s
+    c = C.chebfit(s, np.array([fn(x) for x in v]), deg)
+    return P(C.cheb2poly(c))(P([-(lo + hi) / (hi - lo), 2 / (hi - lo)])).coef
+
+
+def _fit_centred(fn, lo, hi, deg, n=1200):
+    """(centre, 1/half-width, coefficients in s = (v - centre) / half-width): well conditioned on [-1, 1]."""
+    s = np.cos(np.pi * (np.arange(n) + 0.5) / n)
+    v = (lo + hi) / 2 + (hi - lo) / 2 * s
+    c = C.chebfit(s, np.array([fn(x) for x in v]), deg)
+    return (lo + hi) / 2, 2 / (hi - lo), [float(k) for k in C.cheb2poly(c)]
+
+
+def erf_small(n_exact: int, deg: int):
+    """erf(x)/x = sum_k a_k t^k on t = x^2 in [0, 1]: a_0..a_{n-1} Taylor, t^n * fit(t) after."""
+    def rest(t):
+        if t == 0:
+            return TAYLOR[n_exact]
+        # the remainder via the Taylor series itself (converges fast on [0, 1]), in exact rationals
+        return sum(TAYLOR[k] * t ** (k - n_exact) for k in range(n_exact, 30))
+    return TAYLOR[:n_exact] + [float(c) for c in _fit(rest, 0.0, 1.0, deg)]
+
+
+def erfc_tail(lo, hi, deg, far=False):
+    """x erfcx(x) as a polynomial in u = 1/x (or w = 1/x^2 when ``far``) on [lo, hi]."""
+    if far:  # w = 1/x^2 in [0, 1/lo^2]: the fit includes the limit w -> 0 (x -> inf)
+        return [float(c) for c in _fit(lambda w: erfcx_ref(1 / math.sqrt(w)) / math.sqrt(w) if w else 1 / math.sqrt(math.pi), 0.0, 1 / lo**2, deg)]
+    return _fit_centred(lambda u: erfcx_ref(1 / u) / u, 1 / hi, 1 / lo, deg)
+
+
+def erf_via_tanh(deg: int, scale: float = 1.0, limit: float = 4.0):
+    """erf(x * scale) = tanh(x R(x^2)) on [0, limit / scale]: R fits atanh(erf(x scale)) / x, weighted by
+    the error it causes in erf (sech^2 of the argument). At the limit the argument passes 9.1,
+    where float32 tanh is exactly 1, so the clipped tails saturate exactly. The float32 path: one polynomial, then
+    np.tanh, no masks. ``scale`` = 1/sqrt(2) gives Phi(x) = (1 + tanh(x R(x^2))) / 2 for GELU."""
+    hi = limit / scale
+    n = 6000
+    x = np.concatenate([hi * (0.5 + 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)), np.linspace(0, hi, n)])
+    ref, weight = [], []
+    for v in x:
+        e, ec = math.erf(v * scale), math.erfc(v * scale)
+        if v == 0:
+            ref.append(2 / math.sqrt(math.pi) * scale)
+            weight.append(1.0)
+            continue
+        y = 0.5 * math.log((2 - ec) / ec)  # atanh(erf) without cancellation
+        ref.append(y / v)
+        weight.append((1 - math.tanh(y) ** 2) * v / e)
+    # pin x R(x^2) to 10 at the clip, so the clipped tails give tanh = 1 exactly in float32
+    x = np.append(x, hi)
+    ref.append(10.0 / hi)
+    weight.append(1e3)
+    ref, weight = np.array(ref), np.array(weight)
+    vand = np.vander((x / hi) ** 2, deg + 1, increasing=True)
+    c = np.linalg.lstsq(vand * weight[:, None], ref * weight, rcond=None)[0] / (hi * hi) ** np.arange(deg + 1)
+    return hi, [float(k) for k in c]
+
+
+if __name__ == "__main__":
+    tables = {
+        "SMALL64": erf_small(4, 9),
+        "TAIL64": [(1.0, 2.0, *erfc_tail(1, 2, 17)), (2.0, 4.0, *erfc_tail(2, 4, 14)), (4.0, 8.0, *erfc_tail(4, 8, 12))],
+        "FAR64": erfc_tail(8, 28, 12, far=True),
+        "SMALL32": erf_small(3, 5),
+        "TAIL32": [(1.0, 2.0, *erfc_tail(1, 2, 9)), (2.0, 4.0, *erfc_tail(2, 4, 8)), (4.0, 8.0, *erfc_tail(4, 8, 6))],
+        "FAR32": erfc_tail(8, 28, 4, far=True),
+        "TANH32": erf_via_tanh(6),
+        "NDTR_TANH32": erf_via_tanh(6, scale=1 / math.sqrt(2)),
+    }
+    print('"""Polynomial tables for erf/erfc, generated by tools/fit_special.py (do not edit by hand)."""\n')
+    for k, v in tables.items():
+        print(f"{k} = {v!r}\n")
