@@ -1,0 +1,51 @@
+"""torchvision's names for its published ImageNet weights (``ResNet18_Weights`` ...), so scripts that name them import.
+
+ember cannot download them (see ``WeightsEnum``); the URLs say which file to fetch by hand.
+"""
+
+from ._weights import Weights, WeightsEnum, register_weights
+
+_HUB = "https://download.pytorch.org/models/"
+
+
+def _enum(arch: str, cls_name: str, files: dict[str, Weights], default: str):
+    members = {name: w for name, w in files.items()}
+    members["DEFAULT"] = files[default]  # an alias: the same value gives the same member
+    return register_weights(arch, WeightsEnum(cls_name, members))
+
+
+ResNet18_Weights = _enum("resnet18", "ResNet18_Weights", {"IMAGENET1K_V1": Weights(_HUB + "resnet18-f37072fd.pth")}, "IMAGENET1K_V1")
+ResNet34_Weights = _enum("resnet34", "ResNet34_Weights", {"IMAGENET1K_V1": Weights(_HUB + "resnet34-b627a593.pth")}, "IMAGENET1K_V1")
+ResNet50_Weights = _enum(
+    "resnet50",
+    "ResNet50_Weights",
+    {"IMAGENET1K_V1": Weights(_HUB + "resnet50-0676ba61.pth"), "IMAGENET1K_V2": Weights(_HUB + "resnet50-11ad3fa6.pth", 224, 232)},
+    "IMAGENET1K_V2",
+)
+VGG11_Weights = _enum("vgg11", "VGG11_Weights", {"IMAGENET1K_V1": Weights(_HUB + "vgg11-8a719046.pth")}, "IMAGENET1K_V1")
+VGG11_BN_Weights = _enum("vgg11_bn", "VGG11_BN_Weights", {"IMAGENET1K_V1": Weights(_HUB + "vgg11_bn-6002323d.pth")}, "IMAGENET1K_V1")
+VGG16_Weights = _enum("vgg16", "VGG16_Weights", {"IMAGENET1K_V1": Weights(_HUB + "vgg16-397923af.pth")}, "IMAGENET1K_V1")
+VGG16_BN_Weights = _enum("vgg16_bn", "VGG16_BN_Weights", {"IMAGENET1K_V1": Weights(_HUB + "vgg16_bn-6c64b313.pth")}, "IMAGENET1K_V1")
+AlexNet_Weights = _enum("alexnet", "AlexNet_Weights", {"IMAGENET1K_V1": Weights(_HUB + "alexnet-owt-7be5be79.pth")}, "IMAGENET1K_V1")
+MobileNet_V2_Weights = _enum(
+    "mobilenet_v2",
+    "MobileNet_V2_Weights",
+    {"IMAGENET1K_V1": Weights(_HUB + "mobilenet_v2-b0353104.pth"), "IMAGENET1K_V2": Weights(_HUB + "mobilenet_v2-7ebf99e0.pth", 224, 232)},
+    "IMAGENET1K_V2",
+)
+DenseNet121_Weights = _enum(
+    "densenet121", "DenseNet121_Weights", {"IMAGENET1K_V1": Weights(_HUB + "densenet121-a639ec97.pth")}, "IMAGENET1K_V1"
+)
+
+__all__ = [
+    "AlexNet_Weights",
+    "DenseNet121_Weights",
+    "MobileNet_V2_Weights",
+    "ResNet18_Weights",
+    "ResNet34_Weights",
+    "ResNet50_Weights",
+    "VGG11_BN_Weights",
+    "VGG11_Weights",
+    "VGG16_BN_Weights",
+    "VGG16_Weights",
+]

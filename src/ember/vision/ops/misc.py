@@ -1,0 +1,46 @@
+"""``Conv2dNormActivation``: convolution, normalisation, activation as one ``nn.Sequential`` (keys ``0``, ``1``, ``2``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ember import nn
+
+
+class Conv2dNormActivation(nn.Sequential):
+    """``Conv2d -> norm_layer -> activation_layer``, as torchvision's ``ops.misc.Conv2dNormActivation``.
+
+    Args:
+        padding: ``None`` keeps the spatial size at stride 1: ``(kernel_size - 1) // 2 * dilation``.
+        norm_layer: built as ``norm_layer(out_channels)``; ``None`` leaves it out.
+        activation_layer: built as ``activation_layer(inplace=inplace)``; ``None`` leaves it out.
+        bias: the convolution's bias; ``None`` means "only when there is no norm layer".
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        padding: int | None = None,
+        groups: int = 1,
+        norm_layer: Callable[..., nn.Module] | None = nn.BatchNorm2d,
+        activation_layer: Callable[..., nn.Module] | None = nn.ReLU,
+        dilation: int = 1,
+        inplace: bool | None = True,
+        bias: bool | None = None,
+    ) -> None:
+        if padding is None:
+            padding = (kernel_size - 1) // 2 * dilation
+        if bias is None:
+            bias = norm_layer is None
+        layers: list[nn.Module] = [
+            nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation=dilation, groups=groups, bias=bias)
+        ]
+        if norm_layer is not None:
+            layers.append(norm_layer(out_channels))
+        if activation_layer is not None:
+            layers.append(activation_layer() if inplace is None else activation_layer(inplace=inplace))
+        super().__init__(*layers)
+        self.out_channels = out_channels

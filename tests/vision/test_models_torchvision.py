@@ -1,0 +1,299 @@
+"""torchvision's model zoo in ember.vision.models: module layout, state_dict keys, forward parity, init, weights.
+
+torchvision is not installed, so each test builds the architecture in torch.nn from torchvision's
+published structure, saves its state_dict with torch.save, loads it into ember and compares outputs.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+from ember.vision import models
+
+torch = pytest.importorskip("torch")
+tnn = torch.nn
+
+
+# ------------------------------------------------------------------ torch re-creations of torchvision's models
+
+
+def _t_cna(cin, cout, k=3, stride=1, groups=1, act=tnn.ReLU6):
+    return tnn.Sequential(
+        tnn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False), tnn.BatchNorm2d(cout), act(inplace=True)
+    )
+
+
+class TInvertedResidual(tnn.Module):
+    def __init__(self, inp, oup, stride, t):
+        super().__init__()
+        hidden = int(round(inp * t))
+        self.use_res = stride == 1 and inp == oup
+        layers = [] if t == 1 else [_t_cna(inp, hidden, 1)]
+        layers += [_t_cna(hidden, hidden, 3, stride, hidden), tnn.Conv2d(hidden, oup, 1, 1, 0, bias=False), tnn.BatchNorm2d(oup)]
+        self.conv = tnn.Sequential(*layers)
+
+    def forward(self, x):
+        return x + self.conv(x) if self.use_res else self.conv(x)
+
+
+class TMobileNetV2(tnn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        setting = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]
+        feats, cin = [_t_cna(3, 32, 3, 2)], 32
+        for t, c, n, s in setting:
+            for i in range(n):
+                feats.append(TInvertedResidual(cin, c, s if i == 0 else 1, t))
+                cin = c
+        feats.append(_t_cna(cin, 1280, 1))
+        self.features = tnn.Sequential(*feats)
+        self.classifier = tnn.Sequential(tnn.Dropout(0.2), tnn.Linear(1280, num_classes))
+
+    def forward(self, x):
+        x = torch.nn.functional.adaptive_avg_pool2d(self.features(x), (1, 1))
+        return self.classifier(torch.flatten(x, 1))
+
+
+class TAlexNet(tnn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        R = lambda: tnn.ReLU(inplace=True)  # noqa: E731
+        self.features = tnn.Sequential(
+            tnn.Conv2d(3, 64, 11, 4, 2), R(), tnn.MaxPool2d(3, 2), tnn.Conv2d(64, 192, 5, padding=2), R(), tnn.MaxPool2d(3, 2),
+            tnn.Conv2d(192, 384, 3, padding=1), R(), tnn.Conv2d(384, 256, 3, padding=1), R(),
+            tnn.Conv2d(256, 256, 3, padding=1), R(), tnn.MaxPool2d(3, 2),
+        )  # fmt: skip
+        self.avgpool = tnn.AdaptiveAvgPool2d((6, 6))
+        self.classifier = tnn.Sequential(
+            tnn.Dropout(0.5), tnn.Linear(9216, 4096), R(), tnn.Dropout(0.5), tnn.Linear(4096, 4096), R(), tnn.Linear(4096, num_classes)
+        )
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
+def _t_vgg_features(cfg, bn):
+    layers, cin = [], 3
+    for v in cfg:
+        if v == "M":
+            layers.append(tnn.MaxPool2d(2, 2))
+        else:
+            layers += [tnn.Conv2d(cin, v, 3, padding=1)] + ([tnn.BatchNorm2d(v)] if bn else []) + [tnn.ReLU(True)]
+            cin = v
+    return tnn.Sequential(*layers)
+
+
+class TVGG(tnn.Module):
+    def __init__(self, cfg, bn, num_classes=1000):
+        super().__init__()
+        self.features = _t_vgg_features(cfg, bn)
+        self.avgpool = tnn.AdaptiveAvgPool2d((7, 7))
+        self.classifier = tnn.Sequential(
+            tnn.Linear(25088, 4096), tnn.ReLU(True), tnn.Dropout(), tnn.Linear(4096, 4096), tnn.ReLU(True), tnn.Dropout(),
+            tnn.Linear(4096, num_classes),
+        )  # fmt: skip
+
+
+class TBottleneck(tnn.Module):
+    def __init__(self, inplanes, planes, stride, downsample, groups, base_width):
+        super().__init__()
+        width = int(planes * base_width / 64) * groups
+        self.conv1 = tnn.Conv2d(inplanes, width, 1, bias=False)
+        self.bn1 = tnn.BatchNorm2d(width)
+        self.conv2 = tnn.Conv2d(width, width, 3, stride, 1, groups=groups, bias=False)
+        self.bn2 = tnn.BatchNorm2d(width)
+        self.conv3 = tnn.Conv2d(width, planes * 4, 1, bias=False)
+        self.bn3 = tnn.BatchNorm2d(planes * 4)
+        self.relu = tnn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def forward(self, x):
+        idt = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        return self.relu(self.bn3(self.conv3(out)) + idt)
+
+
+class TResNeXt(tnn.Module):
+    """torchvision's ResNet with Bottleneck blocks (groups/width_per_group as for ResNeXt)."""
+
+    def __init__(self, layers, num_classes, groups, width_per_group):
+        super().__init__()
+        self.inplanes = 64
+        self.conv1 = tnn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = tnn.BatchNorm2d(64)
+        self.relu = tnn.ReLU(inplace=True)
+        self.maxpool = tnn.MaxPool2d(3, 2, 1)
+        for i, (planes, n) in enumerate(zip((64, 128, 256, 512), layers)):
+            stride = 1 if i == 0 else 2
+            down = None
+            if stride != 1 or self.inplanes != planes * 4:
+                down = tnn.Sequential(tnn.Conv2d(self.inplanes, planes * 4, 1, stride, bias=False), tnn.BatchNorm2d(planes * 4))
+            blocks = [TBottleneck(self.inplanes, planes, stride, down, groups, width_per_group)]
+            self.inplanes = planes * 4
+            blocks += [TBottleneck(self.inplanes, planes, 1, None, groups, width_per_group) for _ in range(1, n)]
+            setattr(self, f"layer{i + 1}", tnn.Sequential(*blocks))
+        self.avgpool = tnn.AdaptiveAvgPool2d((1, 1))
+        self.fc = tnn.Linear(2048, num_classes)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _randomize_bn_stats(tmodel, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in tmodel.modules():
+            if isinstance(m, tnn.BatchNorm2d):
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+
+
+def _load_torch_weights_and_compare(tmodel, emodel, shape, tmp_path, atol=1e-4):
+    _randomize_bn_stats(tmodel)
+    path = tmp_path / "weights.pth"
+    torch.save(tmodel.state_dict(), path)
+    tkeys = {k: tuple(v.shape) for k, v in tmodel.state_dict().items()}
+    ekeys = {k: tuple(v.shape) for k, v in emodel.state_dict().items()}
+    assert list(ekeys) == list(tkeys)  # same names, same order
+    assert ekeys == tkeys
+    emodel.load_state_dict(ember.load(path))
+    tmodel.eval()
+    emodel.eval()
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    with torch.no_grad():
+        expected = tmodel(torch.from_numpy(x)).numpy()
+    with ember.no_grad():
+        got = emodel(ember.from_numpy(x)).numpy()
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=atol)
+
+
+# ------------------------------------------------------------------ forward parity with torch-built weights
+
+
+def test_mobilenet_v2_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TMobileNetV2(7), models.mobilenet_v2(num_classes=7), (2, 3, 64, 64), tmp_path)
+
+
+def test_alexnet_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TAlexNet(5), models.alexnet(num_classes=5), (2, 3, 75, 75), tmp_path)
+
+
+def test_resnext50_grouped_bottlenecks_match_torch(tmp_path):
+    torch.manual_seed(0)
+    tm = TResNeXt([3, 4, 6, 3], 6, groups=32, width_per_group=4)
+    _load_torch_weights_and_compare(tm, models.resnext50_32x4d(num_classes=6), (1, 3, 40, 40), tmp_path, atol=1e-3)
+
+
+def test_vgg11_bn_features_match_torch(tmp_path):
+    torch.manual_seed(0)
+    cfg = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
+    tm = _t_vgg_features(cfg, bn=True)
+    em = models.vgg.make_layers(models.vgg.cfgs["A"], batch_norm=True)
+    _load_torch_weights_and_compare(tm, em, (2, 3, 32, 32), tmp_path)
+
+
+def test_vgg16_bn_state_dict_and_init_are_torchvisions():
+    name, cfg, bn = "vgg16_bn", "D", True
+    with torch.device("meta"):  # shapes only: no memory for torch's copy
+        tm = TVGG(models.vgg.cfgs[cfg], bn)
+    em = getattr(models, name)()
+    assert [(k, tuple(v.shape)) for k, v in em.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in tm.state_dict().items()
+    ]
+    n = sum(p.numel() for p in em.parameters())
+    assert n == 138_365_992  # torchvision's published size
+    with ember.no_grad():
+        # torchvision's init: Linear N(0, 0.01) with zero bias, conv kaiming (fan_out) with zero bias
+        w = em.classifier[0].weight.detach().numpy()
+        assert abs(float(w.std()) - 0.01) < 2e-4 and float(np.abs(em.classifier[0].bias.detach().numpy()).max()) == 0.0
+        c = em.features[0].weight.detach().numpy()
+        assert abs(float(c.std()) - np.sqrt(2.0 / (64 * 9))) < 0.01
+
+
+def test_mobilenet_v2_parameter_count_and_width_mult():
+    assert sum(p.numel() for p in models.mobilenet_v2().parameters()) == 3_504_872
+    m = models.mobilenet_v2(width_mult=0.5, num_classes=3)
+    assert tuple(m.state_dict()["features.0.0.weight"].shape) == (16, 3, 3, 3)
+    assert m.last_channel == 1280 and tuple(m.classifier[1].weight.shape) == (3, 1280)
+
+
+def test_alexnet_parameter_count():
+    assert sum(p.numel() for p in models.alexnet().parameters()) == 61_100_840
+
+
+# ------------------------------------------------------------------ weights / pretrained
+
+
+def test_named_weights_fail_with_one_clear_line():
+    for request in ("IMAGENET1K_V1", "DEFAULT", models.ResNet18_Weights.IMAGENET1K_V1, models.ResNet18_Weights.DEFAULT):
+        with pytest.raises(RuntimeError, match=r"resnet18: weights=ResNet18_Weights.IMAGENET1K_V1 .*no model hub") as e:
+            models.resnet18(weights=request)
+        assert "\n" not in str(e.value) and "resnet18-f37072fd.pth" in str(e.value)
+    with pytest.raises(RuntimeError, match="no model hub"):
+        models.vgg16(weights="IMAGENET1K_V1")
+    with pytest.raises(ValueError, match="unknown weights 'IMAGENET_V9'.*IMAGENET1K_V1, IMAGENET1K_V2, DEFAULT"):
+        models.resnet50(weights="IMAGENET_V9")
+    with pytest.raises(FileNotFoundError, match="weights file 'missing.pth' not found"):
+        models.mobilenet_v2(weights="missing.pth")
+
+
+def test_pretrained_flag_is_deprecated_like_torchvision():
+    with pytest.warns(UserWarning, match="'pretrained' is deprecated"):
+        m = models.resnet18(pretrained=False, num_classes=3)
+    assert tuple(m.fc.weight.shape) == (3, 512)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="no model hub"):
+            models.alexnet(pretrained=True)
+    models.mobilenet_v2(weights=None, progress=False)  # progress is accepted (there is no download)
+
+
+def test_weights_path_loads_for_the_new_models(tmp_path):
+    ember.manual_seed(0)
+    src = models.mobilenet_v2(num_classes=4)
+    ember.save(src.state_dict(), tmp_path / "m.pth")
+    dst = models.mobilenet_v2(weights=str(tmp_path / "m.pth"), num_classes=4)
+    np.testing.assert_array_equal(dst.classifier[1].weight.detach().numpy(), src.classifier[1].weight.detach().numpy())
+
+
+def test_weights_transforms_is_the_imagenet_preset():
+    t = models.ResNet50_Weights.DEFAULT.transforms()
+    assert t.resize_size == [232] and t.crop_size == [224]
+    img = ember.from_numpy(np.random.default_rng(0).integers(0, 256, (3, 300, 260), dtype=np.uint8))
+    out = t(img)
+    assert tuple(out.shape) == (3, 224, 224) and out.dtype == ember.float32
+    ref = torch.from_numpy(img.numpy()).float().div(255)
+    ref = torch.nn.functional.interpolate(ref[None], size=(267, 232), mode="bilinear", antialias=True, align_corners=False)[0]
+    top, left = int(round((267 - 224) / 2)), int(round((232 - 224) / 2))
+    ref = ref[:, top : top + 224, left : left + 224]
+    mean = torch.tensor([0.485, 0.456, 0.406])[:, None, None]
+    std = torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+    # torchvision resizes the uint8 image (rounding to uint8) before scaling: allow one grey level
+    np.testing.assert_allclose(out.numpy(), ((ref - mean) / std).numpy(), atol=1.5 / 255 / 0.224)
+
+
+def test_list_models_get_model_and_get_weight():
+    names = models.list_models()
+    for n in ("alexnet", "mobilenet_v2", "resnet18", "resnet50", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "densenet121"):
+        assert n in names
+    assert names == sorted(names)
+    assert models.list_models(include="vgg1[16]*") == ["vgg11", "vgg11_bn", "vgg16", "vgg16_bn"]
+    assert isinstance(models.get_model("mobilenet_v2", num_classes=3), models.MobileNetV2)
+    assert models.get_model_weights("resnet18") is models.ResNet18_Weights
+    assert models.get_model_weights(models.resnet50) is models.ResNet50_Weights
+    assert models.get_weight("ResNet50_Weights.IMAGENET1K_V2") is models.ResNet50_Weights.DEFAULT
+    with pytest.raises(ValueError, match="Invalid weight name"):
+        models.get_weight("ResNet50_Weights.NOPE")
