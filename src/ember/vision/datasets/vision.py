@@ -43,6 +43,16 @@ def to_image(arr: np.ndarray) -> Any:
     return Image.fromarray(np.ascontiguousarray(arr))
 
 
+def as_array(x: Any) -> np.ndarray:
+    """The NumPy array behind a tensor (shared, no copy), or ``x`` as an array.
+
+    Datasets index ``.data`` through this, so a user who replaces ``.data`` with a subset
+    (tensor or array, as torchvision scripts do) keeps a working dataset.
+    """
+    data = getattr(x, "_data", None)
+    return data if isinstance(data, np.ndarray) else np.asarray(x)
+
+
 class VisionDataset(_DatasetBase):
     """Base class: holds ``root``, ``transform`` and ``target_transform`` and prints itself readably."""
 
