@@ -6,6 +6,7 @@ from ember's default generator: ``ember.manual_seed(0)`` makes them repeatable.
 """
 
 from ember.vision.transforms import functional
+from ember.vision.transforms._extra import GaussianBlur, RandomChoice, RandomErasing, RandomOrder
 from ember.vision.transforms.functional import InterpolationMode
 from ember.vision.transforms.transforms import (
     CenterCrop,
@@ -35,6 +36,10 @@ __all__ = [
     "ColorJitter",
     "Compose",
     "ConvertImageDtype",
+    "GaussianBlur",
+    "RandomChoice",
+    "RandomErasing",
+    "RandomOrder",
     "Grayscale",
     "InterpolationMode",
     "Lambda",

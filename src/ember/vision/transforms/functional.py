@@ -529,3 +529,10 @@ def adjust_hue(img: Any, hue_factor: float):
         lambda p: _pil_kernels().adjust_hue(p, hue_factor),
     )
 
+
+
+def gaussian_blur(img: Any, kernel_size: Sequence[int], sigma: Sequence[float] | None = None):
+    """Separable Gaussian blur with reflect padding (see ``transforms.GaussianBlur``)."""
+    from ember.vision.transforms._extra import gaussian_blur as blur
+
+    return blur(img, kernel_size, sigma)
