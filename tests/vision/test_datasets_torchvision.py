@@ -254,3 +254,15 @@ def test_mnist_data_and_targets_are_tensors_and_can_be_subset(tmp_path):
     assert label == 2
     x = ds.data.float().div(255)  # what scripts do for whole-dataset tensors
     np.testing.assert_allclose(x.numpy(), images[[1, 2, 3, 5]] / np.float32(255), rtol=1e-6)
+
+
+def test_mnist_keeps_torchvisions_deprecated_names(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    write_idx(raw / "t10k-images-idx3-ubyte", np.zeros((2, 28, 28), np.uint8))
+    write_idx(raw / "t10k-labels-idx1-ubyte", np.array([7, 1], np.uint8))
+    ds = D.MNIST(tmp_path, train=False)
+    with pytest.warns(UserWarning, match="test_labels has been renamed targets"):
+        assert ds.test_labels.tolist() == [7, 1]
+    with pytest.warns(UserWarning, match="train_data has been renamed data"):
+        assert tuple(ds.train_data.shape) == (2, 28, 28)

@@ -144,6 +144,97 @@ class TResNeXt(tnn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+class TBasicBlock(tnn.Module):
+    def __init__(self, inplanes, planes, stride, downsample):
+        super().__init__()
+        self.conv1 = tnn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = tnn.BatchNorm2d(planes)
+        self.relu = tnn.ReLU(inplace=True)
+        self.conv2 = tnn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = tnn.BatchNorm2d(planes)
+        self.downsample = downsample
+
+    def forward(self, x):
+        idt = x if self.downsample is None else self.downsample(x)
+        return self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))) + idt)
+
+
+class TResNet18(TResNeXt):
+    def __init__(self, num_classes):
+        tnn.Module.__init__(self)
+        self.conv1 = tnn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = tnn.BatchNorm2d(64)
+        self.relu = tnn.ReLU(inplace=True)
+        self.maxpool = tnn.MaxPool2d(3, 2, 1)
+        inplanes = 64
+        for i, planes in enumerate((64, 128, 256, 512)):
+            stride = 1 if i == 0 else 2
+            down = None
+            if stride != 1 or inplanes != planes:
+                down = tnn.Sequential(tnn.Conv2d(inplanes, planes, 1, stride, bias=False), tnn.BatchNorm2d(planes))
+            setattr(self, f"layer{i + 1}", tnn.Sequential(TBasicBlock(inplanes, planes, stride, down), TBasicBlock(planes, planes, 1, None)))
+            inplanes = planes
+        self.avgpool = tnn.AdaptiveAvgPool2d((1, 1))
+        self.fc = tnn.Linear(512, num_classes)
+
+
+class TDenseLayer(tnn.Module):
+    def __init__(self, cin, growth, bn_size):
+        super().__init__()
+        self.norm1 = tnn.BatchNorm2d(cin)
+        self.relu1 = tnn.ReLU(inplace=True)
+        self.conv1 = tnn.Conv2d(cin, bn_size * growth, 1, bias=False)
+        self.norm2 = tnn.BatchNorm2d(bn_size * growth)
+        self.relu2 = tnn.ReLU(inplace=True)
+        self.conv2 = tnn.Conv2d(bn_size * growth, growth, 3, 1, 1, bias=False)
+
+    def forward(self, feats):
+        x = torch.cat(feats, 1)
+        return self.conv2(self.relu2(self.norm2(self.conv1(self.relu1(self.norm1(x))))))
+
+
+class TDenseBlock(tnn.ModuleDict):
+    def __init__(self, n, cin, growth):
+        super().__init__()
+        for i in range(n):
+            self.add_module(f"denselayer{i + 1}", TDenseLayer(cin + i * growth, growth, 4))
+
+    def forward(self, x):
+        feats = [x]
+        for layer in self.values():
+            feats.append(layer(feats))
+        return torch.cat(feats, 1)
+
+
+class TDenseNet121(tnn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        f = tnn.Sequential()
+        f.add_module("conv0", tnn.Conv2d(3, 64, 7, 2, 3, bias=False))
+        f.add_module("norm0", tnn.BatchNorm2d(64))
+        f.add_module("relu0", tnn.ReLU(inplace=True))
+        f.add_module("pool0", tnn.MaxPool2d(3, 2, 1))
+        c = 64
+        for i, n in enumerate((6, 12, 24, 16)):
+            f.add_module(f"denseblock{i + 1}", TDenseBlock(n, c, 32))
+            c += n * 32
+            if i != 3:
+                t = tnn.Sequential()
+                t.add_module("norm", tnn.BatchNorm2d(c))
+                t.add_module("relu", tnn.ReLU(inplace=True))
+                t.add_module("conv", tnn.Conv2d(c, c // 2, 1, bias=False))
+                t.add_module("pool", tnn.AvgPool2d(2, 2))
+                f.add_module(f"transition{i + 1}", t)
+                c //= 2
+        f.add_module("norm5", tnn.BatchNorm2d(c))
+        self.features = f
+        self.classifier = tnn.Linear(c, num_classes)
+
+    def forward(self, x):
+        out = torch.relu(self.features(x))
+        return self.classifier(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(out, (1, 1)), 1))
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -184,6 +275,16 @@ def _load_torch_weights_and_compare(tmodel, emodel, shape, tmp_path, atol=1e-4):
 def test_mobilenet_v2_loads_torchvision_weights_and_matches_torch(tmp_path):
     torch.manual_seed(0)
     _load_torch_weights_and_compare(TMobileNetV2(7), models.mobilenet_v2(num_classes=7), (2, 3, 64, 64), tmp_path)
+
+
+def test_resnet18_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TResNet18(9), models.resnet18(num_classes=9), (2, 3, 48, 40), tmp_path)
+
+
+def test_densenet121_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TDenseNet121(4), models.densenet121(num_classes=4), (1, 3, 64, 64), tmp_path)
 
 
 def test_alexnet_loads_torchvision_weights_and_matches_torch(tmp_path):

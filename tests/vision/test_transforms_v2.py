@@ -6,7 +6,6 @@ import pytest
 import ember
 from ember.vision import transforms as T
 from ember.vision.transforms import v2
-from ember.vision.transforms.v2 import functional as F2
 
 torch = pytest.importorskip("torch")
 Image = pytest.importorskip("PIL.Image")

@@ -114,4 +114,4 @@ def test_vision_package_has_torchvisions_submodules():
 
     assert vision.utils.make_grid is make_grid and callable(vision.models.resnet18)
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
-        vision.nope
+        vision.nope  # noqa: B018

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import string
+import warnings
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -199,6 +200,28 @@ class MNIST(VisionDataset):
         mirrors = self._mirrors()
         for filename, md5 in self.resources:
             download_file(filename, mirrors, self.raw_folder, md5=md5)
+
+    # ------------------------------------------------------------------ torchvision's deprecated names
+
+    @property
+    def train_labels(self):
+        warnings.warn("train_labels has been renamed targets", UserWarning, stacklevel=2)
+        return self.targets
+
+    @property
+    def test_labels(self):
+        warnings.warn("test_labels has been renamed targets", UserWarning, stacklevel=2)
+        return self.targets
+
+    @property
+    def train_data(self):
+        warnings.warn("train_data has been renamed data", UserWarning, stacklevel=2)
+        return self.data
+
+    @property
+    def test_data(self):
+        warnings.warn("test_data has been renamed data", UserWarning, stacklevel=2)
+        return self.data
 
     # ------------------------------------------------------------------ Dataset protocol
 
