@@ -153,3 +153,17 @@ def test_random_choice_and_random_order():
     assert v2.RandomChoice([add1], p=[1.0])(1) == 2
     with pytest.raises(ValueError, match="Length of p doesn't match"):
         T.RandomChoice([add1], p=[0.5, 0.5])
+
+
+@pytest.mark.parametrize("size", [(9, 11), (30, 40), (17, 50)])
+@pytest.mark.parametrize("antialias", [True, False])
+def test_bicubic_resize_of_tensors_matches_torch_interpolate(size, antialias):
+    x = np.random.default_rng(5).random((2, 3, 17, 23)).astype(np.float32)
+    got = T.Resize(size, interpolation=T.InterpolationMode.BICUBIC, antialias=antialias)(ember.from_numpy(x))
+    ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=size, mode="bicubic", antialias=antialias, align_corners=False)
+    np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-5, atol=1e-5)
+    u8 = (x * 255).round().astype(np.uint8)
+    got8 = v2.Resize(size, interpolation=v2.InterpolationMode.BICUBIC, antialias=antialias)(ember.from_numpy(u8)).numpy()
+    ref8 = torch.nn.functional.interpolate(torch.from_numpy(u8).float(), size=size, mode="bicubic", antialias=antialias)
+    ref8 = ref8.clamp(0, 255).round().to(torch.uint8).numpy()  # torchvision's uint8 rule: clamp, round
+    assert got8.dtype == np.uint8 and np.abs(got8.astype(int) - ref8.astype(int)).max() <= 1

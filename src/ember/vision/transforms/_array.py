@@ -132,6 +132,40 @@ def _linear_weights(in_size: int, out_size: int, antialias: bool, dtype) -> np.n
     return weights.astype(dtype)
 
 
+def _cubic(x: np.ndarray, a: float) -> np.ndarray:
+    """Keys' cubic convolution kernel (zero for ``|x| >= 2``)."""
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+def _cubic_weights(in_size: int, out_size: int, antialias: bool, dtype) -> np.ndarray:
+    """(out_size, in_size) bicubic weights, as PyTorch's ``interpolate(mode="bicubic", align_corners=False)``.
+
+    With ``antialias`` this is Pillow's filter (a = -0.5, widened by the scale factor when
+    shrinking, rows renormalised at the borders); without, PyTorch's a = -0.75 kernel on the
+    four nearest taps with indices clamped to the image.
+    """
+    scale = in_size / out_size
+    if antialias:
+        support = max(scale, 1.0)
+        centers = (np.arange(out_size, dtype=np.float64) + 0.5) * scale
+        taps = np.arange(in_size, dtype=np.float64) + 0.5
+        weights = _cubic((taps[None, :] - centers[:, None]) / support, -0.5)
+        weights /= weights.sum(axis=1, keepdims=True)
+        return weights.astype(dtype)
+    src = (np.arange(out_size, dtype=np.float64) + 0.5) * scale - 0.5
+    base = np.floor(src)
+    t = src - base
+    weights = np.zeros((out_size, in_size), dtype=np.float64)
+    rows = np.arange(out_size)
+    for k in range(-1, 3):
+        idx = np.clip(base.astype(np.intp) + k, 0, in_size - 1)
+        np.add.at(weights, (rows, idx), _cubic(t - k, -0.75))
+    return weights.astype(dtype)
+
+
 def _nearest_index(in_size: int, out_size: int, exact: bool) -> np.ndarray:
     scale = in_size / out_size
     offset = 0.5 if exact else 0.0  # PyTorch's "nearest" samples at o*scale, "nearest-exact" at the centre
@@ -151,14 +185,15 @@ def resize(arr: np.ndarray, size: tuple[int, int], interpolation: str = "bilinea
         rows = _nearest_index(h, out_h, exact)
         cols = _nearest_index(w, out_w, exact)
         return arr.take(rows, axis=-2).take(cols, axis=-1)
-    if interpolation != "bilinear":
+    if interpolation not in ("bilinear", "bicubic"):
         raise NotImplementedError(
-            f"resize: arrays and tensors support 'nearest', 'nearest-exact' and 'bilinear', got {interpolation!r}"
+            f"resize: arrays and tensors support 'nearest', 'nearest-exact', 'bilinear' and 'bicubic', got {interpolation!r}"
             " (use a PIL image for Pillow's other filters)"
         )
     x = _work_float(arr)
-    wh = _linear_weights(h, out_h, antialias, x.dtype)
-    ww = _linear_weights(w, out_w, antialias, x.dtype)
+    weights = _linear_weights if interpolation == "bilinear" else _cubic_weights
+    wh = weights(h, out_h, antialias, x.dtype)
+    ww = weights(w, out_w, antialias, x.dtype)
     out = np.matmul(np.matmul(wh, x), ww.T)
     return _to_dtype_like(out, arr.dtype)
 
