@@ -266,3 +266,55 @@ def test_mnist_keeps_torchvisions_deprecated_names(tmp_path):
         assert ds.test_labels.tolist() == [7, 1]
     with pytest.warns(UserWarning, match="train_data has been renamed data"):
         assert tuple(ds.train_data.shape) == (2, 28, 28)
+
+
+def test_datasets_utils_download_check_and_extract(http_root, tmp_path):
+    from ember.vision.datasets import utils as U
+    from ember.vision.datasets.download import ChecksumError
+
+    www, base = http_root
+    (www / "blob.bin").write_bytes(b"hello ember")
+    md5 = hashlib.md5(b"hello ember").hexdigest()
+    U.download_url(base + "blob.bin", tmp_path / "d", md5=md5)
+    assert (tmp_path / "d" / "blob.bin").read_bytes() == b"hello ember"
+    assert U.check_integrity(tmp_path / "d" / "blob.bin", md5) and not U.check_integrity(tmp_path / "d" / "blob.bin", "0" * 32)
+    U.download_url(base + "blob.bin", tmp_path / "d", filename="renamed.dat")
+    assert (tmp_path / "d" / "renamed.dat").read_bytes() == b"hello ember"
+    with pytest.raises(ChecksumError):
+        U.download_url(base + "blob.bin", tmp_path / "e", md5="0" * 32)
+    assert not (tmp_path / "e" / "blob.bin").exists()
+    with pytest.raises(DownloadError, match="missing.bin"):
+        U.download_url(base + "missing.bin", tmp_path / "e", filename="other.bin")
+
+    _tar(www / "pack.tar.gz", {"pack/a.txt": b"A", "pack/sub/b.txt": b"B"})
+    U.download_and_extract_archive(base + "pack.tar.gz", tmp_path / "dl", extract_root=tmp_path / "out")
+    assert (tmp_path / "out" / "pack" / "sub" / "b.txt").read_bytes() == b"B"
+    assert sorted(U.list_dir(tmp_path / "out" / "pack")) == ["sub"]
+    assert U.list_files(tmp_path / "out" / "pack", ".txt") == ["a.txt"]
+
+    import gzip
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "z.zip", "w") as zf:
+        zf.writestr("z/c.txt", "C")
+    assert U.extract_archive(tmp_path / "z.zip", tmp_path / "zout") == str(tmp_path / "zout")
+    assert (tmp_path / "zout" / "z" / "c.txt").read_text() == "C"
+    with gzip.open(tmp_path / "g.txt.gz", "wb") as f:
+        f.write(b"G")
+    U.extract_archive(tmp_path / "g.txt.gz", remove_finished=True)
+    assert (tmp_path / "g.txt").read_bytes() == b"G" and not (tmp_path / "g.txt.gz").exists()
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zf:
+        zf.writestr("../evil.txt", "x")
+    with pytest.raises(ValueError, match="refusing to extract '../evil.txt'"):
+        U.extract_archive(tmp_path / "evil.zip", tmp_path / "eout")
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_verify_str_arg_messages():
+    from ember.vision.datasets.utils import verify_str_arg
+
+    assert verify_str_arg("train", "split", ("train", "test")) == "train"
+    with pytest.raises(ValueError, match=r"Unknown value 'val' for argument split. Valid values are \{'train', 'test'\}."):
+        verify_str_arg("val", "split", ("train", "test"))
+    with pytest.raises(ValueError, match="Expected type str for argument split"):
+        verify_str_arg(3, "split")

@@ -5,6 +5,7 @@ Every dataset is map-style (``len(ds)``, ``ds[i] -> (sample, target)``) and appl
 (int64) and ``.classes`` for fast bulk access. ``get_dataset(name)`` builds one by name.
 """
 
+from ember.vision.datasets import utils
 from ember.vision.datasets.cifar import CIFAR10, CIFAR100
 from ember.vision.datasets.csv_images import CSVImageDataset
 from ember.vision.datasets.digits import Digits, load_digits
@@ -60,5 +61,6 @@ __all__ = [
     "pil_loader",
     "spiral",
     "toy_dataset",
+    "utils",
     "xor",
 ]
