@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 # ITU-R 601-2 luma, the weights Pillow's convert("L") uses.
-GRAY_WEIGHTS = (0.299, 0.587, 0.114)
+# torchvision's tensor weights (its PIL path uses Pillow's 0.299 / 0.587 / 0.114)
+GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
 
 
 def max_value(dtype: np.dtype) -> float:
@@ -42,6 +43,13 @@ def _to_dtype_like(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Cast a float result back to an image dtype; integers are rounded and clipped."""
     if np.dtype(dtype).kind in "iub":
         return np.clip(np.rint(out), 0, max_value(dtype)).astype(dtype)
+    return out.astype(dtype, copy=False)
+
+
+def _to_dtype_truncated(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Cast a float result back to an image dtype; integers are clipped then truncated (torch's ``.to(uint8)``)."""
+    if np.dtype(dtype).kind in "iub":
+        return np.clip(out, 0, max_value(dtype)).astype(dtype)
     return out.astype(dtype, copy=False)
 
 
@@ -303,7 +311,7 @@ def rgb_to_grayscale(arr: np.ndarray, num_output_channels: int = 1) -> np.ndarra
     if channels == 3:
         x = _work_float(arr)
         r, g, b = x[..., 0, :, :], x[..., 1, :, :], x[..., 2, :, :]
-        gray = _to_dtype_like(GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b, arr.dtype)
+        gray = _to_dtype_truncated(GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b, arr.dtype)
         gray = gray[..., None, :, :]
     else:
         gray = arr.copy()
@@ -313,10 +321,10 @@ def rgb_to_grayscale(arr: np.ndarray, num_output_channels: int = 1) -> np.ndarra
 
 
 def _blend(img: np.ndarray, other, ratio: float) -> np.ndarray:
-    """``ratio * img + (1 - ratio) * other`` clipped to the dtype's intensity range."""
+    """``ratio * img + (1 - ratio) * other`` clipped to the dtype's intensity range (integers truncated, as torchvision)."""
     x = _work_float(img)
     out = np.clip(ratio * x + (1.0 - ratio) * other, 0, max_value(img.dtype))
-    return _to_dtype_like(out, img.dtype)
+    return _to_dtype_truncated(out, img.dtype)
 
 
 def adjust_brightness(arr: np.ndarray, factor: float) -> np.ndarray:
@@ -331,8 +339,8 @@ def adjust_contrast(arr: np.ndarray, factor: float) -> np.ndarray:
     if factor < 0:
         raise ValueError(f"contrast factor must be non-negative, got {factor}")
     channels = get_dimensions(arr)[0]
-    x = _work_float(arr)
-    gray = rgb_to_grayscale(x) if channels == 3 else x
+    # torchvision takes the mean of the grayscale image in the input's dtype (truncated for integers)
+    gray = _work_float(rgb_to_grayscale(arr) if channels == 3 else arr)
     mean = gray.mean(axis=(-3, -2, -1) if gray.ndim >= 3 else (-2, -1), keepdims=True)
     return _blend(arr, mean, factor)
 
@@ -343,7 +351,7 @@ def adjust_saturation(arr: np.ndarray, factor: float) -> np.ndarray:
         raise ValueError(f"saturation factor must be non-negative, got {factor}")
     if get_dimensions(arr)[0] == 1:
         return arr
-    return _blend(arr, rgb_to_grayscale(_work_float(arr)), factor)
+    return _blend(arr, _work_float(rgb_to_grayscale(arr)), factor)
 
 
 def _rgb_to_hsv(x: np.ndarray) -> np.ndarray:
