@@ -6,7 +6,19 @@ from ember's default generator: ``ember.manual_seed(0)`` makes them repeatable.
 """
 
 from ember.vision.transforms import functional
-from ember.vision.transforms._extra import GaussianBlur, RandomChoice, RandomErasing, RandomOrder
+from ember.vision.transforms._extra import (
+    GaussianBlur,
+    RandomAdjustSharpness,
+    RandomAutocontrast,
+    RandomChoice,
+    RandomEqualize,
+    RandomErasing,
+    RandomInvert,
+    RandomOrder,
+    RandomPosterize,
+    RandomSolarize,
+)
+from ember.vision.transforms.autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from ember.vision.transforms.functional import InterpolationMode
 from ember.vision.transforms.transforms import (
     CenterCrop,
@@ -32,6 +44,16 @@ from ember.vision.transforms.transforms import (
 )
 
 __all__ = [
+    "AutoAugment",
+    "AutoAugmentPolicy",
+    "RandAugment",
+    "RandomAdjustSharpness",
+    "RandomAutocontrast",
+    "RandomEqualize",
+    "RandomInvert",
+    "RandomPosterize",
+    "RandomSolarize",
+    "TrivialAugmentWide",
     "CenterCrop",
     "ColorJitter",
     "Compose",

@@ -209,3 +209,71 @@ class RandomErasing:
 
     def __repr__(self) -> str:
         return _repr(self, p=self.p, scale=self.scale, ratio=self.ratio, value=self.value, inplace=self.inplace)
+
+
+class _RandomPhotometric:
+    """Apply ``self._apply(img)`` with probability ``p``."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        self.p = _check_probability(p, type(self).__name__)
+
+    def __call__(self, img: Any):
+        return self._apply(img) if _rng().random() < self.p else img
+
+    def __repr__(self) -> str:
+        fields = {k: v for k, v in vars(self).items() if k != "p"}
+        return _repr(self, **fields, p=self.p)
+
+
+class RandomInvert(_RandomPhotometric):
+    """Invert the colours with probability ``p``."""
+
+    def _apply(self, img: Any):
+        return F.invert(img)
+
+
+class RandomPosterize(_RandomPhotometric):
+    """Keep ``bits`` bits per channel with probability ``p`` (uint8 images)."""
+
+    def __init__(self, bits: int, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.bits = bits
+
+    def _apply(self, img: Any):
+        return F.posterize(img, self.bits)
+
+
+class RandomSolarize(_RandomPhotometric):
+    """Invert the values at or above ``threshold`` with probability ``p``."""
+
+    def __init__(self, threshold: float, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.threshold = threshold
+
+    def _apply(self, img: Any):
+        return F.solarize(img, self.threshold)
+
+
+class RandomAdjustSharpness(_RandomPhotometric):
+    """Adjust the sharpness by ``sharpness_factor`` with probability ``p``."""
+
+    def __init__(self, sharpness_factor: float, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.sharpness_factor = sharpness_factor
+
+    def _apply(self, img: Any):
+        return F.adjust_sharpness(img, self.sharpness_factor)
+
+
+class RandomAutocontrast(_RandomPhotometric):
+    """Stretch the contrast of each channel with probability ``p``."""
+
+    def _apply(self, img: Any):
+        return F.autocontrast(img)
+
+
+class RandomEqualize(_RandomPhotometric):
+    """Equalize the histogram with probability ``p`` (uint8 images)."""
+
+    def _apply(self, img: Any):
+        return F.equalize(img)

@@ -536,3 +536,44 @@ def gaussian_blur(img: Any, kernel_size: Sequence[int], sigma: Sequence[float] |
     from ember.vision.transforms._extra import gaussian_blur as blur
 
     return blur(img, kernel_size, sigma)
+
+
+def _photometric():
+    from ember.vision.transforms import _photometric
+
+    return _photometric
+
+
+def invert(img: Any):
+    """Invert the colours: ``bound - img``."""
+    return _photometric().invert(img)
+
+
+def posterize(img: Any, bits: int):
+    """Keep the ``bits`` most significant bits of each uint8 value."""
+    return _photometric().posterize(img, bits)
+
+
+def solarize(img: Any, threshold: float):
+    """Invert the values at or above ``threshold``."""
+    return _photometric().solarize(img, threshold)
+
+
+def adjust_sharpness(img: Any, sharpness_factor: float):
+    """Sharpen (factor > 1) or blur (factor < 1)."""
+    return _photometric().adjust_sharpness(img, sharpness_factor)
+
+
+def autocontrast(img: Any):
+    """Stretch each channel to the full intensity range."""
+    return _photometric().autocontrast(img)
+
+
+def equalize(img: Any):
+    """Equalize the histogram of each uint8 channel."""
+    return _photometric().equalize(img)
+
+
+def adjust_gamma(img: Any, gamma: float, gain: float = 1.0):
+    """Gamma correction ``gain * img ** gamma`` on [0, 1] intensities."""
+    return _photometric().adjust_gamma(img, gamma, gain)

@@ -8,7 +8,17 @@ Randomness comes from ember's generator (``ember.manual_seed``).
 """
 
 from ember.vision.transforms.v2 import functional
+from ember.vision.transforms.autoaugment import AutoAugmentPolicy
 from ember.vision.transforms.v2._transforms import (
+    RandomInvert,
+    RandomPosterize,
+    RandomSolarize,
+    RandomAdjustSharpness,
+    RandomAutocontrast,
+    RandomEqualize,
+    AutoAugment,
+    RandAugment,
+    TrivialAugmentWide,
     CenterCrop,
     ColorJitter,
     Compose,
@@ -42,6 +52,16 @@ from ember.vision.transforms.v2._transforms import (
 from ember.vision.transforms.functional import InterpolationMode
 
 __all__ = [
+    "AutoAugmentPolicy",
+    "RandomInvert",
+    "RandomPosterize",
+    "RandomSolarize",
+    "RandomAdjustSharpness",
+    "RandomAutocontrast",
+    "RandomEqualize",
+    "AutoAugment",
+    "RandAugment",
+    "TrivialAugmentWide",
     "CenterCrop",
     "ColorJitter",
     "Compose",

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ember.vision.transforms import _extra as _e
+from ember.vision.transforms import autoaugment as _aa
 from ember.vision.transforms import functional as _F
 from ember.vision.transforms import transforms as _t
 from ember.vision.transforms.transforms import _repr, _rng
@@ -83,6 +84,15 @@ ConvertImageDtype = _v2(_t.ConvertImageDtype)
 ToTensor = _v2(_t.ToTensor)
 GaussianBlur = _v2(_e.GaussianBlur)
 RandomErasing = _v2(_e.RandomErasing)
+RandomInvert = _v2(_e.RandomInvert)
+RandomPosterize = _v2(_e.RandomPosterize)
+RandomSolarize = _v2(_e.RandomSolarize)
+RandomAdjustSharpness = _v2(_e.RandomAdjustSharpness)
+RandomAutocontrast = _v2(_e.RandomAutocontrast)
+RandomEqualize = _v2(_e.RandomEqualize)
+AutoAugment = _v2(_aa.AutoAugment)
+RandAugment = _v2(_aa.RandAugment)
+TrivialAugmentWide = _v2(_aa.TrivialAugmentWide)
 
 
 class ToImage(Transform):
