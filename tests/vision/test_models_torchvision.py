@@ -235,6 +235,56 @@ class TDenseNet121(tnn.Module):
         return self.classifier(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(out, (1, 1)), 1))
 
 
+class TSE(tnn.Module):
+    def __init__(self, c, sq):
+        super().__init__()
+        self.fc1, self.fc2 = tnn.Conv2d(c, sq, 1), tnn.Conv2d(sq, c, 1)
+
+    def forward(self, x):
+        s = torch.nn.functional.adaptive_avg_pool2d(x, 1)
+        return torch.nn.functional.hardsigmoid(self.fc2(torch.relu(self.fc1(s)))) * x
+
+
+def _t_cna3(cin, cout, k, stride=1, groups=1, act=None):
+    layers = [tnn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False), tnn.BatchNorm2d(cout, eps=0.001)]
+    return tnn.Sequential(*(layers + ([act()] if act is not None else [])))
+
+
+class TV3Block(tnn.Module):
+    def __init__(self, cin, k, exp, cout, se, hs, stride):
+        super().__init__()
+        act = tnn.Hardswish if hs else tnn.ReLU
+        layers = [] if exp == cin else [_t_cna3(cin, exp, 1, act=act)]
+        layers.append(_t_cna3(exp, exp, k, stride, exp, act=act))
+        if se:
+            layers.append(TSE(exp, max(8, int(exp // 4 + 4) // 8 * 8)))
+        layers.append(_t_cna3(exp, cout, 1))
+        self.block = tnn.Sequential(*layers)
+        self.res = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return self.block(x) + x if self.res else self.block(x)
+
+
+class TMobileNetV3Small(tnn.Module):
+    SETTING = [
+        (16, 3, 16, 16, True, False, 2), (16, 3, 72, 24, False, False, 2), (24, 3, 88, 24, False, False, 1),
+        (24, 5, 96, 40, True, True, 2), (40, 5, 240, 40, True, True, 1), (40, 5, 240, 40, True, True, 1),
+        (40, 5, 120, 48, True, True, 1), (48, 5, 144, 48, True, True, 1), (48, 5, 288, 96, True, True, 2),
+        (96, 5, 576, 96, True, True, 1), (96, 5, 576, 96, True, True, 1),
+    ]  # fmt: skip
+
+    def __init__(self, num_classes):
+        super().__init__()
+        layers = [_t_cna3(3, 16, 3, 2, act=tnn.Hardswish)] + [TV3Block(*row) for row in self.SETTING]
+        layers.append(_t_cna3(96, 576, 1, act=tnn.Hardswish))
+        self.features = tnn.Sequential(*layers)
+        self.classifier = tnn.Sequential(tnn.Linear(576, 1024), tnn.Hardswish(), tnn.Dropout(0.2), tnn.Linear(1024, num_classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -285,6 +335,17 @@ def test_resnet18_loads_torchvision_weights_and_matches_torch(tmp_path):
 def test_densenet121_loads_torchvision_weights_and_matches_torch(tmp_path):
     torch.manual_seed(0)
     _load_torch_weights_and_compare(TDenseNet121(4), models.densenet121(num_classes=4), (1, 3, 64, 64), tmp_path)
+
+
+def test_mobilenet_v3_small_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TMobileNetV3Small(6), models.mobilenet_v3_small(num_classes=6), (2, 3, 64, 64), tmp_path)
+
+
+def test_mobilenet_v3_parameter_counts_are_torchvisions():
+    assert sum(p.numel() for p in models.mobilenet_v3_large().parameters()) == 5_483_032
+    assert sum(p.numel() for p in models.mobilenet_v3_small().parameters()) == 2_542_856
+    assert models.mobilenet_v3_small().features[1].block[0][1].eps == 0.001
 
 
 def test_alexnet_loads_torchvision_weights_and_matches_torch(tmp_path):

@@ -10,7 +10,7 @@
 ``densenet121``    torchvision-compatible DenseNets (also 161, 169, 201)
 ``vgg11/13/16/19`` torchvision-compatible VGGs, with ``_bn`` variants
 ``alexnet``        torchvision-compatible AlexNet
-``mobilenet_v2``   torchvision-compatible MobileNetV2
+``mobilenet_v2``   torchvision-compatible MobileNetV2 (and ``mobilenet_v3_large/small``)
 =================  =====================================================================
 
 torchvision's builder conventions hold: ``weights=None`` (or the deprecated ``pretrained=False``),
@@ -49,6 +49,7 @@ from .lenet import LeNet5, lenet5
 from .logistic import LogisticRegression, logistic
 from .mlp import MLP, mlp
 from .mobilenetv2 import InvertedResidual, MobileNetV2, mobilenet_v2
+from .mobilenetv3 import MobileNetV3, mobilenet_v3_large, mobilenet_v3_small
 from .resnet import (
     BasicBlock,
     Bottleneck,
@@ -70,6 +71,9 @@ __all__ = [
     "AlexNet",
     "InvertedResidual",
     "MobileNetV2",
+    "MobileNetV3",
+    "mobilenet_v3_large",
+    "mobilenet_v3_small",
     "VGG",
     "WeightsEnum",
     "alexnet",
@@ -148,6 +152,8 @@ _MODELS: dict[str, Callable[..., Any]] = {
     "vgg19_bn": vgg19_bn,
     "alexnet": alexnet,
     "mobilenet_v2": mobilenet_v2,
+    "mobilenet_v3_large": mobilenet_v3_large,
+    "mobilenet_v3_small": mobilenet_v3_small,
 }
 _ALIASES = {
     "lenet": "lenet5",

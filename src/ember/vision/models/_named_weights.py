@@ -33,6 +33,21 @@ MobileNet_V2_Weights = _enum(
     {"IMAGENET1K_V1": Weights(_HUB + "mobilenet_v2-b0353104.pth"), "IMAGENET1K_V2": Weights(_HUB + "mobilenet_v2-7ebf99e0.pth", 224, 232)},
     "IMAGENET1K_V2",
 )
+MobileNet_V3_Large_Weights = _enum(
+    "mobilenet_v3_large",
+    "MobileNet_V3_Large_Weights",
+    {
+        "IMAGENET1K_V1": Weights(_HUB + "mobilenet_v3_large-8738ca79.pth"),
+        "IMAGENET1K_V2": Weights(_HUB + "mobilenet_v3_large-5c1a4163.pth", 224, 232),
+    },
+    "IMAGENET1K_V2",
+)
+MobileNet_V3_Small_Weights = _enum(
+    "mobilenet_v3_small",
+    "MobileNet_V3_Small_Weights",
+    {"IMAGENET1K_V1": Weights(_HUB + "mobilenet_v3_small-047dcff4.pth")},
+    "IMAGENET1K_V1",
+)
 DenseNet121_Weights = _enum(
     "densenet121", "DenseNet121_Weights", {"IMAGENET1K_V1": Weights(_HUB + "densenet121-a639ec97.pth")}, "IMAGENET1K_V1"
 )
@@ -41,6 +56,8 @@ __all__ = [
     "AlexNet_Weights",
     "DenseNet121_Weights",
     "MobileNet_V2_Weights",
+    "MobileNet_V3_Large_Weights",
+    "MobileNet_V3_Small_Weights",
     "ResNet18_Weights",
     "ResNet34_Weights",
     "ResNet50_Weights",
