@@ -285,6 +285,50 @@ class TMobileNetV3Small(tnn.Module):
         return self.classifier(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
 
 
+class TSESilu(tnn.Module):
+    def __init__(self, c, sq):
+        super().__init__()
+        self.fc1, self.fc2 = tnn.Conv2d(c, sq, 1), tnn.Conv2d(sq, c, 1)
+
+    def forward(self, x):
+        s = torch.nn.functional.adaptive_avg_pool2d(x, 1)
+        return torch.sigmoid(self.fc2(torch.nn.functional.silu(self.fc1(s)))) * x
+
+
+def _t_cna_silu(cin, cout, k, stride=1, groups=1, act=True):
+    layers = [tnn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False), tnn.BatchNorm2d(cout)]
+    return tnn.Sequential(*(layers + ([tnn.SiLU()] if act else [])))
+
+
+class TMBConv(tnn.Module):
+    def __init__(self, t, k, stride, cin, cout):
+        super().__init__()
+        exp = cin * t
+        layers = [] if t == 1 else [_t_cna_silu(cin, exp, 1)]
+        layers += [_t_cna_silu(exp, exp, k, stride, exp), TSESilu(exp, max(1, cin // 4)), _t_cna_silu(exp, cout, 1, act=False)]
+        self.block = tnn.Sequential(*layers)
+        self.res = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return self.block(x) + x if self.res else self.block(x)
+
+
+class TEfficientNetB0(tnn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        stages = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
+                  (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1)]  # fmt: skip
+        layers = [_t_cna_silu(3, 32, 3, 2)]
+        for t, k, s, cin, cout, n in stages:
+            layers.append(tnn.Sequential(*[TMBConv(t, k, s if i == 0 else 1, cin if i == 0 else cout, cout) for i in range(n)]))
+        layers.append(_t_cna_silu(320, 1280, 1))
+        self.features = tnn.Sequential(*layers)
+        self.classifier = tnn.Sequential(tnn.Dropout(0.2), tnn.Linear(1280, num_classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -346,6 +390,29 @@ def test_mobilenet_v3_parameter_counts_are_torchvisions():
     assert sum(p.numel() for p in models.mobilenet_v3_large().parameters()) == 5_483_032
     assert sum(p.numel() for p in models.mobilenet_v3_small().parameters()) == 2_542_856
     assert models.mobilenet_v3_small().features[1].block[0][1].eps == 0.001
+
+
+def test_efficientnet_b0_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TEfficientNetB0(5), models.efficientnet_b0(num_classes=5), (2, 3, 64, 64), tmp_path)
+
+
+def test_efficientnet_sizes_stochastic_depth_and_preset():
+    for builder, n in [(models.efficientnet_b0, 5_288_548), (models.efficientnet_b1, 7_794_184)]:
+        assert sum(p.numel() for p in builder().parameters()) == n  # torchvision's published sizes
+    m = models.efficientnet_b0(num_classes=2)
+    probs = [blk.stochastic_depth.p for stage in list(m.features)[1:-1] for blk in stage]
+    np.testing.assert_allclose(probs, [0.2 * i / 16 for i in range(16)])  # linear in depth
+    t = models.EfficientNet_B0_Weights.DEFAULT.transforms()
+    assert t.interpolation.value == "bicubic" and t.resize_size == [256]
+    # training mode drops whole rows of a residual branch: the output is x or x + 2 * branch per sample
+    from ember.vision.ops import stochastic_depth
+
+    x = ember.ones(2000, 1)
+    ember.manual_seed(0)
+    y = stochastic_depth(x, 0.25, "row", training=True).numpy()
+    assert set(np.unique(y).tolist()) <= {0.0, float(np.float32(1 / 0.75))} and abs(float((y == 0).mean()) - 0.25) < 0.04
+    assert stochastic_depth(x, 0.25, "row", training=False) is x
 
 
 def test_alexnet_loads_torchvision_weights_and_matches_torch(tmp_path):

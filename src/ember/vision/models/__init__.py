@@ -11,6 +11,7 @@
 ``vgg11/13/16/19`` torchvision-compatible VGGs, with ``_bn`` variants
 ``alexnet``        torchvision-compatible AlexNet
 ``mobilenet_v2``   torchvision-compatible MobileNetV2 (and ``mobilenet_v3_large/small``)
+``efficientnet_b0`` torchvision-compatible EfficientNets (B0-B7)
 =================  =====================================================================
 
 torchvision's builder conventions hold: ``weights=None`` (or the deprecated ``pretrained=False``),
@@ -45,6 +46,17 @@ from ._weights import WeightsEnum, freeze, load_weights, unfreeze
 from .alexnet import AlexNet, alexnet
 from .course_cnn import CourseCNN, course_cnn
 from .densenet import DenseNet, densenet121, densenet161, densenet169, densenet201
+from .efficientnet import (
+    EfficientNet,
+    efficientnet_b0,
+    efficientnet_b1,
+    efficientnet_b2,
+    efficientnet_b3,
+    efficientnet_b4,
+    efficientnet_b5,
+    efficientnet_b6,
+    efficientnet_b7,
+)
 from .lenet import LeNet5, lenet5
 from .logistic import LogisticRegression, logistic
 from .mlp import MLP, mlp
@@ -72,6 +84,15 @@ __all__ = [
     "InvertedResidual",
     "MobileNetV2",
     "MobileNetV3",
+    "EfficientNet",
+    "efficientnet_b0",
+    "efficientnet_b1",
+    "efficientnet_b2",
+    "efficientnet_b3",
+    "efficientnet_b4",
+    "efficientnet_b5",
+    "efficientnet_b6",
+    "efficientnet_b7",
     "mobilenet_v3_large",
     "mobilenet_v3_small",
     "VGG",
@@ -154,6 +175,14 @@ _MODELS: dict[str, Callable[..., Any]] = {
     "mobilenet_v2": mobilenet_v2,
     "mobilenet_v3_large": mobilenet_v3_large,
     "mobilenet_v3_small": mobilenet_v3_small,
+    "efficientnet_b0": efficientnet_b0,
+    "efficientnet_b1": efficientnet_b1,
+    "efficientnet_b2": efficientnet_b2,
+    "efficientnet_b3": efficientnet_b3,
+    "efficientnet_b4": efficientnet_b4,
+    "efficientnet_b5": efficientnet_b5,
+    "efficientnet_b6": efficientnet_b6,
+    "efficientnet_b7": efficientnet_b7,
 }
 _ALIASES = {
     "lenet": "lenet5",

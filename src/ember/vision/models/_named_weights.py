@@ -48,6 +48,12 @@ MobileNet_V3_Small_Weights = _enum(
     {"IMAGENET1K_V1": Weights(_HUB + "mobilenet_v3_small-047dcff4.pth")},
     "IMAGENET1K_V1",
 )
+EfficientNet_B0_Weights = _enum(
+    "efficientnet_b0",
+    "EfficientNet_B0_Weights",
+    {"IMAGENET1K_V1": Weights(_HUB + "efficientnet_b0_rwightman-3dd342df.pth", 224, 256, "bicubic")},
+    "IMAGENET1K_V1",
+)
 DenseNet121_Weights = _enum(
     "densenet121", "DenseNet121_Weights", {"IMAGENET1K_V1": Weights(_HUB + "densenet121-a639ec97.pth")}, "IMAGENET1K_V1"
 )
@@ -55,6 +61,7 @@ DenseNet121_Weights = _enum(
 __all__ = [
     "AlexNet_Weights",
     "DenseNet121_Weights",
+    "EfficientNet_B0_Weights",
     "MobileNet_V2_Weights",
     "MobileNet_V3_Large_Weights",
     "MobileNet_V3_Small_Weights",

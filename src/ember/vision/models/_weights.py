@@ -98,6 +98,7 @@ class Weights(NamedTuple):
     url: str
     crop_size: int = 224
     resize_size: int = 256
+    interpolation: str = "bilinear"
 
 
 class WeightsEnum(Enum):
@@ -118,6 +119,9 @@ class WeightsEnum(Enum):
     def transforms(self, **kwargs: Any) -> Any:
         from ember.vision.transforms._presets import ImageClassification
 
+        from ember.vision.transforms.functional import InterpolationMode
+
+        kwargs.setdefault("interpolation", InterpolationMode(self.value.interpolation))
         return ImageClassification(crop_size=self.value.crop_size, resize_size=self.value.resize_size, **kwargs)
 
     def __repr__(self) -> str:
