@@ -167,3 +167,32 @@ def test_bicubic_resize_of_tensors_matches_torch_interpolate(size, antialias):
     ref8 = torch.nn.functional.interpolate(torch.from_numpy(u8).float(), size=size, mode="bicubic", antialias=antialias)
     ref8 = ref8.clamp(0, 255).round().to(torch.uint8).numpy()  # torchvision's uint8 rule: clamp, round
     assert got8.dtype == np.uint8 and np.abs(got8.astype(int) - ref8.astype(int)).max() <= 1
+
+
+def test_mixup_blends_images_and_one_hot_labels():
+    x = np.random.default_rng(6).random((4, 3, 5, 5)).astype(np.float32)
+    y = np.array([0, 2, 1, 2])
+    ember.manual_seed(3)
+    imgs, labels = v2.MixUp(alpha=0.4, num_classes=3)(ember.from_numpy(x), ember.from_numpy(y))
+    onehot = np.eye(3, dtype=np.float32)[y]
+    lam = float(labels.numpy()[0, 0])  # sample 0 is class 0, mixed with sample 3 (class 2)
+    np.testing.assert_allclose(imgs.numpy(), lam * x + (1 - lam) * np.roll(x, 1, 0), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(labels.numpy(), lam * onehot + (1 - lam) * np.roll(onehot, 1, 0), rtol=1e-6)
+    assert labels.dtype == ember.float32 and tuple(labels.shape) == (4, 3)
+    with pytest.raises(ValueError, match="pass num_classes"):
+        v2.MixUp()(ember.from_numpy(x), ember.from_numpy(y))
+
+
+def test_cutmix_pastes_one_box_and_mixes_labels_by_area():
+    x = np.arange(4, dtype=np.float32)[:, None, None, None] * np.ones((4, 2, 8, 8), np.float32)
+    y = np.array([0, 1, 2, 3])
+    for seed in range(5):
+        ember.manual_seed(seed)
+        imgs, labels = v2.CutMix(num_classes=4)((ember.from_numpy(x), ember.from_numpy(y)))
+        out = imgs.numpy()
+        pasted = out[1, 0] == 0  # sample 1 gets its box from sample 0
+        area = pasted.mean()
+        if pasted.any():
+            rows, cols = np.where(pasted)
+            assert pasted.sum() == (np.ptp(rows) + 1) * (np.ptp(cols) + 1)  # one rectangle
+        np.testing.assert_allclose(labels.numpy()[1], [area, 1 - area, 0, 0], rtol=1e-6, atol=1e-7)

@@ -8,6 +8,7 @@ Randomness comes from ember's generator (``ember.manual_seed``).
 """
 
 from ember.vision.transforms.v2 import functional
+from ember.vision.transforms.v2._batch import CutMix, MixUp
 from ember.vision.transforms.autoaugment import AutoAugmentPolicy
 from ember.vision.transforms.v2._transforms import (
     RandomInvert,
@@ -52,6 +53,8 @@ from ember.vision.transforms.v2._transforms import (
 from ember.vision.transforms.functional import InterpolationMode
 
 __all__ = [
+    "CutMix",
+    "MixUp",
     "AutoAugmentPolicy",
     "RandomInvert",
     "RandomPosterize",
