@@ -196,3 +196,17 @@ def test_cutmix_pastes_one_box_and_mixes_labels_by_area():
             rows, cols = np.where(pasted)
             assert pasted.sum() == (np.ptp(rows) + 1) * (np.ptp(cols) + 1)  # one rectangle
         np.testing.assert_allclose(labels.numpy()[1], [area, 1 - area, 0, 0], rtol=1e-6, atol=1e-7)
+
+
+def test_five_and_ten_crop_positions():
+    x = np.arange(2 * 6 * 7, dtype=np.float32).reshape(2, 6, 7)
+    crops = T.FiveCrop((3, 4))(ember.from_numpy(x))
+    expected = [x[:, :3, :4], x[:, :3, 3:], x[:, 3:, :4], x[:, 3:, 3:], x[:, 2:5, 2:6]]  # centre: round(1.5)=2, round(1.5)=2
+    assert len(crops) == 5
+    for got, want in zip(crops, expected):
+        np.testing.assert_array_equal(got.numpy(), want)
+    ten = T.TenCrop(3)(Image.fromarray(_rgb(6, 7)))
+    assert len(ten) == 10 and all(c.size == (3, 3) for c in ten)
+    np.testing.assert_array_equal(np.asarray(ten[5]), np.asarray(ten[1])[:, ::-1])  # mirrored top-left is the old top-right
+    with pytest.raises(ValueError, match="bigger than input size"):
+        T.FiveCrop(8)(ember.from_numpy(x))

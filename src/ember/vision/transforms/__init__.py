@@ -7,6 +7,8 @@ from ember's default generator: ``ember.manual_seed(0)`` makes them repeatable.
 
 from ember.vision.transforms import functional
 from ember.vision.transforms._extra import (
+    FiveCrop,
+    TenCrop,
     GaussianBlur,
     RandomAdjustSharpness,
     RandomAutocontrast,
@@ -44,6 +46,8 @@ from ember.vision.transforms.transforms import (
 )
 
 __all__ = [
+    "FiveCrop",
+    "TenCrop",
     "AutoAugment",
     "AutoAugmentPolicy",
     "RandAugment",

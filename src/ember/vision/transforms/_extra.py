@@ -277,3 +277,30 @@ class RandomEqualize(_RandomPhotometric):
 
     def _apply(self, img: Any):
         return F.equalize(img)
+
+
+class FiveCrop:
+    """The four corner crops and the central crop of ``size`` (a tuple of 5 images)."""
+
+    def __init__(self, size: int | Sequence[int]) -> None:
+        self.size = F._setup_size(size, "FiveCrop")
+
+    def __call__(self, img: Any):
+        return F.five_crop(img, self.size)
+
+    def __repr__(self) -> str:
+        return _repr(self, size=self.size)
+
+
+class TenCrop:
+    """``FiveCrop`` of the image and of its flipped copy (a tuple of 10 images)."""
+
+    def __init__(self, size: int | Sequence[int], vertical_flip: bool = False) -> None:
+        self.size = F._setup_size(size, "TenCrop")
+        self.vertical_flip = vertical_flip
+
+    def __call__(self, img: Any):
+        return F.ten_crop(img, self.size, self.vertical_flip)
+
+    def __repr__(self) -> str:
+        return _repr(self, size=self.size, vertical_flip=self.vertical_flip)

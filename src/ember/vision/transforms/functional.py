@@ -577,3 +577,24 @@ def equalize(img: Any):
 def adjust_gamma(img: Any, gamma: float, gain: float = 1.0):
     """Gamma correction ``gain * img ** gamma`` on [0, 1] intensities."""
     return _photometric().adjust_gamma(img, gamma, gain)
+
+
+def five_crop(img: Any, size: int | Sequence[int]):
+    """The four corner crops and the central crop, as a tuple ``(tl, tr, bl, br, center)``."""
+    crop_h, crop_w = _setup_size(size, "five_crop")
+    _, h, w = get_dimensions(img)
+    if crop_w > w or crop_h > h:
+        raise ValueError(f"Requested crop size {(crop_h, crop_w)} is bigger than input size {(h, w)}")
+    return (
+        crop(img, 0, 0, crop_h, crop_w),
+        crop(img, 0, w - crop_w, crop_h, crop_w),
+        crop(img, h - crop_h, 0, crop_h, crop_w),
+        crop(img, h - crop_h, w - crop_w, crop_h, crop_w),
+        center_crop(img, [crop_h, crop_w]),
+    )
+
+
+def ten_crop(img: Any, size: int | Sequence[int], vertical_flip: bool = False):
+    """``five_crop`` of the image and of its mirror image (flipped left-right, or top-bottom)."""
+    flipped = vflip(img) if vertical_flip else hflip(img)
+    return five_crop(img, size) + five_crop(flipped, size)

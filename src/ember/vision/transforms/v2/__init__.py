@@ -11,6 +11,8 @@ from ember.vision.transforms.v2 import functional
 from ember.vision.transforms.v2._batch import CutMix, MixUp
 from ember.vision.transforms.autoaugment import AutoAugmentPolicy
 from ember.vision.transforms.v2._transforms import (
+    FiveCrop,
+    TenCrop,
     RandomInvert,
     RandomPosterize,
     RandomSolarize,
@@ -53,6 +55,8 @@ from ember.vision.transforms.v2._transforms import (
 from ember.vision.transforms.functional import InterpolationMode
 
 __all__ = [
+    "FiveCrop",
+    "TenCrop",
     "CutMix",
     "MixUp",
     "AutoAugmentPolicy",
