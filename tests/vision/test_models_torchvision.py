@@ -329,6 +329,33 @@ class TEfficientNetB0(tnn.Module):
         return self.classifier(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
 
 
+class TFire(tnn.Module):
+    def __init__(self, cin, sq, e1, e3):
+        super().__init__()
+        self.squeeze = tnn.Conv2d(cin, sq, 1)
+        self.expand1x1 = tnn.Conv2d(sq, e1, 1)
+        self.expand3x3 = tnn.Conv2d(sq, e3, 3, padding=1)
+
+    def forward(self, x):
+        s = torch.relu(self.squeeze(x))
+        return torch.cat([torch.relu(self.expand1x1(s)), torch.relu(self.expand3x3(s))], 1)
+
+
+class TSqueezeNet11(tnn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        P = lambda: tnn.MaxPool2d(3, 2, ceil_mode=True)  # noqa: E731
+        self.features = tnn.Sequential(
+            tnn.Conv2d(3, 64, 3, 2), tnn.ReLU(), P(), TFire(64, 16, 64, 64), TFire(128, 16, 64, 64), P(),
+            TFire(128, 32, 128, 128), TFire(256, 32, 128, 128), P(), TFire(256, 48, 192, 192), TFire(384, 48, 192, 192),
+            TFire(384, 64, 256, 256), TFire(512, 64, 256, 256),
+        )  # fmt: skip
+        self.classifier = tnn.Sequential(tnn.Dropout(), tnn.Conv2d(512, num_classes, 1), tnn.ReLU(), tnn.AdaptiveAvgPool2d(1))
+
+    def forward(self, x):
+        return torch.flatten(self.classifier(self.features(x)), 1)
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -413,6 +440,13 @@ def test_efficientnet_sizes_stochastic_depth_and_preset():
     y = stochastic_depth(x, 0.25, "row", training=True).numpy()
     assert set(np.unique(y).tolist()) <= {0.0, float(np.float32(1 / 0.75))} and abs(float((y == 0).mean()) - 0.25) < 0.04
     assert stochastic_depth(x, 0.25, "row", training=False) is x
+
+
+def test_squeezenet1_1_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TSqueezeNet11(7), models.squeezenet1_1(num_classes=7), (2, 3, 67, 67), tmp_path)
+    assert sum(p.numel() for p in models.squeezenet1_0().parameters()) == 1_248_424
+    assert sum(p.numel() for p in models.squeezenet1_1().parameters()) == 1_235_496
 
 
 def test_alexnet_loads_torchvision_weights_and_matches_torch(tmp_path):

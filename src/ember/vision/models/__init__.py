@@ -12,6 +12,7 @@
 ``alexnet``        torchvision-compatible AlexNet
 ``mobilenet_v2``   torchvision-compatible MobileNetV2 (and ``mobilenet_v3_large/small``)
 ``efficientnet_b0`` torchvision-compatible EfficientNets (B0-B7)
+``squeezenet1_0``  torchvision-compatible SqueezeNets (1.0 and 1.1)
 =================  =====================================================================
 
 torchvision's builder conventions hold: ``weights=None`` (or the deprecated ``pretrained=False``),
@@ -76,6 +77,7 @@ from .resnet import (
     wide_resnet50_2,
     wide_resnet101_2,
 )
+from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 __all__ = [
@@ -85,6 +87,9 @@ __all__ = [
     "MobileNetV2",
     "MobileNetV3",
     "EfficientNet",
+    "SqueezeNet",
+    "squeezenet1_0",
+    "squeezenet1_1",
     "efficientnet_b0",
     "efficientnet_b1",
     "efficientnet_b2",
@@ -183,6 +188,8 @@ _MODELS: dict[str, Callable[..., Any]] = {
     "efficientnet_b5": efficientnet_b5,
     "efficientnet_b6": efficientnet_b6,
     "efficientnet_b7": efficientnet_b7,
+    "squeezenet1_0": squeezenet1_0,
+    "squeezenet1_1": squeezenet1_1,
 }
 _ALIASES = {
     "lenet": "lenet5",

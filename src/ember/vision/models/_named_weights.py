@@ -54,6 +54,12 @@ EfficientNet_B0_Weights = _enum(
     {"IMAGENET1K_V1": Weights(_HUB + "efficientnet_b0_rwightman-3dd342df.pth", 224, 256, "bicubic")},
     "IMAGENET1K_V1",
 )
+SqueezeNet1_0_Weights = _enum(
+    "squeezenet1_0", "SqueezeNet1_0_Weights", {"IMAGENET1K_V1": Weights(_HUB + "squeezenet1_0-b66bff10.pth")}, "IMAGENET1K_V1"
+)
+SqueezeNet1_1_Weights = _enum(
+    "squeezenet1_1", "SqueezeNet1_1_Weights", {"IMAGENET1K_V1": Weights(_HUB + "squeezenet1_1-b8a52dc0.pth")}, "IMAGENET1K_V1"
+)
 DenseNet121_Weights = _enum(
     "densenet121", "DenseNet121_Weights", {"IMAGENET1K_V1": Weights(_HUB + "densenet121-a639ec97.pth")}, "IMAGENET1K_V1"
 )
@@ -66,6 +72,8 @@ __all__ = [
     "MobileNet_V3_Large_Weights",
     "MobileNet_V3_Small_Weights",
     "ResNet18_Weights",
+    "SqueezeNet1_0_Weights",
+    "SqueezeNet1_1_Weights",
     "ResNet34_Weights",
     "ResNet50_Weights",
     "VGG11_BN_Weights",
