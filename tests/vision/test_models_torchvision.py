@@ -356,6 +356,49 @@ class TSqueezeNet11(tnn.Module):
         return torch.flatten(self.classifier(self.features(x)), 1)
 
 
+class TLayerNorm2d(tnn.LayerNorm):
+    def forward(self, x):
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class TPermute(tnn.Module):
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x):
+        return x.permute(*self.dims)
+
+
+class TCNBlock(tnn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.block = tnn.Sequential(
+            tnn.Conv2d(dim, dim, 7, padding=3, groups=dim), TPermute([0, 2, 3, 1]), tnn.LayerNorm(dim, eps=1e-6),
+            tnn.Linear(dim, 4 * dim), tnn.GELU(), tnn.Linear(4 * dim, dim), TPermute([0, 3, 1, 2]),
+        )  # fmt: skip
+        self.layer_scale = tnn.Parameter(torch.rand(dim, 1, 1))  # random instead of 1e-6, so the blocks matter
+
+    def forward(self, x):
+        return self.layer_scale * self.block(x) + x
+
+
+class TConvNeXtTiny(tnn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        layers = [tnn.Sequential(tnn.Conv2d(3, 96, 4, 4), TLayerNorm2d(96, eps=1e-6))]
+        for cin, cout, n in [(96, 192, 3), (192, 384, 3), (384, 768, 9), (768, None, 3)]:
+            layers.append(tnn.Sequential(*[TCNBlock(cin) for _ in range(n)]))
+            if cout is not None:
+                layers.append(tnn.Sequential(TLayerNorm2d(cin, eps=1e-6), tnn.Conv2d(cin, cout, 2, 2)))
+        self.features = tnn.Sequential(*layers)
+        self.avgpool = tnn.AdaptiveAvgPool2d(1)
+        self.classifier = tnn.Sequential(TLayerNorm2d(768, eps=1e-6), tnn.Flatten(1), tnn.Linear(768, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.avgpool(self.features(x)))
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -447,6 +490,14 @@ def test_squeezenet1_1_loads_torchvision_weights_and_matches_torch(tmp_path):
     _load_torch_weights_and_compare(TSqueezeNet11(7), models.squeezenet1_1(num_classes=7), (2, 3, 67, 67), tmp_path)
     assert sum(p.numel() for p in models.squeezenet1_0().parameters()) == 1_248_424
     assert sum(p.numel() for p in models.squeezenet1_1().parameters()) == 1_235_496
+
+
+def test_convnext_tiny_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TConvNeXtTiny(3), models.convnext_tiny(num_classes=3), (1, 3, 64, 64), tmp_path, atol=1e-3)
+    m = models.convnext_tiny()
+    assert sum(p.numel() for p in m.parameters()) == 28_589_128
+    np.testing.assert_allclose(m.features[1][0].layer_scale.detach().numpy(), 1e-6)
 
 
 def test_alexnet_loads_torchvision_weights_and_matches_torch(tmp_path):

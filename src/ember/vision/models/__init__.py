@@ -13,6 +13,7 @@
 ``mobilenet_v2``   torchvision-compatible MobileNetV2 (and ``mobilenet_v3_large/small``)
 ``efficientnet_b0`` torchvision-compatible EfficientNets (B0-B7)
 ``squeezenet1_0``  torchvision-compatible SqueezeNets (1.0 and 1.1)
+``convnext_tiny``  torchvision-compatible ConvNeXts (tiny, small, base, large)
 =================  =====================================================================
 
 torchvision's builder conventions hold: ``weights=None`` (or the deprecated ``pretrained=False``),
@@ -45,6 +46,7 @@ from . import _named_weights
 from ._named_weights import *  # noqa: F403  (ResNet18_Weights, ...)
 from ._weights import WeightsEnum, freeze, load_weights, unfreeze
 from .alexnet import AlexNet, alexnet
+from .convnext import ConvNeXt, convnext_base, convnext_large, convnext_small, convnext_tiny
 from .course_cnn import CourseCNN, course_cnn
 from .densenet import DenseNet, densenet121, densenet161, densenet169, densenet201
 from .efficientnet import (
@@ -88,6 +90,11 @@ __all__ = [
     "MobileNetV3",
     "EfficientNet",
     "SqueezeNet",
+    "ConvNeXt",
+    "convnext_base",
+    "convnext_large",
+    "convnext_small",
+    "convnext_tiny",
     "squeezenet1_0",
     "squeezenet1_1",
     "efficientnet_b0",
@@ -190,6 +197,10 @@ _MODELS: dict[str, Callable[..., Any]] = {
     "efficientnet_b7": efficientnet_b7,
     "squeezenet1_0": squeezenet1_0,
     "squeezenet1_1": squeezenet1_1,
+    "convnext_tiny": convnext_tiny,
+    "convnext_small": convnext_small,
+    "convnext_base": convnext_base,
+    "convnext_large": convnext_large,
 }
 _ALIASES = {
     "lenet": "lenet5",

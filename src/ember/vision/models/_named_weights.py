@@ -60,12 +60,16 @@ SqueezeNet1_0_Weights = _enum(
 SqueezeNet1_1_Weights = _enum(
     "squeezenet1_1", "SqueezeNet1_1_Weights", {"IMAGENET1K_V1": Weights(_HUB + "squeezenet1_1-b8a52dc0.pth")}, "IMAGENET1K_V1"
 )
+ConvNeXt_Tiny_Weights = _enum(
+    "convnext_tiny", "ConvNeXt_Tiny_Weights", {"IMAGENET1K_V1": Weights(_HUB + "convnext_tiny-983f1562.pth", 224, 236)}, "IMAGENET1K_V1"
+)
 DenseNet121_Weights = _enum(
     "densenet121", "DenseNet121_Weights", {"IMAGENET1K_V1": Weights(_HUB + "densenet121-a639ec97.pth")}, "IMAGENET1K_V1"
 )
 
 __all__ = [
     "AlexNet_Weights",
+    "ConvNeXt_Tiny_Weights",
     "DenseNet121_Weights",
     "EfficientNet_B0_Weights",
     "MobileNet_V2_Weights",

@@ -69,3 +69,14 @@ class SqueezeExcitation(nn.Module):
     def forward(self, x):
         scale = self.fc2(self.activation(self.fc1(self.avgpool(x))))
         return self.scale_activation(scale) * x
+
+
+class Permute(nn.Module):
+    """``x.permute(*dims)`` as a module."""
+
+    def __init__(self, dims: list[int]) -> None:
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x):
+        return x.permute(*self.dims)
