@@ -210,3 +210,17 @@ def test_five_and_ten_crop_positions():
     np.testing.assert_array_equal(np.asarray(ten[5]), np.asarray(ten[1])[:, ::-1])  # mirrored top-left is the old top-right
     with pytest.raises(ValueError, match="bigger than input size"):
         T.FiveCrop(8)(ember.from_numpy(x))
+
+
+def test_transforms_are_modules_usable_in_nn_sequential_like_torchvision():
+    from ember import nn
+
+    x = np.random.default_rng(7).random((2, 3, 10, 12)).astype(np.float32)
+    seq = nn.Sequential(T.CenterCrop(8), T.Normalize((0.5, 0.4, 0.3), (0.2, 0.2, 0.2)))
+    out = seq(ember.from_numpy(x)).numpy()
+    expected = (x[:, :, 1:9, 2:10] - np.array([0.5, 0.4, 0.3], np.float32)[:, None, None]) / np.float32(0.2)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    assert isinstance(T.RandomResizedCrop(4), nn.Module) and isinstance(v2.Resize(4), nn.Module)
+    assert not isinstance(T.ToTensor(), nn.Module) and not isinstance(T.Compose([]), nn.Module)  # as in torchvision
+    seq.eval()  # Module API works on them
+    np.testing.assert_allclose(T.CenterCrop(8).forward(ember.from_numpy(x)).numpy(), x[:, :, 1:9, 2:10])

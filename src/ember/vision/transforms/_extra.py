@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ember.vision.transforms import functional as F
-from ember.vision.transforms.transforms import _check_probability, _repr, _rng
+from ember.vision.transforms.transforms import _check_probability, _repr, _rng, _TransformModule
 
 
 class RandomChoice:
@@ -94,7 +94,7 @@ def gaussian_blur(img: Any, kernel_size: Sequence[int], sigma: Sequence[float] |
     return F._dispatch(img, "gaussian_blur", blur)
 
 
-class GaussianBlur:
+class GaussianBlur(_TransformModule):
     """Blur with a Gaussian whose sigma is drawn uniformly from ``sigma`` (a number means that value)."""
 
     def __init__(self, kernel_size: int | Sequence[int], sigma: float | Sequence[float] = (0.1, 2.0)) -> None:
@@ -124,7 +124,7 @@ class GaussianBlur:
         return _repr(self, kernel_size=self.kernel_size, sigma=self.sigma)
 
 
-class RandomErasing:
+class RandomErasing(_TransformModule):
     """With probability ``p``, overwrite a random rectangle of a tensor image (Zhong et al., 2017).
 
     Args:
@@ -211,7 +211,7 @@ class RandomErasing:
         return _repr(self, p=self.p, scale=self.scale, ratio=self.ratio, value=self.value, inplace=self.inplace)
 
 
-class _RandomPhotometric:
+class _RandomPhotometric(_TransformModule):
     """Apply ``self._apply(img)`` with probability ``p``."""
 
     def __init__(self, p: float = 0.5) -> None:
@@ -279,7 +279,7 @@ class RandomEqualize(_RandomPhotometric):
         return F.equalize(img)
 
 
-class FiveCrop:
+class FiveCrop(_TransformModule):
     """The four corner crops and the central crop of ``size`` (a tuple of 5 images)."""
 
     def __init__(self, size: int | Sequence[int]) -> None:
@@ -292,7 +292,7 @@ class FiveCrop:
         return _repr(self, size=self.size)
 
 
-class TenCrop:
+class TenCrop(_TransformModule):
     """``FiveCrop`` of the image and of its flipped copy (a tuple of 10 images)."""
 
     def __init__(self, size: int | Sequence[int], vertical_flip: bool = False) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ember.vision.transforms import functional as F
 from ember.vision.transforms.functional import InterpolationMode, _interp
-from ember.vision.transforms.transforms import _rng
+from ember.vision.transforms.transforms import _rng, _TransformModule
 
 __all__ = ["AutoAugment", "AutoAugmentPolicy", "RandAugment", "TrivialAugmentWide"]
 
@@ -144,7 +144,7 @@ def _space(num_bins: int, image_size: list[int], wide: bool, identity: bool, inv
     return space
 
 
-class AutoAugment:
+class AutoAugment(_TransformModule):
     """Apply one of the policy's 25 learned sub-policies, drawn at random (Cubuk et al., 2019)."""
 
     def __init__(
@@ -182,7 +182,7 @@ class AutoAugment:
         return f"AutoAugment(policy={self.policy}, fill={self.fill})"
 
 
-class RandAugment:
+class RandAugment(_TransformModule):
     """Apply ``num_ops`` ops drawn uniformly, all at the same ``magnitude`` bin (Cubuk et al., 2020)."""
 
     def __init__(
@@ -219,7 +219,7 @@ class RandAugment:
         )
 
 
-class TrivialAugmentWide:
+class TrivialAugmentWide(_TransformModule):
     """Apply one op drawn uniformly, at a magnitude drawn uniformly (Müller and Hutter, 2021)."""
 
     def __init__(
