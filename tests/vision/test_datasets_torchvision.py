@@ -318,3 +318,34 @@ def test_verify_str_arg_messages():
         verify_str_arg("val", "split", ("train", "test"))
     with pytest.raises(ValueError, match="Expected type str for argument split"):
         verify_str_arg(3, "split")
+
+
+def test_vision_dataset_base_takes_torchvisions_arguments():
+    class Pairs(D.VisionDataset):
+        def __init__(self, root, transforms=None, transform=None, target_transform=None):
+            super().__init__(root, transforms, transform, target_transform)  # torchvision's positional order
+
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return self.transforms(i, i * 10) if self.transforms is not None else (i, i * 10)
+
+    assert Pairs("r", transform=lambda x: x + 1, target_transform=str)[1] == (2, "10")
+    assert Pairs("r", transforms=lambda x, y: (y, x))[1] == (10, 1)
+    assert Pairs("r")[1] == (1, 10)
+    with pytest.raises(ValueError, match="Only transforms or transform/target_transform"):
+        Pairs("r", transforms=lambda x, y: (x, y), transform=str)
+
+
+def test_svhn_download_from_a_local_server(http_root, tmp_path, monkeypatch):
+    sio = pytest.importorskip("scipy.io")
+    www, base = http_root
+    X = np.random.default_rng(5).integers(0, 256, (32, 32, 3, 2), dtype=np.uint8)
+    sio.savemat(www / "test_32x32.mat", {"X": X, "y": np.array([[3], [10]], np.uint8)})
+    md5 = hashlib.md5((www / "test_32x32.mat").read_bytes()).hexdigest()
+    monkeypatch.setattr(D.SVHN, "mirrors", [base])
+    monkeypatch.setattr(D.SVHN, "split_list", {**D.SVHN.split_list, "test": ["test_32x32.mat", md5]})
+    ds = D.SVHN(tmp_path / "svhn", split="test", download=True)
+    np.testing.assert_array_equal(ds.labels, [3, 0])
+    np.testing.assert_array_equal(ds.data[1], X[..., 1].transpose(2, 0, 1))

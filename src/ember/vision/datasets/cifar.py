@@ -63,7 +63,7 @@ class CIFAR10(VisionDataset):
         target_transform: Callable | None = None,
         download: bool = False,
     ) -> None:
-        super().__init__(default_root() if root is None else root, transform, target_transform)
+        super().__init__(default_root() if root is None else root, transform=transform, target_transform=target_transform)
         self.train = train
         if download and not self._check_exists():
             self.download()

@@ -33,7 +33,7 @@ class FakeData(VisionDataset):
         target_transform: Callable | None = None,
         random_offset: int = 0,
     ) -> None:
-        super().__init__(None, transform, target_transform)
+        super().__init__(None, transform=transform, target_transform=target_transform)
         if len(image_size) != 3 or image_size[0] not in (1, 3, 4):
             raise ValueError(f"FakeData: expected image_size (C, H, W) with C in 1, 3, 4, got {tuple(image_size)}")
         self.size = size

@@ -92,7 +92,7 @@ class MNIST(VisionDataset):
         target_transform: Callable | None = None,
         download: bool = False,
     ) -> None:
-        super().__init__(default_root() if root is None else root, transform, target_transform)
+        super().__init__(default_root() if root is None else root, transform=transform, target_transform=target_transform)
         self.train = train
         source = self._find()
         if source is None and download:

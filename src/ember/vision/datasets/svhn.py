@@ -47,7 +47,7 @@ class SVHN(VisionDataset):
         target_transform: Callable | None = None,
         download: bool = False,
     ) -> None:
-        super().__init__(default_root() if root is None else root, transform, target_transform)
+        super().__init__(default_root() if root is None else root, transform=transform, target_transform=target_transform)
         if split not in self.split_list:
             valid = ", ".join(repr(s) for s in self.split_list)
             raise ValueError(f'Unknown value {split!r} for argument split. Valid values are {{{valid}}}.')
