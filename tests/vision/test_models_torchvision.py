@@ -611,3 +611,78 @@ def test_list_models_get_model_and_get_weight():
     assert models.get_weight("ResNet50_Weights.IMAGENET1K_V2") is models.ResNet50_Weights.DEFAULT
     with pytest.raises(ValueError, match="Invalid weight name"):
         models.get_weight("ResNet50_Weights.NOPE")
+
+
+# ------------------------------------------------------------------ Inception v3
+
+
+class TBasicConv(tnn.Module):
+    def __init__(self, cin, cout, **kw):
+        super().__init__()
+        self.conv = tnn.Conv2d(cin, cout, bias=False, **kw)
+        self.bn = tnn.BatchNorm2d(cout, eps=0.001)
+
+    def forward(self, x):
+        return torch.relu(self.bn(self.conv(x)))
+
+
+class TInceptionE(tnn.Module):
+    def __init__(self, cin):
+        super().__init__()
+        C = TBasicConv
+        self.branch1x1 = C(cin, 320, kernel_size=1)
+        self.branch3x3_1 = C(cin, 384, kernel_size=1)
+        self.branch3x3_2a = C(384, 384, kernel_size=(1, 3), padding=(0, 1))
+        self.branch3x3_2b = C(384, 384, kernel_size=(3, 1), padding=(1, 0))
+        self.branch3x3dbl_1 = C(cin, 448, kernel_size=1)
+        self.branch3x3dbl_2 = C(448, 384, kernel_size=3, padding=1)
+        self.branch3x3dbl_3a = C(384, 384, kernel_size=(1, 3), padding=(0, 1))
+        self.branch3x3dbl_3b = C(384, 384, kernel_size=(3, 1), padding=(1, 0))
+        self.branch_pool = C(cin, 192, kernel_size=1)
+
+    def forward(self, x):
+        b3 = self.branch3x3_1(x)
+        bd = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
+        pool = torch.nn.functional.avg_pool2d(x, 3, 1, 1)
+        return torch.cat([self.branch1x1(x), self.branch3x3_2a(b3), self.branch3x3_2b(b3), self.branch3x3dbl_3a(bd),
+                          self.branch3x3dbl_3b(bd), self.branch_pool(pool)], 1)  # fmt: skip
+
+
+class TInceptionAux(tnn.Module):
+    def __init__(self, cin, num_classes):
+        super().__init__()
+        self.conv0 = TBasicConv(cin, 128, kernel_size=1)
+        self.conv1 = TBasicConv(128, 768, kernel_size=5)
+        self.fc = tnn.Linear(768, num_classes)
+
+    def forward(self, x):
+        x = self.conv1(self.conv0(torch.nn.functional.avg_pool2d(x, 5, 3)))
+        return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def test_inception_blocks_match_torch(tmp_path):
+    from ember.vision.models import inception
+
+    torch.manual_seed(0)
+    _load_torch_weights_and_compare(TInceptionE(64), inception.InceptionE(64), (1, 64, 6, 7), tmp_path, atol=1e-3)
+    _load_torch_weights_and_compare(TInceptionAux(32, 5), inception.InceptionAux(32, 5), (2, 32, 17, 17), tmp_path)
+
+
+def test_inception_v3_layout_outputs_and_transform_input():
+    with pytest.warns(FutureWarning, match="default weight initialization of inception_v3"):
+        m = models.inception_v3(num_classes=4)
+    assert sum(p.numel() for p in m.parameters()) == 27_161_264 - 1000 * 2048 - 1000 - 1000 * 768 - 1000 + 4 * 2049 + 4 * 769
+    sd = m.state_dict()
+    assert len(sd) == 580 and tuple(sd["AuxLogits.fc.weight"].shape) == (4, 768)
+    assert tuple(sd["Mixed_7c.branch3x3dbl_3b.conv.weight"].shape) == (384, 384, 3, 1)
+    out = m(ember.randn(2, 3, 299, 299))  # training mode: the auxiliary head needs 299x299 inputs
+    assert isinstance(out, models.InceptionOutputs) and tuple(out.logits.shape) == (2, 4) and tuple(out.aux_logits.shape) == (2, 4)
+    x = ember.randn(2, 3, 80, 80)
+    m.eval()
+    with ember.no_grad():
+        assert tuple(m(x).shape) == (2, 4)
+    m.transform_input = True
+    t = m._transform_input(x).numpy()
+    np.testing.assert_allclose(t[:, 1], x.numpy()[:, 1] * (0.224 / 0.5) + (0.456 - 0.5) / 0.5, rtol=1e-5, atol=1e-6)
+    no_aux = models.inception_v3(aux_logits=False, init_weights=False, num_classes=3)
+    assert no_aux.AuxLogits is None and tuple(no_aux(x).shape) == (2, 3)

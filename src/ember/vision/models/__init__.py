@@ -14,6 +14,7 @@
 ``efficientnet_b0`` torchvision-compatible EfficientNets (B0-B7)
 ``squeezenet1_0``  torchvision-compatible SqueezeNets (1.0 and 1.1)
 ``convnext_tiny``  torchvision-compatible ConvNeXts (tiny, small, base, large)
+``inception_v3``   torchvision-compatible Inception v3 (with the auxiliary classifier)
 =================  =====================================================================
 
 torchvision's builder conventions hold: ``weights=None`` (or the deprecated ``pretrained=False``),
@@ -60,6 +61,7 @@ from .efficientnet import (
     efficientnet_b6,
     efficientnet_b7,
 )
+from .inception import Inception3, InceptionOutputs, inception_v3
 from .lenet import LeNet5, lenet5
 from .logistic import LogisticRegression, logistic
 from .mlp import MLP, mlp
@@ -90,6 +92,9 @@ __all__ = [
     "MobileNetV3",
     "EfficientNet",
     "SqueezeNet",
+    "Inception3",
+    "InceptionOutputs",
+    "inception_v3",
     "ConvNeXt",
     "convnext_base",
     "convnext_large",
@@ -201,6 +206,7 @@ _MODELS: dict[str, Callable[..., Any]] = {
     "convnext_small": convnext_small,
     "convnext_base": convnext_base,
     "convnext_large": convnext_large,
+    "inception_v3": inception_v3,
 }
 _ALIASES = {
     "lenet": "lenet5",

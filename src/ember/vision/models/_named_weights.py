@@ -63,6 +63,9 @@ SqueezeNet1_1_Weights = _enum(
 ConvNeXt_Tiny_Weights = _enum(
     "convnext_tiny", "ConvNeXt_Tiny_Weights", {"IMAGENET1K_V1": Weights(_HUB + "convnext_tiny-983f1562.pth", 224, 236)}, "IMAGENET1K_V1"
 )
+Inception_V3_Weights = _enum(
+    "inception_v3", "Inception_V3_Weights", {"IMAGENET1K_V1": Weights(_HUB + "inception_v3_google-0cc3c7bd.pth", 299, 342)}, "IMAGENET1K_V1"
+)
 DenseNet121_Weights = _enum(
     "densenet121", "DenseNet121_Weights", {"IMAGENET1K_V1": Weights(_HUB + "densenet121-a639ec97.pth")}, "IMAGENET1K_V1"
 )
@@ -72,6 +75,7 @@ __all__ = [
     "ConvNeXt_Tiny_Weights",
     "DenseNet121_Weights",
     "EfficientNet_B0_Weights",
+    "Inception_V3_Weights",
     "MobileNet_V2_Weights",
     "MobileNet_V3_Large_Weights",
     "MobileNet_V3_Small_Weights",
