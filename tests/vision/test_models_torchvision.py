@@ -686,3 +686,57 @@ def test_inception_v3_layout_outputs_and_transform_input():
     np.testing.assert_allclose(t[:, 1], x.numpy()[:, 1] * (0.224 / 0.5) + (0.456 - 0.5) / 0.5, rtol=1e-5, atol=1e-6)
     no_aux = models.inception_v3(aux_logits=False, init_weights=False, num_classes=3)
     assert no_aux.AuxLogits is None and tuple(no_aux(x).shape) == (2, 3)
+
+
+# ------------------------------------------------------------------ ShuffleNet V2
+
+
+class TShuffleUnit(tnn.Module):
+    def __init__(self, inp, oup, stride):
+        super().__init__()
+        bf = oup // 2
+        self.stride = stride
+
+        def dw(c):
+            return tnn.Conv2d(c, c, 3, stride, 1, bias=False, groups=c)
+
+        B, R = tnn.BatchNorm2d, tnn.ReLU
+        self.branch1 = (
+            tnn.Sequential(dw(inp), B(inp), tnn.Conv2d(inp, bf, 1, bias=False), B(bf), R()) if stride > 1 else tnn.Sequential()
+        )
+        self.branch2 = tnn.Sequential(
+            tnn.Conv2d(inp if stride > 1 else bf, bf, 1, bias=False), B(bf), R(), dw(bf), B(bf), tnn.Conv2d(bf, bf, 1, bias=False), B(bf), R()
+        )
+
+    def forward(self, x):
+        if self.stride == 1:
+            a, b = x.chunk(2, dim=1)
+            out = torch.cat((a, self.branch2(b)), 1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), 1)
+        n, c, h, w = out.shape
+        return out.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+
+class TShuffleNetV2(tnn.Module):
+    def __init__(self, chans, num_classes):
+        super().__init__()
+        self.conv1 = tnn.Sequential(tnn.Conv2d(3, chans[0], 3, 2, 1, bias=False), tnn.BatchNorm2d(chans[0]), tnn.ReLU())
+        self.maxpool = tnn.MaxPool2d(3, 2, 1)
+        cin = chans[0]
+        for name, reps, cout in zip(("stage2", "stage3", "stage4"), (4, 8, 4), chans[1:]):
+            setattr(self, name, tnn.Sequential(TShuffleUnit(cin, cout, 2), *[TShuffleUnit(cout, cout, 1) for _ in range(reps - 1)]))
+            cin = cout
+        self.conv5 = tnn.Sequential(tnn.Conv2d(cin, chans[-1], 1, bias=False), tnn.BatchNorm2d(chans[-1]), tnn.ReLU())
+        self.fc = tnn.Linear(chans[-1], num_classes)
+
+    def forward(self, x):
+        x = self.stage4(self.stage3(self.stage2(self.maxpool(self.conv1(x)))))
+        return self.fc(self.conv5(x).mean([2, 3]))
+
+
+def test_shufflenet_v2_loads_torchvision_weights_and_matches_torch(tmp_path):
+    torch.manual_seed(0)
+    tm = TShuffleNetV2([24, 48, 96, 192, 1024], 5)
+    _load_torch_weights_and_compare(tm, models.shufflenet_v2_x0_5(num_classes=5), (2, 3, 64, 64), tmp_path)
+    assert sum(p.numel() for p in models.shufflenet_v2_x1_0().parameters()) == 2_278_604

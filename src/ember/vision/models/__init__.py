@@ -15,6 +15,7 @@
 ``squeezenet1_0``  torchvision-compatible SqueezeNets (1.0 and 1.1)
 ``convnext_tiny``  torchvision-compatible ConvNeXts (tiny, small, base, large)
 ``inception_v3``   torchvision-compatible Inception v3 (with the auxiliary classifier)
+``shufflenet_v2_*`` torchvision-compatible ShuffleNet V2 (x0_5, x1_0, x1_5, x2_0)
 =================  =====================================================================
 
 torchvision's builder conventions hold: ``weights=None`` (or the deprecated ``pretrained=False``),
@@ -81,6 +82,7 @@ from .resnet import (
     wide_resnet50_2,
     wide_resnet101_2,
 )
+from .shufflenetv2 import ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0
 from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
@@ -92,6 +94,11 @@ __all__ = [
     "MobileNetV3",
     "EfficientNet",
     "SqueezeNet",
+    "ShuffleNetV2",
+    "shufflenet_v2_x0_5",
+    "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5",
+    "shufflenet_v2_x2_0",
     "Inception3",
     "InceptionOutputs",
     "inception_v3",
@@ -207,6 +214,10 @@ _MODELS: dict[str, Callable[..., Any]] = {
     "convnext_base": convnext_base,
     "convnext_large": convnext_large,
     "inception_v3": inception_v3,
+    "shufflenet_v2_x0_5": shufflenet_v2_x0_5,
+    "shufflenet_v2_x1_0": shufflenet_v2_x1_0,
+    "shufflenet_v2_x1_5": shufflenet_v2_x1_5,
+    "shufflenet_v2_x2_0": shufflenet_v2_x2_0,
 }
 _ALIASES = {
     "lenet": "lenet5",
