@@ -7,6 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
+import ember
 from ember.vision import datasets as D
 from ember.vision import transforms as T
 from ember.vision.datasets._idx import parse_idx, read_idx, write_idx
@@ -78,8 +79,8 @@ def test_mnist_reads_gzipped_idx_from_root_mnist_raw(tmp_path):
     train = D.MNIST(tmp_path)
     test = D.MNIST(tmp_path, train=False)
     assert len(train) == 10 and len(test) == 4
-    assert train.data.dtype == np.uint8 and train.data.shape == (10, 28, 28)
-    assert train.targets.dtype == np.int64
+    assert train.data.dtype == ember.uint8 and tuple(train.data.shape) == (10, 28, 28)  # tensors, as torchvision
+    assert train.targets.dtype == ember.int64
     np.testing.assert_array_equal(train.data, written["train"][0])
     np.testing.assert_array_equal(test.targets, written["t10k"][1])
     assert train.classes[3] == "3 - three" and train.class_to_idx["3 - three"] == 3

@@ -15,10 +15,10 @@ def _rgb_pixels():
     return np.array([[[1.0, 0.0, 0.0, 0.5]], [[0.0, 1.0, 0.0, 0.5]], [[0.0, 0.0, 1.0, 0.5]]], np.float32)
 
 
-def test_grayscale_uses_luma_weights_0299_0587_0114():
+def test_grayscale_of_tensors_uses_torchvisions_weights_02989_0587_0114():
     out = T.Grayscale()(_rgb_pixels())
     assert out.shape == (1, 1, 4)
-    np.testing.assert_allclose(out[0, 0], [0.299, 0.587, 0.114, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(out[0, 0], [0.2989, 0.587, 0.114, 0.5 * 0.9999], rtol=1e-6)
     three = T.Grayscale(num_output_channels=3)(_rgb_pixels())
     assert three.shape == (3, 1, 4)
     np.testing.assert_array_equal(three[0], three[2])
@@ -36,7 +36,7 @@ def test_grayscale_of_uint8_rounds_like_pillow():
 def test_grayscale_on_a_tensor_returns_a_tensor():
     out = T.Grayscale()(ember.from_numpy(_rgb_pixels()))
     assert isinstance(out, ember.Tensor)
-    np.testing.assert_allclose(out.numpy()[0, 0, 0], 0.299, rtol=1e-6)
+    np.testing.assert_allclose(out.numpy()[0, 0, 0], 0.2989, rtol=1e-6)
 
 
 def test_adjust_brightness_scales_and_clips():
@@ -117,3 +117,26 @@ def test_random_grayscale_keeps_the_channel_count():
     assert out.shape == (3, 1, 4)
     np.testing.assert_allclose(out[1], F.rgb_to_grayscale(x)[0], rtol=1e-6)
     np.testing.assert_array_equal(T.RandomApply([T.Lambda(lambda v: v * 0)], p=0.0)(x), x)
+
+
+def test_uint8_tensor_color_ops_truncate_like_torchvision():
+    torch = pytest.importorskip("torch")
+
+    def gray(img):
+        r, g, b = img.unbind(-3)
+        return (0.2989 * r + 0.587 * g + 0.114 * b).to(img.dtype).unsqueeze(-3)
+
+    def blend(a, b, ratio):
+        return (ratio * a + (1 - ratio) * b).clamp(0, 255).to(a.dtype)
+
+    x = np.random.default_rng(0).integers(0, 256, (2, 3, 5, 6), dtype=np.uint8)
+    t, e = torch.from_numpy(x), ember.from_numpy(x)
+    mean = gray(t).float().mean(dim=(-3, -2, -1), keepdim=True)
+    cases = [
+        (F.rgb_to_grayscale(e), gray(t)),
+        (F.adjust_brightness(e, 1.3), blend(t, torch.zeros_like(t), 1.3)),
+        (F.adjust_contrast(e, 0.6), blend(t, mean, 0.6)),
+        (F.adjust_saturation(e, 1.7), blend(t, gray(t), 1.7)),
+    ]
+    for got, expected in cases:
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())

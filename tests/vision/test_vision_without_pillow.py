@@ -24,6 +24,8 @@ SCRIPT = textwrap.dedent(
     assert isinstance(out, ember.Tensor) and tuple(out.shape) == (1, 12, 12)
     assert np.allclose(out.numpy(), 1.0)
     assert isinstance(D.Digits()[0][0], np.ndarray)
+    fake, _ = D.FakeData(2, (3, 4, 5))[0]
+    assert isinstance(fake, np.ndarray) and fake.shape == (4, 5, 3) and fake.dtype == np.uint8
     try:
         T.ToPILImage()(out)
     except ImportError as exc:

@@ -579,7 +579,7 @@ def train_run(
             ``'auto'``: one thread for models under a million parameters, whose small matrix
             products only lose time to thread hand-offs (and a lot of it on a busy machine).
         nproc: train data-parallel in this many MPI processes (this is one of them; see
-            :mod:`ember.training.distributed`); ``None`` trains in this process alone.
+            `ember.training.distributed`); ``None`` trains in this process alone.
     """
     ddp = None
     if nproc is not None:

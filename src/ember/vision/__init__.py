@@ -1,23 +1,23 @@
-"""Vision utilities: datasets (MNIST family, digits, image folders, arrays, toy problems) and transforms.
+"""Vision utilities with torchvision's layout: ``datasets``, ``transforms`` (and ``transforms.v2``), ``models``,
+``utils`` (``make_grid``, ``save_image``), ``io`` (``read_image``, ``write_png``) and ``ops``.
 
-Mirrors torchvision's layout: ``ember.vision.datasets`` and ``ember.vision.transforms``.
+Code written for torchvision runs with ``import ember.vision as torchvision``.
 """
 
 import importlib
 
 from ember.vision import datasets, transforms
 
-__all__ = ["datasets", "transforms"]
+# The torchvision release whose documented API this package follows (scripts compare against it).
+__version__ = "0.28.0"
+
+__all__ = ["__version__", "datasets", "io", "models", "ops", "transforms", "utils"]
+
+_LAZY = ("models", "utils", "io", "ops")
 
 
 def __getattr__(name: str):
-    # `models` is a separate package; import it on first use so that
-    # `import ember.vision` stays light and does not depend on it.
-    if name == "models":
-        try:
-            return importlib.import_module("ember.vision.models")
-        except ModuleNotFoundError as exc:
-            if exc.name != "ember.vision.models":
-                raise
-            raise AttributeError("module 'ember.vision' has no attribute 'models' (ember.vision.models is not installed)") from exc
+    # The heavier submodules load on first use, so that `import ember.vision` stays light.
+    if name in _LAZY:
+        return importlib.import_module(f"ember.vision.{name}")
     raise AttributeError(f"module 'ember.vision' has no attribute {name!r}")

@@ -90,7 +90,7 @@ class SyncBatchNorm(_BatchNorm):
 
     In training mode with an initialised process group of more than one process, the batch
     statistics are those of every rank's batch together; otherwise it is ``BatchNorm``. Input
-    ``(N, C, *)``. Use :meth:`convert_sync_batchnorm` to convert a model's ``BatchNorm*d`` layers.
+    ``(N, C, *)``. Use `convert_sync_batchnorm` to convert a model's ``BatchNorm*d`` layers.
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,

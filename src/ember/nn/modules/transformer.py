@@ -137,7 +137,7 @@ class TransformerDecoderLayer(Module):
     """Self-attention, attention over the encoder's memory, then a feed-forward network; each in a
     residual branch with LayerNorm (after it by default, before it with ``norm_first``).
 
-    Args: as :class:`TransformerEncoderLayer`.
+    Args: as `TransformerEncoderLayer`.
     Shape: tgt (T, N, E), memory (S, N, E) (batch first: N leading; or unbatched).
     """
 

@@ -83,7 +83,7 @@ class CSVImageDataset(VisionDataset):
         transform: Callable | None = None,
         target_transform: Callable | None = None,
     ) -> None:
-        super().__init__(os.path.dirname(os.fspath(csv_path)) or ".", transform, target_transform)
+        super().__init__(os.path.dirname(os.fspath(csv_path)) or ".", transform=transform, target_transform=target_transform)
         self.csv_path = os.fspath(csv_path)
         labels, pixels = read_label_pixel_csv(self.csv_path, label_column, has_header)
         shape = tuple(int(s) for s in image_shape)

@@ -70,7 +70,7 @@ class Digits(VisionDataset):
     ) -> None:
         if not 0.0 < test_fraction < 1.0:
             raise ValueError(f"Digits: test_fraction must be in (0, 1), got {test_fraction}")
-        super().__init__(root, transform, target_transform)
+        super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         self.test_fraction = test_fraction
         self.seed = seed

@@ -155,10 +155,11 @@ def download_file(
         except (urllib.error.URLError, OSError, ValueError) as exc:
             # HTTPError, timeouts, refused connections and malformed URLs: try the next mirror.
             failures.append(f"{url}: {exc}")
-    detail = "\n  ".join(failures)
+    # One line: it is what a user sees when there is no network, and logs keep it whole.
+    detail = "; ".join(failures)
     if checksum_failed:
-        raise ChecksumError(f"could not get a valid copy of {filename}:\n  {detail}")
+        raise ChecksumError(f"could not get a valid copy of {filename} ({detail})")
     raise DownloadError(
-        f"could not download {filename} from any of {len(mirrors)} mirror(s):\n  {detail}\n"
-        f"You can download it by hand into {directory}."
+        f"could not download {filename} from any of {len(mirrors)} mirror(s) ({detail}); "
+        f"you can download it by hand into {directory}"
     )

@@ -14,24 +14,26 @@ tried in turn (the class attribute ``mirrors``, or the environment variable name
 is checked, and files are written atomically.
 
 Items are ``(image, label)``: a PIL ``L`` image when Pillow is installed (like
-torchvision), else a uint8 ``28 x 28`` NumPy array. For speed, ``.data`` (uint8
-``N x 28 x 28``) and ``.targets`` (int64 ``N``) hold everything at once.
+torchvision), else a uint8 ``28 x 28`` NumPy array. As in torchvision, ``.data`` (uint8
+``N x 28 x 28``) and ``.targets`` (int64 ``N``) are tensors holding everything at once.
 """
 
 from __future__ import annotations
 
 import os
 import string
+import warnings
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+import ember
 from ember.vision.datasets._idx import read_idx
 from ember.vision.datasets.csv_images import read_label_pixel_csv
 from ember.vision.datasets.download import default_root, download_file, mirrors_from_env
-from ember.vision.datasets.vision import VisionDataset, to_image
+from ember.vision.datasets.vision import VisionDataset, as_array, to_image
 
 # Public, editable mirror lists (base URLs); the *_MIRRORS environment variables override them.
 MNIST_MIRRORS = [
@@ -62,7 +64,7 @@ class MNIST(VisionDataset):
         download: fetch the files into ``root/<ClassName>/raw`` if they are not found.
 
     Attributes:
-        data: uint8 ndarray ``(N, 28, 28)``; targets: int64 ndarray ``(N,)``;
+        data: uint8 tensor ``(N, 28, 28)``; targets: int64 tensor ``(N,)`` (torchvision's types);
         classes: the label names; class_to_idx: name -> label.
     """
 
@@ -90,7 +92,7 @@ class MNIST(VisionDataset):
         target_transform: Callable | None = None,
         download: bool = False,
     ) -> None:
-        super().__init__(default_root() if root is None else root, transform, target_transform)
+        super().__init__(default_root() if root is None else root, transform=transform, target_transform=target_transform)
         self.train = train
         source = self._find()
         if source is None and download:
@@ -100,7 +102,8 @@ class MNIST(VisionDataset):
             raise FileNotFoundError(self._missing_message())
         self.source = source[1]
         data, targets = self._load(*source)
-        self.data, self.targets = self._validated(data, targets, source[1])
+        data, targets = self._validated(data, targets, source[1])
+        self.data, self.targets = ember.from_numpy(data), ember.from_numpy(targets)
 
     # ------------------------------------------------------------------ locating files
 
@@ -198,6 +201,28 @@ class MNIST(VisionDataset):
         for filename, md5 in self.resources:
             download_file(filename, mirrors, self.raw_folder, md5=md5)
 
+    # ------------------------------------------------------------------ torchvision's deprecated names
+
+    @property
+    def train_labels(self):
+        warnings.warn("train_labels has been renamed targets", UserWarning, stacklevel=2)
+        return self.targets
+
+    @property
+    def test_labels(self):
+        warnings.warn("test_labels has been renamed targets", UserWarning, stacklevel=2)
+        return self.targets
+
+    @property
+    def train_data(self):
+        warnings.warn("train_data has been renamed data", UserWarning, stacklevel=2)
+        return self.data
+
+    @property
+    def test_data(self):
+        warnings.warn("test_data has been renamed data", UserWarning, stacklevel=2)
+        return self.data
+
     # ------------------------------------------------------------------ Dataset protocol
 
     def __len__(self) -> int:
@@ -205,7 +230,7 @@ class MNIST(VisionDataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         """``(image, label)`` with ``transform`` / ``target_transform`` applied."""
-        return self._apply_transforms(to_image(self.data[index]), int(self.targets[index]))
+        return self._apply_transforms(to_image(as_array(self.data)[index]), int(as_array(self.targets)[index]))
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'}"

@@ -34,7 +34,7 @@ class NpyDataset(VisionDataset):
         transform: Callable | None = None,
         target_transform: Callable | None = None,
     ) -> None:
-        super().__init__(os.path.dirname(os.fspath(x_path)) or ".", transform, target_transform)
+        super().__init__(os.path.dirname(os.fspath(x_path)) or ".", transform=transform, target_transform=target_transform)
         self.x_path, self.y_path = os.fspath(x_path), os.fspath(y_path)
         data = np.load(self.x_path, allow_pickle=False)
         labels = np.load(self.y_path, allow_pickle=False)

@@ -183,7 +183,7 @@ class ToyDataset(VisionDataset):
         transform: Callable | None = None,
         target_transform: Callable | None = None,
     ) -> None:
-        super().__init__(None, transform, target_transform)
+        super().__init__(None, transform=transform, target_transform=target_transform)
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y)
         if len(X) != len(y):
             raise ValueError(f"ToyDataset: {len(X)} samples but {len(y)} labels")

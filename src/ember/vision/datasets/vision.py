@@ -43,20 +43,57 @@ def to_image(arr: np.ndarray) -> Any:
     return Image.fromarray(np.ascontiguousarray(arr))
 
 
+def as_array(x: Any) -> np.ndarray:
+    """The NumPy array behind a tensor (shared, no copy), or ``x`` as an array.
+
+    Datasets index ``.data`` through this, so a user who replaces ``.data`` with a subset
+    (tensor or array, as torchvision scripts do) keeps a working dataset.
+    """
+    data = getattr(x, "_data", None)
+    return data if isinstance(data, np.ndarray) else np.asarray(x)
+
+
+class StandardTransform:
+    """``(transform(input), target_transform(target))``: the joint transform built from the two separate ones."""
+
+    def __init__(self, transform: Callable | None = None, target_transform: Callable | None = None) -> None:
+        self.transform = transform
+        self.target_transform = target_transform
+
+    def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
+        if self.transform is not None:
+            input = self.transform(input)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return input, target
+
+    def __repr__(self) -> str:
+        parts = [f"Transform: {self.transform!r}"] if self.transform is not None else []
+        parts += [f"Target transform: {self.target_transform!r}"] if self.target_transform is not None else []
+        return "\n".join([type(self).__name__] + parts)
+
+
 class VisionDataset(_DatasetBase):
-    """Base class: holds ``root``, ``transform`` and ``target_transform`` and prints itself readably."""
+    """Base class, with torchvision's signature: ``root``, a joint ``transforms(input, target)``, or the separate
+    ``transform`` / ``target_transform`` (which are also combined into ``self.transforms``).
+    """
 
     _repr_indent = 4
 
     def __init__(
         self,
         root: str | os.PathLike | None = None,
+        transforms: Callable | None = None,
         transform: Callable | None = None,
         target_transform: Callable | None = None,
     ) -> None:
         self.root = None if root is None else os.path.expanduser(os.fspath(root))
+        has_separate = transform is not None or target_transform is not None
+        if transforms is not None and has_separate:
+            raise ValueError("Only transforms or transform/target_transform can be passed as argument")
         self.transform = transform
         self.target_transform = target_transform
+        self.transforms = StandardTransform(transform, target_transform) if has_separate else transforms
 
     def _apply_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
         if self.transform is not None:

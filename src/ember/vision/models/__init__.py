@@ -5,9 +5,23 @@
 ``logistic``       softmax regression
 ``lenet5``         LeNet-5 for 28x28 images (alias ``lenet``)
 ``course_cnn``     the course's all-convolutional net (any image size)
-``resnet18/34/50`` torchvision-compatible ResNets (``state_dict`` keys and shapes match)
+``resnet18/34/50`` torchvision-compatible ResNets (``state_dict`` keys and shapes match;
+                   also 101, 152, ``resnext50_32x4d``, ``wide_resnet50_2`` ...)
 ``densenet121``    torchvision-compatible DenseNets (also 161, 169, 201)
+``vgg11/13/16/19`` torchvision-compatible VGGs, with ``_bn`` variants
+``alexnet``        torchvision-compatible AlexNet
+``mobilenet_v2``   torchvision-compatible MobileNetV2 (and ``mobilenet_v3_large/small``)
+``efficientnet_b0`` torchvision-compatible EfficientNets (B0-B7)
+``squeezenet1_0``  torchvision-compatible SqueezeNets (1.0 and 1.1)
+``convnext_tiny``  torchvision-compatible ConvNeXts (tiny, small, base, large)
+``inception_v3``   torchvision-compatible Inception v3 (with the auxiliary classifier)
+``shufflenet_v2_*`` torchvision-compatible ShuffleNet V2 (x0_5, x1_0, x1_5, x2_0)
 =================  =====================================================================
+
+torchvision's builder conventions hold: ``weights=None`` (or the deprecated ``pretrained=False``),
+``num_classes=...``, and the other keyword arguments of the model class. ember has no model hub, so
+named weights (``weights="IMAGENET1K_V1"``, ``ResNet18_Weights.DEFAULT``) raise and say which file to
+fetch; ``weights=PATH`` loads a state-dict file you have (torchvision's ``.pth`` files load as they are).
 
 A model of your own is named ``path/to/file.py:ClassName`` (or ``...:function``): the file is
 imported and the class called with the keyword arguments its signature accepts.
@@ -22,6 +36,7 @@ Transfer learning: ``freeze(model, except_=...)`` turns off gradients, then repl
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import importlib.util
 import inspect
 import os
@@ -29,15 +44,102 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ._weights import freeze, load_weights, unfreeze
+from . import _named_weights
+from ._named_weights import *  # noqa: F403  (ResNet18_Weights, ...)
+from ._weights import WeightsEnum, freeze, load_weights, unfreeze
+from .alexnet import AlexNet, alexnet
+from .convnext import ConvNeXt, convnext_base, convnext_large, convnext_small, convnext_tiny
 from .course_cnn import CourseCNN, course_cnn
 from .densenet import DenseNet, densenet121, densenet161, densenet169, densenet201
+from .efficientnet import (
+    EfficientNet,
+    efficientnet_b0,
+    efficientnet_b1,
+    efficientnet_b2,
+    efficientnet_b3,
+    efficientnet_b4,
+    efficientnet_b5,
+    efficientnet_b6,
+    efficientnet_b7,
+)
+from .inception import Inception3, InceptionOutputs, inception_v3
 from .lenet import LeNet5, lenet5
 from .logistic import LogisticRegression, logistic
 from .mlp import MLP, mlp
-from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50
+from .mobilenetv2 import InvertedResidual, MobileNetV2, mobilenet_v2
+from .mobilenetv3 import MobileNetV3, mobilenet_v3_large, mobilenet_v3_small
+from .resnet import (
+    BasicBlock,
+    Bottleneck,
+    ResNet,
+    resnet18,
+    resnet34,
+    resnet50,
+    resnet101,
+    resnet152,
+    resnext50_32x4d,
+    resnext101_32x8d,
+    wide_resnet50_2,
+    wide_resnet101_2,
+)
+from .shufflenetv2 import ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0
+from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
+from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 __all__ = [
+    *_named_weights.__all__,
+    "AlexNet",
+    "InvertedResidual",
+    "MobileNetV2",
+    "MobileNetV3",
+    "EfficientNet",
+    "SqueezeNet",
+    "ShuffleNetV2",
+    "shufflenet_v2_x0_5",
+    "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5",
+    "shufflenet_v2_x2_0",
+    "Inception3",
+    "InceptionOutputs",
+    "inception_v3",
+    "ConvNeXt",
+    "convnext_base",
+    "convnext_large",
+    "convnext_small",
+    "convnext_tiny",
+    "squeezenet1_0",
+    "squeezenet1_1",
+    "efficientnet_b0",
+    "efficientnet_b1",
+    "efficientnet_b2",
+    "efficientnet_b3",
+    "efficientnet_b4",
+    "efficientnet_b5",
+    "efficientnet_b6",
+    "efficientnet_b7",
+    "mobilenet_v3_large",
+    "mobilenet_v3_small",
+    "VGG",
+    "WeightsEnum",
+    "alexnet",
+    "get_model_weights",
+    "get_weight",
+    "list_models",
+    "mobilenet_v2",
+    "resnet101",
+    "resnet152",
+    "resnext50_32x4d",
+    "resnext101_32x8d",
+    "vgg11",
+    "vgg11_bn",
+    "vgg13",
+    "vgg13_bn",
+    "vgg16",
+    "vgg16_bn",
+    "vgg19",
+    "vgg19_bn",
+    "wide_resnet50_2",
+    "wide_resnet101_2",
     "BasicBlock",
     "Bottleneck",
     "CourseCNN",
@@ -79,6 +181,43 @@ _MODELS: dict[str, Callable[..., Any]] = {
     "densenet161": densenet161,
     "densenet169": densenet169,
     "densenet201": densenet201,
+    "resnet101": resnet101,
+    "resnet152": resnet152,
+    "resnext50_32x4d": resnext50_32x4d,
+    "resnext101_32x8d": resnext101_32x8d,
+    "wide_resnet50_2": wide_resnet50_2,
+    "wide_resnet101_2": wide_resnet101_2,
+    "vgg11": vgg11,
+    "vgg11_bn": vgg11_bn,
+    "vgg13": vgg13,
+    "vgg13_bn": vgg13_bn,
+    "vgg16": vgg16,
+    "vgg16_bn": vgg16_bn,
+    "vgg19": vgg19,
+    "vgg19_bn": vgg19_bn,
+    "alexnet": alexnet,
+    "mobilenet_v2": mobilenet_v2,
+    "mobilenet_v3_large": mobilenet_v3_large,
+    "mobilenet_v3_small": mobilenet_v3_small,
+    "efficientnet_b0": efficientnet_b0,
+    "efficientnet_b1": efficientnet_b1,
+    "efficientnet_b2": efficientnet_b2,
+    "efficientnet_b3": efficientnet_b3,
+    "efficientnet_b4": efficientnet_b4,
+    "efficientnet_b5": efficientnet_b5,
+    "efficientnet_b6": efficientnet_b6,
+    "efficientnet_b7": efficientnet_b7,
+    "squeezenet1_0": squeezenet1_0,
+    "squeezenet1_1": squeezenet1_1,
+    "convnext_tiny": convnext_tiny,
+    "convnext_small": convnext_small,
+    "convnext_base": convnext_base,
+    "convnext_large": convnext_large,
+    "inception_v3": inception_v3,
+    "shufflenet_v2_x0_5": shufflenet_v2_x0_5,
+    "shufflenet_v2_x1_0": shufflenet_v2_x1_0,
+    "shufflenet_v2_x1_5": shufflenet_v2_x1_5,
+    "shufflenet_v2_x2_0": shufflenet_v2_x2_0,
 }
 _ALIASES = {
     "lenet": "lenet5",
@@ -188,3 +327,37 @@ def get_model(name: str, **kwargs: Any) -> Any:
         valid = [n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD]
         raise ValueError(f"model {key!r} does not take {', '.join(map(repr, unexpected))}; it takes: {', '.join(valid)}")
     return builder(**kwargs)
+
+
+def list_models(module: Any = None, include: str | list[str] | None = None, exclude: str | list[str] | None = None) -> list[str]:
+    """Sorted model names ``get_model`` builds, filtered by ``fnmatch`` patterns (torchvision's ``list_models``)."""
+    names = set(_MODELS)
+    if module is not None:
+        prefix = getattr(module, "__name__", str(module))
+        names = {n for n in names if _MODELS[n].__module__.startswith(prefix)}
+    if include is not None:
+        patterns = [include] if isinstance(include, str) else include
+        names = {n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)}
+    if exclude is not None:
+        patterns = [exclude] if isinstance(exclude, str) else exclude
+        names = {n for n in names if not any(fnmatch.fnmatch(n, p) for p in patterns)}
+    return sorted(names)
+
+
+def get_model_weights(name: str | Callable[..., Any]) -> type[WeightsEnum]:
+    """The weights enum of a model (``get_model_weights("resnet18") is ResNet18_Weights``)."""
+    from ._weights import _WEIGHTS_BY_ARCH
+
+    key = name.__name__ if callable(name) else _resolve(name)
+    if key not in _WEIGHTS_BY_ARCH:
+        raise ValueError(f"no weights are listed for model {key!r}")
+    return _WEIGHTS_BY_ARCH[key]
+
+
+def get_weight(name: str) -> WeightsEnum:
+    """A weights member from its full name, e.g. ``get_weight("ResNet50_Weights.IMAGENET1K_V2")``."""
+    enum_name, _, member = str(name).partition(".")
+    enum = getattr(_named_weights, enum_name, None)
+    if enum is None or member not in enum.__members__:
+        raise ValueError(f"Invalid weight name provided: '{name}'.")
+    return enum[member]

@@ -20,13 +20,13 @@ Transfer learning recipe (freeze the features, train a new classifier)::
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
 import ember
 from ember import nn
 from ember.nn import functional as F
 
-from ._weights import load_weights
+from ._weights import WeightsSpec, build
 
 __all__ = ["DenseNet", "densenet121", "densenet161", "densenet169", "densenet201"]
 
@@ -84,7 +84,8 @@ class DenseNet(nn.Module):
         bn_size: bottleneck width factor (``bn_size * k`` channels in each 1x1 conv).
         drop_rate: dropout after each dense layer.
         num_classes: outputs of ``classifier``.
-        in_channels: input channels of ``conv0``.
+        memory_efficient: must be False (ember has no gradient checkpointing).
+        in_channels: (ember, keyword only) input channels of ``conv0``.
     """
 
     def __init__(
@@ -95,9 +96,14 @@ class DenseNet(nn.Module):
         bn_size: int = 4,
         drop_rate: float = 0.0,
         num_classes: int = 1000,
+        memory_efficient: bool = False,
+        *,
         in_channels: int = 3,
     ) -> None:
         super().__init__()
+        if memory_efficient:
+            # torchvision recomputes activations in backward to save memory; ember keeps them.
+            raise NotImplementedError("DenseNet: memory_efficient=True (gradient checkpointing) is not supported by ember")
         self.features = nn.Sequential()
         self.features.add_module(
             "conv0", nn.Conv2d(in_channels, num_init_features, kernel_size=7, stride=2, padding=3, bias=False)
@@ -131,37 +137,32 @@ class DenseNet(nn.Module):
         return self.classifier(out)
 
 
-def _densenet(growth_rate, block_config, num_init_features, weights, num_classes, in_channels, **kwargs) -> DenseNet:
-    model = DenseNet(growth_rate, block_config, num_init_features, num_classes=num_classes, in_channels=in_channels,
-                     **kwargs)
-    if weights is not None:
-        load_weights(model, weights)
-    return model
+def _densenet(arch, growth_rate, block_config, num_init_features, weights, num_classes, in_channels, kwargs) -> DenseNet:
+    def make(**kw: Any) -> DenseNet:
+        return DenseNet(growth_rate, block_config, num_init_features, **kw)
+
+    return build(arch, make, weights, {"num_classes": num_classes, "in_channels": in_channels, **kwargs})
 
 
-def densenet121(
-    weights: str | os.PathLike | None = None, num_classes: int = 1000, in_channels: int = 3, **kwargs
-) -> DenseNet:
-    """DenseNet-121 (k=32, blocks 6-12-24-16; 8.0M parameters); ``weights``: a state-dict file."""
-    return _densenet(32, (6, 12, 24, 16), 64, weights, num_classes, in_channels, **kwargs)
+def densenet121(weights: WeightsSpec = None, progress: bool = True, num_classes: int = 1000, in_channels: int = 3,
+                **kwargs: Any) -> DenseNet:  # fmt: skip
+    """DenseNet-121 (k=32, blocks 6-12-24-16; 8.0M parameters); ``weights``: ``None`` or a state-dict file."""
+    return _densenet("densenet121", 32, (6, 12, 24, 16), 64, weights, num_classes, in_channels, kwargs)
 
 
-def densenet161(
-    weights: str | os.PathLike | None = None, num_classes: int = 1000, in_channels: int = 3, **kwargs
-) -> DenseNet:
-    """DenseNet-161 (k=48, blocks 6-12-36-24, 96 initial features); ``weights``: a state-dict file."""
-    return _densenet(48, (6, 12, 36, 24), 96, weights, num_classes, in_channels, **kwargs)
+def densenet161(weights: WeightsSpec = None, progress: bool = True, num_classes: int = 1000, in_channels: int = 3,
+                **kwargs: Any) -> DenseNet:  # fmt: skip
+    """DenseNet-161 (k=48, blocks 6-12-36-24, 96 initial features); ``weights``: ``None`` or a state-dict file."""
+    return _densenet("densenet161", 48, (6, 12, 36, 24), 96, weights, num_classes, in_channels, kwargs)
 
 
-def densenet169(
-    weights: str | os.PathLike | None = None, num_classes: int = 1000, in_channels: int = 3, **kwargs
-) -> DenseNet:
-    """DenseNet-169 (k=32, blocks 6-12-32-32); ``weights``: a state-dict file."""
-    return _densenet(32, (6, 12, 32, 32), 64, weights, num_classes, in_channels, **kwargs)
+def densenet169(weights: WeightsSpec = None, progress: bool = True, num_classes: int = 1000, in_channels: int = 3,
+                **kwargs: Any) -> DenseNet:  # fmt: skip
+    """DenseNet-169 (k=32, blocks 6-12-32-32); ``weights``: ``None`` or a state-dict file."""
+    return _densenet("densenet169", 32, (6, 12, 32, 32), 64, weights, num_classes, in_channels, kwargs)
 
 
-def densenet201(
-    weights: str | os.PathLike | None = None, num_classes: int = 1000, in_channels: int = 3, **kwargs
-) -> DenseNet:
-    """DenseNet-201 (k=32, blocks 6-12-48-32); ``weights``: a state-dict file."""
-    return _densenet(32, (6, 12, 48, 32), 64, weights, num_classes, in_channels, **kwargs)
+def densenet201(weights: WeightsSpec = None, progress: bool = True, num_classes: int = 1000, in_channels: int = 3,
+                **kwargs: Any) -> DenseNet:  # fmt: skip
+    """DenseNet-201 (k=32, blocks 6-12-48-32); ``weights``: ``None`` or a state-dict file."""
+    return _densenet("densenet201", 32, (6, 12, 48, 32), 64, weights, num_classes, in_channels, kwargs)

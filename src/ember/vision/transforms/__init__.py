@@ -6,6 +6,21 @@ from ember's default generator: ``ember.manual_seed(0)`` makes them repeatable.
 """
 
 from ember.vision.transforms import functional
+from ember.vision.transforms._extra import (
+    FiveCrop,
+    TenCrop,
+    GaussianBlur,
+    RandomAdjustSharpness,
+    RandomAutocontrast,
+    RandomChoice,
+    RandomEqualize,
+    RandomErasing,
+    RandomInvert,
+    RandomOrder,
+    RandomPosterize,
+    RandomSolarize,
+)
+from ember.vision.transforms.autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from ember.vision.transforms.functional import InterpolationMode
 from ember.vision.transforms.transforms import (
     CenterCrop,
@@ -31,10 +46,26 @@ from ember.vision.transforms.transforms import (
 )
 
 __all__ = [
+    "FiveCrop",
+    "TenCrop",
+    "AutoAugment",
+    "AutoAugmentPolicy",
+    "RandAugment",
+    "RandomAdjustSharpness",
+    "RandomAutocontrast",
+    "RandomEqualize",
+    "RandomInvert",
+    "RandomPosterize",
+    "RandomSolarize",
+    "TrivialAugmentWide",
     "CenterCrop",
     "ColorJitter",
     "Compose",
     "ConvertImageDtype",
+    "GaussianBlur",
+    "RandomChoice",
+    "RandomErasing",
+    "RandomOrder",
     "Grayscale",
     "InterpolationMode",
     "Lambda",

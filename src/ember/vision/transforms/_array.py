@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 # ITU-R 601-2 luma, the weights Pillow's convert("L") uses.
-GRAY_WEIGHTS = (0.299, 0.587, 0.114)
+# torchvision's tensor weights (its PIL path uses Pillow's 0.299 / 0.587 / 0.114)
+GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
 
 
 def max_value(dtype: np.dtype) -> float:
@@ -42,6 +43,13 @@ def _to_dtype_like(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Cast a float result back to an image dtype; integers are rounded and clipped."""
     if np.dtype(dtype).kind in "iub":
         return np.clip(np.rint(out), 0, max_value(dtype)).astype(dtype)
+    return out.astype(dtype, copy=False)
+
+
+def _to_dtype_truncated(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Cast a float result back to an image dtype; integers are clipped then truncated (torch's ``.to(uint8)``)."""
+    if np.dtype(dtype).kind in "iub":
+        return np.clip(out, 0, max_value(dtype)).astype(dtype)
     return out.astype(dtype, copy=False)
 
 
@@ -132,6 +140,40 @@ def _linear_weights(in_size: int, out_size: int, antialias: bool, dtype) -> np.n
     return weights.astype(dtype)
 
 
+def _cubic(x: np.ndarray, a: float) -> np.ndarray:
+    """Keys' cubic convolution kernel (zero for ``|x| >= 2``)."""
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+def _cubic_weights(in_size: int, out_size: int, antialias: bool, dtype) -> np.ndarray:
+    """(out_size, in_size) bicubic weights, as PyTorch's ``interpolate(mode="bicubic", align_corners=False)``.
+
+    With ``antialias`` this is Pillow's filter (a = -0.5, widened by the scale factor when
+    shrinking, rows renormalised at the borders); without, PyTorch's a = -0.75 kernel on the
+    four nearest taps with indices clamped to the image.
+    """
+    scale = in_size / out_size
+    if antialias:
+        support = max(scale, 1.0)
+        centers = (np.arange(out_size, dtype=np.float64) + 0.5) * scale
+        taps = np.arange(in_size, dtype=np.float64) + 0.5
+        weights = _cubic((taps[None, :] - centers[:, None]) / support, -0.5)
+        weights /= weights.sum(axis=1, keepdims=True)
+        return weights.astype(dtype)
+    src = (np.arange(out_size, dtype=np.float64) + 0.5) * scale - 0.5
+    base = np.floor(src)
+    t = src - base
+    weights = np.zeros((out_size, in_size), dtype=np.float64)
+    rows = np.arange(out_size)
+    for k in range(-1, 3):
+        idx = np.clip(base.astype(np.intp) + k, 0, in_size - 1)
+        np.add.at(weights, (rows, idx), _cubic(t - k, -0.75))
+    return weights.astype(dtype)
+
+
 def _nearest_index(in_size: int, out_size: int, exact: bool) -> np.ndarray:
     scale = in_size / out_size
     offset = 0.5 if exact else 0.0  # PyTorch's "nearest" samples at o*scale, "nearest-exact" at the centre
@@ -151,14 +193,15 @@ def resize(arr: np.ndarray, size: tuple[int, int], interpolation: str = "bilinea
         rows = _nearest_index(h, out_h, exact)
         cols = _nearest_index(w, out_w, exact)
         return arr.take(rows, axis=-2).take(cols, axis=-1)
-    if interpolation != "bilinear":
+    if interpolation not in ("bilinear", "bicubic"):
         raise NotImplementedError(
-            f"resize: arrays and tensors support 'nearest', 'nearest-exact' and 'bilinear', got {interpolation!r}"
+            f"resize: arrays and tensors support 'nearest', 'nearest-exact', 'bilinear' and 'bicubic', got {interpolation!r}"
             " (use a PIL image for Pillow's other filters)"
         )
     x = _work_float(arr)
-    wh = _linear_weights(h, out_h, antialias, x.dtype)
-    ww = _linear_weights(w, out_w, antialias, x.dtype)
+    weights = _linear_weights if interpolation == "bilinear" else _cubic_weights
+    wh = weights(h, out_h, antialias, x.dtype)
+    ww = weights(w, out_w, antialias, x.dtype)
     out = np.matmul(np.matmul(wh, x), ww.T)
     return _to_dtype_like(out, arr.dtype)
 
@@ -268,7 +311,7 @@ def rgb_to_grayscale(arr: np.ndarray, num_output_channels: int = 1) -> np.ndarra
     if channels == 3:
         x = _work_float(arr)
         r, g, b = x[..., 0, :, :], x[..., 1, :, :], x[..., 2, :, :]
-        gray = _to_dtype_like(GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b, arr.dtype)
+        gray = _to_dtype_truncated(GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b, arr.dtype)
         gray = gray[..., None, :, :]
     else:
         gray = arr.copy()
@@ -278,10 +321,10 @@ def rgb_to_grayscale(arr: np.ndarray, num_output_channels: int = 1) -> np.ndarra
 
 
 def _blend(img: np.ndarray, other, ratio: float) -> np.ndarray:
-    """``ratio * img + (1 - ratio) * other`` clipped to the dtype's intensity range."""
+    """``ratio * img + (1 - ratio) * other`` clipped to the dtype's intensity range (integers truncated, as torchvision)."""
     x = _work_float(img)
     out = np.clip(ratio * x + (1.0 - ratio) * other, 0, max_value(img.dtype))
-    return _to_dtype_like(out, img.dtype)
+    return _to_dtype_truncated(out, img.dtype)
 
 
 def adjust_brightness(arr: np.ndarray, factor: float) -> np.ndarray:
@@ -296,8 +339,8 @@ def adjust_contrast(arr: np.ndarray, factor: float) -> np.ndarray:
     if factor < 0:
         raise ValueError(f"contrast factor must be non-negative, got {factor}")
     channels = get_dimensions(arr)[0]
-    x = _work_float(arr)
-    gray = rgb_to_grayscale(x) if channels == 3 else x
+    # torchvision takes the mean of the grayscale image in the input's dtype (truncated for integers)
+    gray = _work_float(rgb_to_grayscale(arr) if channels == 3 else arr)
     mean = gray.mean(axis=(-3, -2, -1) if gray.ndim >= 3 else (-2, -1), keepdims=True)
     return _blend(arr, mean, factor)
 
@@ -308,7 +351,7 @@ def adjust_saturation(arr: np.ndarray, factor: float) -> np.ndarray:
         raise ValueError(f"saturation factor must be non-negative, got {factor}")
     if get_dimensions(arr)[0] == 1:
         return arr
-    return _blend(arr, rgb_to_grayscale(_work_float(arr)), factor)
+    return _blend(arr, _work_float(rgb_to_grayscale(arr)), factor)
 
 
 def _rgb_to_hsv(x: np.ndarray) -> np.ndarray:

@@ -529,3 +529,72 @@ def adjust_hue(img: Any, hue_factor: float):
         lambda p: _pil_kernels().adjust_hue(p, hue_factor),
     )
 
+
+
+def gaussian_blur(img: Any, kernel_size: Sequence[int], sigma: Sequence[float] | None = None):
+    """Separable Gaussian blur with reflect padding (see ``transforms.GaussianBlur``)."""
+    from ember.vision.transforms._extra import gaussian_blur as blur
+
+    return blur(img, kernel_size, sigma)
+
+
+def _photometric():
+    from ember.vision.transforms import _photometric
+
+    return _photometric
+
+
+def invert(img: Any):
+    """Invert the colours: ``bound - img``."""
+    return _photometric().invert(img)
+
+
+def posterize(img: Any, bits: int):
+    """Keep the ``bits`` most significant bits of each uint8 value."""
+    return _photometric().posterize(img, bits)
+
+
+def solarize(img: Any, threshold: float):
+    """Invert the values at or above ``threshold``."""
+    return _photometric().solarize(img, threshold)
+
+
+def adjust_sharpness(img: Any, sharpness_factor: float):
+    """Sharpen (factor > 1) or blur (factor < 1)."""
+    return _photometric().adjust_sharpness(img, sharpness_factor)
+
+
+def autocontrast(img: Any):
+    """Stretch each channel to the full intensity range."""
+    return _photometric().autocontrast(img)
+
+
+def equalize(img: Any):
+    """Equalize the histogram of each uint8 channel."""
+    return _photometric().equalize(img)
+
+
+def adjust_gamma(img: Any, gamma: float, gain: float = 1.0):
+    """Gamma correction ``gain * img ** gamma`` on [0, 1] intensities."""
+    return _photometric().adjust_gamma(img, gamma, gain)
+
+
+def five_crop(img: Any, size: int | Sequence[int]):
+    """The four corner crops and the central crop, as a tuple ``(tl, tr, bl, br, center)``."""
+    crop_h, crop_w = _setup_size(size, "five_crop")
+    _, h, w = get_dimensions(img)
+    if crop_w > w or crop_h > h:
+        raise ValueError(f"Requested crop size {(crop_h, crop_w)} is bigger than input size {(h, w)}")
+    return (
+        crop(img, 0, 0, crop_h, crop_w),
+        crop(img, 0, w - crop_w, crop_h, crop_w),
+        crop(img, h - crop_h, 0, crop_h, crop_w),
+        crop(img, h - crop_h, w - crop_w, crop_h, crop_w),
+        center_crop(img, [crop_h, crop_w]),
+    )
+
+
+def ten_crop(img: Any, size: int | Sequence[int], vertical_flip: bool = False):
+    """``five_crop`` of the image and of its mirror image (flipped left-right, or top-bottom)."""
+    flipped = vflip(img) if vertical_flip else hflip(img)
+    return five_crop(img, size) + five_crop(flipped, size)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ember import nn
 from ember._random import _rng as _ember_rng
 from ember.vision.transforms import functional as F
 from ember.vision.transforms.functional import InterpolationMode, _interp, _np_dtype, _setup_size
@@ -28,6 +29,21 @@ def _rng() -> np.random.Generator:
 def _repr(obj: Any, **fields: Any) -> str:
     inner = ", ".join(f"{k}={v!r}" for k, v in fields.items())
     return f"{type(obj).__name__}({inner})"
+
+
+class _TransformModule(nn.Module):
+    """Base of the transforms torchvision makes ``nn.Module`` s, so they also work inside ``nn.Sequential``.
+
+    ``Module.__init__`` runs in ``__new__``, so each transform's ``__init__`` only sets its own fields.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any):
+        self = super().__new__(cls)
+        nn.Module.__init__(self)
+        return self
+
+    def forward(self, *args: Any) -> Any:
+        return type(self).__call__(self, *args)
 
 
 def _check_probability(p: float, who: str) -> float:
@@ -85,7 +101,7 @@ class ToPILImage:
         return _repr(self, mode=self.mode)
 
 
-class ConvertImageDtype:
+class ConvertImageDtype(_TransformModule):
     """Convert a tensor image to ``dtype``, rescaling values (uint8 255 <-> float 1.0)."""
 
     def __init__(self, dtype: Any) -> None:
@@ -99,7 +115,7 @@ class ConvertImageDtype:
         return _repr(self, dtype=self.dtype)
 
 
-class Normalize:
+class Normalize(_TransformModule):
     """``output[c] = (input[c] - mean[c]) / std[c]`` on float ``(..., C, H, W)`` tensors."""
 
     def __init__(self, mean: Sequence[float], std: Sequence[float], inplace: bool = False) -> None:
@@ -114,7 +130,7 @@ class Normalize:
         return _repr(self, mean=self.mean, std=self.std)
 
 
-class Resize:
+class Resize(_TransformModule):
     """Resize to ``(h, w)``, or match the smaller edge to an int ``size`` keeping the aspect ratio."""
 
     def __init__(
@@ -140,7 +156,7 @@ class Resize:
         return _repr(self, size=self.size, interpolation=self.interpolation.value, max_size=self.max_size, antialias=self.antialias)
 
 
-class CenterCrop:
+class CenterCrop(_TransformModule):
     """Crop the centre; zero-pads images smaller than ``size``."""
 
     def __init__(self, size: int | Sequence[int]) -> None:
@@ -153,7 +169,7 @@ class CenterCrop:
         return _repr(self, size=self.size)
 
 
-class Pad:
+class Pad(_TransformModule):
     """Pad the borders (see ``functional.pad`` for the padding forms and modes)."""
 
     def __init__(self, padding: int | Sequence[int], fill: Any = 0, padding_mode: str = "constant") -> None:
@@ -186,7 +202,7 @@ class Lambda:
         return "Lambda()"
 
 
-class RandomApply:
+class RandomApply(_TransformModule):
     """Apply a list of transforms together with probability ``p``."""
 
     def __init__(self, transforms: Sequence[Callable], p: float = 0.5) -> None:
@@ -204,7 +220,7 @@ class RandomApply:
         return _repr(self, p=self.p, transforms=list(self.transforms))
 
 
-class RandomCrop:
+class RandomCrop(_TransformModule):
     """Crop a random ``size`` box, optionally padding first.
 
     Args:
@@ -258,7 +274,7 @@ class RandomCrop:
         return _repr(self, size=self.size, padding=self.padding)
 
 
-class RandomResizedCrop:
+class RandomResizedCrop(_TransformModule):
     """Crop a random area (fraction ``scale``, aspect ``ratio``) and resize it to ``size``."""
 
     def __init__(
@@ -310,7 +326,7 @@ class RandomResizedCrop:
         return _repr(self, size=self.size, scale=self.scale, ratio=self.ratio, interpolation=self.interpolation.value)
 
 
-class RandomHorizontalFlip:
+class RandomHorizontalFlip(_TransformModule):
     """Mirror left-right with probability ``p``."""
 
     def __init__(self, p: float = 0.5) -> None:
@@ -323,7 +339,7 @@ class RandomHorizontalFlip:
         return _repr(self, p=self.p)
 
 
-class RandomVerticalFlip:
+class RandomVerticalFlip(_TransformModule):
     """Mirror top-bottom with probability ``p``."""
 
     def __init__(self, p: float = 0.5) -> None:
@@ -347,7 +363,7 @@ def _setup_range(value: Any, name: str, who: str, center: float = 0.0) -> tuple[
     raise ValueError(f"{who}: expected {name} as a number or a sequence (min, max), got {value!r}")
 
 
-class RandomRotation:
+class RandomRotation(_TransformModule):
     """Rotate by an angle drawn uniformly from ``degrees`` (``d`` means ``(-d, d)``), counter-clockwise."""
 
     def __init__(
@@ -377,7 +393,7 @@ class RandomRotation:
         return _repr(self, degrees=self.degrees, interpolation=self.interpolation.value, expand=self.expand, fill=self.fill)
 
 
-class RandomAffine:
+class RandomAffine(_TransformModule):
     """Random rotation, translation, scale and shear about the image centre.
 
     Args:
@@ -474,7 +490,7 @@ def _jitter_range(value: Any, name: str, center: float, bound: tuple[float, floa
     return tuple(value)
 
 
-class ColorJitter:
+class ColorJitter(_TransformModule):
     """Randomly change brightness, contrast, saturation and hue, in a random order.
 
     A number ``v`` for brightness/contrast/saturation means a factor drawn from
@@ -515,7 +531,7 @@ class ColorJitter:
         return _repr(self, brightness=self.brightness, contrast=self.contrast, saturation=self.saturation, hue=self.hue)
 
 
-class Grayscale:
+class Grayscale(_TransformModule):
     """Convert to grayscale with 1 or 3 output channels (luma 0.299 R + 0.587 G + 0.114 B)."""
 
     def __init__(self, num_output_channels: int = 1) -> None:
@@ -530,7 +546,7 @@ class Grayscale:
         return _repr(self, num_output_channels=self.num_output_channels)
 
 
-class RandomGrayscale:
+class RandomGrayscale(_TransformModule):
     """Convert to grayscale with probability ``p``, keeping the number of channels."""
 
     def __init__(self, p: float = 0.1) -> None:
