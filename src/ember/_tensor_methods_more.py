@@ -47,7 +47,6 @@ for _op, _fn in (("and", B.bitwise_and), ("or", B.bitwise_or), ("xor", B.bitwise
     setattr(Tensor, f"__{_op}__", lambda self, other, _fn=_fn: _fn(self, other))
     setattr(Tensor, f"__r{_op}__", lambda self, other, _fn=_fn: _fn(other, self))
     setattr(Tensor, f"__i{_op}__", _inplace(_fn))
-Tensor.__invert__ = B.bitwise_not
 
 for _name in "cummax cummin var_mean std_mean quantile nanquantile histc bincount diff trace aminmax nansum".split():
     setattr(Tensor, _name, getattr(SC, _name))
