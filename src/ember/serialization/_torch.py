@@ -19,6 +19,7 @@ from .. import _dtype as D
 from .._device import device as _device
 from .._tensor import Size, Tensor
 from ._io import CheckpointError, UnsafeCheckpointError
+from ._limits import read_entry, read_metadata
 from ._native import _is_parameter, make_parameter, path_str
 from ._pickle import SAFE_BUILTINS, Global, PickleWriter, RestrictedUnpickler, _safe_codecs_encode, refuse_global
 from ._storage import StoragePlan
@@ -371,7 +372,10 @@ class _ArchiveStorages:
             return cached
         raw = self.raw.get(key)
         if raw is None:
-            raw = np.frombuffer(bytearray(self.zf.read(f"{self.prefix}data/{key}")), dtype=np.uint8)
+            # The entry's size is checked against what the reference declares before a byte is read.
+            itemsize = 2 if stype.dtype == "bfloat16" else stype.dtype.itemsize
+            expected = None if stype is _UNTYPED else numel * itemsize
+            raw = np.frombuffer(read_entry(self.zf, f"{self.prefix}data/{key}", expected=expected), dtype=np.uint8)
             self.raw[key] = raw
         if stype.dtype == "bfloat16":
             self._check_size(key, raw, numel, 2)
@@ -392,7 +396,10 @@ class _ArchiveStorages:
     @staticmethod
     def _check_size(key, raw, numel, itemsize):
         if raw.size != numel * itemsize:
-            raise ValueError(f"storage {key!r} has {raw.size} bytes, expected {numel} x {itemsize}")
+            raise CheckpointError(
+                f"ember.load: storage {key!r} has {raw.size} bytes, but the checkpoint declares {numel} elements "
+                f"of {itemsize} bytes ({numel * itemsize} bytes); refused"
+            )
 
 
 def _unpickler(data: bytes, persistent_load) -> RestrictedUnpickler:
@@ -412,12 +419,12 @@ def read(zf: zipfile.ZipFile, pkl_name: str):
     names = set(zf.namelist())
     byteorder = "little"
     if f"{prefix}byteorder" in names:
-        byteorder = zf.read(f"{prefix}byteorder").decode("ascii").strip()
+        byteorder = bytes(read_entry(zf, f"{prefix}byteorder", limit=16)).decode("ascii").strip()
         if byteorder not in ("little", "big"):
             raise ValueError(f"unknown byteorder {byteorder!r}")
     if f"{prefix}constants.pkl" in names and f"{prefix}code/" in {n[: len(prefix) + 5] for n in names}:
         raise CheckpointError("ember.load: this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint")
-    return _unpickler(zf.read(pkl_name), _ArchiveStorages(zf, prefix, byteorder)).load()
+    return _unpickler(read_metadata(zf, pkl_name), _ArchiveStorages(zf, prefix, byteorder)).load()
 
 
 def read_pickle(data: bytes):
