@@ -24,6 +24,29 @@ def _scalar(dtype, value):
     return dtype.type(value)
 
 
+class _EmptyNorm(Op):
+    """Any normalization of an input with no elements: y = x (empty); dL/dw = dL/db = 0, as in PyTorch.
+
+    Statistics of nothing are undefined (0/0); nothing reads them, and running statistics stay unchanged.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.shapes = tuple(None if a is None else (a.shape, a.dtype) for a in (x, w, b))
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, dy):
+        grads = tuple(None if m is None else np.zeros(*m) for m in ctx.shapes)
+        if isinstance(dy, Tensor):
+            return tuple(None if g is None else Tensor._wrap(g) for g in grads)
+        return grads
+
+
+def _empty_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    return _EmptyNorm.apply(input, weight, bias)
+
+
 # -- batch norm -------------------------------------------------------------------------------------------
 
 
@@ -176,6 +199,8 @@ def batch_norm(
     _check_vector("bias", bias, c)
     n = x.shape[0]
     l = int(np.prod(x.shape[2:])) if x.ndim > 2 else 1
+    if x.size == 0:
+        return _empty_norm(input, weight, bias)
     if training:
         if n * l == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
@@ -305,6 +330,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
                 f"and normalized_shape = {list(normalized_shape)}"
             )
     d = int(np.prod(normalized_shape))
+    if x.size == 0:
+        return _empty_norm(input, weight, bias)
     return LayerNorm.apply(input, weight, bias, eps, d)
 
 
@@ -422,6 +449,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got {name} of shape "
                 f"{list(t._data.shape)} and input of shape {list(x.shape)}"
             )
+    if x.size == 0:
+        return _empty_norm(input, weight, bias)
     return GroupNorm.apply(input, weight, bias, int(num_groups), eps)
 
 
@@ -448,12 +477,18 @@ def instance_norm(
     l = int(np.prod(x.shape[2:]))
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         _check_vector(name, t, c)
+    if n == 0 and (running_mean is not None or running_var is not None):
+        # PyTorch repeats the running statistics per sample and fails selecting sample 0 of none
+        raise IndexError(f"instance_norm: running statistics cannot be used with an empty batch, got input size "
+                         f"{_size(x.shape)}")
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    if l <= 1:
+    if l == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
+    if x.size == 0:
+        return _empty_norm(input, weight, bias)
     out = GroupNorm.apply(input, weight, bias, c, eps)
     if running_mean is not None or running_var is not None:
         x3 = x.reshape(n, c, l)
