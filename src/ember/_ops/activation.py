@@ -475,10 +475,16 @@ def _get_softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
 def _softmax_input(input: Tensor, dim, dtype, name: str, stacklevel: int):
     if dtype is not None:
         input = input.to(D.as_dtype(dtype))
-    input = _float(input, name)
     if dim is None:
         dim = _get_softmax_dim(name, input._data.ndim, stacklevel + 1)
-    return input, _wrap_dim(int(dim), input._data.ndim)
+    axis = _wrap_dim(int(dim), input._data.ndim)
+    if input._data.dtype.kind != "f":  # PyTorch has no integer softmax kernels (pass dtype= to convert)
+        kernel = ("log_softmax" if name == "log_softmax" else "softmax") + (
+            "_lastdim" if axis == max(input._data.ndim - 1, 0) else "")
+        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        tname = names.get(str(input._data.dtype), str(input._data.dtype))
+        raise NotImplementedError(f'"{kernel}_kernel_impl" not implemented for \'{tname}\'')
+    return _float(input, name), axis
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:

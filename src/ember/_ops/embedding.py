@@ -152,6 +152,11 @@ def embedding_bag(
             starts = starts[:-1]
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
+    n_rows = weight._data.shape[0]
+    bad = np.flatnonzero((idx < 0) | (idx >= n_rows))
+    if bad.size:
+        raise RuntimeError(f"Index {int(bad[0])} of input takes value {int(idx[bad[0]])} which is not in the valid range "
+                           f"[0, {n_rows})")
     rows = embedding(_wrap(idx), weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)
     if per_sample_weights is not None:
         rows = P.mul(rows, S.unsqueeze(per_sample_weights, 1))

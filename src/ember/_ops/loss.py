@@ -77,7 +77,8 @@ def _data(x):
 
 
 def _type_name(a: np.ndarray) -> str:
-    return {"int64": "Long", "int32": "Int", "float32": "Float", "float64": "Double", "bool": "Bool", "uint8": "Byte"}.get(
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "float32": "Float", "float64": "Double",
+            "bool": "Bool", "uint8": "Byte"}.get(
         str(a.dtype), str(a.dtype)
     )
 
@@ -290,13 +291,11 @@ def _check_class_target(input: Tensor, target: Tensor, weight, name: str):
     if x.ndim == 0:
         raise RuntimeError("input tensor should be 1D or 2D" if name == "nll_loss" else "cross_entropy: input must have at least one dimension")
     c = x.shape[1] if x.ndim >= 2 else x.shape[0]
-    if weight is not None and (weight._data.ndim != 1 or weight._data.shape[0] != c):
-        raise RuntimeError(
-            f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(weight._data.shape)}"
-        )
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}" if name != "nll_loss"
                            else f"expected scalar type Long but found {_type_name(t)}")
+    if t.dtype not in (np.int64, np.uint8):  # PyTorch's kernels take class indices as int64 or uint8 only
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
     if x.ndim == 1:
         if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != 1):
             if name == "nll_loss":
@@ -315,6 +314,10 @@ def _check_class_target(input: Tensor, target: Tensor, weight, name: str):
             if name == "nll_loss":
                 raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: {list(t.shape)}")
             raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
+    if weight is not None and (weight._data.ndim != 1 or weight._data.shape[0] != c):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(weight._data.shape)}"
+        )
     return c
 
 
@@ -345,11 +348,12 @@ def cross_entropy(
     Options: per-class ``weight``, ``ignore_index`` (indices only), ``label_smoothing`` in [0, 1].
     """
     reduction = _reduction(reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = max(float(label_smoothing), 0.0)  # PyTorch smooths only for a positive value
     x, t = input._data, target._data
     if x.dtype.kind != "f":
-        raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_type_name(x)}\'')
+        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_type_name(x)}\'')
     w = weight._data if weight is not None else None
     if x.ndim >= 1 and t.shape == x.shape:
         if t.dtype.kind != "f":
@@ -528,6 +532,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         )
     if x.size and (np.any(x < 0) or np.any(x > 1) or np.any(np.isnan(x))):
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if t.size and t.dtype.kind == "f" and (np.any(t < 0) or np.any(t > 1)):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     if t.dtype != x.dtype:
         raise RuntimeError(f"Found dtype {_type_name(t)} but expected {_type_name(x)}")
     if weight is not None:
@@ -609,6 +615,8 @@ def binary_cross_entropy_with_logits(
     x, t = input._data, target._data
     if t.shape != x.shape:
         raise ValueError(f"Target size ({_size(t.shape)}) must be the same as input size ({_size(x.shape)})")
+    if t.dtype.kind in "biu" and x.dtype.kind == "f":
+        raise RuntimeError(f"result type {_type_name(x)} can't be cast to the desired output type {_type_name(t)}")
     if t.dtype != x.dtype:
         target = _as_tensor(t.astype(x.dtype)) if not target._requires_grad else target.to(input.dtype)
     for extra in (weight, pos_weight):
@@ -668,9 +676,15 @@ class _Elementwise(Op):
         return (gd if need_x else None), (-gd if need_t else None), None, None
 
 
+_INTEGER_KERNELS = {"mse": "mse_cpu", "smooth_l1": "smooth_l1_cpu", "huber": "huber_cpu"}
+
+
 def _elementwise_loss(kind, input, target, reduction, param=None, name=""):
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
+    if kind in _INTEGER_KERNELS and input._data.dtype.kind in "biu" and target._data.dtype.kind in "biu":
+        dt = np.result_type(input._data, target._data)
+        raise NotImplementedError(f'"{_INTEGER_KERNELS[kind]}" not implemented for \'{_type_name(np.empty(0, dt))}\'')
     _warn_broadcast(input, target)
     return _reduce(_Elementwise.apply(input, target, kind, param), reduction)
 
@@ -752,13 +766,18 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         )
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
+    if target._data.dtype.kind in "biu":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = exp(target) * (target - input)
     else:
+        # t log t as xlogy(t, t): 0 where t == 0, NaN where t < 0 (as PyTorch), t log t elsewhere
         td = target._data
-        positive = Tensor._wrap(td > 0)
-        safe = where(positive, target, Tensor._wrap(np.ones((), dtype=td.dtype)))
-        loss = where(positive, target * log(safe), Tensor._wrap(np.zeros((), dtype=td.dtype))) - target * input
+        nonzero = Tensor._wrap(td != 0)
+        safe = where(nonzero, target, Tensor._wrap(np.ones((), dtype=td.dtype)))
+        with np.errstate(invalid="ignore"):
+            tlogt = where(nonzero, target * log(safe), Tensor._wrap(np.zeros((), dtype=td.dtype)))
+        loss = tlogt - target * input
     if reduction == "batchmean":
         total = _sum(loss)
         return total / input._data.shape[0] if input._data.ndim else total
@@ -855,6 +874,13 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     reduction = _reduction(reduction, size_average, reduce)
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
+    try:
+        shape = np.broadcast_shapes(input._data.shape, target._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({input._data.shape[-1]}) must match the size of tensor b "
+                           f"({target._data.shape[-1]}) at non-singleton dimension {input._data.ndim - 1}") from None
+    if shape != input._data.shape:  # PyTorch writes the loss into a tensor of the input's shape
+        raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape {list(shape)}")
     return _reduce(_softplus(-(target * input)), reduction)
 
 

@@ -528,6 +528,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     from .pointwise import clamp_min
     from .reduce import norm
 
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{ {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'uint8': 'Byte'}.get(str(input._data.dtype), str(input._data.dtype))}")
     denom = clamp_min(norm(input, p, dim, keepdim=True), eps)
     return input / denom
 

@@ -426,7 +426,7 @@ class _Separable(Op):
 def _adaptive_sizes(output_size, spatial, nd):
     if isinstance(output_size, (list, tuple)):
         if len(output_size) != nd:
-            raise ValueError(f"adaptive pool: output_size must have {nd} elements, got {len(output_size)}")
+            raise RuntimeError(f"adaptive pool: output_size must have {nd} elements, got {len(output_size)}")
         sizes = tuple(s if o is None else int(o) for o, s in zip(output_size, spatial))
     else:
         sizes = (int(output_size),) * nd
