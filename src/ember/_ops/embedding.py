@@ -98,7 +98,12 @@ def embedding(
     if weight._data.ndim != 2:
         raise RuntimeError(f"'weight' must be 2-D, got {weight._data.ndim}-D")
     idx = _check_indices(input)
+    if idx.size and num == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if idx.size and (idx.min() < 0 or idx.max() >= num):
+        if weight._data.shape[1] == 0:  # PyTorch takes another kernel for zero-width rows, with this error
+            bad = idx[(idx < 0) | (idx >= num)].flat[0]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={num}")
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)

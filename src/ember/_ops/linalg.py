@@ -293,9 +293,10 @@ class Linear(Op):
         gx = np.matmul(g, weight) if need_x else None
         gw = gb = None
         if need_w or need_b:
-            g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+            rows = g.size // g.shape[-1] if g.shape[-1] else int(np.prod(g.shape[:-1]))  # -1 is ambiguous when empty
+            g2 = g.reshape(rows, g.shape[-1]) if g.ndim != 2 else g
             if need_w:
-                x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+                x2 = x.reshape(rows, x.shape[-1]) if x.ndim != 2 else x
                 gw = np.matmul(np.swapaxes(g2, 0, 1), x2)
             if need_b:
                 gb = g2.sum(axis=0)

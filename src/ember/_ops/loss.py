@@ -121,7 +121,7 @@ def _class_last(x: np.ndarray) -> np.ndarray:
         return x.reshape(1, -1)
     if x.ndim == 2:
         return x
-    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+    return np.moveaxis(x, 1, -1).reshape(x.shape[0] * int(np.prod(x.shape[2:])), x.shape[1])
 
 
 def _class_first(g2, shape):

@@ -192,6 +192,8 @@ def batch_norm(
     x = input._data
     if x.ndim < 2:
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    if x.size == 0:  # PyTorch checks nothing more for an empty input (not even the channel count)
+        return _empty_norm(input, weight, bias)
     c = x.shape[1]
     _check_vector("running_mean", running_mean, c)
     _check_vector("running_var", running_var, c)
@@ -199,8 +201,6 @@ def batch_norm(
     _check_vector("bias", bias, c)
     n = x.shape[0]
     l = int(np.prod(x.shape[2:])) if x.ndim > 2 else 1
-    if x.size == 0:
-        return _empty_norm(input, weight, bias)
     if training:
         if n * l == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
@@ -439,6 +439,10 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     if x.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
     c = x.shape[1]
+    # PyTorch's F.group_norm checks this first, as batch norm over (N*C/G, G, *spatial) would
+    if num_groups > 0 and x.shape[0] * c // num_groups * int(np.prod(x.shape[2:])) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{[x.shape[0] * c // num_groups, num_groups, *x.shape[2:]]}")
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError(
             f"Expected number of channels in input to be divisible by num_groups, but got input of shape {list(x.shape)} and num_groups={num_groups}"
