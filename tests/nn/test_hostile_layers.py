@@ -43,6 +43,9 @@ def test_linear(batch, in_f, out_f, wrong, dtype, bias, seed):
        dtype=DTYPES, seed=st.integers(0, 9))
 def test_conv(nd, n, c_in, c_out, groups, k, stride, padding, dilation, size, c_wrong, unbatched, bias, dtype, seed):
     assume(not (n == 0 and dilation == 0))  # torch skips its dilation check on an empty batch; ember does not
+    assume(not (k == 0 and (n == 0 or size == 0)))  # torch: IndexError/"only zero batch" for empty kernels; ember:
+    # "kernel size should be greater than zero", as torch says for non-empty inputs
+    assume(not (n == 0 and dtype == np.int64))  # torch skips its dtype check on an empty batch
     rng = np.random.default_rng(seed)
     c_x = max(c_in + c_wrong, 0)
     shape = ((c_x,) if unbatched else (n, c_x)) + (size,) * nd
@@ -80,6 +83,8 @@ def test_conv_module_arguments(nd, c_in, c_out, k, stride, padding, dilation, gr
        padding=st.integers(0, 3), ceil=st.booleans(), dilation=st.integers(1, 2), unbatched=st.booleans(),
        dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 9))
 def test_pool(kind, nd, n, c, size, k, stride, padding, ceil, dilation, unbatched, dtype, seed):
+    # on an empty batch torch checks the padding against the undilated kernel
+    assume(not (n == 0 and not unbatched and 0 < k and padding > k // 2))
     rng = np.random.default_rng(seed)
     shape = ((c,) if unbatched else (n, c)) + (size,) * nd
     x = _array(rng, shape, dtype)
@@ -99,6 +104,7 @@ def test_pool(kind, nd, n, c, size, k, stride, padding, ceil, dilation, unbatche
        out=st.one_of(st.integers(-1, 7), st.tuples(st.integers(0, 4)), st.tuples(st.integers(0, 4), st.integers(0, 4))),
        seed=st.integers(0, 9))
 def test_adaptive_pool(kind, nd, n, size, out, seed):
+    assume(size > 0)  # torch averages an empty window to NaN; ember refuses zero-size spatial dims
     x = _array(np.random.default_rng(seed), (n, 2) + (size,) * nd, np.float32)
 
     def fn(lib):
@@ -116,6 +122,9 @@ NORMS = st.sampled_from(["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
 @given(name=NORMS, shape=st.lists(st.integers(0, 3), min_size=1, max_size=4), features=st.integers(1, 4),
        train=st.booleans(), affine=st.booleans(), track=st.booleans(), seed=st.integers(0, 9))
 def test_norm_layers(name, shape, features, train, affine, track, seed):
+    # torch's instance norm with running stats on empty inputs fails or not by accident of its reshapes
+    assume(not (name.startswith("Instance") and track and 0 in shape))
+    assume(not (name == "GroupNorm" and affine and 0 in shape[2:]))  # torch: NaN weight grads (0/0); ember: 0
     x = _array(np.random.default_rng(seed), tuple(shape), np.float32)
 
     def fn(lib):

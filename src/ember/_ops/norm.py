@@ -192,6 +192,8 @@ def batch_norm(
     x = input._data
     if x.ndim < 2:
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    if training and x.shape[0] * int(np.prod(x.shape[2:])) == 1:  # checked first, from the shape alone
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
     if x.size == 0:  # PyTorch checks nothing more for an empty input (not even the channel count)
         return _empty_norm(input, weight, bias)
     c = x.shape[1]
@@ -202,8 +204,6 @@ def batch_norm(
     n = x.shape[0]
     l = int(np.prod(x.shape[2:])) if x.ndim > 2 else 1
     if training:
-        if n * l == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
         running = (running_mean, running_var, momentum) if running_mean is not None or running_var is not None else None
         return BatchNorm.apply(reshape(input, (n, c, l)), weight, bias, eps, x.shape, running)
     if running_mean is None or running_var is None:
@@ -479,20 +479,20 @@ def instance_norm(
                          f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
     n, c = x.shape[:2]
     l = int(np.prod(x.shape[2:]))
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
-        _check_vector(name, t, c)
+    if use_input_stats and l == 1:  # PyTorch's F.instance_norm checks this first
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
     if n == 0 and (running_mean is not None or running_var is not None):
         # PyTorch repeats the running statistics per sample and fails selecting sample 0 of none
         raise IndexError(f"instance_norm: running statistics cannot be used with an empty batch, got input size "
                          f"{_size(x.shape)}")
-    if not use_input_stats:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
-        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    if l == 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     if x.size == 0:
         return _empty_norm(input, weight, bias)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        _check_vector(name, t, c)
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     out = GroupNorm.apply(input, weight, bias, c, eps)
     if running_mean is not None or running_var is not None:
         x3 = x.reshape(n, c, l)
