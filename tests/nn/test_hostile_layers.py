@@ -143,7 +143,8 @@ def test_norm_layers(name, shape, features, train, affine, track, seed):
         outs, inputs = fn(lib)
         return outs[0], inputs
 
-    same_behaviour(with_backward, backward=True)
+    # atol: over one element x - mean is 0 exactly in ember, a rounding error times 1/sqrt(eps) in torch
+    same_behaviour(with_backward, backward=True, atol=1e-4)
 
 
 @SETTINGS
