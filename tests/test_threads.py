@@ -59,8 +59,15 @@ def _in_threads(fn, args_list, repeats):
 
 
 def _forward(model, x):
-    with ember.no_grad():
-        return model(x).detach().numpy().copy()  # detach: until grad mode is per-thread, no_grad can leak
+    # No no_grad here: until grad mode is per-thread, threads entering and leaving it interleave and can
+    # leave it off for the whole process.
+    return model(x).detach().numpy().copy()
+
+
+@pytest.fixture(autouse=True)
+def _grad_mode_restored():
+    yield
+    ember.set_grad_enabled(True)
 
 
 def test_threads_running_convolutions_on_different_models_match_the_sequential_results():
