@@ -626,6 +626,7 @@ class Conv2d(Op):
         pl = _planes(geom, x.itemsize)
         y = np.empty((geom.n, geom.o, geom.oh, geom.ow), dtype=x.dtype)
         keep = geom.keep and pl.chunk >= geom.n
+        cols = None  # an empty batch runs no chunk
         for start in range(0, geom.n, pl.chunk):
             stop = min(start + pl.chunk, geom.n)
             cols = _planes_forward(x[start:stop], w2, b, geom, pl, y[start:stop], keep)
@@ -660,6 +661,8 @@ class Conv2d(Op):
             if gw is not None:
                 # (G, C/G*KH*KW, O/G) -> (O, C/G, KH, KW)
                 gw = np.ascontiguousarray(np.swapaxes(gw, 1, 2)).reshape(w.shape)
+            elif need_w:  # an empty batch: no image contributes
+                gw = np.zeros(w.shape, dtype=w.dtype)
         return gx, gw, gb, None
 
 
@@ -825,6 +828,8 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, na
         input = unsqueeze(input, 0)
         x = input._data
     ksize = w.shape[2:]
+    if any(k <= 0 for k in ksize):
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel size {_size_str(ksize)}")
     if isinstance(padding, str):
         if padding == "valid":
             pads = [(0, 0)] * nd

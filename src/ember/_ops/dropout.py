@@ -53,6 +53,8 @@ class Dropout(Op):
 def _check_p(p) -> None:
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p != p:  # NaN passes PyTorch's Python check and fails in its kernel
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
 def _keep_mask(shape, p: float, dtype, generator=None) -> np.ndarray:

@@ -112,7 +112,12 @@ def embedding(
     if weight._data.ndim != 2:
         raise RuntimeError(f"'weight' must be 2-D, got {weight._data.ndim}-D")
     idx = _check_indices(input)
+    if idx.size and num == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if idx.size and (idx.min() < 0 or idx.max() >= num):
+        if weight._data.shape[1] == 0:  # PyTorch takes another kernel for zero-width rows, with this error
+            bad = idx[(idx < 0) | (idx >= num)].flat[0]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={num}")
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
@@ -165,6 +170,11 @@ def embedding_bag(
             starts = starts[:-1]
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
+    n_rows = weight._data.shape[0]
+    bad = np.flatnonzero((idx < 0) | (idx >= n_rows))
+    if bad.size:
+        raise RuntimeError(f"Index {int(bad[0])} of input takes value {int(idx[bad[0]])} which is not in the valid range "
+                           f"[0, {n_rows})")
     rows = embedding(_wrap(idx), weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)
     if per_sample_weights is not None:
         rows = P.mul(rows, S.unsqueeze(per_sample_weights, 1))

@@ -87,6 +87,17 @@ def _size(shape) -> str:
     return f"torch.Size([{', '.join(str(s) for s in shape)}])"
 
 
+def _check_shapes(input, target) -> None:
+    """PyTorch broadcasts input and target before it reads ``reduction``: a mismatch is reported first."""
+    if isinstance(input, Tensor) and isinstance(target, Tensor):
+        from .shape import _mismatch
+
+        try:
+            np.broadcast_shapes(input._data.shape, target._data.shape)
+        except ValueError:
+            raise RuntimeError(_mismatch([input._data.shape, target._data.shape])) from None
+
+
 def _warn_broadcast(input: Tensor, target: Tensor) -> None:
     if tuple(target._data.shape) != tuple(input._data.shape):
         warnings.warn(
@@ -121,7 +132,7 @@ def _class_last(x: np.ndarray) -> np.ndarray:
         return x.reshape(1, -1)
     if x.ndim == 2:
         return x
-    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+    return np.moveaxis(x, 1, -1).reshape(x.shape[0] * int(np.prod(x.shape[2:])), x.shape[1])
 
 
 def _class_first(g2, shape):
@@ -161,7 +172,8 @@ class CrossEntropy(Op):
         mx = x2.max(axis=1, keepdims=True) if m and c else np.zeros((m, 1), dt)
         e = np.exp(x2 - mx)
         s = e.sum(axis=1, keepdims=True)
-        lse = (mx + np.log(s)).reshape(-1)  # log-sum-exp per row
+        # log-sum-exp per row (of no classes: 0, so the losses of nothing are 0 and not 0 * -inf)
+        lse = (mx + np.log(s)).reshape(-1) if c else np.zeros(m, dt)
         ctx.meta = (shape, m, c, ignore_index, smoothing, reduction, probs)
         e /= s
         ctx.p, ctx.lse = e, lse  # softmax, for dx = p - target
@@ -169,7 +181,7 @@ class CrossEntropy(Op):
         if probs:
             q = _class_last(target)
             if smoothing > 0:
-                q = q * dt.type(1 - smoothing) + dt.type(smoothing / c)
+                q = q * dt.type(1 - smoothing) + dt.type(smoothing / max(c, 1))
             wq = q * weight if weight is not None else q
             sum_wq = wq.sum(axis=1)
             per = sum_wq * lse - np.einsum("mc,mc->m", wq, x2)
@@ -196,7 +208,7 @@ class CrossEntropy(Op):
                 smooth = c * lse - x2.sum(axis=1)
             if valid is not None:
                 smooth = np.where(valid, smooth, dt.type(0))
-            per = per * dt.type(1 - smoothing) + smooth * dt.type(smoothing / c)
+            per = per * dt.type(1 - smoothing) + smooth * dt.type(smoothing / max(c, 1))
         ctx.coef = (ts, wt, valid)
         if reduction == "none":
             return per.reshape(target.shape)
@@ -250,8 +262,8 @@ class CrossEntropy(Op):
                 onehot[np.arange(m), ts] = a
             if smoothing > 0:
                 wsum = weight.sum() if weight is not None else dt.type(c)
-                a = a + (wsum * dt.type(smoothing / c))
-                sm = (weight if weight is not None else np.ones(c, dt)) * dt.type(smoothing / c)
+                a = a + (wsum * dt.type(smoothing / max(c, 1)))
+                sm = (weight if weight is not None else np.ones(c, dt)) * dt.type(smoothing / max(c, 1))
                 if valid is not None:
                     a = np.where(valid, a, dt.type(0))
                     onehot += np.where(valid[:, None], sm, dt.type(0))
@@ -291,12 +303,6 @@ def _check_class_target(input: Tensor, target: Tensor, weight, name: str):
     if x.ndim == 0:
         raise RuntimeError("input tensor should be 1D or 2D" if name == "nll_loss" else "cross_entropy: input must have at least one dimension")
     c = x.shape[1] if x.ndim >= 2 else x.shape[0]
-    if weight is not None and (weight._data.ndim != 1 or weight._data.shape[0] != c):
-        raise RuntimeError(
-            f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(weight._data.shape)}"
-        )
-    if t.dtype not in (np.int64, np.uint8):  # int32 and int16 class indices are refused too, like PyTorch
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
     if x.ndim == 1:
         if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != 1):
             if name == "nll_loss":
@@ -315,6 +321,12 @@ def _check_class_target(input: Tensor, target: Tensor, weight, name: str):
             if name == "nll_loss":
                 raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: {list(t.shape)}")
             raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
+    if t.dtype not in (np.int64, np.uint8):  # PyTorch's kernels take class indices as int64 or uint8 only
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(t)}")
+    if weight is not None and (weight._data.ndim != 1 or weight._data.shape[0] != c):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(weight._data.shape)}"
+        )
     return c
 
 
@@ -345,8 +357,9 @@ def cross_entropy(
     Options: per-class ``weight``, ``ignore_index`` (indices only), ``label_smoothing`` in [0, 1].
     """
     reduction = _reduction(reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = max(float(label_smoothing), 0.0)  # PyTorch smooths only for a positive value
     x, t = input._data, target._data
     if x.dtype.kind != "f" and x.size:
         last = x.ndim <= 2  # the class dim (1, or 0 for unbatched input) is the last one
@@ -388,7 +401,7 @@ class NLLLoss(Op):
         ts = np.where(valid, t, 0)
         wt = weight[ts] if weight is not None else np.ones(m, dt)
         wt = np.where(valid, wt, dt.type(0))
-        per = -wt * (x2[np.arange(m), ts] if m else np.zeros(0, dt))
+        per = -wt * (x2[np.arange(m), ts] if m and x2.shape[1] else np.zeros(m, dt))
         ctx.meta = (shape, ts, wt, reduction)
         if reduction == "none":
             return per.reshape(target.shape)
@@ -417,7 +430,7 @@ def _nll_grad(g, shape, ts, wt, reduction):
         scale = g
     c = shape[1] if len(shape) >= 2 else shape[0]
     gx = np.zeros((m, c), dtype=wt.dtype)
-    if m:
+    if m and c:
         gx[np.arange(m), ts] = -wt * scale
     return _class_first(gx, shape)
 
@@ -518,6 +531,17 @@ class BinaryCrossEntropy(Op):
         return gx, gt, None
 
 
+def _check_loss_weight(wshape, xshape) -> None:
+    """A weight must broadcast to the input's shape without growing it (PyTorch writes into that shape)."""
+    try:
+        shape = np.broadcast_shapes(wshape, xshape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({wshape[-1]}) must match the size of tensor b ({xshape[-1]}) at "
+                           f"non-singleton dimension {len(xshape) - 1}") from None
+    if shape != tuple(xshape):
+        raise RuntimeError(f"output with shape {list(xshape)} doesn't match the broadcast shape {list(shape)}")
+
+
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities in [0, 1]; logs are clamped at -100 like PyTorch."""
     reduction = _reduction(reduction, size_average, reduce)
@@ -529,15 +553,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         )
     if x.size and (np.any(x < 0) or np.any(x > 1) or np.any(np.isnan(x))):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    if t.dtype != x.dtype:
+    if t.dtype != x.dtype:  # torch checks the dtype before the target's range
         raise RuntimeError(f"Found dtype {_type_name(t)} but expected {_type_name(x)}")
     if t.size and (np.any(t < 0) or np.any(t > 1)):
         raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
-        try:
-            np.broadcast_shapes(weight._data.shape, x.shape)
-        except ValueError:
-            raise RuntimeError(f"The size of tensor a ({weight._data.shape[-1]}) must match the size of tensor b ({x.shape[-1]}) at non-singleton dimension {x.ndim - 1}") from None
+        _check_loss_weight(weight._data.shape, x.shape)
     loss = BinaryCrossEntropy.apply(input, target, weight)
     return _reduce(loss, reduction)
 
@@ -612,16 +633,13 @@ def binary_cross_entropy_with_logits(
     x, t = input._data, target._data
     if t.shape != x.shape:
         raise ValueError(f"Target size ({_size(t.shape)}) must be the same as input size ({_size(x.shape)})")
+    if t.dtype.kind in "biu" and x.dtype.kind == "f":
+        raise RuntimeError(f"result type {_type_name(x)} can't be cast to the desired output type {_type_name(t)}")
     if t.dtype != x.dtype:
         target = _as_tensor(t.astype(x.dtype)) if not target._requires_grad else target.to(input.dtype)
     for extra in (weight, pos_weight):
         if extra is not None:
-            try:
-                np.broadcast_shapes(extra._data.shape, x.shape)
-            except ValueError:
-                raise RuntimeError(
-                    f"The size of tensor a ({extra._data.shape[-1]}) must match the size of tensor b ({x.shape[-1]}) at non-singleton dimension {x.ndim - 1}"
-                ) from None
+            _check_loss_weight(extra._data.shape, x.shape)
     loss = BCEWithLogits.apply(input, target, weight, pos_weight)
     return _reduce(loss, reduction)
 
@@ -671,9 +689,21 @@ class _Elementwise(Op):
         return (gd if need_x else None), (-gd if need_t else None), None, None
 
 
+_INTEGER_KERNELS = {"mse": "mse_cpu", "smooth_l1": "smooth_l1_cpu", "huber": "huber_cpu"}
+
+
 def _elementwise_loss(kind, input, target, reduction, param=None, name=""):
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
+    if kind in _INTEGER_KERNELS and input._data.dtype.kind in "biu" and target._data.dtype.kind in "biu":
+        dt = np.result_type(input._data, target._data)
+        raise NotImplementedError(f'"{_INTEGER_KERNELS[kind]}" not implemented for \'{_type_name(np.empty(0, dt))}\'')
+    # PyTorch's promotion: an integer tensor meeting a floating one takes the floating dtype (NumPy would widen)
+    xk, tk = input._data.dtype.kind, target._data.dtype.kind
+    if xk == "f" and tk in "biu":
+        target = Tensor._wrap(target._data.astype(input._data.dtype))
+    elif tk == "f" and xk in "biu":
+        input = Tensor._wrap(input._data.astype(target._data.dtype))
     _warn_broadcast(input, target)
     return _reduce(_Elementwise.apply(input, target, kind, param), reduction)
 
@@ -694,6 +724,7 @@ def _weighted(loss: Tensor, input: Tensor, weight, reduction: str, mean_by_weigh
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error (x - t)^2; with ``weight`` the mean is sum(w l) / sum(w), like PyTorch."""
+    _check_shapes(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     if input._data.dtype.kind != "f" and isinstance(target, Tensor):
         from .._dtype import result_type
@@ -710,6 +741,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean absolute error |x - t|; with ``weight`` the mean is sum(w l) / sum(w), like PyTorch."""
+    _check_shapes(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     if weight is None:
         return _elementwise_loss("l1", input, target, reduction)
@@ -718,6 +750,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2 (d = x - t)."""
+    _check_shapes(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -726,6 +759,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2)."""
+    _check_shapes(input, target)
     reduction = _reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -763,9 +797,12 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         )
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
+    if target._data.dtype.kind in "biu":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = exp(target) * (target - input)
     else:
+        # t log t as xlogy(t, t): 0 where t == 0, NaN where t < 0 (as PyTorch), t log t elsewhere
         td = target._data
         # xlogy(t, t): 0 where t == 0, NaN where t < 0 (not a distribution), like PyTorch
         nonzero = Tensor._wrap(td != 0)
@@ -869,6 +906,19 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     reduction = _reduction(reduction, size_average, reduce)
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
+    xd, td = input._data.dtype, target._data.dtype
+    if xd.kind in "biu":
+        if td.kind in "biu":
+            raise RuntimeError(f"result type Float can't be cast to the desired output type {_type_name(input._data)}")
+    elif td != xd and not target._requires_grad:  # PyTorch computes in the input's dtype
+        target = Tensor._wrap(target._data.astype(xd))
+    try:
+        shape = np.broadcast_shapes(input._data.shape, target._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({input._data.shape[-1]}) must match the size of tensor b "
+                           f"({target._data.shape[-1]}) at non-singleton dimension {input._data.ndim - 1}") from None
+    if shape != input._data.shape:  # PyTorch writes the loss into a tensor of the input's shape
+        raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape {list(shape)}")
     return _reduce(_softplus(-(target * input)), reduction)
 
 

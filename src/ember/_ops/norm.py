@@ -24,6 +24,29 @@ def _scalar(dtype, value):
     return dtype.type(value)
 
 
+class _EmptyNorm(Op):
+    """Any normalization of an input with no elements: y = x (empty); dL/dw = dL/db = 0, as in PyTorch.
+
+    Statistics of nothing are undefined (0/0); nothing reads them, and running statistics stay unchanged.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.shapes = tuple(None if a is None else (a.shape, a.dtype) for a in (x, w, b))
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, dy):
+        grads = tuple(None if m is None else np.zeros(*m) for m in ctx.shapes)
+        if isinstance(dy, Tensor):
+            return tuple(None if g is None else Tensor._wrap(g) for g in grads)
+        return grads
+
+
+def _empty_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    return _EmptyNorm.apply(input, weight, bias)
+
+
 # -- batch norm -------------------------------------------------------------------------------------------
 
 
@@ -169,6 +192,10 @@ def batch_norm(
     x = input._data
     if x.ndim < 2:
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    if training and x.shape[0] * int(np.prod(x.shape[2:])) == 1:  # checked first, from the shape alone
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
+    if x.size == 0:  # PyTorch checks nothing more for an empty input (not even the channel count)
+        return _empty_norm(input, weight, bias)
     c = x.shape[1]
     _check_vector("running_mean", running_mean, c)
     _check_vector("running_var", running_var, c)
@@ -177,8 +204,6 @@ def batch_norm(
     n = x.shape[0]
     l = int(np.prod(x.shape[2:])) if x.ndim > 2 else 1
     if training:
-        if n * l == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
         running = (running_mean, running_var, momentum) if running_mean is not None or running_var is not None else None
         return BatchNorm.apply(reshape(input, (n, c, l)), weight, bias, eps, x.shape, running)
     if running_mean is None or running_var is None:
@@ -305,6 +330,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
                 f"and normalized_shape = {list(normalized_shape)}"
             )
     d = int(np.prod(normalized_shape))
+    if x.size == 0:
+        return _empty_norm(input, weight, bias)
     return LayerNorm.apply(input, weight, bias, eps, d)
 
 
@@ -412,6 +439,10 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     if x.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
     c = x.shape[1]
+    # PyTorch's F.group_norm checks this first, as batch norm over (N*C/G, G, *spatial) would
+    if num_groups > 0 and x.shape[0] * c // num_groups * int(np.prod(x.shape[2:])) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{[x.shape[0] * c // num_groups, num_groups, *x.shape[2:]]}")
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError(
             f"Expected number of channels in input to be divisible by num_groups, but got input of shape {list(x.shape)} and num_groups={num_groups}"
@@ -422,6 +453,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got {name} of shape "
                 f"{list(t._data.shape)} and input of shape {list(x.shape)}"
             )
+    if x.size == 0:
+        return _empty_norm(input, weight, bias)
     return GroupNorm.apply(input, weight, bias, int(num_groups), eps)
 
 
@@ -446,14 +479,20 @@ def instance_norm(
                          f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
     n, c = x.shape[:2]
     l = int(np.prod(x.shape[2:]))
+    if use_input_stats and l == 1:  # PyTorch's F.instance_norm checks this first
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
+    if n == 0 and (running_mean is not None or running_var is not None):
+        # PyTorch repeats the running statistics per sample and fails selecting sample 0 of none
+        raise IndexError(f"instance_norm: running statistics cannot be used with an empty batch, got input size "
+                         f"{_size(x.shape)}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    if x.size == 0:
+        return _empty_norm(input, weight, bias)
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         _check_vector(name, t, c)
     if not use_input_stats:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    if l <= 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
     out = GroupNorm.apply(input, weight, bias, c, eps)
     if running_mean is not None or running_var is not None:
         x3 = x.reshape(n, c, l)
@@ -493,6 +532,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     from .pointwise import clamp_min
     from .reduce import norm
 
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{ {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'uint8': 'Byte'}.get(str(input._data.dtype), str(input._data.dtype))}")
     denom = clamp_min(norm(input, p, dim, keepdim=True), eps)
     if out is not None:
         from .pointwise import div

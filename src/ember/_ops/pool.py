@@ -426,7 +426,7 @@ class _Separable(Op):
 def _adaptive_sizes(output_size, spatial, nd):
     if isinstance(output_size, (list, tuple)):
         if len(output_size) != nd:
-            raise ValueError(f"adaptive pool: output_size must have {nd} elements, got {len(output_size)}")
+            raise RuntimeError(f"adaptive pool: output_size must have {nd} elements, got {len(output_size)}")
         sizes = tuple(s if o is None else int(o) for o, s in zip(output_size, spatial))
     else:
         sizes = (int(output_size),) * nd
@@ -507,7 +507,7 @@ class _AdaptiveMax(Op):
         idx = np.empty((n, c, oh, ow), dtype=np.int64)
         for i in range(oh):
             for j in range(ow):
-                win = x[:, :, hs[i] : he[i], ws[j] : we[j]].reshape(n, c, -1)
+                win = x[:, :, hs[i] : he[i], ws[j] : we[j]].reshape(n, c, (he[i] - hs[i]) * (we[j] - ws[j]))
                 k = np.argmax(win, axis=2)  # the first maximum, like PyTorch
                 y[:, :, i, j] = np.take_along_axis(win, k[..., None], axis=2)[..., 0]
                 lw = we[j] - ws[j]
@@ -606,6 +606,10 @@ def _geometry(input4: Tensor, nd, kernel_size, stride, padding, dilation, ceil_m
     for kk, pp, dd in zip(k, p, d):
         if pp < 0:
             raise RuntimeError("pad must be non-negative")
+        if nd == 1 and pp > kk // 2:  # PyTorch's max_pool1d compares with the undilated kernel
+            raise RuntimeError(
+                f"max_pool1d() padding should be at most half of kernel size, but got padding={pp} and kernel_size={kk}"
+            )
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={pp}, kernel_size={kk} and dilation={dd}"

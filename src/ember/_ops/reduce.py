@@ -728,7 +728,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     a = input._data
     axis = _wrap_dim(dim, a.ndim)
     moved = np.moveaxis(a, axis, -1)
-    flat = moved.reshape(-1, moved.shape[-1])
+    flat = moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
     vals_idx = np.empty(flat.shape[0], dtype=np.int64)
     for r, row in enumerate(flat):
         uniq, counts = np.unique(row, return_counts=True)

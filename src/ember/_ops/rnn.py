@@ -25,12 +25,12 @@ __all__: list[str] = []
 def _input_projection(x, w_ih, b_ih, b_hh_part=None):
     """x (T, B, I) -> x W_ih^T + b (T, B, G*H), one GEMM."""
     t, b = x.shape[:2]
-    xw = np.matmul(x.reshape(t * b, -1), w_ih.T)
+    xw = np.matmul(x.reshape(t * b, x.shape[-1]), w_ih.T)
     if b_ih is not None:
         xw += b_ih
     if b_hh_part is not None:
         xw += b_hh_part
-    return xw.reshape(t, b, -1)
+    return xw.reshape(t, b, w_ih.shape[0])
 
 
 def _no_double_backward(name):
@@ -127,9 +127,9 @@ class LSTMLayer(Op):
             dc *= gates[t, :, hid:h2]
             dh = np.matmul(dg, w_hh)
         need = ctx.needs_input_grad
-        flat = dgates.reshape(t_len * bsz, -1)
+        flat = dgates.reshape(t_len * bsz, dgates.shape[-1])
         gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
-        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, -1)) if need[3] else None
+        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, x.shape[-1])) if need[3] else None
         gw_hh = np.matmul(flat.T, hs[:-1].reshape(t_len * bsz, hid)) if need[4] else None
         gb = flat.sum(axis=0) if (need[5] or need[6]) else None
         return (gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh,
@@ -221,10 +221,10 @@ class GRULayer(Op):
             dh = dh * z
             dh += np.matmul(gh, w_hh)
         need = ctx.needs_input_grad
-        fi = dgi.reshape(t_len * bsz, -1)
-        fh = dgh.reshape(t_len * bsz, -1)
+        fi = dgi.reshape(t_len * bsz, dgi.shape[-1])
+        fh = dgh.reshape(t_len * bsz, dgh.shape[-1])
         gx = np.matmul(fi, w_ih).reshape(x.shape) if need[0] else None
-        gw_ih = np.matmul(fi.T, x.reshape(t_len * bsz, -1)) if need[2] else None
+        gw_ih = np.matmul(fi.T, x.reshape(t_len * bsz, x.shape[-1])) if need[2] else None
         gw_hh = np.matmul(fh.T, hs[:-1].reshape(t_len * bsz, hid)) if need[3] else None
         gb_ih = fi.sum(axis=0) if has_bih and need[4] else None
         gb_hh = fh.sum(axis=0) if has_bhh and need[5] else None
@@ -276,7 +276,7 @@ class RNNLayer(Op):
         need = ctx.needs_input_grad
         flat = da.reshape(t_len * bsz, hid)
         gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
-        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, -1)) if need[2] else None
+        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, x.shape[-1])) if need[2] else None
         gw_hh = np.matmul(flat.T, hs[:-1].reshape(t_len * bsz, hid)) if need[3] else None
         gb = flat.sum(axis=0) if (need[4] or need[5]) else None
         return gx, (dh if need[1] else None), gw_ih, gw_hh, (gb if has_bih and need[4] else None), (gb if has_bhh and need[5] else None), None

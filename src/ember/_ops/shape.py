@@ -290,8 +290,24 @@ def broadcast_to(input: Tensor, shape) -> Tensor:
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    shapes = [t._data.shape for t in tensors]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(_mismatch(shapes)) from None
     return tuple(expand(t, shape) for t in tensors)
+
+
+def _mismatch(shapes) -> str:
+    """PyTorch's message for shapes that do not broadcast: the first dim (from the right) that disagrees."""
+    nd = max(len(s) for s in shapes)
+    padded = [(1,) * (nd - len(s)) + tuple(s) for s in shapes]
+    for d in range(nd - 1, -1, -1):
+        sizes = [p[d] for p in padded if p[d] != 1]
+        if len(set(sizes)) > 1:
+            a, b = sizes[0], next(s for s in sizes if s != sizes[0])
+            return f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {d}"
+    return f"shapes {[list(s) for s in shapes]} cannot be broadcast together"
 
 
 def broadcast_shapes(*shapes):

@@ -6,8 +6,12 @@ import contextlib
 import io
 import os
 import pickle
+import re
 import struct
 import tempfile
+import time
+
+from .. import _faults
 
 
 class CheckpointError(RuntimeError):
@@ -58,25 +62,105 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
+TMP_SUFFIX = ".ember.tmp"
+# ".<target>.<8 random chars>.ember.tmp": what atomic_write names its temporaries, and all it ever cleans.
+_OWN_TMP = re.compile(r"^\.(?P<target>.+)\.[A-Za-z0-9_]{8}" + re.escape(TMP_SUFFIX) + "$")
+# ".<target>.<8 random chars>.tmp" from embers before the lock existed: cleaned only when long untouched.
+_LEGACY_TMP = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
+LEGACY_TMP_AGE = 3600.0  # seconds
+
+
+def _lock(fd: int, block: bool) -> bool:
+    """An exclusive advisory lock on ``fd``; False if another open file holds it (never raises where there are no locks)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; stale temporaries are then never cleaned automatically
+        return block
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+    except OSError:
+        return False
+    return True
+
+
+def _mkstemp_locked(directory: str, name: str) -> tuple[int, str]:
+    """A new temporary file beside ``name``, locked for as long as this process holds it open.
+
+    The lock is what tells :func:`clean_stale_temporaries` that the writer is alive: the kernel drops it
+    when the writer exits however it dies (SIGKILL included), across PID namespaces. A cleaner may have
+    removed the file in the instant between creation and locking; then it is made again.
+    """
+    while True:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TMP_SUFFIX, dir=directory)
+        _lock(fd, block=True)
+        if os.fstat(fd).st_nlink > 0:
+            return fd, tmp
+        os.close(fd)
+
+
+def clean_stale_temporaries(directory: str) -> list[str]:
+    """Remove temporaries that ember's own writers left in ``directory`` when they were killed mid-save.
+
+    Only names of ember's pattern are considered, and only files no live process holds: a temporary is
+    removed while this process holds its lock, which it can only get once the writer is gone (two live
+    processes saving to the same directory never touch each other's files). Temporaries of older embers,
+    which took no lock, are removed only when untouched for an hour and their target file exists.
+    Returns the names removed; errors (permissions, races with another cleaner) are ignored.
+    """
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        own, legacy = _OWN_TMP.match(entry.name), _LEGACY_TMP.match(entry.name)
+        if not (own or legacy):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if legacy and not own:
+                if now - entry.stat(follow_symlinks=False).st_mtime < LEGACY_TMP_AGE:
+                    continue
+                if not os.path.exists(os.path.join(directory, legacy["target"])):
+                    continue
+            fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            if _lock(fd, block=False) and os.fstat(fd).st_nlink > 0:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_write(path):
     """Open a temporary file beside ``path`` for writing; on success flush, fsync and rename it
     over ``path`` (then fsync the directory). On any error the temporary file is removed and
-    ``path`` is untouched, so a crash mid-save never destroys the previous checkpoint."""
+    ``path`` is untouched, so a crash mid-save never destroys the previous checkpoint; the
+    temporary a killed process leaves behind is removed by the next save to that directory."""
     path = os.fsdecode(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    clean_stale_temporaries(directory)
+    fd, tmp = _mkstemp_locked(directory, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        try:
-            mode = os.stat(path).st_mode & 0o7777  # overwriting: keep the file's permissions
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()  # new file: what open() would have given (mkstemp uses 0600)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+            try:
+                mode = os.stat(path).st_mode & 0o7777  # overwriting: keep the file's permissions
+            except FileNotFoundError:
+                mode = 0o666 & ~_umask()  # new file: what open() would have given (mkstemp uses 0600)
+            os.chmod(tmp, mode)
+            _faults.write_point(path)
+            os.replace(tmp, path)  # still holding the lock: nobody cleans a temporary mid-rename
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -26,6 +26,7 @@ from .. import _dtype as D
 from .._device import device as _device
 from .._tensor import Size, Tensor
 from ._io import CheckpointError
+from ._limits import read_metadata, read_npy
 from ._storage import StoragePlan
 
 HEADER = "ember.json"
@@ -200,10 +201,7 @@ class _Decoder:
         self.tensors: dict[int, object] = {}
 
     def _read_storage(self, i: int, entry: dict) -> np.ndarray:
-        with self.zf.open(entry["file"]) as fh:
-            arr = np.lib.format.read_array(fh, allow_pickle=False)
-        if arr.ndim != 1 or arr.dtype.str != entry["dtype"] or arr.shape[0] != entry["length"]:
-            raise ValueError(f"storage {i} does not match its description")
+        arr = read_npy(self.zf, entry["file"], entry["dtype"], entry["length"])  # checked before allocating
         if not arr.dtype.isnative:
             arr = arr.astype(arr.dtype.newbyteorder("="))
         return arr
@@ -266,7 +264,7 @@ class _Decoder:
 
 def read(zf: zipfile.ZipFile):
     """Load an ember-format archive (``zf`` has an ``ember.json``)."""
-    header = json.loads(zf.read(HEADER).decode("utf-8"))
+    header = json.loads(read_metadata(zf, HEADER).decode("utf-8"))
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError("ember.json is not an ember checkpoint header")
     if not isinstance(header.get("version"), int) or header["version"] > VERSION:

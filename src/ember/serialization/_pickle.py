@@ -136,16 +136,35 @@ def _safe_codecs_encode(obj, encoding="utf-8", errors="strict"):
     return obj.encode(encoding, errors)
 
 
-def _bytes(*args):
+# bytes(n)/bytearray(n) allocate n zero bytes: a few bytes of pickle could ask for terabytes. No pickler writes
+# them with a count (bytes travel as data), so a count above this is refused rather than allocated.
+MAX_ALLOCATION_COUNT = 1 << 20
+
+
+def _byte_args(kind: str, args: tuple) -> None:
     if args and not isinstance(args[0], (str, bytes, bytearray, list, tuple, int)):
-        raise UnsafeCheckpointError("ember.load refused bytes() of an unexpected argument")
+        raise UnsafeCheckpointError(f"ember.load refused {kind}() of an unexpected argument")
+    if args and isinstance(args[0], int) and not 0 <= args[0] <= MAX_ALLOCATION_COUNT:
+        raise UnsafeCheckpointError(
+            f"ember.load refused {kind}({args[0]}): a pickle asking for {args[0]} zero bytes (more than "
+            f"{MAX_ALLOCATION_COUNT}) is an attempt to exhaust memory, not data"
+        )
+
+
+def _bytes(*args):
+    _byte_args("bytes", args)
     return bytes(*args)
 
 
-# Built-in types a pickle may name: constructing them runs no user code.
+def _bytearray(*args):
+    _byte_args("bytearray", args)
+    return bytearray(*args)
+
+
+# Built-in types a pickle may name: constructing them runs no user code and allocates no more than the pickle holds.
 SAFE_BUILTINS = {
     name: obj for name, obj in {
-        "set": set, "frozenset": frozenset, "bytearray": bytearray, "complex": complex, "slice": slice,
+        "set": set, "frozenset": frozenset, "bytearray": _bytearray, "complex": complex, "slice": slice,
         "int": int, "float": float, "bool": bool, "str": str, "tuple": tuple, "list": list, "dict": dict,
         "bytes": _bytes,
     }.items()

@@ -20,6 +20,7 @@ from .._device import device as _device
 from .._tensor import Size, Tensor
 from . import _safe_globals
 from ._io import CheckpointError, UnsafeCheckpointError
+from ._limits import check_entry, entry_info, read_entry, read_metadata
 from ._native import _is_parameter, make_parameter, path_str
 from ._pickle import SAFE_BUILTINS, Global, PickleWriter, RestrictedUnpickler, _safe_codecs_encode, refuse_global
 from ._storage import StoragePlan
@@ -414,11 +415,12 @@ class _ArchiveStorages:
                 "pass map_location='cpu'"
             )
 
-    def _read_raw(self, key: str) -> np.ndarray:
+    def _read_raw(self, key: str, expected: int | None = None) -> np.ndarray:
         name = f"{self.prefix}data/{key}"
         if self.mmap_path is None:
-            return np.frombuffer(bytearray(self.zf.read(name)), dtype=np.uint8)
-        info = self.zf.getinfo(name)
+            return np.frombuffer(read_entry(self.zf, name, expected=expected), dtype=np.uint8)
+        info = entry_info(self.zf, name)
+        check_entry(info, expected=expected)
         if info.compress_type != zipfile.ZIP_STORED:
             raise CheckpointError(f"ember.load(mmap=True): storage {key!r} is compressed and can't be mapped")
         with open(self.mmap_path, "rb") as fh:
@@ -442,7 +444,10 @@ class _ArchiveStorages:
             return cached
         raw = self.raw.get(key)
         if raw is None:
-            raw = self._read_raw(key)
+            # The entry's size is checked against what the reference declares before a byte is read.
+            itemsize = 2 if stype.dtype == "bfloat16" else stype.dtype.itemsize
+            expected = None if stype is _UNTYPED else numel * itemsize
+            raw = self._read_raw(key, expected)
             self.raw[key] = raw
         if stype.dtype == "bfloat16":
             self._check_size(key, raw, numel, 2)
@@ -463,7 +468,10 @@ class _ArchiveStorages:
     @staticmethod
     def _check_size(key, raw, numel, itemsize):
         if raw.size != numel * itemsize:
-            raise ValueError(f"storage {key!r} has {raw.size} bytes, expected {numel} x {itemsize}")
+            raise CheckpointError(
+                f"ember.load: storage {key!r} has {raw.size} bytes, but the checkpoint declares {numel} elements "
+                f"of {itemsize} bytes ({numel * itemsize} bytes); refused"
+            )
 
 
 def _unpickler(data: bytes, persistent_load) -> RestrictedUnpickler:
@@ -492,13 +500,13 @@ def read(zf: zipfile.ZipFile, pkl_name: str, weights_only: bool = True, map_loca
     names = set(zf.namelist())
     byteorder = "little"
     if f"{prefix}byteorder" in names:
-        byteorder = zf.read(f"{prefix}byteorder").decode("ascii").strip()
+        byteorder = bytes(read_entry(zf, f"{prefix}byteorder", limit=16)).decode("ascii").strip()
         if byteorder not in ("little", "big"):
             raise ValueError(f"unknown byteorder {byteorder!r}")
     if f"{prefix}constants.pkl" in names and f"{prefix}code/" in {n[: len(prefix) + 5] for n in names}:
         raise CheckpointError("ember.load: this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint")
     storages = _ArchiveStorages(zf, prefix, byteorder, map_location, mmap_path)
-    return _load_pickle(zf.read(pkl_name), storages, weights_only, pickle_load_args or {})
+    return _load_pickle(read_metadata(zf, pkl_name), storages, weights_only, pickle_load_args or {})
 
 
 def read_pickle(data: bytes, weights_only: bool = True, pickle_load_args: dict | None = None):

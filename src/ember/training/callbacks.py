@@ -13,11 +13,11 @@ they come last but one) and the progress bar.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import shutil
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, TextIO
@@ -187,15 +187,10 @@ class EarlyStopping(Callback):
 
 
 def _copy_atomic(src: Path, dst: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; match the files ember.save writes
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ember.serialization._io import atomic_write
+
+    with open(src, "rb") as f, atomic_write(dst) as out:
+        shutil.copyfileobj(f, out, 1 << 20)
 
 
 class ModelCheckpoint(Callback):
@@ -414,10 +409,12 @@ class CSVLogger(Callback, _csvlog.CSVLogger):
         kept = [rows[0]] + [r for r in rows[1:] if r and r[col].strip().isdigit() and int(r[col]) <= start]
         if len(kept) == len(rows):
             return
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerows(kept)
-        os.replace(tmp, self.path)
+        from ember.serialization._io import atomic_write
+
+        text = io.StringIO(newline="")
+        csv.writer(text).writerows(kept)
+        with atomic_write(self.path) as f:
+            f.write(text.getvalue().encode("utf-8"))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.log({"epoch": epoch + 1, **(logs or {})})

@@ -71,6 +71,9 @@ class CSVLogger:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         mode = "w" if self._fresh else "a"
+        from ember import _faults
+
+        _faults.write_point(str(self.path))
         with self.path.open(mode, newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=self.fieldnames, restval="")
             if write_header:

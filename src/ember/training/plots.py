@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,15 +65,10 @@ def _save(fig: Figure, path: PathLike) -> Path:
     """Write ``fig`` as PNG to ``path`` atomically (temp file in the same directory, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png")  # layouts are set when drawn: "tight" bboxes cost a second draw
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a plot is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ember.serialization._io import atomic_write
+
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png")  # layouts are set when drawn: "tight" bboxes cost a second draw
     return path
 
 

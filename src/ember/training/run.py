@@ -27,7 +27,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -315,15 +314,10 @@ def default_run_dir(config: Mapping[str, Any], root: str | os.PathLike = "runs")
 
 
 def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ember.serialization._io import atomic_write
+
+    with atomic_write(path) as f:
+        f.write(text.encode("utf-8"))
 
 
 def _json_default(o: Any) -> Any:
@@ -605,14 +599,15 @@ def train_run(
         if "epochs" in overrides and overrides["epochs"] != cfg["epochs"] and cfg["scheduler"] in ("onecycle", "cosine"):
             raise UsageError(
                 f"cannot change epochs from {cfg['epochs']} when resuming a run with scheduler {cfg['scheduler']!r}: "
-                "its schedule is laid out over the original number of epochs"
+                "its schedule is laid out over the original number of epochs. To train for "
+                f"{overrides['epochs']} epochs, start a new run with the same settings: "
+                f"`ember train --config {run_dir / CONFIG_FILE} --epochs {overrides['epochs']} --run-dir NEW_DIR` "
+                "(runs with --scheduler step, plateau or none can be extended with --resume --epochs)"
             )
         try:
             cfg = validate_config(overrides, cfg)
         except ConfigError as e:
             raise UsageError(str(e)) from None
-        if not (run_dir / LAST).is_file():
-            raise UsageError(f"{str(run_dir)!r} has no {LAST} to resume from")
     else:
         try:
             cfg = validate_config(config or {})
@@ -673,18 +668,32 @@ def train_run(
         seed=cfg["seed"],
     )
     trainer.train_loader = train_loader
-    if resume:
+    finishing, stopped = False, None
+    if resume and not (run_dir / LAST).is_file():
+        # Killed after config.toml and before the first checkpoint: nothing was trained, start over.
+        if not quiet:
+            log(f"{run_dir} has no checkpoint yet; starting its training from the beginning")
+    elif resume:
         try:
             epoch = trainer.load_checkpoint(run_dir / LAST, train_loader)
         except Exception as e:  # noqa: BLE001 - a checkpoint that does not fit is the user's to fix
             raise RunError(f"cannot resume from {run_dir / LAST}: {e}") from None
-        if epoch >= cfg["epochs"]:
+        _repair_best(run_dir, checkpoint, epoch, log)
+        stopped = next((c.stopped_epoch for c in callbacks if isinstance(c, EarlyStopping)), None)
+        finishing = epoch >= cfg["epochs"] or stopped is not None
+        if finishing and _is_complete(run_dir, epoch):
             raise UsageError(
                 f"{str(run_dir)!r} already completed {epoch} of {cfg['epochs']} epochs; "
-                "pass --epochs with a larger number to train longer"
+                + ("it stopped early, so training longer would not change it" if stopped is not None else
+                   "pass --epochs with a larger number to train longer")
             )
+        if stopped is not None:
+            trainer.history.stopped_epoch = stopped
+        if not finishing:
+            (run_dir / "report.html").unlink(missing_ok=True)  # derived from a summary this run will replace
         if not quiet:
-            log(f"resuming {run_dir} after epoch {epoch} of {cfg['epochs']}")
+            log(f"finishing {run_dir}: writing its summary, plots and report" if finishing
+                else f"resuming {run_dir} after epoch {epoch} of {cfg['epochs']}")
     else:
         comments = (
             f"ember {ember.__version__} training run, created {_dt.datetime.now().isoformat(timespec='seconds')}",
@@ -704,7 +713,9 @@ def train_run(
     start = time.perf_counter()
     with _blas_threads(threads, n_params):
         try:
-            history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"])
+            # Finishing a run whose epochs are all done: fit trains nothing, but its end (restoring the
+            # early-stopping best weights) is what the summary's test metrics are computed after.
+            history = trainer.fit(train_loader, val_loader, epochs=trainer.epoch if finishing else cfg["epochs"])
         except FloatingPointError as e:
             raise RunError(str(e)) from None
     train_time = time.perf_counter() - start
@@ -730,6 +741,43 @@ def train_run(
         make_plots(run_dir, history, meta, unwrap(model), (data.x_test, y, out), log=log)
         write_run_report(run_dir)
     return RunResult(run_dir, status, summary, history, unwrap(model))
+
+
+def _checkpoint_epoch(path: Path) -> int | None:
+    try:
+        return int(ember.load(path)["epoch"])
+    except Exception:  # noqa: BLE001 - missing, torn by a foreign writer, or not ours: it gets rewritten
+        return None
+
+
+def _repair_best(run_dir: Path, checkpoint: ModelCheckpoint, epoch: int, log: Log) -> None:
+    """Make ``checkpoint-best.pt`` the epoch ``checkpoint-last.pt`` records as best.
+
+    The last checkpoint is written first and records which epoch was best; a kill before the best
+    file was updated leaves it an epoch behind, which is repaired from the last checkpoint.
+    """
+    best = checkpoint.best_epoch
+    if not checkpoint.save_best or best is None or _checkpoint_epoch(run_dir / BEST) == best:
+        return
+    if best != epoch:
+        log(f"warning: {run_dir / BEST} does not hold epoch {best}, the best one, and it cannot be rebuilt")
+        return
+    from .callbacks import _copy_atomic
+
+    _copy_atomic(run_dir / LAST, run_dir / BEST)
+
+
+def _is_complete(run_dir: Path, epoch: int) -> bool:
+    """True if the derived files of a run whose training is done were all written (report.html comes last)."""
+    try:
+        summary = _read_summary(run_dir)
+    except (OSError, ValueError):
+        return False
+    return (
+        summary.get("status") in ("finished", "stopped_early")
+        and summary.get("epochs_completed") == epoch
+        and (run_dir / "report.html").is_file()
+    )
 
 
 # ---------------------------------------------------------------------------------------- use a run

@@ -297,6 +297,8 @@ class RNNBase(Module):
             cx = cx.unsqueeze(1) if cx is not None else None
         elif self.batch_first:
             input = input.transpose(0, 1)
+        if input.shape[0] == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         expected = (self.num_layers * num_directions, input.shape[1], self.hidden_size)
         if hx is not None:
             self._check_hidden(hx, expected[:2] + (self.proj_size or self.hidden_size,), True,

@@ -425,12 +425,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     if w in failed:
                         self._workers_status[wid] = False
                 pids = ", ".join(str(w.pid) for w in failed)
-                codes = ", ".join(str(w.exitcode) for w in failed)
+                codes = ", ".join(_exit_description(w.exitcode) for w in failed)
+                signalled = all(w.exitcode is not None and w.exitcode < 0 for w in failed)
                 self._shutdown_workers()
                 raise RuntimeError(
-                    f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) {codes}). A worker that "
-                    "dies while starting under the 'spawn'/'forkserver' start methods usually could not import "
-                    "the dataset's or worker_init_fn's module."
+                    f"DataLoader worker (pid(s) {pids}) exited unexpectedly ({codes}). "
+                    + ("A worker killed by SIGKILL is often the out-of-memory killer's doing: use fewer workers or "
+                       "smaller batches." if signalled else
+                       "A worker that dies while starting under the 'spawn'/'forkserver' start methods usually "
+                       "could not import the dataset's or worker_init_fn's module.")
                 ) from e
             if isinstance(e, queue.Empty):
                 return False, None
@@ -548,3 +551,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._shutdown_workers()
         except Exception:
             pass  # best effort during garbage collection
+
+
+def _exit_description(code) -> str:
+    """``exit code 3`` or ``killed by signal SIGKILL`` for a worker process's exit code."""
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
