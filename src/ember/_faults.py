@@ -1,6 +1,6 @@
 """Crash testing: kill this process at the Nth durable write, so tests can prove every state on disk recovers.
 
-Every place ember commits a file (``atomic_write``, the CSV log's appends) calls :func:`write_point`
+Every place ember commits a file (``atomic_write``, the CSV log's appends) calls `write_point`
 just before the write becomes visible. It costs one dictionary lookup unless one of these is set:
 
 * ``EMBER_FAULT_KILL_AT_WRITE=N``: at the Nth write point of this process, SIGKILL itself (no

@@ -142,3 +142,26 @@ def write_out_tuple(out, results, name: str, *inputs, exact: str | None = None) 
     for o, r in zip(out, results):
         fill_out(o, r._data)
     return type(results)(*out) if hasattr(results, "_fields") else tuple(out)
+
+
+def supports_out(name: str | None = None):
+    """Give an op without its own ``out=`` handling torch's: the result is computed as usual, then
+    written into ``out`` by `write_out` (or `write_out_tuple` for several results)."""
+    import functools
+
+    def deco(fn):
+        op = name or fn.__name__
+
+        @functools.wraps(fn)
+        def wrapper(*args, out=None, **kwargs):
+            result = fn(*args, **kwargs)
+            if out is None:
+                return result
+            inputs = [a for a in args if isinstance(a, Tensor)]
+            if isinstance(result, tuple):
+                return write_out_tuple(out, result, op, *inputs)
+            return write_out(out, result, op, *inputs)
+
+        return wrapper
+
+    return deco

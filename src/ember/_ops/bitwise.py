@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ._out import supports_out
 from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
@@ -55,6 +56,7 @@ bitwise_or = _logical(np.bitwise_or, "bitwise_or")
 bitwise_xor = _logical(np.bitwise_xor, "bitwise_xor")
 
 
+@supports_out("bitwise_not")
 def bitwise_not(input: Tensor, *, out=None) -> Tensor:
     """Elementwise NOT: ~x for integers, logical not for bools."""
     _refuse("bitwise_not_cpu", input._data.dtype)
@@ -76,6 +78,7 @@ def _shift(a, s, res, left: bool):
     return np.where(ok, np.right_shift(a, safe), fill)
 
 
+@supports_out("bitwise_left_shift")
 def bitwise_left_shift(input, other, *, out=None) -> Tensor:
     """input << other, elementwise (0 where the shift is negative or >= the bit width)."""
     a, b, res = _operands(input, other, "lshift_cpu", bools=False)
@@ -93,6 +96,7 @@ def _require_tensor(name, other):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
 
 
+@supports_out("gcd")
 def gcd(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Greatest common divisor, elementwise (non-negative; gcd(0, 0) = 0)."""
     _require_tensor("gcd", other)
@@ -100,6 +104,7 @@ def gcd(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     return _wrap(np.asarray(np.gcd(a, b), dtype=res))
 
 
+@supports_out("lcm")
 def lcm(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Least common multiple, elementwise (non-negative; 0 when either is 0)."""
     _require_tensor("lcm", other)

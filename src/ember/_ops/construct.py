@@ -20,6 +20,7 @@ from ..autograd.function import Op
 from . import index as I
 from . import pointwise as P
 from . import shape as S
+from ._out import supports_out
 from ._common import as_tensor_operand, check_broadcast, type_name
 
 _wrap = Tensor._wrap
@@ -421,6 +422,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
 # -- searching ---------------------------------------------------------------------------------------------------
 
 
+@supports_out("searchsorted")
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False, side=None, sorter=None, out=None) -> Tensor:
     """Indices where ``input`` would be inserted into the innermost dim of ``sorted_sequence`` to keep it sorted."""
     if side is not None:
@@ -456,6 +458,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     return _wrap(np.asarray(res, dtype=np.int32 if out_int32 else np.int64))
 
 
+@supports_out("bucketize")
 def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False, out=None) -> Tensor:
     """Index of the bucket of each element, buckets delimited by the 1-D sorted ``boundaries``."""
     if boundaries._data.ndim != 1:

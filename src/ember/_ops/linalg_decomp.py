@@ -20,6 +20,7 @@ from . import linalg as LM
 from . import pointwise as P
 from . import reduce as R
 from . import shape as S
+from ._out import supports_out
 from ._common import type_name
 
 _wrap = Tensor._wrap
@@ -101,6 +102,7 @@ class Inv(Op):
         return -(yt @ g @ yt)
 
 
+@supports_out("inv")
 def inv(A: Tensor, *, out=None) -> Tensor:
     """The inverse of each square matrix in A (LinAlgError if one is singular)."""
     _check_square(A, "inv")
@@ -137,6 +139,7 @@ def _adjugate(a: np.ndarray) -> np.ndarray:
     return (_T(vh) * (others * sign[..., None])[..., None, :]) @ _T(u)
 
 
+@supports_out("det")
 def det(A: Tensor, *, out=None) -> Tensor:
     """The determinant of each square matrix in A."""
     _check_square(A, "det")
@@ -162,6 +165,7 @@ class Slogdet(Op):
             return np.asarray(g_log)[..., None, None] * _T(np.linalg.inv(a))
 
 
+@supports_out("slogdet")
 def slogdet(A: Tensor, *, out=None):
     """(sign, log|det|) of each square matrix in A, as the named tuple ``(sign, logabsdet)``."""
     _check_square(A, "slogdet")
@@ -195,6 +199,7 @@ class Solve(Op):
         return (-(gb @ _T(x)) if need_a else None), (gb if need_b else None)
 
 
+@supports_out("solve")
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     """The solution X of A X = B (or X A = B with left=False); B may be a (batch of) vector(s)."""
     _check_square(A, "solve")
@@ -254,6 +259,7 @@ def _not_pd(a: np.ndarray) -> str:
             f"(the leading minor of order {order} is not positive-definite).")
 
 
+@supports_out("cholesky")
 def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
     """The Cholesky factor of each symmetric positive-definite matrix (lower, or upper with upper=True)."""
     _check_square(A, "cholesky")
@@ -287,6 +293,7 @@ class Qr(Op):
         return _T(np.linalg.solve(r, _T(b))), None
 
 
+@supports_out("qr")
 def qr(A: Tensor, mode: str = "reduced", *, out=None):
     """QR decomposition: ``(Q, R)``; mode 'reduced', 'complete' or 'r' (Q empty)."""
     if mode not in ("reduced", "complete", "r"):
@@ -349,6 +356,7 @@ class Svd(Op):
         return u @ inner @ vh + extra, None
 
 
+@supports_out("svd")
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """Singular value decomposition ``(U, S, Vh)`` with S descending."""
     if A._data.ndim < 2:
@@ -357,6 +365,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     return svd_result(*Svd.apply(A, bool(full_matrices)))
 
 
+@supports_out("svdvals")
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     """The singular values of A, descending."""
     if A._data.ndim < 2:
@@ -390,6 +399,7 @@ class Eigh(Op):
         return v @ inner @ _T(v), None
 
 
+@supports_out("eigh")
 def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     """Eigenvalues (ascending) and eigenvectors of symmetric matrices, read from the UPLO triangle."""
     _check_square(A, "eigh")
@@ -398,6 +408,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     return eigh_result(*Eigh.apply(A, UPLO))
 
 
+@supports_out("eigvalsh")
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
     """Eigenvalues (ascending) of symmetric matrices."""
     return eigh(A, UPLO).eigenvalues
@@ -453,6 +464,7 @@ class VectorNorm(Op):
         return gx.astype(x.dtype, copy=False), None, None, None
 
 
+@supports_out("vector_norm")
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """The vector ord-norm over ``dim`` (all elements when None): any real ord, inf, -inf, 0."""
     _check_float(x, "vector_norm")
@@ -495,6 +507,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
+@supports_out("norm")
 def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """``torch.linalg.norm``: a vector norm (1-D, or an int dim) or a matrix norm (2-D, or two dims)."""
     if dim is not None and not isinstance(dim, int) and len(dim) == 2 or dim is None and ord is not None and A._data.ndim == 2:
@@ -507,6 +520,7 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None, ou
 # -- compositions --------------------------------------------------------------------------------------------------
 
 
+@supports_out("matrix_power")
 def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
     """A^n by repeated squaring (n < 0: of the inverse; n = 0: the identity)."""
     if A._data.ndim < 2 or A._data.shape[-1] != A._data.shape[-2]:
@@ -527,6 +541,7 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
     return result
 
 
+@supports_out("matrix_rank")
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol=None, out=None) -> Tensor:
     """The number of singular values above max(atol, rtol * largest)."""
     _check_float(A, "matrix_rank")
@@ -545,6 +560,7 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+@supports_out("pinv")
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
     """Moore-Penrose pseudo-inverse via the SVD (or eigh with hermitian=True), small singular values cut."""
     _check_float(A, "pinv")
@@ -597,6 +613,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     return lstsq_result(sol, residuals, _wrap(np.asarray(rank, dtype=np.int64)), sv)
 
 
+@supports_out("cholesky_ex")
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
     """(L, info): info = 0 where the factorisation succeeded (the matrix order of the failure otherwise)."""
     try:
@@ -607,6 +624,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, o
         return namedtuple("linalg_cholesky_ex", ["L", "info"])(_wrap(np.zeros_like(A._data)), _wrap(np.ones(A._data.shape[:-2], np.int32)))
 
 
+@supports_out("inv_ex")
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     """(inverse, info): info = 0 where A was invertible."""
     try:
@@ -617,6 +635,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
         return namedtuple("linalg_inv_ex", ["inverse", "info"])(_wrap(np.zeros_like(A._data)), _wrap(np.ones(A._data.shape[:-2], np.int32)))
 
 
+@supports_out("multi_dot")
 def multi_dot(tensors, *, out=None) -> Tensor:
     """A chain of matrix products (1-D ends act as row / column vectors)."""
     ts = list(tensors)
@@ -628,6 +647,7 @@ def multi_dot(tensors, *, out=None) -> Tensor:
     return result
 
 
+@supports_out("vecdot")
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
     """Sum over ``dim`` of x * y (broadcasting)."""
     return R.sum(P.mul(x, y), dim)

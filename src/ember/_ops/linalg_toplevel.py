@@ -8,6 +8,7 @@ from collections import namedtuple
 from .._tensor import Tensor
 from . import linalg_decomp as LD
 from . import shape as S
+from ._out import supports_out
 
 det = LD.det
 logdet = LD.logdet
@@ -17,16 +18,19 @@ svd_result = namedtuple("svd", ["U", "S", "V"])
 qr_result = namedtuple("qr", ["Q", "R"])
 
 
+@supports_out("inverse")
 def inverse(input: Tensor, *, out=None) -> Tensor:
     """``torch.inverse``: alias of linalg.inv."""
     return LD.inv(input)
 
 
+@supports_out("slogdet")
 def slogdet(input: Tensor, *, out=None):
     """``torch.slogdet``: (sign, logabsdet)."""
     return slogdet_result(*LD.slogdet(input))
 
 
+@supports_out("cholesky")
 def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
     """``torch.cholesky`` (deprecated in PyTorch in favour of linalg.cholesky)."""
     return LD.cholesky(input, upper=upper)
@@ -37,6 +41,7 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     return LD.pinv(input, rtol=rcond)
 
 
+@supports_out("svd")
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
     """``torch.svd``: (U, S, V) with V (not V^H); ``some=False`` gives full U and V."""
     u, s, vh = LD.svd(input, full_matrices=not some)
@@ -45,6 +50,7 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
     return svd_result(u, s, S.transpose(vh, -1, -2))
 
 
+@supports_out("qr")
 def qr(input: Tensor, some: bool = True, *, out=None):
     """``torch.qr``: (Q, R), reduced unless ``some=False``."""
     return qr_result(*LD.qr(input, "reduced" if some else "complete"))

@@ -17,6 +17,7 @@ from . import index as I
 from . import pointwise as P
 from . import reduce as R
 from . import shape as S
+from ._out import supports_out
 from ._common import dim_arg, type_name
 
 _wrap = Tensor._wrap
@@ -35,11 +36,13 @@ def _cum_extremum(input: Tensor, dim: int, fn, result, name):
     return result(values, indices)
 
 
+@supports_out("cummax")
 def cummax(input: Tensor, dim: int, *, out=None):
     """Running maximum along ``dim`` and the index where it was reached (``(values, indices)``)."""
     return _cum_extremum(input, dim, R.cummax, cummax_result, "cummax")
 
 
+@supports_out("cummin")
 def cummin(input: Tensor, dim: int, *, out=None):
     """Running minimum along ``dim`` and the index where it was reached (``(values, indices)``)."""
     return _cum_extremum(input, dim, R.cummin, cummin_result, "cummin")
@@ -128,6 +131,7 @@ def _quantile(input: Tensor, q, dim, keepdim, interpolation, ignore_nan):
     return out if q_dim else S.squeeze(out, 0)
 
 
+@supports_out("quantile")
 def quantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear", out=None) -> Tensor:
     """The q-th quantiles of ``input`` along ``dim`` (all elements when None); NaN if a slice has a NaN.
 
@@ -137,6 +141,7 @@ def quantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation
     return _quantile(input, q, dim, keepdim, interpolation, False)
 
 
+@supports_out("nanquantile")
 def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear", out=None) -> Tensor:
     """quantile ignoring NaNs (NaN only where a slice is all NaN)."""
     return _quantile(input, q, dim, keepdim, interpolation, True)
@@ -145,6 +150,7 @@ def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolat
 # -- counting ----------------------------------------------------------------------------------------------
 
 
+@supports_out("histc")
 def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor:  # noqa: A002
     """Histogram of ``bins`` equal bins over [min, max] (the data's range when min == max);
     elements outside are ignored. Not differentiable."""

@@ -16,6 +16,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from . import _specfun as SF
 from . import pointwise as P
+from ._out import supports_out, write_out
 from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
@@ -63,7 +64,7 @@ def _float(x: Tensor) -> Tensor:
 def _unary(op, name):
     def fn(input: Tensor, *, out=None) -> Tensor:
         if out is not None:
-            raise TypeError(f"{name}(): out= is not supported by ember")
+            return write_out(out, op.apply(_float(input)), name, input)
         return op.apply(_float(input))
 
     fn.__name__ = name
@@ -354,6 +355,7 @@ def _i1(x: np.ndarray) -> np.ndarray:
     return np.copysign(np.where(a < 20.0, total, big), w).astype(x.dtype, copy=False)
 
 
+@supports_out("erfc")
 def erfc(input: Tensor, *, out=None) -> Tensor:
     """1 - erf(x), accurate for large x (no cancellation)."""
     return _unary(Erfc, "erfc")(input)
@@ -362,11 +364,13 @@ def erfc(input: Tensor, *, out=None) -> Tensor:
 erfinv, lgamma, i0 = _unary(Erfinv, "erfinv"), _unary(Lgamma, "lgamma"), _unary(I0, "i0")
 
 
+@supports_out("digamma")
 def digamma(input: Tensor, *, out=None) -> Tensor:
     """psi(x) = d/dx ln Gamma(x)."""
     return Polygamma.apply(_float(input), 0)
 
 
+@supports_out("polygamma")
 def polygamma(n: int, input: Tensor, *, out=None) -> Tensor:
     """The n-th derivative of the digamma function."""
     if int(n) != n or n < 0:
@@ -567,6 +571,7 @@ class _NoGrad(Op):
         raise RuntimeError(f"the derivative for '{ctx.name}' is not implemented.")
 
 
+@supports_out("atan2")
 def atan2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Elementwise arctangent of input / other, in the quadrant of (other, input)."""
     return _binary(Atan2, input, other, "atan2")
@@ -575,21 +580,25 @@ def atan2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 arctan2 = atan2
 
 
+@supports_out("hypot")
 def hypot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """sqrt(input^2 + other^2) without overflow."""
     return _binary(Hypot, input, other, "hypot", ints=False, bools=False, float_result=False)
 
 
+@supports_out("copysign")
 def copysign(input, other, *, out=None) -> Tensor:
     """|input| with the sign of other (the sign bit: -0.0 counts as negative)."""
     return _binary(Copysign, input, other, "copysign")
 
 
+@supports_out("logaddexp")
 def logaddexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """ln(e^input + e^other), without overflow."""
     return _binary(LogAddExp, input, other, "logaddexp", ints=False, bools=False, float_result=False)
 
 
+@supports_out("logaddexp2")
 def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """log2(2^input + 2^other), without overflow."""
     return _binary(LogAddExp2, input, other, "logaddexp2", ints=False, bools=False, float_result=False)
@@ -604,16 +613,19 @@ def _xlogy(input, other, log1p):
         raise
 
 
+@supports_out("xlogy")
 def xlogy(input, other, *, out=None) -> Tensor:
     """input * log(other), 0 where input is 0 (unless other is NaN)."""
     return _xlogy(input, other, False)
 
 
+@supports_out("xlog1py")
 def xlog1py(input, other, *, out=None) -> Tensor:
     """input * log1p(other), 0 where input is 0 (unless other is NaN)."""
     return _xlogy(input, other, True)
 
 
+@supports_out("heaviside")
 def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
     """0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
     values = as_tensor_operand(values)
@@ -629,6 +641,7 @@ def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
     return _NoGrad.apply(input, values, step, "heaviside")
 
 
+@supports_out("nextafter")
 def nextafter(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """The next floating-point value after input towards other."""
     x, y, res = binary_operands(input, other)

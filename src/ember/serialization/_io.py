@@ -86,7 +86,7 @@ def _lock(fd: int, block: bool) -> bool:
 def _mkstemp_locked(directory: str, name: str) -> tuple[int, str]:
     """A new temporary file beside ``name``, locked for as long as this process holds it open.
 
-    The lock is what tells :func:`clean_stale_temporaries` that the writer is alive: the kernel drops it
+    The lock is what tells `clean_stale_temporaries` that the writer is alive: the kernel drops it
     when the writer exits however it dies (SIGKILL included), across PID namespaces. A cleaner may have
     removed the file in the instant between creation and locking; then it is made again.
     """

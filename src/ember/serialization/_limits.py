@@ -3,8 +3,8 @@
 A zip entry declares its sizes in the central directory. Before anything is inflated or
 allocated, an entry is refused when its declared size is not what the checkpoint's own records
 say it must be (a storage of ``numel`` elements of ``itemsize`` bytes), when it is metadata
-larger than :data:`MAX_METADATA_BYTES`, or when it is compressed and would inflate more than
-:data:`MAX_INFLATION` times (a zip bomb; ember and PyTorch write entries uncompressed). Reads
+larger than `MAX_METADATA_BYTES`, or when it is compressed and would inflate more than
+`MAX_INFLATION` times (a zip bomb; ember and PyTorch write entries uncompressed). Reads
 go straight into one preallocated buffer of the declared size, and a stream that yields more
 than declared is refused.
 """
@@ -72,7 +72,7 @@ def _fill(zf: zipfile.ZipFile, info: zipfile.ZipInfo, buffer: memoryview) -> Non
 
 
 def read_entry(zf: zipfile.ZipFile, name: str, *, expected: int | None = None, limit: int | None = None) -> bytearray:
-    """The bytes of entry ``name``, checked by :func:`check_entry` before any is read."""
+    """The bytes of entry ``name``, checked by `check_entry` before any is read."""
     info = entry_info(zf, name)
     check_entry(info, expected=expected, limit=limit)
     out = bytearray(info.file_size)
@@ -81,7 +81,7 @@ def read_entry(zf: zipfile.ZipFile, name: str, *, expected: int | None = None, l
 
 
 def read_metadata(zf: zipfile.ZipFile, name: str) -> bytes:
-    """A structure entry (``ember.json``, ``data.pkl``), no larger than :data:`MAX_METADATA_BYTES`."""
+    """A structure entry (``ember.json``, ``data.pkl``), no larger than `MAX_METADATA_BYTES`."""
     return bytes(read_entry(zf, name, limit=MAX_METADATA_BYTES))
 
 
