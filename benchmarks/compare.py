@@ -43,6 +43,7 @@ from _harness import (  # noqa: E402
 
 DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "shared", "data", "mnist.npz")
 WORKLOADS = ["mlp", "mlp_small_batch", "mlp_large_batch", "lenet", "course_cnn", "lstm", "inference"]
+WORKLOADS.append("resnet18")  # CIFAR ResNet-18 steps on synthetic data (see _resnet18)
 
 
 # -- data ---------------------------------------------------------------------------------------------
@@ -144,6 +145,70 @@ class _LSTMClassifierFactory:
 make_lstm = _LSTMClassifierFactory()
 
 
+class _ResNet18Factory:
+    """ResNet-18 in the CIFAR layout (He et al. 2015, sec. 4.2; the common "kuangliu" variant): a 3x3/1
+    stem with no max-pool on 32x32x3 images, stages of 2 BasicBlocks at 64/128/256/512 channels
+    (1x1 projection shortcuts), global average pool, 10 classes. Written with ``lib.nn`` only, so
+    both frameworks build the same network (torchvision is not installed; ember's zoo has the
+    ImageNet stem only)."""
+
+    def __call__(self, lib):
+        nn = lib.nn
+
+        class Block(nn.Module):
+            def __init__(self, cin, cout, stride):
+                super().__init__()
+                self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+                self.bn1 = nn.BatchNorm2d(cout)
+                self.relu = nn.ReLU(inplace=True)
+                self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+                self.bn2 = nn.BatchNorm2d(cout)
+                self.downsample = None
+                if stride != 1 or cin != cout:
+                    self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+            def forward(self, x):
+                identity = x if self.downsample is None else self.downsample(x)
+                out = self.relu(self.bn1(self.conv1(x)))
+                out = self.bn2(self.conv2(out))
+                return self.relu(out + identity)
+
+        layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True)]
+        cin = 64
+        for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+            layers += [Block(cin, cout, stride), Block(cout, cout, 1)]
+            cin = cout
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+        return nn.Sequential(*layers)
+
+
+make_resnet18 = _ResNet18Factory()
+
+
+def _resnet18(lib, steps: int, batch: int = 32):
+    """``steps`` SGD-momentum training steps (forward + backward + step) of the CIFAR ResNet-18 on fixed
+    synthetic 32x32x3 batches, after one untimed warm-up step; returns (wall s, samples, CPU s)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = lib.from_numpy(rng.standard_normal((batch, 3, 32, 32), dtype=np.float32))
+    y = lib.from_numpy(rng.integers(0, 10, size=batch).astype(np.int64))
+    model = make_resnet18(lib)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    step()
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    for _ in range(steps):
+        step()
+    return time.perf_counter() - t0, steps * batch, cpu_seconds() - c0
+
+
 # -- the loops ----------------------------------------------------------------------------------------
 
 
@@ -177,6 +242,10 @@ def train_epoch(lib, model, opt, x, y, batch_size, max_steps=None):
 
 def run_workload(lib, name, data, smoke):
     """Train (or run inference) once; return ``(wall seconds, samples seen, test accuracy or None, CPU seconds)``."""
+    if name == "resnet18":  # synthetic images: MNIST is not loaded (data is None)
+        lib.manual_seed(0)
+        elapsed, seen, cpu = _resnet18(lib, 1 if smoke else 10, 4 if smoke else 32)
+        return elapsed, seen, None, cpu
     x_train, y_train, x_test, y_test = data
     images = lib.from_numpy(x_train)  # shared, not copied (see load_data)
     labels = lib.from_numpy(y_train)
@@ -233,7 +302,7 @@ def child(framework: str, name: str, threads: int, data_path: str, smoke: bool) 
     else:
         import ember as lib
     import_time = time.perf_counter() - t0
-    data = load_data(data_path, smoke)
+    data = None if name == "resnet18" else load_data(data_path, smoke)
     elapsed, seen, acc, cpu = run_workload(lib, name, data, smoke)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "samples": seen, "accuracy": acc, "rss_mb": rss_mb,

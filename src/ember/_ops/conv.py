@@ -26,6 +26,7 @@ row-by-row copies of the compact layout) for ``Wp / OW`` more GEMM work.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -866,7 +867,12 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, na
         )
     from .shape import reshape, squeeze
 
-    if nd == 1:
+    if _use_nd(x.shape, w.shape, groups, nd):
+        from .conv_nd import ConvNd, GeomN
+
+        geom = GeomN(x.shape, ksize, stride, pads, dilation, groups, w.shape[0])
+        out = ConvNd.apply(input, weight, bias, geom)
+    elif nd == 1:
         n, c, length = x.shape
         x4 = reshape(input, (n, c, 1, length))
         w4 = reshape(weight, (w.shape[0], w.shape[1], 1, w.shape[2]))
@@ -879,6 +885,18 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, na
         geom.keep = _will_record(input, weight, bias)
         out = Conv2d.apply(input, weight, bias, geom)
     return squeeze(out, 0) if unbatched else out
+
+
+def _use_nd(xshape, wshape, groups: int, nd: int) -> bool:
+    """Whether the channels-last N-d kernels (conv_nd.py) run this convolution rather than the planes
+    layout: 3-D ones, empty batches, and every layer with enough reduction depth for its GEMMs to
+    be large (measured on ResNet-18 vs LeNet/course_cnn, see _ND_MIN_K)."""
+    if nd == 3 or xshape[0] == 0:
+        return True
+    return wshape[1] * math.prod(wshape[2:]) >= _ND_MIN_K
+
+
+_ND_MIN_K = 0
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
