@@ -326,7 +326,7 @@ def main() -> None:
     if args.child:
         child(args.child[0], args.child[1], args.threads, args.data, args.smoke)
         return
-    if not args.smoke and not os.path.exists(args.data):
+    if not args.smoke and not os.path.exists(args.data) and set(args.workload or WORKLOADS) != {"resnet18"}:
         raise SystemExit(f"MNIST not found at {args.data}; pass --data PATH (Keras mnist.npz) or --smoke")
     workloads = args.workload or WORKLOADS
     if not args.no_precompile:
