@@ -41,7 +41,7 @@ def set_num_threads(n: int) -> None:
     """Use ``n`` threads in this process: BLAS's pool and ember's batch-parallel pool."""
     global _requested
     if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"set_num_threads(): argument 'nthreads' (position 1) must be int, not {type(n).__name__}")
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n < 1:
         raise RuntimeError("set_num_threads expects a positive integer")
     _blas().limit(limits=n)
