@@ -183,6 +183,23 @@ class _ResNet18Factory:
 
 
 make_resnet18 = _ResNet18Factory()
+RESNET18_STEPS = 10  # timed steps per process (after one warm-up step)
+
+
+def resnet18_step_gflop(batch: int = 32) -> float:
+    """GFLOP of one CIFAR ResNet-18 training step (2 flops per multiply-add): forward, dW of every layer,
+    dx of every layer but the stem (the images need no gradient); BatchNorm/ReLU/pooling not counted."""
+    macs = [64 * 27 * 32 * 32]  # stem, per image: out channels * (C K K) * output pixels
+    cin, size = 64, 32
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        size //= stride
+        macs += [cout * cin * 9 * size * size] + [cout * cout * 9 * size * size] * 3
+        if cin != cout:
+            macs.append(cout * cin * size * size)  # 1x1 projection
+        cin = cout
+    macs.append(512 * 10)
+    forward = 2 * batch * sum(macs)
+    return (3 * forward - 2 * batch * macs[0]) / 1e9
 
 
 def _resnet18(lib, steps: int, batch: int = 32):
@@ -244,7 +261,7 @@ def run_workload(lib, name, data, smoke):
     """Train (or run inference) once; return ``(wall seconds, samples seen, test accuracy or None, CPU seconds)``."""
     if name == "resnet18":  # synthetic images: MNIST is not loaded (data is None)
         lib.manual_seed(0)
-        elapsed, seen, cpu = _resnet18(lib, 1 if smoke else 10, 4 if smoke else 32)
+        elapsed, seen, cpu = _resnet18(lib, 1 if smoke else RESNET18_STEPS, 4 if smoke else 32)
         return elapsed, seen, None, cpu
     x_train, y_train, x_test, y_test = data
     images = lib.from_numpy(x_train)  # shared, not copied (see load_data)
@@ -375,6 +392,12 @@ def main() -> None:
                 cpu_ratio = f"{cpu / cpu_base:9.2f}" if cpu_base and f == "ember" else ""
                 line += f" {cpu:7.2f} {cpu_ratio:>9s}"
             print(line)
+    if "resnet18" in workloads:
+        gflop = resnet18_step_gflop(4 if args.smoke else 32)
+        steps = 1 if args.smoke else RESNET18_STEPS
+        rates = ", ".join(f"{f} {gflop * steps / median([r['seconds'] for r in results[('resnet18', f)]]):.1f}" for f in frameworks)
+        print(f"resnet18: {gflop:.1f} GFLOP per step; achieved GFLOP/s (wall): {rates} "
+              "(compare with benchmarks/gemm_peak.py)")
 
 
 if __name__ == "__main__":
