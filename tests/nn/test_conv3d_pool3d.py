@@ -161,6 +161,41 @@ def test_conv1d_nd_kernels_and_transposed_match_torch(nd_kernels):
     check_against_torch(lambda x, w: F.conv1d(x, w, None, 2, 1, 1, 2), lambda x, w: TF.conv1d(x, w, None, 2, 1, 1, 2), [x, w], atol=1e-9)
 
 
+@pytest.mark.parametrize("nd,stride,padding,output_padding,groups,dilation", [
+    (2, 2, 1, 1, 1, 1), (2, (1, 2), 0, 0, 2, (2, 1)), (1, 3, 1, 2, 1, 1), (2, 1, 2, 0, 1, 1),
+])
+def test_conv_transpose_nd_kernels_match_torch(nd_kernels, nd, stride, padding, output_padding, groups, dilation):
+    rng = _rng(21)
+    x = rng.standard_normal((2, 4) + (5, 6)[:nd])
+    w = rng.standard_normal((4, 6 // groups) + (3, 2)[:nd])
+    b = rng.standard_normal(6)
+    fe, ft = getattr(F, f"conv_transpose{nd}d"), getattr(TF, f"conv_transpose{nd}d")
+    check_against_torch(lambda x, w, b: fe(x, w, b, stride, padding, output_padding, groups, dilation),
+                        lambda x, w, b: ft(x, w, b, stride, padding, output_padding, groups, dilation), [x, w, b], atol=1e-9)
+
+
+def test_conv_transpose2d_with_many_channels_takes_the_nd_kernels():
+    """A GAN-decoder-like layer: its weight gradient is one GEMM per chunk, not one per image."""
+    import ember._ops.conv_nd as cnd
+
+    calls = []
+    original = cnd.conv_weight_grad
+    try:
+        cnd.conv_weight_grad = lambda *a: calls.append(a[2].n) or original(*a)
+        x = ember.randn(3, 64, 4, 4, requires_grad=True)
+        m = nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
+        m(x).sum().backward()
+    finally:
+        cnd.conv_weight_grad = original
+    assert calls == [3]
+    xt = torch.tensor(x.detach().numpy(), requires_grad=True)
+    t = torch.nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
+    t.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in m.state_dict().items()})
+    t(xt).sum().backward()
+    np.testing.assert_allclose(m.weight.grad.numpy(), t.weight.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
 def test_conv_nd_kernels_in_chunks_of_images_match_one_chunk(monkeypatch):
     """A batch split into several chunks (forced: one image each) sums dW once per chunk."""
     import ember._ops.conv_nd as cnd

@@ -972,7 +972,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
             f"Given input size per channel: ({' x '.join(map(str, spatial))}). Calculated output size per channel: "
             f"({' x '.join(map(str, outs))}). Output size is too small"
         )
-    if nd == 3 or x.shape[0] == 0:  # the channels-last N-d kernels (conv_nd.py)
+    if _use_nd(x.shape, (cout, w.shape[0] // groups), groups, nd):  # the channels-last N-d kernels (conv_nd.py)
         from .conv_nd import ConvTransposeNd, GeomN
 
         n, c = x.shape[:2]
