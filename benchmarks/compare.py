@@ -44,6 +44,7 @@ from _harness import (  # noqa: E402
 DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "shared", "data", "mnist.npz")
 WORKLOADS = ["mlp", "mlp_small_batch", "mlp_large_batch", "lenet", "course_cnn", "lstm", "inference"]
 WORKLOADS += ["transformer"]  # synthetic tokens: no MNIST (see run_transformer)
+WORKLOADS.append("resnet18")  # CIFAR ResNet-18 steps on synthetic data (see _resnet18)
 
 
 # -- data ---------------------------------------------------------------------------------------------
@@ -198,7 +199,93 @@ def run_transformer(lib, smoke: bool):
     return elapsed, steps * batch, acc, cpu
 
 
-SELF_CONTAINED = {"transformer": run_transformer}  # workloads that make their own data
+class _ResNet18Factory:
+    """ResNet-18 in the CIFAR layout (He et al. 2015, sec. 4.2; the common "kuangliu" variant): a 3x3/1
+    stem with no max-pool on 32x32x3 images, stages of 2 BasicBlocks at 64/128/256/512 channels
+    (1x1 projection shortcuts), global average pool, 10 classes. Written with ``lib.nn`` only, so
+    both frameworks build the same network (torchvision is not installed; ember's zoo has the
+    ImageNet stem only)."""
+
+    def __call__(self, lib):
+        nn = lib.nn
+
+        class Block(nn.Module):
+            def __init__(self, cin, cout, stride):
+                super().__init__()
+                self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+                self.bn1 = nn.BatchNorm2d(cout)
+                self.relu = nn.ReLU(inplace=True)
+                self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+                self.bn2 = nn.BatchNorm2d(cout)
+                self.downsample = None
+                if stride != 1 or cin != cout:
+                    self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+            def forward(self, x):
+                identity = x if self.downsample is None else self.downsample(x)
+                out = self.relu(self.bn1(self.conv1(x)))
+                out = self.bn2(self.conv2(out))
+                return self.relu(out + identity)
+
+        layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True)]
+        cin = 64
+        for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+            layers += [Block(cin, cout, stride), Block(cout, cout, 1)]
+            cin = cout
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+        return nn.Sequential(*layers)
+
+
+make_resnet18 = _ResNet18Factory()
+RESNET18_STEPS = 10  # timed steps per process (after one warm-up step)
+
+
+def resnet18_step_gflop(batch: int = 32) -> float:
+    """GFLOP of one CIFAR ResNet-18 training step (2 flops per multiply-add): forward, dW of every layer,
+    dx of every layer but the stem (the images need no gradient); BatchNorm/ReLU/pooling not counted."""
+    macs = [64 * 27 * 32 * 32]  # stem, per image: out channels * (C K K) * output pixels
+    cin, size = 64, 32
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        size //= stride
+        macs += [cout * cin * 9 * size * size] + [cout * cout * 9 * size * size] * 3
+        if cin != cout:
+            macs.append(cout * cin * size * size)  # 1x1 projection
+        cin = cout
+    macs.append(512 * 10)
+    forward = 2 * batch * sum(macs)
+    return (3 * forward - 2 * batch * macs[0]) / 1e9
+
+
+def _resnet18(lib, steps: int, batch: int = 32):
+    """``steps`` SGD-momentum training steps (forward + backward + step) of the CIFAR ResNet-18 on fixed
+    synthetic 32x32x3 batches, after one untimed warm-up step; returns (wall s, samples, CPU s)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = lib.from_numpy(rng.standard_normal((batch, 3, 32, 32), dtype=np.float32))
+    y = lib.from_numpy(rng.integers(0, 10, size=batch).astype(np.int64))
+    model = make_resnet18(lib)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    step()
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    for _ in range(steps):
+        step()
+    return time.perf_counter() - t0, steps * batch, cpu_seconds() - c0
+
+
+def run_resnet18(lib, smoke: bool):
+    elapsed, seen, cpu = _resnet18(lib, 1 if smoke else RESNET18_STEPS, 4 if smoke else 32)
+    return elapsed, seen, None, cpu
+
+
+SELF_CONTAINED = {"transformer": run_transformer, "resnet18": run_resnet18}  # workloads that make their own data
 
 
 # -- the loops ----------------------------------------------------------------------------------------
@@ -371,6 +458,12 @@ def main() -> None:
                 cpu_ratio = f"{cpu / cpu_base:9.2f}" if cpu_base and f == "ember" else ""
                 line += f" {cpu:7.2f} {cpu_ratio:>9s}"
             print(line)
+    if "resnet18" in workloads:
+        gflop = resnet18_step_gflop(4 if args.smoke else 32)
+        steps = 1 if args.smoke else RESNET18_STEPS
+        rates = ", ".join(f"{f} {gflop * steps / median([r['seconds'] for r in results[('resnet18', f)]]):.1f}" for f in frameworks)
+        print(f"resnet18: {gflop:.1f} GFLOP per step; achieved GFLOP/s (wall): {rates} "
+              "(compare with benchmarks/gemm_peak.py)")
 
 
 if __name__ == "__main__":

@@ -157,13 +157,15 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 
 def get_num_threads() -> int:
+    """Threads ember uses: the value given to ``set_num_threads``, else the BLAS pool's size."""
     from ._threads import get_num_threads as _g
 
     return _g()
 
 
 def set_num_threads(n: int) -> None:
-    """Set the BLAS thread count (through threadpoolctl when installed)."""
+    """Use ``n`` threads in this process (like ``torch.set_num_threads``): BLAS's pool (threadpoolctl)
+    and ember's batch-parallel pool for convolutions. Importing ember changes neither."""
     from ._threads import set_num_threads as _s
 
     _s(n)

@@ -523,10 +523,9 @@ class _AdaptiveMax(Op):
         n, c, h, w = ctx.shape
         dyd = dy._data if isinstance(dy, Tensor) else dy
         dx = np.zeros((n, c, h * w), dtype=dyd.dtype)
-        flat = ctx.idx.reshape(n, c, -1)
-        g = dyd.reshape(n, c, -1)
+        plane = ctx.idx.shape[2] * ctx.idx.shape[3]
         rows = np.arange(n * c)[:, None]
-        np.add.at(dx.reshape(n * c, -1), (rows, flat.reshape(n * c, -1)), g.reshape(n * c, -1))
+        np.add.at(dx.reshape(n * c, h * w), (rows, ctx.idx.reshape(n * c, plane)), dyd.reshape(n * c, plane))
         if isinstance(dy, Tensor):
             raise NotImplementedError("double backward through adaptive_max_pool is not supported by ember")
         return dx.reshape(n, c, h, w), None, None, None

@@ -12,6 +12,7 @@ from .._ops.embedding import *  # noqa: F401,F403
 from .._ops.loss import *  # noqa: F401,F403
 from .._ops.norm import *  # noqa: F401,F403
 from .._ops.pool import *  # noqa: F401,F403
+from .._ops.pool3d import *  # noqa: F401,F403
 from .._ops.linalg import linear  # noqa: F401  (fused matmul + bias)
 from .._tensor import Tensor
 
