@@ -45,6 +45,9 @@ LAYERS = [
     ("conv2d_same", lambda: nn.Conv2d(3, 4, 4, padding="same"), (2, 3, 8, 8)),
     ("conv_transpose2d", lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1), (2, 3, 5, 5)),
     ("conv_transpose1d", lambda: nn.ConvTranspose1d(3, 2, 4, stride=2), (2, 3, 6)),
+    ("conv2d_wide", lambda: nn.Conv2d(32, 40, 3, stride=2, padding=1, groups=2), (2, 32, 7, 7)),  # the N-d kernels
+    ("conv_transpose2d_wide", lambda: nn.ConvTranspose2d(32, 8, 3, stride=2, padding=1, output_padding=1), (2, 32, 4, 4)),
+    ("conv3d", lambda: nn.Conv3d(2, 3, 3, padding=1), (2, 2, 4, 4, 4)),
     ("maxpool2d_ceil", lambda: nn.MaxPool2d(3, 2, padding=1, ceil_mode=True), (2, 3, 10, 10)),
     ("maxpool1d", lambda: nn.MaxPool1d(2), (2, 3, 8)),
     ("avgpool2d_pad", lambda: nn.AvgPool2d(3, 2, padding=1), (2, 3, 9, 9)),

@@ -509,6 +509,24 @@ def _conv_transpose2d(g, args, result, args2):
                   dilations=[geom.dh, geom.dw], group=geom.groups)
 
 
+@_register("ConvNd")
+def _conv_nd(g, args, result, args2):
+    x, w, b, geom = args
+    inputs = [_v(g, x, args2[0]), _v(g, w, args2[1])] + ([_v(g, b, args2[2])] if b is not None else [])
+    return g.node("Conv", inputs, kernel_shape=list(geom.k), strides=list(geom.s), dilations=list(geom.d),
+                  pads=[lo for lo, _ in geom.pads] + [hi for _, hi in geom.pads], group=geom.groups)
+
+
+@_register("ConvTransposeNd")
+def _conv_transpose_nd(g, args, result, args2):
+    x, w, b, geom = args
+    inputs = [_v(g, x, args2[0]), _v(g, w, args2[1])] + ([_v(g, b, args2[2])] if b is not None else [])
+    # geom is the forward convolution y -> x: padding p before, p - output_padding after
+    return g.node("ConvTranspose", inputs, kernel_shape=list(geom.k), strides=list(geom.s), dilations=list(geom.d),
+                  pads=[lo for lo, _ in geom.pads] * 2, output_padding=[lo - hi for lo, hi in geom.pads],
+                  group=geom.groups)
+
+
 def _pool_attrs(geom):
     floor_h = (geom.h + 2 * geom.ph - geom.dh * (geom.kh - 1) - 1) // geom.sh + 1
     floor_w = (geom.w + 2 * geom.pw - geom.dw * (geom.kw - 1) - 1) // geom.sw + 1
