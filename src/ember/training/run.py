@@ -527,13 +527,18 @@ def _summary(
     return s
 
 
-def _observers(cfg: Mapping[str, Any], run_dir: Path, model: Any, meta: Mapping[str, Any], log: Log | None) -> list:
+def _observers(cfg: Mapping[str, Any], run_dir: Path, model: Any, meta: Mapping[str, Any], log: Log | None,
+               writer: bool = True) -> list:
     """What watches a run besides its checkpoints: the model summary (printed and kept for the
-    report in ``model_summary.txt``) and, with ``tensorboard = true``, a TensorBoard log."""
+    report in ``model_summary.txt``) and, with ``tensorboard = true``, a TensorBoard log. Only the
+    process that writes the run directory (rank 0 of a data-parallel run) keeps them."""
     from ember.utils import summary
 
-    stats = summary(model, input_size=(1, *meta["input_shape"]), col_names=("output_size", "num_params", "mult_adds"),
-                    depth=2, verbose=0)
+    if not writer:
+        return []
+    # the plain module: a DistributedDataParallel wrapper's forward would start collectives on this rank alone
+    stats = summary(unwrap(model), input_size=(1, *meta["input_shape"]),
+                    col_names=("output_size", "num_params", "mult_adds"), depth=2, verbose=0)
     _write_text(run_dir / MODEL_SUMMARY_FILE, str(stats) + "\n")
     if log is not None:
         log(str(stats))
@@ -656,7 +661,7 @@ def train_run(
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(monitor=monitor, patience=cfg["early_stopping"]))
     callbacks.append(ProgressBar(stream=progress_stream, quiet=quiet))
-    callbacks += _observers(cfg, run_dir, model, meta, log=None if quiet or resume else log)
+    callbacks += _observers(cfg, run_dir, model, meta, log=None if quiet or resume else log, writer=bool(writer))
     trainer = Trainer(
         model,
         optimizer,
@@ -678,7 +683,8 @@ def train_run(
             epoch = trainer.load_checkpoint(run_dir / LAST, train_loader)
         except Exception as e:  # noqa: BLE001 - a checkpoint that does not fit is the user's to fix
             raise RunError(f"cannot resume from {run_dir / LAST}: {e}") from None
-        _repair_best(run_dir, checkpoint, epoch, log)
+        if writer:  # only the process that writes the run directory repairs it
+            _repair_best(run_dir, checkpoint, epoch, log)
         stopped = next((c.stopped_epoch for c in callbacks if isinstance(c, EarlyStopping)), None)
         finishing = epoch >= cfg["epochs"] or stopped is not None
         if finishing and _is_complete(run_dir, epoch):

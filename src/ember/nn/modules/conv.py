@@ -173,7 +173,7 @@ class Conv2d(_ConvNd):
 class Conv3d(_ConvNd):
     """3-D convolution over (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out).
 
-    Arguments are those of :class:`Conv1d`; kernel_size, stride, padding and dilation may be
+    Arguments are those of `Conv1d`; kernel_size, stride, padding and dilation may be
     ints or (depth, height, width) triples.
     """
 
