@@ -58,4 +58,5 @@ def _star_import(module_name: str) -> None:
 _star_import("resample")
 _star_import("attention")
 _star_import("sampling")
+_star_import("ctc")
 from ._multihead import _canonical_mask, _none_or_dtype, multi_head_attention_forward  # noqa: E402,F401
