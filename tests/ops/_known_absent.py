@@ -46,7 +46,7 @@ KNOWN_ABSENT = {
     ),
     "nn.functional": (
         "adaptive_avg_pool3d adaptive_max_pool3d avg_pool3d conv3d conv_tbc conv_transpose3d "
-        "fractional_max_pool3d lp_pool3d max_pool3d max_unpool3d "
+        "lp_pool3d max_pool3d max_unpool3d "
         "scaled_dot_product_attention "
     ),
 }
