@@ -1,5 +1,5 @@
 """F.interpolate on uint8 images (bit-exact with torch's fixed-point kernels, every mode torch accepts, its
-errors for the others) and F.pad with negative (cropping) pads in every mode: values, gradients, errors."""
+errors for the others), antialias=True on float images (values, gradients, gradcheck) and F.pad with negative (cropping) pads in every mode: values, gradients, errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 import ember
 import ember.nn.functional as F
-from helpers import check_against_torch
+from helpers import check_against_torch, check_gradcheck
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -63,9 +63,31 @@ def test_interpolate_uint8_modes_torch_rejects_raise_the_same(shape, mode):
     assert str(e_err.value) == str(t_err.value)
 
 
-def test_interpolate_antialias_on_float_raises_instead_of_ignoring():
-    with pytest.raises(NotImplementedError, match="antialias"):
-        F.interpolate(ember.zeros(1, 1, 4, 4), size=(2, 2), mode="bilinear", antialias=True)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("size", [(3, 4), (8, 11), (5, 3), (2, 20)])
+@pytest.mark.parametrize("mode,align_corners", [("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True)])
+def test_interpolate_antialias_float_matches_torch_values_and_gradients(mode, align_corners, size, dtype):
+    x = np.random.default_rng(7).standard_normal((2, 3, 9, 7)).astype(dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    kw = dict(size=size, mode=mode, align_corners=align_corners, antialias=True)
+    check_against_torch(lambda a: F.interpolate(a, **kw), lambda a: TF.interpolate(a, **kw), [x], rtol=tol, atol=tol)
+
+
+def test_interpolate_antialias_float_scale_factor_and_gradcheck():
+    x = np.random.default_rng(8).standard_normal((1, 2, 10, 9))
+    kw = dict(scale_factor=0.4, mode="bicubic", antialias=True)
+    check_against_torch(lambda a: F.interpolate(a, **kw), lambda a: TF.interpolate(a, **kw), [x], rtol=1e-12, atol=1e-12)
+    check_gradcheck(lambda a: F.interpolate(a, size=(3, 4), mode="bilinear", antialias=True), [x])
+
+
+@pytest.mark.parametrize("shape,mode", [((1, 1, 4), "linear"), ((1, 1, 4, 4), "nearest"), ((1, 1, 2, 4, 4), "trilinear"), ((1, 1, 4, 4), "area")])
+def test_interpolate_antialias_restrictions_raise_like_torch(shape, mode):
+    size = (2,) * (len(shape) - 2)
+    with pytest.raises(ValueError) as t_err:
+        TF.interpolate(torch.zeros(shape), size=size, mode=mode, antialias=True)
+    with pytest.raises(ValueError) as e_err:
+        F.interpolate(ember.zeros(shape), size=size, mode=mode, antialias=True)
+    assert str(e_err.value) == str(t_err.value)
 
 
 # -- negative pads ----------------------------------------------------------------------------------------

@@ -368,8 +368,8 @@ def interpolate(
             raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear")
     elif align_corners is None:
         align_corners = False
-    if antialias and not (x.dtype == np.uint8 and mode in ("bilinear", "bicubic")):
-        raise NotImplementedError("ember's interpolate supports antialias=True only for uint8 input (bilinear, bicubic)")
+    if antialias and (mode not in ("bilinear", "bicubic") or x.ndim != 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input")
     nd = x.ndim - 2
     need = _MODE_DIMS.get(mode)
     if need is not None and need != nd:
@@ -425,6 +425,12 @@ def interpolate(
             mats.append(a)
         return Resample.apply(input, tuple(mats))
     mats = []
+    if antialias:  # PIL-style filters, widened by the downscale factor; the Resample adjoint is torch's backward
+        from .resample_uint8 import antialias_matrix
+
+        mats = [None if n_in == n_out else antialias_matrix(n_in, n_out, mode == "bicubic", align_corners, sf, dtype)
+                for n_in, n_out, sf in zip(spatial, sizes, scales)]
+        return Resample.apply(input, tuple(mats))
     for n_in, n_out, sf in zip(spatial, sizes, scales):
         if mode == "bicubic":
             mats.append(_cubic_matrix(n_in, n_out, align_corners, sf, dtype))

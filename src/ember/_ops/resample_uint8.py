@@ -6,6 +6,7 @@ torch's fixed-point separable scheme: per resized axis, weights are computed in 
 precision p at which the biggest weight still fits, and every output sample is
 clamp((2^(p-1) + sum_k w_k x_k) >> p, 0, 255). The last axis is resized first, then the
 others from the last to the first, each pass rounding back to uint8; unchanged axes are skipped.
+``antialias_matrix`` gives the same antialiased weights in floating point, for float images.
 """
 
 from __future__ import annotations
@@ -42,6 +43,29 @@ def _scale(n_in, n_out, align_corners, scale_factor):
 
 def _axis_weights(n_in, n_out, cubic, antialias, align_corners, scale_factor):
     """(n_out, n_in) int64 matrix of int16 fixed-point weights, and its precision in bits."""
+    rows, wt_max = _weight_rows(n_in, n_out, cubic, antialias, align_corners, scale_factor)
+    precision = 0
+    while precision < 22 and int(0.5 + wt_max * (1 << (precision + 1))) < (1 << 15):
+        precision += 1
+    mat = np.zeros((n_out, n_in), dtype=np.int64)
+    for i, (xmin, w) in enumerate(rows):
+        for k, v in enumerate(w):
+            v *= 1 << precision
+            mat[i, xmin + k] += int(v - 0.5) if v < 0 else int(v + 0.5)
+    return mat, precision
+
+
+def antialias_matrix(n_in, n_out, cubic, align_corners, scale_factor, dtype):
+    """(n_out, n_in) float matrix of the antialiased (PIL-style) filter: torch's float ``antialias=True`` weights."""
+    rows, _ = _weight_rows(n_in, n_out, cubic, True, align_corners, scale_factor)
+    mat = np.zeros((n_out, n_in), dtype=np.float64)
+    for i, (xmin, w) in enumerate(rows):
+        mat[i, xmin : xmin + len(w)] = w
+    return mat.astype(dtype)
+
+
+def _weight_rows(n_in, n_out, cubic, antialias, align_corners, scale_factor):
+    """Per output index (first source index, float64 weights), and the largest weight."""
     interp = 4 if cubic else 2
     filt = _cubic_filter(-0.5 if antialias else -0.75) if cubic else _linear_filter
     scale = _scale(n_in, n_out, align_corners, scale_factor)
@@ -87,15 +111,7 @@ def _axis_weights(n_in, n_out, cubic, antialias, align_corners, scale_factor):
                 wt_max = max(wt_max, w[k])
                 k += 1
             rows.append((xmin, w[:xsize]))
-    precision = 0
-    while precision < 22 and int(0.5 + wt_max * (1 << (precision + 1))) < (1 << 15):
-        precision += 1
-    mat = np.zeros((n_out, n_in), dtype=np.int64)
-    for i, (xmin, w) in enumerate(rows):
-        for k, v in enumerate(w):
-            v *= 1 << precision
-            mat[i, xmin + k] += int(v - 0.5) if v < 0 else int(v + 0.5)
-    return mat, precision
+    return rows, wt_max
 
 
 def resize_uint8(x: np.ndarray, sizes, scales, mode: str, align_corners, antialias: bool) -> np.ndarray:
