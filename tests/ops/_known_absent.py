@@ -45,8 +45,8 @@ KNOWN_ABSENT = {
         "shifted_chebyshev_polynomial_w spherical_bessel_j0 zeta "
     ),
     "nn.functional": (
-        "adaptive_avg_pool3d adaptive_max_pool3d affine_grid avg_pool3d conv3d conv_tbc conv_transpose3d ctc_loss "
-        "fractional_max_pool2d fractional_max_pool3d grid_sample lp_pool3d max_pool3d max_unpool3d "
+        "adaptive_avg_pool3d adaptive_max_pool3d avg_pool3d conv3d conv_tbc conv_transpose3d "
+        "lp_pool3d max_pool3d max_unpool3d "
         "scaled_dot_product_attention "
     ),
 }

@@ -39,10 +39,10 @@ class ConstantPad(Op):
     @staticmethod
     def forward(ctx, x, widths, value):
         out_shape = tuple(s + lo + hi for s, (lo, hi) in zip(x.shape, widths))
-        if any(s < 0 for s in out_shape):
-            raise RuntimeError(
-                f"The input size {x.shape[-1]}, plus negative padding {widths[-1][0]} and {widths[-1][1]} resulted in a negative output size, which is invalid. Check dimension {x.ndim - 1} of your input."
-            )
+        for s, (lo, hi) in zip(x.shape, widths):  # torch crops (narrows) each side before it pads: this also rules out sizes < 0
+            kept = s + min(lo, 0)
+            if kept < 0 or kept + min(hi, 0) < 0:
+                raise RuntimeError("narrow(): length must be non-negative.")
         y = np.full(out_shape, value, dtype=x.dtype)
         src, dst = _overlap(x.shape, widths)
         y[dst] = x[src]
@@ -103,9 +103,11 @@ def _index_pad_adjoint(g, shape, maps):
     for axis, idx, lo in reversed(maps):
         n = shape[axis]
         moved = np.moveaxis(g, axis, 0)
-        acc = np.array(moved[lo : lo + n], copy=True)
+        j0, j1 = max(lo, 0), min(lo + n, idx.shape[0])  # output positions that copy x[j - lo] (lo < 0: cropped)
+        acc = np.zeros((n,) + moved.shape[1:], dtype=moved.dtype)
+        acc[j0 - lo : j1 - lo] = moved[j0:j1]
         for j in range(idx.shape[0]):  # the padded positions only: a few per side
-            if not lo <= j < lo + n:
+            if not j0 <= j < j1:
                 acc[idx[j]] += moved[j]
         g = np.moveaxis(acc, 0, axis)
     return np.ascontiguousarray(g)
@@ -157,28 +159,30 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
     widths = _pairs(pad, x.ndim)
-    if any(lo < 0 or hi < 0 for lo, hi in widths):
-        # negative widths crop first (a constant pad with the negative parts), then pad the rest
-        crop = [(min(lo, 0), min(hi, 0)) for lo, hi in widths]
-        input = ConstantPad.apply(input, crop, 0)
-        x = input._data
-        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
     maps = []
     for axis in range(x.ndim - k, x.ndim):
-        lo, hi = widths[axis]
-        if lo == 0 and hi == 0:
+        signed_lo, signed_hi = widths[axis]
+        if signed_lo == 0 and signed_hi == 0:
             continue
+        # Negative widths crop the padded result (torch reflects/wraps about the whole input).
+        lo, hi = max(signed_lo, 0), max(signed_hi, 0)
         n = x.shape[axis]
         if mode == "reflect" and (lo >= n or hi >= n):
             arg = 2 * (x.ndim - axis)
             raise RuntimeError(
                 f"Argument #{arg + 2}: Padding size should be less than the corresponding input dimension, but got: padding ({lo}, {hi}) at dimension {axis} of input {list(x.shape)}"
             )
-        if mode == "circular" and (lo > n or hi > n):
+        if mode == "circular" and (lo > n + signed_hi - hi or hi > n + signed_lo - lo):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if n == 0:
             raise RuntimeError(f"Expected a non-empty dimension {axis} to pad, got input {list(x.shape)}")
-        maps.append((axis, np.pad(np.arange(n), (lo, hi), mode=_NP_MODES[mode]), lo))
+        c_lo, c_hi = -min(signed_lo, 0), -min(signed_hi, 0)
+        if mode == "circular":  # torch crops first, then wraps what is left
+            idx = np.pad(np.arange(c_lo, n - c_hi), (lo, hi), mode="wrap")
+        else:
+            idx = np.pad(np.arange(n), (lo, hi), mode=_NP_MODES[mode])
+            idx = idx[c_lo : idx.shape[0] - c_hi]
+        maps.append((axis, idx, signed_lo))
     if not maps:
         return ConstantPad.apply(input, widths, 0)
     return IndexPad.apply(input, maps)
@@ -364,8 +368,8 @@ def interpolate(
             raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear")
     elif align_corners is None:
         align_corners = False
-    if antialias:
-        raise NotImplementedError("ember's interpolate does not support antialias=True")
+    if antialias and (mode not in ("bilinear", "bicubic") or x.ndim != 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input")
     nd = x.ndim - 2
     need = _MODE_DIMS.get(mode)
     if need is not None and need != nd:
@@ -395,6 +399,8 @@ def interpolate(
         raise ValueError("either size or scale_factor should be defined")
     if any(s <= 0 for s in sizes):
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, spatial))}) and output ({', '.join(map(str, sizes))})")
+    if x.dtype == np.uint8:
+        return _interpolate_uint8(x, sizes, scales, mode, align_corners, antialias)
     if mode == "area":
         from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
@@ -419,12 +425,35 @@ def interpolate(
             mats.append(a)
         return Resample.apply(input, tuple(mats))
     mats = []
+    if antialias:  # PIL-style filters, widened by the downscale factor; the Resample adjoint is torch's backward
+        from .resample_uint8 import antialias_matrix
+
+        mats = [None if n_in == n_out else antialias_matrix(n_in, n_out, mode == "bicubic", align_corners, sf, dtype)
+                for n_in, n_out, sf in zip(spatial, sizes, scales)]
+        return Resample.apply(input, tuple(mats))
     for n_in, n_out, sf in zip(spatial, sizes, scales):
         if mode == "bicubic":
             mats.append(_cubic_matrix(n_in, n_out, align_corners, sf, dtype))
         else:
             mats.append(_linear_matrix(n_in, n_out, align_corners, sf, dtype))
     return Resample.apply(input, tuple(mats))
+
+
+def _interpolate_uint8(x, sizes, scales, mode, align_corners, antialias) -> Tensor:
+    """uint8 images (never differentiable): torch allows the nearest modes, bilinear and bicubic."""
+    from .resample_uint8 import resize_uint8
+
+    if mode == "area":
+        kernel = "adaptive_avg_pool3d_cpu" if len(sizes) == 3 else "adaptive_avg_pool2d"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Byte\'')
+    if mode in ("linear", "trilinear"):
+        raise NotImplementedError('"compute_indices_weights_linear" not implemented for \'Byte\'')
+    if mode in ("nearest", "nearest-exact"):
+        y = x
+        for axis, (n_in, n_out, sf) in enumerate(zip(x.shape[2:], sizes, scales)):
+            y = np.take(y, _nearest_source(n_in, n_out, sf, mode == "nearest-exact"), axis=2 + axis)
+        return Tensor._wrap(np.ascontiguousarray(y) if y is not x else x.copy())
+    return Tensor._wrap(resize_uint8(x, sizes, scales, mode, align_corners, antialias))
 
 
 def _area3d(input: Tensor, sizes) -> Tensor:

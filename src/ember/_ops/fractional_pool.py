@@ -1,0 +1,174 @@
+"""Fractional max pooling (Graham, 2014): ``fractional_max_pool2d``.
+
+Each plane draws u = (u_w, u_h) in [0, 1); along an axis of input size n, output size m and pool
+size k, window i starts at floor((i + u) a) - floor(u a) with a = (n - k) / (m - 1) (computed in the
+input's dtype, as torch does), the last window at n - k. y = max over each k_h x k_w window;
+dx = dy routed to the window's argmax (first maximum; a NaN wins, the last one).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+
+__all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+           "fractional_max_pool3d_with_indices"]
+
+
+def _starts(u, n_in, n_out, k):
+    """Window starts per plane: u (P,) -> (P, n_out) int64."""
+    dt = u.dtype.type
+    seq = np.empty(u.shape + (n_out,), dtype=np.int64)
+    if n_out > 1:
+        alpha = dt(n_in - k) / dt(n_out - 1)
+        i = np.arange(n_out - 1, dtype=u.dtype)
+        seq[..., :-1] = ((i + u[..., None]) * alpha).astype(np.int64) - (u * alpha).astype(np.int64)[..., None]
+    seq[..., -1] = n_in - k
+    return seq
+
+
+class FractionalMaxPool(Op):
+    """y[p, o] = max of x[p] over the window starting at (starts[p, o]) (2-D or 3-D);
+    dx = dy scattered to each window's argmax."""
+
+    _node_name = "FractionalMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, kernel, out_size, samples, sample_axis):
+        n, c = x.shape[:2]
+        spatial = x.shape[2:]
+        k = len(spatial)
+        p = n * c
+        u = samples[:n].reshape(p, k)
+        strides = [int(np.prod(spatial[d + 1 :])) for d in range(k)]
+        flat = np.zeros((p,) + tuple(out_size) + tuple(kernel), dtype=np.int64)
+        for d in range(k):  # window offsets along axis d, broadcast into (P, *out, *kernel)
+            pos = _starts(u[:, sample_axis[d]], spatial[d], out_size[d], kernel[d])[:, :, None] + np.arange(kernel[d])
+            shape = [p] + [1] * (2 * k)
+            shape[1 + d], shape[1 + k + d] = out_size[d], kernel[d]
+            flat = flat + pos.reshape(shape) * strides[d]
+        flat = flat.reshape((p,) + tuple(out_size) + (-1,))
+        size = int(np.prod(spatial))
+        windows = np.take_along_axis(x.reshape(p, size), flat.reshape(p, -1), axis=1).reshape(flat.shape)
+        nan = np.isnan(windows)
+        pick = np.argmax(windows, axis=-1)
+        if nan.any():
+            last_nan = flat.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+            pick = np.where(nan.any(-1), last_nan, pick)
+        index = np.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]  # (P, *out) into the flat plane
+        y = np.take_along_axis(windows, pick[..., None], axis=-1)[..., 0]
+        ctx.meta = (x.shape, index)
+        return y.reshape((n, c) + tuple(out_size)), index.reshape((n, c) + tuple(out_size))
+
+    @staticmethod
+    def backward(ctx, g, _gi=None):
+        if isinstance(g, Tensor):
+            raise RuntimeError("fractional_max_pool: double backward (create_graph=True) is not implemented in ember")
+        shape, index = ctx.meta
+        size = int(np.prod(shape[2:]))
+        p = index.shape[0]
+        planes = np.arange(p).reshape((p,) + (1,) * (index.ndim - 1)) * size
+        gx = np.bincount((planes + index).ravel(), weights=g.reshape(index.shape).ravel(), minlength=p * size)
+        return gx.astype(g.dtype).reshape(shape), None, None, None, None
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def _check_samples(s, x, k):
+    if s.dim() != 3 or s.shape[2] != k:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {k}; got {s.shape[2] if s.dim() == 3 else s.dim()}.")
+    if s.shape[0] < x.shape[0]:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if s.shape[1] != x.shape[1]:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if s.dtype != x.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+
+
+def _triple(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v, v)
+
+
+def fractional_max_pool2d_with_indices(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices: bool = False, _random_samples: Tensor | None = None):
+    """``fractional_max_pool2d`` returning ``(output, indices)`` always (indices flat into H * W)."""
+    import ember
+
+    if output_size is None and output_ratio is None:
+        raise ValueError("fractional_max_pool2d requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if not isinstance(output_ratio, (tuple, list)):
+            raise TypeError(f"object of type '{type(output_ratio).__name__}' has no len()")
+        ratio = _pair(output_ratio)
+        output_size = [int(input.size(-2) * ratio[0]), int(input.size(-1) * ratio[1])]
+    kh, kw = _pair(kernel_size)
+    oh, ow = _pair(output_size)
+    unbatched = input.dim() == 3
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"fractional_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    x = input.unsqueeze(0) if unbatched else input
+    _, c, h, w = x.shape
+    if not x.dtype.is_floating_point:
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{x.dtype.name.capitalize()}'")
+    if _random_samples is None:
+        _random_samples = ember.rand(x.shape[0], c, 2, dtype=x.dtype)
+    s = _random_samples
+    _check_samples(s, x, 2)
+    if oh + kh - 1 > h:
+        raise RuntimeError(f"fractional_max_pool2d(): pool height {kh} too large relative to input height {h}")
+    if ow + kw - 1 > w:
+        raise RuntimeError(f"fractional_max_pool2d(): pool width {kw} too large relative to input width {w}")
+    y, idx = FractionalMaxPool.apply(x, (kh, kw), (oh, ow), s._data, (1, 0))  # samples hold (u_w, u_h)
+    if unbatched:
+        y, idx = y.squeeze(0), idx.squeeze(0)
+    return y, idx
+
+
+def fractional_max_pool2d(input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+                          _random_samples: Tensor | None = None):
+    """Fractional max pooling over (N, C, H, W) or (C, H, W) to ``output_size`` (or ``output_ratio`` of the input)."""
+    y, idx = fractional_max_pool2d_with_indices(input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+    return (y, idx) if return_indices else y
+
+
+def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices: bool = False, _random_samples: Tensor | None = None):
+    """``fractional_max_pool3d`` returning ``(output, indices)`` always (indices flat into T * H * W)."""
+    import ember
+
+    if output_size is None and output_ratio is None:
+        raise ValueError("fractional_max_pool3d requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        ratio = _triple(output_ratio)
+        output_size = [int(input.size(-3) * ratio[0]), int(input.size(-2) * ratio[1]), int(input.size(-1) * ratio[2])]
+    kernel = _triple(kernel_size)
+    out = _triple(output_size)
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"fractional_max_pool3d_out(): Expected 4D or 5D tensor, but got: {list(input.shape)}")
+    unbatched = input.dim() == 4
+    x = input.unsqueeze(0) if unbatched else input
+    c, spatial = x.shape[1], x.shape[2:]
+    if not x.dtype.is_floating_point:
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{x.dtype.name.capitalize()}'")
+    if _random_samples is None:
+        _random_samples = ember.rand(x.shape[0], c, 3, dtype=x.dtype)
+    s = _random_samples
+    _check_samples(s, x, 3)
+    for name, kk, o, n in zip(("time", "height", "width"), kernel, out, spatial):
+        if o + kk - 1 >= n:  # torch's 3-D check is strict (the 2-D one is not)
+            raise RuntimeError(f"fractional_max_pool3d_out(): pool {name} {kk} too large relative to input {name} {n}")
+    y, idx = FractionalMaxPool.apply(x, kernel, out, s._data, (0, 1, 2))  # samples hold (u_t, u_h, u_w)
+    if unbatched:
+        y, idx = y.squeeze(0), idx.squeeze(0)
+    return y, idx
+
+
+def fractional_max_pool3d(input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+                          _random_samples: Tensor | None = None):
+    """Fractional max pooling over (N, C, T, H, W) or (C, T, H, W)."""
+    y, idx = fractional_max_pool3d_with_indices(input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+    return (y, idx) if return_indices else y
