@@ -167,9 +167,6 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def is_complex(self) -> bool:
-        return False
-
     def is_contiguous(self, memory_format=None) -> bool:
         return self._data.flags.c_contiguous
 

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._random import _rng
 from .._tensor import Tensor, _wrap_dim
+from .._tensor_surface import define
 from ..autograd.function import Op
 from . import pointwise as P
 from .inplace import write_inplace
@@ -756,18 +757,8 @@ def tanh(input: Tensor) -> Tensor:
     return P.tanh(input)
 
 
-def _attach_tensor_methods() -> None:
-    """Tensor methods PyTorch has for these functions (added once, when this module loads)."""
-    methods = {
-        "softmax": lambda self, dim=None, dtype=None: softmax(self, dim, dtype=dtype),
-        "log_softmax": lambda self, dim=None, dtype=None: log_softmax(self, dim, dtype=dtype),
-        "relu_": relu_,
-        "hardshrink": lambda self, lambd=0.5: hardshrink(self, lambd),
-        "prelu": prelu,
-    }
-    for name, fn in methods.items():
-        if not hasattr(Tensor, name):
-            setattr(Tensor, name, fn)
-
-
-_attach_tensor_methods()
+# Tensor methods PyTorch has for these functions (``Tensor.relu_`` is the in-place method of _tensor_methods).
+define("softmax", lambda self, dim=None, dtype=None: softmax(self, dim, dtype=dtype))
+define("log_softmax", lambda self, dim=None, dtype=None: log_softmax(self, dim, dtype=dtype))
+define("hardshrink", lambda self, lambd=0.5: hardshrink(self, lambd))
+define("prelu", prelu)
