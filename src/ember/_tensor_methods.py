@@ -55,6 +55,7 @@ define("__lt__", lambda self, other: P.lt(self, other))
 define("__le__", lambda self, other: P.le(self, other))
 define("__gt__", lambda self, other: P.gt(self, other))
 define("__ge__", lambda self, other: P.ge(self, other))
+define("__invert__", P.invert_operator)
 define("__getitem__", I.getitem)
 define("__setitem__", I.setitem)
 

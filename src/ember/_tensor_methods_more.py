@@ -48,7 +48,6 @@ for _op, _fn in (("and", B.bitwise_and), ("or", B.bitwise_or), ("xor", B.bitwise
     define(f"__{_op}__", lambda self, other, _fn=_fn: _fn(self, other))
     define(f"__r{_op}__", lambda self, other, _fn=_fn: _fn(other, self))
     define(f"__i{_op}__", _inplace(_fn))
-define("__invert__", B.bitwise_not)
 
 for _name in "cummax cummin var_mean std_mean quantile nanquantile histc bincount diff trace aminmax nansum".split():
     define(_name, getattr(SC, _name))
