@@ -449,6 +449,12 @@ class Tensor:
 _object_new = object.__new__
 
 
+def data_of(x):
+    """The array behind ``x``: a Tensor's ``_data``, anything else as it is (backward code sees arrays,
+    or Tensors under ``create_graph``)."""
+    return x._data if isinstance(x, Tensor) else x
+
+
 def _new(cls):
     return object.__new__(cls)
 

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._random import _rng
 from .._tensor import Tensor, _wrap_dim
+from .._tensor import data_of as _d
 from .._tensor_surface import define
 from ..autograd.function import Op
 from . import pointwise as P
@@ -71,11 +72,6 @@ SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_TANH_CLIP = 20.0  # tanh(sqrt(2/pi) (x + 0.044715 x^3)) == +-1 in float64 for |x| >= 20
-
-
-def _d(x):
-    """The array behind ``x`` (backward code sees arrays, or Tensors under create_graph)."""
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _sigmoid(x):

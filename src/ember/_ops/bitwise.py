@@ -11,14 +11,11 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from .._tensor import data_of as _data
 from ..autograd.function import emit
 from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _refuse(kernel: str, res, bools: bool = True):

@@ -12,15 +12,12 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.function import Op, emit
 from .._tensor import Tensor
+from .._tensor import data_of as _data
 from ._out import write_out
 from ._specfun import erf as _erf_fast
 from ._common import as_tensor_operand, binary_operands, c_type_name, cast_operand, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 _BOOL = np.dtype(bool)
@@ -1166,7 +1163,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         raise RuntimeError(f"{type_name(input.dtype)} did not match {type_name(other.dtype)}")
     if isinstance(other, Tensor):
         check_broadcast(input._data.shape, other._data.shape)
-    return emit("isclose", (input, other), np.isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    close = np.isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return emit("isclose", (input, other), close)
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:

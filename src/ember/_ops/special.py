@@ -13,16 +13,14 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from .._tensor import data_of as _d
+from ._out import write_out
 from ..autograd.function import Op
 from . import _specfun as SF
 from . import pointwise as P
 from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
-
-
-def _d(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _either(array_fn, name):
@@ -356,6 +354,8 @@ def _i1(x: np.ndarray) -> np.ndarray:
 
 def erfc(input: Tensor, *, out=None) -> Tensor:
     """1 - erf(x), accurate for large x (no cancellation)."""
+    if out is not None:
+        return write_out(out, erfc(input), "erfc")
     return _unary(Erfc, "erfc")(input)
 
 

@@ -94,7 +94,8 @@ class GraphBuilder:
         if other is not None:
             # a Python number is compared as it was stored: in ``dtype`` (0.3 as float32 is not 0.3)
             plain = not isinstance(x, (Tensor, np.ndarray))
-            other_array = other._data if isinstance(other, Tensor) else np.asarray(other, dtype=dtype if plain else None)
+            other_array = other._data if isinstance(other, Tensor) else \
+                np.asarray(other, dtype=dtype if plain else None)
             if other_array.shape != array.shape or not np.array_equal(other_array, array, equal_nan=True):
                 raise OnnxExporterError(
                     f"ember.onnx.export: {what} uses a tensor of shape {tuple(array.shape)} that is not a weight, a "
