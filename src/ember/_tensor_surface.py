@@ -1,11 +1,11 @@
 """Tensor's public surface, declared in one place.
 
 ``Tensor``'s class body (``_tensor.py``) holds the core attributes; every other method,
-property and operator is attached through :func:`define`, which the family modules
+property and operator is attached through `define`, which the family modules
 (``_tensor_methods.py``, ``_tensor_methods_more.py``, ``_ops/activation.py``) call once per
-name. A name defined twice raises :class:`SurfaceError` at import, so which implementation
-a name has never depends on import order. :data:`SURFACE` maps each attached name to its
-implementation; :func:`declared` adds the class body.
+name. A name defined twice raises `SurfaceError` at import, so which implementation
+a name has never depends on import order. `SURFACE` maps each attached name to its
+implementation; `declared` adds the class body.
 """
 
 from __future__ import annotations
