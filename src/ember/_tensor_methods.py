@@ -8,8 +8,6 @@ know run on the underlying arrays.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from . import _dtype as D
@@ -25,50 +23,41 @@ from ._ops import inplace as _inplace_ops
 from ._ops.inplace import check_inplace_allowed, write_inplace
 from ._random import _rng
 from ._tensor import Tensor
+from ._tensor_surface import define
 
 _wrap = Tensor._wrap
 
 
-def _method(name, fn):
-    setattr(Tensor, name, fn)
-
-
 # -- operators ------------------------------------------------------------------------------------
 
-Tensor.__add__ = lambda self, other: P.add(self, other)
-Tensor.__radd__ = lambda self, other: P.add(other, self)
-Tensor.__sub__ = lambda self, other: P.sub(self, other)
-Tensor.__rsub__ = lambda self, other: P.sub(other, self)
-Tensor.__mul__ = lambda self, other: P.mul(self, other)
-Tensor.__rmul__ = lambda self, other: P.mul(other, self)
-Tensor.__truediv__ = lambda self, other: P.div(self, other)
-Tensor.__rtruediv__ = lambda self, other: P.div(other, self)
-Tensor.__floordiv__ = lambda self, other: P.floor_divide(self, other)
-Tensor.__rfloordiv__ = lambda self, other: P.floor_divide(other, self)
-Tensor.__mod__ = lambda self, other: P.remainder(self, other)
-Tensor.__rmod__ = lambda self, other: P.remainder(other, self)
-Tensor.__pow__ = lambda self, other: P.pow(self, other)
-Tensor.__rpow__ = lambda self, other: P.pow(other, self)
-Tensor.__matmul__ = lambda self, other: L.matmul(self, other)
-Tensor.__rmatmul__ = lambda self, other: L.matmul(other, self)
-Tensor.__neg__ = P.neg
-Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = P.abs
-Tensor.__eq__ = lambda self, other: P.eq(self, other) if _comparable(other) else False
-Tensor.__ne__ = lambda self, other: P.ne(self, other) if _comparable(other) else True
-Tensor.__lt__ = lambda self, other: P.lt(self, other)
-Tensor.__le__ = lambda self, other: P.le(self, other)
-Tensor.__gt__ = lambda self, other: P.gt(self, other)
-Tensor.__ge__ = lambda self, other: P.ge(self, other)
-Tensor.__and__ = lambda self, other: P.bitwise_and(self, other)
-Tensor.__rand__ = lambda self, other: P.bitwise_and(other, self)
-Tensor.__or__ = lambda self, other: P.bitwise_or(self, other)
-Tensor.__ror__ = lambda self, other: P.bitwise_or(other, self)
-Tensor.__xor__ = lambda self, other: P.bitwise_xor(self, other)
-Tensor.__rxor__ = lambda self, other: P.bitwise_xor(other, self)
-Tensor.__invert__ = P.invert_operator
-Tensor.__getitem__ = I.getitem
-Tensor.__setitem__ = I.setitem
+define("__add__", lambda self, other: P.add(self, other))
+define("__radd__", lambda self, other: P.add(other, self))
+define("__sub__", lambda self, other: P.sub(self, other))
+define("__rsub__", lambda self, other: P.sub(other, self))
+define("__mul__", lambda self, other: P.mul(self, other))
+define("__rmul__", lambda self, other: P.mul(other, self))
+define("__truediv__", lambda self, other: P.div(self, other))
+define("__rtruediv__", lambda self, other: P.div(other, self))
+define("__floordiv__", lambda self, other: P.floor_divide(self, other))
+define("__rfloordiv__", lambda self, other: P.floor_divide(other, self))
+define("__mod__", lambda self, other: P.remainder(self, other))
+define("__rmod__", lambda self, other: P.remainder(other, self))
+define("__pow__", lambda self, other: P.pow(self, other))
+define("__rpow__", lambda self, other: P.pow(other, self))
+define("__matmul__", lambda self, other: L.matmul(self, other))
+define("__rmatmul__", lambda self, other: L.matmul(other, self))
+define("__neg__", P.neg)
+define("__pos__", lambda self: self)
+define("__abs__", P.abs)
+define("__eq__", lambda self, other: P.eq(self, other) if _comparable(other) else False)
+define("__ne__", lambda self, other: P.ne(self, other) if _comparable(other) else True)
+define("__lt__", lambda self, other: P.lt(self, other))
+define("__le__", lambda self, other: P.le(self, other))
+define("__gt__", lambda self, other: P.gt(self, other))
+define("__ge__", lambda self, other: P.ge(self, other))
+define("__invert__", P.invert_operator)
+define("__getitem__", I.getitem)
+define("__setitem__", I.setitem)
 
 
 def _comparable(other) -> bool:
@@ -89,60 +78,57 @@ def _inplace_unary(fn):
     return method
 
 
-Tensor.add_ = _inplace_binary(P.add)
-Tensor.sub_ = _inplace_binary(P.sub)
-Tensor.subtract_ = Tensor.sub_
-Tensor.mul_ = _inplace_binary(P.mul)
-Tensor.multiply_ = Tensor.mul_
-Tensor.div_ = _inplace_binary(P.div)
-Tensor.divide_ = Tensor.div_
-Tensor.true_divide_ = Tensor.div_
-Tensor.pow_ = _inplace_binary(P.pow)
-Tensor.floor_divide_ = _inplace_binary(P.floor_divide)
-Tensor.remainder_ = _inplace_binary(P.remainder)
-Tensor.fmod_ = _inplace_binary(P.fmod)
-Tensor.__iadd__ = lambda self, other: self.add_(other)
-Tensor.__isub__ = lambda self, other: self.sub_(other)
-Tensor.__imul__ = lambda self, other: self.mul_(other)
-Tensor.__itruediv__ = lambda self, other: self.div_(other)
-Tensor.__ifloordiv__ = lambda self, other: self.floor_divide_(other)
-Tensor.__imod__ = lambda self, other: self.remainder_(other)
-Tensor.__ipow__ = lambda self, other: self.pow_(other)
-Tensor.__imatmul__ = lambda self, other: write_inplace(self, lambda t: L.matmul(t, other), others=(other,))
-Tensor.__iand__ = _inplace_binary(P.bitwise_and)
-Tensor.__ior__ = _inplace_binary(P.bitwise_or)
-Tensor.__ixor__ = _inplace_binary(P.bitwise_xor)
-Tensor.maximum_ = _inplace_binary(P.maximum)
-Tensor.minimum_ = _inplace_binary(P.minimum)
-Tensor.masked_fill_ = lambda self, mask, value: write_inplace(self, lambda t: I.masked_fill(t, mask, value), others=(value,))
-Tensor.index_add_ = lambda self, dim, index, source, *, alpha=1: write_inplace(self, lambda t: I.index_add(t, dim, index, source, alpha=alpha), others=(source,))
-Tensor.index_fill_ = lambda self, dim, index, value: write_inplace(self, lambda t: I.index_fill(t, dim, index, value), others=(value,))
-Tensor.index_copy_ = lambda self, dim, index, source: write_inplace(self, lambda t: I.index_copy(t, dim, index, source), others=(source,))
-Tensor.scatter_ = lambda self, dim, index, src=None, *, value=None, reduce=None: write_inplace(self, lambda t: I.scatter(t, dim, index, src, value=value, reduce=reduce), others=(src,))
-Tensor.scatter_add_ = lambda self, dim, index, src: write_inplace(self, lambda t: I.scatter_add(t, dim, index, src), others=(src,))
-Tensor.index_put_ = lambda self, indices, values, accumulate=False: write_inplace(self, lambda t: I.index_put(t, indices, values, accumulate), others=(values,))
-Tensor.masked_scatter_ = lambda self, mask, source: write_inplace(self, lambda t: I.masked_scatter(t, mask, source), others=(source,))
-Tensor.lerp_ = lambda self, end, weight: write_inplace(self, lambda t: P.lerp(t, end, weight), others=(end, weight))
-Tensor.addcmul_ = lambda self, t1, t2, *, value=1: write_inplace(self, lambda t: P.addcmul(t, t1, t2, value=value), others=(t1, t2))
-Tensor.addcdiv_ = lambda self, t1, t2, *, value=1: write_inplace(self, lambda t: P.addcdiv(t, t1, t2, value=value), others=(t1, t2))
-Tensor.clamp_ = lambda self, min=None, max=None: write_inplace(self, lambda t: P.clamp(t, min, max), others=(min, max))
-Tensor.clip_ = Tensor.clamp_
-Tensor.clamp_min_ = lambda self, min: self.clamp_(min=min)
-Tensor.clamp_max_ = lambda self, max: self.clamp_(max=max)
-Tensor.where = lambda self, condition, other: P.where(condition, self, other)
+define("add_", _inplace_binary(P.add))
+define("sub_", _inplace_binary(P.sub))
+define("subtract_", Tensor.sub_)
+define("mul_", _inplace_binary(P.mul))
+define("multiply_", Tensor.mul_)
+define("div_", _inplace_binary(P.div))
+define("divide_", Tensor.div_)
+define("true_divide_", Tensor.div_)
+define("pow_", _inplace_binary(P.pow))
+define("floor_divide_", _inplace_binary(P.floor_divide))
+define("remainder_", _inplace_binary(P.remainder))
+define("fmod_", _inplace_binary(P.fmod))
+define("__iadd__", lambda self, other: self.add_(other))
+define("__isub__", lambda self, other: self.sub_(other))
+define("__imul__", lambda self, other: self.mul_(other))
+define("__itruediv__", lambda self, other: self.div_(other))
+define("__ifloordiv__", lambda self, other: self.floor_divide_(other))
+define("__imod__", lambda self, other: self.remainder_(other))
+define("__ipow__", lambda self, other: self.pow_(other))
+define("__imatmul__", lambda self, other: write_inplace(self, lambda t: L.matmul(t, other), others=(other,)))
+define("maximum_", _inplace_binary(P.maximum))
+define("minimum_", _inplace_binary(P.minimum))
+define("masked_fill_", lambda self, mask, value: write_inplace(self, lambda t: I.masked_fill(t, mask, value), others=(value,)))
+define("index_add_", lambda self, dim, index, source, *, alpha=1: write_inplace(self, lambda t: I.index_add(t, dim, index, source, alpha=alpha), others=(source,)))
+define("index_fill_", lambda self, dim, index, value: write_inplace(self, lambda t: I.index_fill(t, dim, index, value), others=(value,)))
+define("index_copy_", lambda self, dim, index, source: write_inplace(self, lambda t: I.index_copy(t, dim, index, source), others=(source,)))
+define("scatter_", lambda self, dim, index, src=None, *, value=None, reduce=None: write_inplace(self, lambda t: I.scatter(t, dim, index, src, value=value, reduce=reduce), others=(src,)))
+define("scatter_add_", lambda self, dim, index, src: write_inplace(self, lambda t: I.scatter_add(t, dim, index, src), others=(src,)))
+define("index_put_", lambda self, indices, values, accumulate=False: write_inplace(self, lambda t: I.index_put(t, indices, values, accumulate), others=(values,)))
+define("masked_scatter_", lambda self, mask, source: write_inplace(self, lambda t: I.masked_scatter(t, mask, source), others=(source,)))
+define("lerp_", lambda self, end, weight: write_inplace(self, lambda t: P.lerp(t, end, weight), others=(end, weight)))
+define("addcmul_", lambda self, t1, t2, *, value=1: write_inplace(self, lambda t: P.addcmul(t, t1, t2, value=value), others=(t1, t2)))
+define("addcdiv_", lambda self, t1, t2, *, value=1: write_inplace(self, lambda t: P.addcdiv(t, t1, t2, value=value), others=(t1, t2)))
+define("clamp_", lambda self, min=None, max=None: write_inplace(self, lambda t: P.clamp(t, min, max), others=(min, max)))
+define("clip_", Tensor.clamp_)
+define("clamp_min_", lambda self, min: self.clamp_(min=min))
+define("clamp_max_", lambda self, max: self.clamp_(max=max))
+define("where", lambda self, condition, other: P.where(condition, self, other))
 
 for _name in (
     "neg exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan tanh sigmoid relu abs "
-    "erf erfc sign floor ceil trunc frac round nan_to_num"
+    "erf sign floor ceil trunc frac round nan_to_num"
 ).split():
-    setattr(Tensor, _name + "_", _inplace_unary(getattr(P, _name)))
-Tensor.negative_ = Tensor.neg_
-Tensor.absolute_ = Tensor.abs_
+    define(_name + "_", _inplace_unary(getattr(P, _name)))
+define("negative_", Tensor.neg_)
+define("absolute_", Tensor.abs_)
 
 
-Tensor.zero_ = _inplace_ops.zero_  # Overwrite: no NaN from inf * 0, zero gradient to the old values
-Tensor.fill_ = _inplace_ops.fill_
-Tensor.copy_ = _inplace_ops.copy_
+define("zero_", _inplace_ops.zero_)  # Overwrite: no NaN from inf * 0, zero gradient to the old values
+define("fill_", _inplace_ops.fill_)
+define("copy_", _inplace_ops.copy_)
 
 
 def _random_fill(sampler):
@@ -194,14 +180,14 @@ def _cauchy(rng, shape, median=0.0, sigma=1.0):
     return median + sigma * rng.standard_cauchy(size=shape)
 
 
-Tensor.uniform_ = _random_fill(_uniform)
-Tensor.normal_ = _random_fill(_normal)
-Tensor.bernoulli_ = _random_fill(_bernoulli)
-Tensor.exponential_ = _random_fill(_exponential)
-Tensor.random_ = _random_fill(_random)
-Tensor.log_normal_ = _random_fill(_log_normal)
-Tensor.geometric_ = _random_fill(_geometric)
-Tensor.cauchy_ = _random_fill(_cauchy)
+define("uniform_", _random_fill(_uniform))
+define("normal_", _random_fill(_normal))
+define("bernoulli_", _random_fill(_bernoulli))
+define("exponential_", _random_fill(_exponential))
+define("random_", _random_fill(_random))
+define("log_normal_", _random_fill(_log_normal))
+define("geometric_", _random_fill(_geometric))
+define("cauchy_", _random_fill(_cauchy))
 
 
 def _bernoulli_method(self, p=None, *, generator=None):
@@ -210,7 +196,7 @@ def _bernoulli_method(self, p=None, *, generator=None):
     return bernoulli(self, p, generator=generator)
 
 
-Tensor.bernoulli = _bernoulli_method
+define("bernoulli", _bernoulli_method)
 
 
 def _resize_(self, *sizes):
@@ -229,8 +215,8 @@ def _resize_(self, *sizes):
     return self
 
 
-Tensor.resize_ = _resize_
-Tensor.resize_as_ = lambda self, other: _resize_(self, other._data.shape)
+define("resize_", _resize_)
+define("resize_as_", lambda self, other: _resize_(self, other._data.shape))
 
 
 def _inplace_view(op):
@@ -257,11 +243,12 @@ def _inplace_view(op):
     return method
 
 
-Tensor.squeeze_ = _inplace_view(S.squeeze)
-Tensor.unsqueeze_ = _inplace_view(S.unsqueeze)
-Tensor.t_ = _inplace_view(S.t)
-Tensor.transpose_ = _inplace_view(S.transpose)
-Tensor.swapaxes_ = Tensor.swapdims_ = Tensor.transpose_
+define("squeeze_", _inplace_view(S.squeeze))
+define("unsqueeze_", _inplace_view(S.unsqueeze))
+define("t_", _inplace_view(S.t))
+define("transpose_", _inplace_view(S.transpose))
+define("swapaxes_", Tensor.transpose_)
+define("swapdims_", Tensor.transpose_)
 
 
 def _fill_diagonal_(self, fill_value, wrap=False):
@@ -276,56 +263,56 @@ def _fill_diagonal_(self, fill_value, wrap=False):
     return write_inplace(self, compute, direct=direct)
 
 
-Tensor.fill_diagonal_ = _fill_diagonal_
+define("fill_diagonal_", _fill_diagonal_)
 
 
 # -- methods that forward to functions ----------------------------------------------------------------
 
 for _name in (
     "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow float_power neg negative "
-    "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan tanh sigmoid relu abs absolute erf erfc "
+    "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan tanh sigmoid relu abs absolute erf "
     "sign sgn signbit floor ceil trunc fix frac round nan_to_num clamp clip clamp_min clamp_max maximum minimum fmax fmin "
     "lerp addcmul addcdiv rsub eq ne lt le gt ge less less_equal greater greater_equal not_equal "
-    "logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
+    "logical_and logical_or logical_xor logical_not "
     "isnan isinf isposinf isneginf isfinite isclose allclose equal"
 ).split():
-    _method(_name, getattr(P, _name))
+    define(_name, getattr(P, _name))
 
 for _name in (
-    "sum mean nanmean nansum prod var std amax amin max min aminmax argmax argmin logsumexp norm cumsum cumprod "
-    "cummax cummin all any count_nonzero median nanmedian mode var_mean std_mean"
+    "mean nanmean prod var std amax amin max min argmax argmin logsumexp norm cumsum cumprod "
+    "all any count_nonzero median nanmedian mode"
 ).split():
-    _method(_name, getattr(R, _name))
+    define(_name, getattr(R, _name))
 
 for _name in (
-    "reshape view flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t movedim moveaxis expand "
+    "reshape flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t movedim moveaxis expand "
     "expand_as broadcast_to contiguous clone narrow split tensor_split chunk unbind flip fliplr flipud roll repeat tile "
     "repeat_interleave diagonal diag tril triu"
 ).split():
-    _method(_name, getattr(S, _name))
+    define(_name, getattr(S, _name))
 
 for _name in (
     "gather take_along_dim take scatter scatter_add scatter_reduce index_select index_add index_fill index_copy index_put "
-    "masked_fill masked_select masked_scatter nonzero argwhere sort argsort msort topk kthvalue unique unique_consecutive bincount"
+    "masked_fill masked_select masked_scatter nonzero argwhere sort argsort msort topk kthvalue unique unique_consecutive"
 ).split():
-    _method(_name, getattr(I, _name))
+    define(_name, getattr(I, _name))
 
 for _name in "matmul mm bmm mv dot inner outer ger addmm addmv baddbmm addbmm".split():
-    _method(_name, getattr(L, _name))
+    define(_name, getattr(L, _name))
 
 
 def _sum_method(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     return R.sum(self, dim_arg(dim, axis), keepdim if keepdims is None else keepdims, dtype=dtype)
 
 
-Tensor.sum = _sum_method
-Tensor.reshape_as = lambda self, other: S.reshape(self, other._data.shape)
-Tensor.view_as = lambda self, other: S.view(self, other._data.shape)
-Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: _tensor_factory(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-Tensor.new_zeros = lambda self, *size, dtype=None, device=None, requires_grad=False: _new_filled(self, size, 0, dtype, requires_grad)
-Tensor.new_ones = lambda self, *size, dtype=None, device=None, requires_grad=False: _new_filled(self, size, 1, dtype, requires_grad)
-Tensor.new_empty = Tensor.new_zeros
-Tensor.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _new_filled(self, (size,), fill_value, dtype, requires_grad)
+define("sum", _sum_method)
+define("reshape_as", lambda self, other: S.reshape(self, other._data.shape))
+define("view_as", lambda self, other: S.view(self, other._data.shape))
+define("new_tensor", lambda self, data, dtype=None, device=None, requires_grad=False: _tensor_factory(data, dtype=dtype or self.dtype, requires_grad=requires_grad))
+define("new_zeros", lambda self, *size, dtype=None, device=None, requires_grad=False: _new_filled(self, size, 0, dtype, requires_grad))
+define("new_ones", lambda self, *size, dtype=None, device=None, requires_grad=False: _new_filled(self, size, 1, dtype, requires_grad))
+define("new_empty", Tensor.new_zeros)
+define("new_full", lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _new_filled(self, (size,), fill_value, dtype, requires_grad))
 
 
 def _new_filled(self, size, value, dtype, requires_grad):
@@ -348,10 +335,10 @@ def _mT(self):
     return S.transpose(self, -2, -1)
 
 
-Tensor.T = _T
-Tensor.mT = _mT
-Tensor.H = _T
-Tensor.mH = _mT
+define("T", _T)
+define("mT", _mT)
+define("H", _T)
+define("mH", _mT)
 
 
 # -- dtype and device conversion ----------------------------------------------------------------------
@@ -386,7 +373,7 @@ def _to(self, *args, **kwargs):
     return _wrap(self._data.astype(target.np))
 
 
-Tensor.to = _to
+define("to", _to)
 
 
 def _cast(dtype):
@@ -396,15 +383,15 @@ def _cast(dtype):
     return method
 
 
-Tensor.float = _cast(D.float32)
-Tensor.double = _cast(D.float64)
-Tensor.half = _cast(D.float16)
-Tensor.long = _cast(D.int64)
-Tensor.int = _cast(D.int32)
-Tensor.short = _cast(D.int16)
-Tensor.char = _cast(D.int8)
-Tensor.byte = _cast(D.uint8)
-Tensor.bool = _cast(D.bool)
+define("float", _cast(D.float32))
+define("double", _cast(D.float64))
+define("half", _cast(D.float16))
+define("long", _cast(D.int64))
+define("int", _cast(D.int32))
+define("short", _cast(D.int16))
+define("char", _cast(D.int8))
+define("byte", _cast(D.uint8))
+define("bool", _cast(D.bool))
 
 
 def _type(self, dtype=None, non_blocking=False):
@@ -420,10 +407,10 @@ def _type(self, dtype=None, non_blocking=False):
     return _to(self, D.as_dtype(dtype))
 
 
-Tensor.type = _type
-Tensor.type_as = lambda self, other: _to(self, other.dtype)
-Tensor.astype = lambda self, dtype: _to(self, D.as_dtype(dtype))
-Tensor.to_numpy = lambda self: self.detach().numpy()
+define("type", _type)
+define("type_as", lambda self, other: _to(self, other.dtype))
+define("astype", lambda self, dtype: _to(self, D.as_dtype(dtype)))
+define("to_numpy", lambda self: self.detach().numpy())
 
 
 # -- NumPy protocols ------------------------------------------------------------------------------------
@@ -527,40 +514,5 @@ def _array_function(self, func, types, args, kwargs):
     return func(*_to_raw(args), **{k: _to_raw(v) for k, v in kwargs.items()})
 
 
-Tensor.__array_ufunc__ = _array_ufunc
-Tensor.__array_function__ = _array_function
-
-
-# -- NumPy argument names ------------------------------------------------------------------------------
-
-
-def _accept_numpy_names(fn):
-    """PyTorch accepts NumPy's names for two arguments everywhere: ``axis`` for ``dim`` and
-    ``keepdims`` for ``keepdim`` (``x.max(axis=1)``). Methods written with ``dim`` only get a
-    thin wrapper that renames them; it does no work when no keyword is passed."""
-    code = getattr(fn, "__code__", None)
-    if code is None or code.co_flags & 0x08:  # no code, or takes **kwargs already
-        return fn
-    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-    rename_axis = "dim" in names and "axis" not in names
-    rename_keepdims = "keepdim" in names and "keepdims" not in names
-    if not (rename_axis or rename_keepdims):
-        return fn
-
-    @functools.wraps(fn)
-    def method(*args, **kwargs):
-        if kwargs:
-            if rename_axis and "axis" in kwargs:
-                kwargs["dim"] = kwargs.pop("axis")
-            if rename_keepdims and "keepdims" in kwargs:
-                kwargs["keepdim"] = kwargs.pop("keepdims")
-        return fn(*args, **kwargs)
-
-    return method
-
-
-for _name, _value in list(vars(Tensor).items()):
-    if callable(_value) and not _name.startswith("__") and not isinstance(_value, (staticmethod, classmethod, type)):
-        _wrapped = _accept_numpy_names(_value)
-        if _wrapped is not _value:
-            setattr(Tensor, _name, _wrapped)
+define("__array_ufunc__", _array_ufunc)
+define("__array_function__", _array_function)

@@ -16,6 +16,7 @@ from ._ops._common import type_name as _type_name
 from ._ops import special as S
 from ._ops.inplace import write_inplace
 from ._tensor import Tensor
+from ._tensor_surface import define
 
 
 def _inplace(fn):
@@ -33,31 +34,31 @@ _SPECIAL = (
     "heaviside nextafter mvlgamma"
 ).split()
 for _name in _SPECIAL:
-    setattr(Tensor, _name, getattr(S, _name))
+    define(_name, getattr(S, _name))
 for _name in set(_SPECIAL) - {"logaddexp", "logaddexp2", "logcumsumexp"}:
-    setattr(Tensor, _name + "_", _inplace(getattr(S, _name)))
-Tensor.polygamma = lambda self, n: S.polygamma(n, self)
-Tensor.polygamma_ = lambda self, n: write_inplace(self, lambda t: S.polygamma(n, t))
+    define(_name + "_", _inplace(getattr(S, _name)))
+define("polygamma", lambda self, n: S.polygamma(n, self))
+define("polygamma_", lambda self, n: write_inplace(self, lambda t: S.polygamma(n, t)))
 
 for _name in "bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift gcd lcm".split():
-    setattr(Tensor, _name, getattr(B, _name))
-    setattr(Tensor, _name + "_", _inplace(getattr(B, _name)))
+    define(_name, getattr(B, _name))
+    define(_name + "_", _inplace(getattr(B, _name)))
 for _op, _fn in (("and", B.bitwise_and), ("or", B.bitwise_or), ("xor", B.bitwise_xor),
                  ("lshift", B.bitwise_left_shift), ("rshift", B.bitwise_right_shift)):
-    setattr(Tensor, f"__{_op}__", lambda self, other, _fn=_fn: _fn(self, other))
-    setattr(Tensor, f"__r{_op}__", lambda self, other, _fn=_fn: _fn(other, self))
-    setattr(Tensor, f"__i{_op}__", _inplace(_fn))
+    define(f"__{_op}__", lambda self, other, _fn=_fn: _fn(self, other))
+    define(f"__r{_op}__", lambda self, other, _fn=_fn: _fn(other, self))
+    define(f"__i{_op}__", _inplace(_fn))
 
 for _name in "cummax cummin var_mean std_mean quantile nanquantile histc bincount diff trace aminmax nansum".split():
-    setattr(Tensor, _name, getattr(SC, _name))
+    define(_name, getattr(SC, _name))
 
 for _name in "diag_embed diagflat rot90 kron cross isin put index_reduce".split():
-    setattr(Tensor, _name, getattr(C, _name))
-Tensor.unfold = C.unfold
-Tensor.put_ = lambda self, index, source, accumulate=False: write_inplace(
-    self, lambda t: C.put(t, index, source, accumulate), others=(source,))
-Tensor.index_reduce_ = lambda self, dim, index, source, reduce, *, include_self=True: write_inplace(
-    self, lambda t: C.index_reduce(t, dim, index, source, reduce, include_self=include_self), others=(source,))
+    define(_name, getattr(C, _name))
+define("unfold", C.unfold)
+define("put_", lambda self, index, source, accumulate=False: write_inplace(
+    self, lambda t: C.put(t, index, source, accumulate), others=(source,)))
+define("index_reduce_", lambda self, dim, index, source, reduce, *, include_self=True: write_inplace(
+    self, lambda t: C.index_reduce(t, dim, index, source, reduce, include_self=include_self), others=(source,)))
 
 
 def _view(self, *shape, dtype=None):
@@ -67,10 +68,10 @@ def _view(self, *shape, dtype=None):
     return _shape.view(self, *shape)
 
 
-Tensor.view = _view
+define("view", _view)
 
 for _name in "det logdet slogdet inverse cholesky pinverse matrix_power svd qr".split():
-    setattr(Tensor, _name, getattr(LT, _name))
+    define(_name, getattr(LT, _name))
 
 
 def _float_power_(self, exponent):
@@ -80,19 +81,18 @@ def _float_power_(self, exponent):
     return write_inplace(self, lambda t: _P.float_power(t, exponent), others=(exponent,) if isinstance(exponent, Tensor) else ())
 
 
-Tensor.float_power_ = _float_power_
+define("float_power_", _float_power_)
 
 for _name in ("ravel select positive hsplit vsplit dsplit vdot dist ldexp cov corrcoef is_signed is_same_size "
               "is_complex is_conj is_neg conj resolve_conj resolve_neg conj_physical adjoint").split():
-    setattr(Tensor, _name, getattr(M, _name))
-Tensor.ldexp_ = _inplace(M.ldexp)
-Tensor.conj_physical_ = lambda self: self
+    define(_name, getattr(M, _name))
+define("ldexp_", _inplace(M.ldexp))
+define("conj_physical_", lambda self: self)
 
 # In-place forms PyTorch has for ops ember already had out of place.
 for _name in ("eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor "
               "logical_not tril triu cumsum cumprod sgn fix addmm addbmm baddbmm addmv scatter_reduce").split():
-    if hasattr(Tensor, _name) and not hasattr(Tensor, _name + "_"):
-        setattr(Tensor, _name + "_", _inplace(getattr(Tensor, _name)))
+    define(_name + "_", _inplace(getattr(Tensor, _name)))
 
 
 def inplace_functions() -> dict:

@@ -144,6 +144,43 @@ def test_functions_and_several_inputs_and_outputs():
         np.testing.assert_allclose(g, w.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_comparisons_logic_and_masks_export():
+    class Masks(nn.Module):
+        def forward(self, x):
+            y = ember.where(x > 0, x, 0.1 * x)
+            inner = ember.logical_and(x >= -1, x <= 1) | (x == 0.5)
+            outer = ember.logical_not(inner) & ember.logical_or(x < -2, x != x.clamp(-1.5, 1.5))
+            odd = ember.logical_xor(x > 0.5, ember.isnan(x)) ^ ember.isinf(x) | ~(y.abs() <= 0.3)
+            return y + ember.where(inner, 1.0, 0.0) - ember.where(outer, 2.0, 0.0) + ember.where(odd, 0.5, -0.5)
+
+    x = ember.tensor([[-3.0, -1.2, 0.0], [0.2, 0.5, 2.0]])
+    _assert_matches(Masks(), x, make=lambda n: ember.randn(n, 3) * 2)
+    sess, _ = _session(Masks(), x)
+    np.testing.assert_allclose(sess.run(None, {"x": x.numpy()})[0], Masks()(x).numpy(), rtol=1e-6)
+    proto_ops = {n.op_type for n in onnx.load_from_string(_export_bytes(Masks(), x)).graph.node}
+    assert {"Greater", "GreaterOrEqual", "LessOrEqual", "Less", "Equal", "Not", "And", "Or", "Xor", "IsNaN",
+            "IsInf", "Where"} <= proto_ops
+
+
+def test_comparison_of_weights_only_stays_a_constant():
+    class Fixed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(ember.tensor([1.0, -2.0, 3.0]))
+
+        def forward(self, x):
+            return x * ember.where(self.w > 0, 1.0, 0.0) * ember.isfinite(self.w)
+
+    model = Fixed()
+    _assert_matches(model, ember.randn(2, 3))
+
+
+def _export_bytes(model, example):
+    buf = io.BytesIO()
+    ember.onnx.export(model, (example,), buf)
+    return buf.getvalue()
+
+
 def test_path_output_names_and_weights_named_as_the_state_dict(tmp_path):
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
     path = tmp_path / "m.onnx"

@@ -17,6 +17,8 @@ import numpy as np
 from .. import _dtype as D
 from .._random import _rng
 from .._tensor import Tensor, _wrap_dim
+from .._tensor import data_of as _d
+from .._tensor_surface import define
 from ..autograd.function import Op
 from . import pointwise as P
 from .inplace import write_inplace
@@ -70,11 +72,6 @@ SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_TANH_CLIP = 20.0  # tanh(sqrt(2/pi) (x + 0.044715 x^3)) == +-1 in float64 for |x| >= 20
-
-
-def _d(x):
-    """The array behind ``x`` (backward code sees arrays, or Tensors under create_graph)."""
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _sigmoid(x):
@@ -756,18 +753,8 @@ def tanh(input: Tensor) -> Tensor:
     return P.tanh(input)
 
 
-def _attach_tensor_methods() -> None:
-    """Tensor methods PyTorch has for these functions (added once, when this module loads)."""
-    methods = {
-        "softmax": lambda self, dim=None, dtype=None: softmax(self, dim, dtype=dtype),
-        "log_softmax": lambda self, dim=None, dtype=None: log_softmax(self, dim, dtype=dtype),
-        "relu_": relu_,
-        "hardshrink": lambda self, lambd=0.5: hardshrink(self, lambd),
-        "prelu": prelu,
-    }
-    for name, fn in methods.items():
-        if not hasattr(Tensor, name):
-            setattr(Tensor, name, fn)
-
-
-_attach_tensor_methods()
+# Tensor methods PyTorch has for these functions (``Tensor.relu_`` is the in-place method of _tensor_methods).
+define("softmax", lambda self, dim=None, dtype=None: softmax(self, dim, dtype=dtype))
+define("log_softmax", lambda self, dim=None, dtype=None: log_softmax(self, dim, dtype=dtype))
+define("hardshrink", lambda self, lambd=0.5: hardshrink(self, lambd))
+define("prelu", prelu)

@@ -12,13 +12,11 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ._out import supports_out
+from .._tensor import data_of as _data
+from ..autograd.function import emit
 from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _refuse(kernel: str, res, bools: bool = True):
@@ -44,7 +42,7 @@ def _logical(np_fn, name):
         if out is not None:
             raise TypeError(f"{name}(): out= is not supported by ember")
         a, b, res = _operands(input, other, f"{name}_cpu")
-        return _wrap(np.asarray(np_fn(a, b), dtype=res))
+        return emit(name, (input, other), np.asarray(np_fn(a, b), dtype=res))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name.split('_')[1].upper()} of integer or bool tensors."
@@ -60,7 +58,7 @@ bitwise_xor = _logical(np.bitwise_xor, "bitwise_xor")
 def bitwise_not(input: Tensor, *, out=None) -> Tensor:
     """Elementwise NOT: ~x for integers, logical not for bools."""
     _refuse("bitwise_not_cpu", input._data.dtype)
-    return _wrap(np.invert(input._data))
+    return emit("bitwise_not", (input,), np.invert(input._data))
 
 
 def _shift(a, s, res, left: bool):

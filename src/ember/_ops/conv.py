@@ -783,7 +783,7 @@ def _scalar_name(t: Tensor) -> str:
     )
 
 
-def _size_str(shape) -> str:
+def _size_list(shape) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
@@ -793,12 +793,12 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, na
     x, w = input._data, weight._data
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(
-            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input of size: {_size_str(x.shape)}"
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input of size: {_size_list(x.shape)}"
         )
     if w.ndim != nd + 2:
         raise RuntimeError(
             "weight should have at least three dimensions" if w.ndim < 3 else
-            f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input {_size_str(x.shape)}, but got {w.ndim}-dimensional weight of size {_size_str(w.shape)} instead"
+            f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input {_size_list(x.shape)}, but got {w.ndim}-dimensional weight of size {_size_list(w.shape)} instead"
         )
     stride = _tuple(stride, nd, "stride")
     dilation = _tuple(dilation, nd, "dilation")
@@ -817,7 +817,7 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, na
         x = input._data
     ksize = w.shape[2:]
     if any(k <= 0 for k in ksize):
-        raise RuntimeError(f"kernel size should be greater than zero, but got kernel size {_size_str(ksize)}")
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel size {_size_list(ksize)}")
     if isinstance(padding, str):
         if padding == "valid":
             pads = [(0, 0)] * nd
@@ -837,17 +837,17 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, na
         pads = [(p, p) for p in pad]
     if w.shape[0] % groups:
         raise RuntimeError(
-            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size [{_size_str(w.shape)}] instead"
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size [{_size_list(w.shape)}] instead"
         )
     if x.shape[1] != w.shape[1] * groups:
         raise RuntimeError(
-            f"Given groups={groups}, weight of size {_size_str(w.shape)}, expected input{_size_str(x.shape)} to have "
+            f"Given groups={groups}, weight of size {_size_list(w.shape)}, expected input{_size_list(x.shape)} to have "
             f"{w.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
         )
     if bias is not None and (bias._data.ndim != 1 or bias._data.shape[0] != w.shape[0]):
         raise RuntimeError(
-            f"Given weight of size {_size_str(w.shape)}, expected bias to be 1-dimensional with {w.shape[0]} elements, "
-            f"but got bias of size {_size_str(bias._data.shape)} instead"
+            f"Given weight of size {_size_list(w.shape)}, expected bias to be 1-dimensional with {w.shape[0]} elements, "
+            f"but got bias of size {_size_list(bias._data.shape)} instead"
         )
     _check_float(input, weight, bias)
     padded = [s + a + b for s, (a, b) in zip(x.shape[2:], pads)]
@@ -914,11 +914,11 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     x, w = input._data, weight._data
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(
-            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input of size: {_size_str(x.shape)}"
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input of size: {_size_list(x.shape)}"
         )
     if w.ndim != nd + 2:
         raise RuntimeError(
-            f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input {_size_str(x.shape)}, but got {w.ndim}-dimensional weight of size {_size_str(w.shape)} instead"
+            f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input {_size_list(x.shape)}, but got {w.ndim}-dimensional weight of size {_size_list(w.shape)} instead"
         )
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
@@ -955,18 +955,18 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
         x = input._data
     if w.shape[0] % groups:
         raise RuntimeError(
-            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size [{_size_str(w.shape)}] instead"
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size [{_size_list(w.shape)}] instead"
         )
     if x.shape[1] != w.shape[0]:
         raise RuntimeError(
-            f"Given transposed=1, weight of size {_size_str(w.shape)}, expected input{_size_str(x.shape)} to have "
+            f"Given transposed=1, weight of size {_size_list(w.shape)}, expected input{_size_list(x.shape)} to have "
             f"{w.shape[0]} channels, but got {x.shape[1]} channels instead"
         )
     cout = w.shape[1] * groups
     if bias is not None and (bias._data.ndim != 1 or bias._data.shape[0] != cout):
         raise RuntimeError(
-            f"Given transposed=1, weight of size {_size_str(w.shape)}, expected bias to be 1-dimensional with {cout} elements, "
-            f"but got bias of size {_size_str(bias._data.shape)} instead"
+            f"Given transposed=1, weight of size {_size_list(w.shape)}, expected bias to be 1-dimensional with {cout} elements, "
+            f"but got bias of size {_size_list(bias._data.shape)} instead"
         )
     _check_float(input, weight, bias)
     ksize = w.shape[2:]

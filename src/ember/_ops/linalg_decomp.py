@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
+from .._tensor import data_of as _data
 from ..autograd.function import Op
 from . import linalg as LM
 from . import pointwise as P
@@ -554,10 +555,6 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol
         rtol = np.finfo(a.dtype).eps * max(a.shape[-2:])
     thresh = np.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax)
     return _wrap(np.asarray((s > np.asarray(thresh)[..., None]).sum(-1), dtype=np.int64))
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 @supports_out("pinv")

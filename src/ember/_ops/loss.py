@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor
+from .._tensor import data_of as _data
 from ..autograd.function import Op
 
 __all__ = [
@@ -70,10 +71,6 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return _sum(loss)
     return loss
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _type_name(a: np.ndarray) -> str:

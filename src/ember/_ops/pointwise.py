@@ -10,17 +10,14 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from ..autograd.function import Op
+from ..autograd.function import Op, emit
 from .._tensor import Tensor
+from .._tensor import data_of as _data
 from ._out import write_out
 from ._specfun import erf as _erf_fast
 from ._common import as_tensor_operand, binary_operands, c_type_name, cast_operand, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 _BOOL = np.dtype(bool)
@@ -865,6 +862,8 @@ def where(condition, input=None, other=None, *, out=None):
     a, b = as_tensor_operand(input), as_tensor_operand(other)
     check_broadcast(cond.shape, shape_of(a), shape_of(b))
     res = D.result_type(a, b)
+    if isinstance(condition, Tensor) and cond is condition._data:
+        cond = condition  # the tensor itself, so a tracer sees which value the mask is
     return Where.apply(cond, cast_operand(a, res), cast_operand(b, res))
 
 
@@ -1040,7 +1039,7 @@ def sgn(input: Tensor) -> Tensor:
 
 
 def signbit(input: Tensor) -> Tensor:
-    return _wrap(np.signbit(input._data))
+    return emit("signbit", (input,), np.signbit(input._data))
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
@@ -1058,13 +1057,13 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
 # -- comparisons and logic (never differentiable) ---------------------------------------------------
 
 
-def _compare(np_fn):
+def _compare(np_fn, name):
     def fn(input, other, *, out=None) -> Tensor:
         if out is not None:
             return write_out(out, fn(input, other), fn.__name__)
         x, y, _ = binary_operands(input, other)
         try:
-            return _wrap(np.asarray(np_fn(_data(x), _data(y))))
+            return emit(name, (input, other), np.asarray(np_fn(_data(x), _data(y))))
         except ValueError:
             check_broadcast(shape_of(x), shape_of(y))
             raise
@@ -1073,8 +1072,9 @@ def _compare(np_fn):
     return fn
 
 
-eq, ne = _compare(np.equal), _compare(np.not_equal)
-lt, le, gt, ge = _compare(np.less), _compare(np.less_equal), _compare(np.greater), _compare(np.greater_equal)
+eq, ne = _compare(np.equal, "eq"), _compare(np.not_equal, "ne")
+lt, le = _compare(np.less, "lt"), _compare(np.less_equal, "le")
+gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
@@ -1083,15 +1083,15 @@ def _logical(np_fn):
         if out is not None:
             return write_out(out, fn(input, other), fn.__name__)
         if other is None:
-            return _wrap(np_fn(_data(input)))
+            return emit(name, (input,), np_fn(_data(input)))
         a, b = as_tensor_operand(input), as_tensor_operand(other)
         try:
-            return _wrap(np_fn(_data(a), _data(b)))
+            return emit(name, (input, other), np_fn(_data(a), _data(b)))
         except ValueError:
             check_broadcast(shape_of(a), shape_of(b))
             raise
 
-    fn.__name__ = np_fn.__name__
+    name = fn.__name__ = np_fn.__name__
     return fn
 
 
@@ -1101,7 +1101,7 @@ logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.log
 def logical_not(input: Tensor, *, out=None) -> Tensor:
     if out is not None:
         return write_out(out, logical_not(input), "logical_not")
-    return _wrap(np.logical_not(input._data))
+    return emit("logical_not", (input,), np.logical_not(input._data))
 
 
 def _bitwise(np_fn, name):
@@ -1110,7 +1110,7 @@ def _bitwise(np_fn, name):
         if res.kind == "f":
             raise NotImplementedError(f'"{name}_cpu" not implemented for \'{type_name(D.from_numpy_dtype(res))}\'')
         try:
-            return _wrap(np.asarray(np_fn(_data(x), _data(y)), dtype=res))
+            return emit(name, (input, other), np.asarray(np_fn(_data(x), _data(y)), dtype=res))
         except ValueError:
             check_broadcast(shape_of(x), shape_of(y))
             raise
@@ -1127,7 +1127,7 @@ bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 def bitwise_not(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "f":
         raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{type_name(input.dtype)}\'')
-    return _wrap(np.invert(input._data))
+    return emit("bitwise_not", (input,), np.invert(input._data))
 
 
 def invert_operator(input: Tensor) -> Tensor:
@@ -1138,23 +1138,23 @@ def invert_operator(input: Tensor) -> Tensor:
 
 
 def isnan(input: Tensor) -> Tensor:
-    return _wrap(np.isnan(input._data))
+    return emit("isnan", (input,), np.isnan(input._data))
 
 
 def isinf(input: Tensor) -> Tensor:
-    return _wrap(np.isinf(input._data))
+    return emit("isinf", (input,), np.isinf(input._data))
 
 
 def isposinf(input: Tensor) -> Tensor:
-    return _wrap(np.isposinf(input._data))
+    return emit("isposinf", (input,), np.isposinf(input._data))
 
 
 def isneginf(input: Tensor) -> Tensor:
-    return _wrap(np.isneginf(input._data))
+    return emit("isneginf", (input,), np.isneginf(input._data))
 
 
 def isfinite(input: Tensor) -> Tensor:
-    return _wrap(np.isfinite(input._data))
+    return emit("isfinite", (input,), np.isfinite(input._data))
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
@@ -1163,7 +1163,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         raise RuntimeError(f"{type_name(input.dtype)} did not match {type_name(other.dtype)}")
     if isinstance(other, Tensor):
         check_broadcast(input._data.shape, other._data.shape)
-    return _wrap(np.isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    close = np.isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return emit("isclose", (input, other), close)
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
+from .._tensor import data_of as _d
 from ..autograd.function import Op
 from ._common import dim_arg, normalize_dims, type_name
 
@@ -545,10 +546,6 @@ class _Norm2(Op):
         y = _expand_back(out, shape, axes, keepdim)
         safe = np.where(_d(y) == 0, 1, y)
         return _expand_back(g, shape, axes, keepdim) * x / safe, None, None
-
-
-def _d(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 class Cumsum(Op):

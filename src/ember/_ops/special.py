@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from .._tensor import data_of as _d
 from ..autograd.function import Op
 from . import _specfun as SF
 from . import pointwise as P
@@ -20,10 +21,6 @@ from ._out import supports_out, write_out
 from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
-
-
-def _d(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _either(array_fn, name):
@@ -358,6 +355,8 @@ def _i1(x: np.ndarray) -> np.ndarray:
 @supports_out("erfc")
 def erfc(input: Tensor, *, out=None) -> Tensor:
     """1 - erf(x), accurate for large x (no cancellation)."""
+    if out is not None:
+        return write_out(out, erfc(input), "erfc")
     return _unary(Erfc, "erfc")(input)
 
 

@@ -31,6 +31,7 @@ from . import grad_mode as _gm
 _grad_state = _gm._state
 Tensor = _T.Tensor
 _wrap = Tensor._wrap
+_data_of = _T.data_of
 _ndarray = np.ndarray
 
 _FREED_MESSAGE = (
@@ -295,10 +296,6 @@ def _check_hook_result(hook, old, new) -> None:
 
 def _as_tensor(g):
     return g if g is None or isinstance(g, Tensor) else _wrap(g)
-
-
-def _data_of(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _legacy_name(array) -> str:

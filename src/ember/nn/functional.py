@@ -38,27 +38,9 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     return add(out, bias) if bias is not None else out
 
 
-def _star_import(module_name: str) -> None:
-    """``from <module_name> import *`` that tolerates the module not existing yet."""
-    import importlib
-
-    full = f"ember._ops.{module_name}"
-    try:
-        module = importlib.import_module(full)
-    except ModuleNotFoundError as exc:
-        if exc.name != full:
-            raise
-        return
-    names = getattr(module, "__all__", None)
-    if names is None:
-        names = [n for n in vars(module) if not n.startswith("_")]
-    globals().update({n: getattr(module, n) for n in names})
-
-
-# Padding and resampling (pad, interpolate), in a module that may not exist yet.
-_star_import("resample")
-_star_import("attention")
-_star_import("sampling")
-_star_import("ctc")
-_star_import("fractional_pool")
+from .._ops.resample import *  # noqa: E402,F401,F403  (pad, interpolate, pixel_shuffle ...)
+from .._ops.attention import *  # noqa: E402,F401,F403
+from .._ops.sampling import *  # noqa: E402,F401,F403  (grid_sample, affine_grid)
+from .._ops.ctc import *  # noqa: E402,F401,F403
+from .._ops.fractional_pool import *  # noqa: E402,F401,F403
 from ._multihead import _canonical_mask, _none_or_dtype, multi_head_attention_forward  # noqa: E402,F401

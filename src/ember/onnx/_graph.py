@@ -92,7 +92,10 @@ class GraphBuilder:
                 f"ember.onnx.export: {what} reads a tensor computed from the input outside ember's ops "
                 "(e.g. through .numpy() or a raw array), which the exported graph cannot reproduce")
         if other is not None:
-            other_array = other._data if isinstance(other, Tensor) else np.asarray(other)
+            # a Python number is compared as it was stored: in ``dtype`` (0.3 as float32 is not 0.3)
+            plain = not isinstance(x, (Tensor, np.ndarray))
+            other_array = other._data if isinstance(other, Tensor) else \
+                np.asarray(other, dtype=dtype if plain else None)
             if other_array.shape != array.shape or not np.array_equal(other_array, array, equal_nan=True):
                 raise OnnxExporterError(
                     f"ember.onnx.export: {what} uses a tensor of shape {tuple(array.shape)} that is not a weight, a "
@@ -178,6 +181,8 @@ class GraphBuilder:
         if all(not isinstance(r, Tensor) or self.known(r) is not None for r in results) and not isinstance(op, str) \
                 and getattr(op, "_tensor_io", False):
             return  # a user Function whose outputs its inner ops already produced
+        if isinstance(op, str) and op != "inplace" and not any(self.known(a) is not None for a in args):
+            return  # a comparison or predicate of constants and weights only: its result is a constant too
         names = translate(self, op, args, result, call2[1])
         if names is None or isinstance(names, str):
             names = [names]

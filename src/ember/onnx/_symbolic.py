@@ -146,8 +146,8 @@ def _where(g, args, result, args2):
     return g.node("Where", [cond, _v(g, args[1], args2[1], dtype=dt), _v(g, args[2], args2[2], dtype=dt)], dtype=dt)
 
 
-_COMPARE = {"equal": "Equal", "less": "Less", "greater": "Greater", "less_equal": "LessOrEqual",
-            "greater_equal": "GreaterOrEqual"}
+# Comparisons, logic and predicates reach the tracer through ``emit`` under torch's function names.
+_COMPARE = {"eq": "Equal", "lt": "Less", "gt": "Greater", "le": "LessOrEqual", "ge": "GreaterOrEqual"}
 
 
 def _compare(onnx_op):
@@ -163,14 +163,43 @@ for _op, _onnx in _COMPARE.items():
     _TABLE[_op] = _compare(_onnx)
 
 
-@_register("not_equal")
+@_register("ne")
 def _not_equal(g, args, result, args2):
     return g.node("Not", [_compare("Equal")(g, args, result, args2)], dtype=np.bool_)
+
+
+def _logical(onnx_op):
+    def fn(g, args, result, args2):
+        # ONNX's And/Or/Xor/Not take bools; torch's logical ops read any dtype as nonzero -> True.
+        return g.node(onnx_op, [_v(g, a, a2, dtype=np.bool_) for a, a2 in zip(args, args2)], dtype=np.bool_)
+
+    return fn
+
+
+for _op, _onnx in (("logical_and", "And"), ("logical_or", "Or"), ("logical_xor", "Xor"), ("logical_not", "Not")):
+    _TABLE[_op] = _logical(_onnx)
+
+
+@_register("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not")
+def _bitwise(g, args, result, args2):
+    """``&``, ``|``, ``^``, ``~``: And/Or/Xor/Not on bool masks, the Bitwise* ops (opset 18) on integers."""
+    dt = _out_dtype(result)
+    logical = {"bitwise_and": "And", "bitwise_or": "Or", "bitwise_xor": "Xor", "bitwise_not": "Not"}[g.current]
+    if dt != np.bool_:
+        if g.opset < 18:
+            raise OnnxExporterError(f"ember.onnx.export: {g.current} on integers needs opset 18 or newer, got {g.opset}")
+        logical = "Bitwise" + logical
+    return g.node(logical, [_v(g, a, a2, dtype=dt) for a, a2 in zip(args, args2)], dtype=dt)
 
 
 @_register("isnan")
 def _isnan(g, args, result, args2):
     return g.node("IsNaN", [_v(g, args[0], args2[0])], dtype=np.bool_)
+
+
+@_register("isinf")
+def _isinf(g, args, result, args2):
+    return g.node("IsInf", [_v(g, args[0], args2[0])], dtype=np.bool_)
 
 
 @_register("inplace")

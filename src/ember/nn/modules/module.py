@@ -99,7 +99,7 @@ def _addindent(s: str, num_spaces: int) -> str:
     return first + "\n" + "\n".join(rest)
 
 
-def _size_str(shape) -> str:
+def _torch_size_repr(shape) -> str:
     return f"torch.Size({list(shape)})"
 
 
@@ -793,8 +793,8 @@ class Module:
                 array = array.reshape(())
             if not lazy and array.shape != param._data.shape:
                 error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {_size_str(array.shape)} from checkpoint, "
-                    f"the shape in current model is {_size_str(param._data.shape)}."
+                    f"size mismatch for {key}: copying a param with shape {_torch_size_repr(array.shape)} from checkpoint, "
+                    f"the shape in current model is {_torch_size_repr(param._data.shape)}."
                 )
                 continue
             try:
@@ -806,8 +806,8 @@ class Module:
             except Exception as ex:  # reported like PyTorch, with the key
                 error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model are '
-                    f"{_size_str(param._data.shape)} and whose dimensions in the checkpoint are "
-                    f"{_size_str(array.shape)}, an exception occurred : {ex.args}."
+                    f"{_torch_size_repr(param._data.shape)} and whose dimensions in the checkpoint are "
+                    f"{_torch_size_repr(array.shape)}, an exception occurred : {ex.args}."
                 )
         extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
         if type(self).set_extra_state is not Module.set_extra_state:
