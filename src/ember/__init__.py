@@ -113,6 +113,8 @@ _LAZY_FUNCTIONS = {
     "adaptive_max_pool1d": "pool", "batch_norm": "norm", "layer_norm": "norm", "group_norm": "norm",
     "instance_norm": "norm", "embedding": "embedding", "pixel_shuffle": "resample", "pixel_unshuffle": "resample",
     "cosine_similarity": "loss", "pairwise_distance": "loss", "binary_cross_entropy_with_logits": "loss",
+    "conv3d": "conv", "conv_transpose3d": "conv", "max_pool3d": "pool3d", "rms_norm": "norm",
+    "threshold": "activation", "threshold_": "activation",
 }
 
 

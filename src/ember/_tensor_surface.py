@@ -11,6 +11,7 @@ implementation; `declared` adds the class body.
 from __future__ import annotations
 
 import functools
+import inspect
 
 from ._tensor import Tensor
 
@@ -21,7 +22,8 @@ _CLASS_BODY = frozenset(vars(Tensor))
 # (``x.max(axis=1)``). These methods are written with ``dim``/``keepdim`` and get a thin renaming
 # wrapper; methods that spell ``axis``/``keepdims`` themselves (``sum``) need none.
 NUMPY_NAMES = frozenset(
-    "all amax amin any argmax argmin argsort chunk count_nonzero cumprod cumsum gather index_add index_add_ "
+    "all amax amin aminmax any argmax argmin argsort chunk count_nonzero cummax cummin cumprod cumsum diff gather "
+    "index_add index_add_ nanquantile nansum quantile "
     "index_copy index_copy_ index_fill index_fill_ index_select kthvalue logsumexp max mean median min mode nanmean "
     "nanmedian narrow norm prod repeat_interleave scatter scatter_ scatter_add scatter_add_ scatter_reduce size sort "
     "split squeeze std stride take_along_dim tensor_split topk unbind unflatten unique unique_consecutive unsqueeze "
@@ -35,7 +37,7 @@ class SurfaceError(RuntimeError):
 
 def accept_numpy_names(fn):
     """``fn`` also accepting ``axis=``/``keepdims=``; the wrapper does no work when no keyword is passed."""
-    code = getattr(fn, "__code__", None)
+    code = getattr(inspect.unwrap(fn), "__code__", None)  # through decorators (supports_out) to the real signature
     if code is None or code.co_flags & 0x08:  # no code, or takes **kwargs already
         return fn
     names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]

@@ -5,25 +5,23 @@ functions, 3-D conv/pool (another work item) and the orthogonal-polynomial/Besse
 
 KNOWN_ABSENT = {
     "torch": (
-        "addr affine_grid_generator alpha_dropout_ angle are_deterministic_algorithms_enabled as_strided as_strided_ "
-        "as_strided_scatter bartlett_window batch_norm_backward_elemt batch_norm_backward_reduce batch_norm_elemt "
-        "batch_norm_gather_stats batch_norm_gather_stats_with_counts batch_norm_stats batch_norm_update_stats bilinear "
-        "binomial blackman_window celu_ chain_matmul channel_shuffle cholesky_inverse cholesky_solve "
-        "choose_qparams_optimized complex constant_pad_nd conv3d conv_tbc conv_transpose3d convolution "
-        "cosine_embedding_loss ctc_loss detach diagonal_scatter dropout_ dsmm eig embedding_bag embedding_renorm_ "
-        "empty_permuted empty_strided feature_alpha_dropout_ feature_dropout feature_dropout_ fill frexp frobenius_norm "
-        "frombuffer geqrf get_deterministic_debug_mode get_float32_matmul_precision get_num_interop_threads gradient "
-        "grid_sampler grid_sampler_2d grid_sampler_3d gru gru_cell hamming_window hann_window hinge_embedding_loss "
-        "histogram histogramdd hsmm hspmm igamma igammac imag init_num_threads is_anomaly_check_nan_enabled "
-        "is_anomaly_enabled is_deterministic_algorithms_warn_only_enabled is_inference is_warn_always_enabled isreal "
-        "istft kaiser_window kl_div lobpcg lstm lstm_cell lstsq lu lu_solve lu_unpack margin_ranking_loss matrix_exp "
-        "matrix_rank max_pool3d nonzero_static norm_except_dim nuclear_norm orgqr ormqr pca_lowrank pdist "
-        "poisson_nll_loss polar range renorm rms_norm rnn_relu rnn_relu_cell rnn_tanh rnn_tanh_cell rrelu_ saddmm "
-        "select_scatter selu_ set_anomaly_enabled set_default_tensor_type set_deterministic_debug_mode "
-        "set_float32_matmul_precision set_flush_denormal set_num_interop_threads set_warn_always slice_inverse "
-        "slice_scatter smm solve split_with_sizes spmm sspaddmm stft svd_lowrank symeig threshold threshold_ "
+        "addr affine_grid_generator alpha_dropout_ angle as_strided as_strided_ as_strided_scatter bartlett_window "
+        "batch_norm_backward_elemt batch_norm_backward_reduce batch_norm_elemt batch_norm_gather_stats "
+        "batch_norm_gather_stats_with_counts batch_norm_stats batch_norm_update_stats bilinear binomial "
+        "blackman_window celu_ chain_matmul channel_shuffle cholesky_inverse cholesky_solve choose_qparams_optimized "
+        "complex constant_pad_nd conv_tbc convolution cosine_embedding_loss ctc_loss detach diagonal_scatter "
+        "dropout_ dsmm eig embedding_bag embedding_renorm_ empty_permuted empty_strided feature_alpha_dropout_ "
+        "feature_dropout feature_dropout_ fill frexp frobenius_norm frombuffer geqrf get_deterministic_debug_mode "
+        "gradient grid_sampler grid_sampler_2d grid_sampler_3d gru gru_cell hamming_window hann_window "
+        "hinge_embedding_loss histogram histogramdd hsmm hspmm igamma igammac imag init_num_threads "
+        "is_anomaly_check_nan_enabled is_anomaly_enabled is_inference is_warn_always_enabled isreal istft "
+        "kaiser_window kl_div lobpcg lstm lstm_cell lstsq lu lu_solve lu_unpack margin_ranking_loss matrix_exp "
+        "matrix_rank nonzero_static norm_except_dim nuclear_norm orgqr ormqr pca_lowrank pdist poisson_nll_loss "
+        "polar range renorm rnn_relu rnn_relu_cell rnn_tanh rnn_tanh_cell rrelu_ saddmm select_scatter selu_ "
+        "set_anomaly_enabled set_default_tensor_type set_deterministic_debug_mode set_flush_denormal set_warn_always "
+        "slice_inverse slice_scatter smm solve split_with_sizes spmm sspaddmm stft svd_lowrank symeig "
         "triangular_solve triplet_margin_loss unsafe_chunk unsafe_split unsafe_split_with_sizes view_as_complex "
-        "view_as_real "
+        "view_as_real"
     ),
     "Tensor": (
         "addr addr_ angle as_strided as_strided_ as_strided_scatter bfloat16 cdouble cfloat chalf cholesky_inverse "
@@ -45,8 +43,6 @@ KNOWN_ABSENT = {
         "shifted_chebyshev_polynomial_w spherical_bessel_j0 zeta "
     ),
     "nn.functional": (
-        "adaptive_avg_pool3d adaptive_max_pool3d avg_pool3d conv3d conv_tbc conv_transpose3d "
-        "lp_pool3d max_pool3d max_unpool3d "
-        "scaled_dot_product_attention "
+        "conv_tbc"
     ),
 }

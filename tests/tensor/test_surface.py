@@ -53,7 +53,12 @@ def test_names_resolve_to_the_intended_implementations():
     assert S["sum"] is _tensor_methods._sum_method  # takes dim/keepdim and axis/keepdims itself
     assert "sum" not in _tensor_surface.NUMPY_NAMES
     assert S["bitwise_and"] is B.bitwise_and and S["__invert__"] is P.invert_operator  # ~float: TypeError
-    assert S["cummax"] is SC.cummax and S["nansum"] is SC.nansum
+    # cummax and nansum take NumPy's axis=/keepdims= too: the surface wraps them, the implementation stays scan's
+    import inspect
+
+    assert inspect.unwrap(S["cummax"]) is inspect.unwrap(SC.cummax) and inspect.unwrap(S["nansum"]) is inspect.unwrap(SC.nansum)
+    x0 = ember.tensor([[3.0, 1.0], [2.0, 4.0]])
+    assert x0.cummax(axis=0).values.tolist() == x0.cummax(dim=0).values.tolist() == [[3.0, 1.0], [3.0, 4.0]]
     assert S["is_complex"] is M.is_complex
     assert S["view"].__module__ == "ember._tensor_methods_more"  # view(*shape) and view(dtype)
     assert S["relu_"].__module__ == "ember._tensor_methods"
