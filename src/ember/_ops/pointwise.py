@@ -959,18 +959,6 @@ def _refuse_bool(input: Tensor, kernel: str, ints: bool = False) -> None:
 absolute = abs
 
 
-_ERFC = np.frompyfunc(math.erfc, 1, 1)
-
-
-def erfc(input: Tensor, *, out=None) -> Tensor:
-    if out is not None:
-        return write_out(out, erfc(input), "erfc")
-    approx = rsub(erf(input), 1)  # carries the gradient, -2/sqrt(pi) exp(-x^2)
-    # 1 - erf(x) cancels to nothing for large x: the value comes from math.erfc, in float64
-    exact = np.asarray(_ERFC(_float_input(input)._data.astype(np.float64)), dtype=np.float64).astype(approx._data.dtype)
-    if approx._requires_grad:
-        return add(approx, _wrap(np.asarray(exact - approx._data)))
-    return _wrap(np.asarray(exact))
 
 
 def _no_grad_unary(np_fn, name, bool_kernel=None):
@@ -1104,36 +1092,12 @@ def logical_not(input: Tensor, *, out=None) -> Tensor:
     return emit("logical_not", (input,), np.logical_not(input._data))
 
 
-def _bitwise(np_fn, name):
-    def fn(input, other) -> Tensor:
-        x, y, res = binary_operands(input, other)
-        if res.kind == "f":
-            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{type_name(D.from_numpy_dtype(res))}\'')
-        try:
-            return emit(name, (input, other), np.asarray(np_fn(_data(x), _data(y)), dtype=res))
-        except ValueError:
-            check_broadcast(shape_of(x), shape_of(y))
-            raise
-
-    fn.__name__ = name
-    return fn
-
-
-bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
-bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
-bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
-
-
-def bitwise_not(input: Tensor) -> Tensor:
-    if input._data.dtype.kind == "f":
-        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{type_name(input.dtype)}\'')
-    return emit("bitwise_not", (input,), np.invert(input._data))
-
-
 def invert_operator(input: Tensor) -> Tensor:
     """``~x``: PyTorch refuses floats with a TypeError here (``bitwise_not`` raises NotImplementedError)."""
     if input._data.dtype.kind == "f":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    from .bitwise import bitwise_not  # the bitwise family lives there (erfc in special.py)
+
     return bitwise_not(input)
 
 
