@@ -29,7 +29,6 @@ NOT_YET_CONVERTED = {
     "_ops/resample_uint8.py", "_ops/rnn.py", "_ops/sampling.py", "_ops/scan.py", "_ops/shape.py", "_ops/special.py",
     "optim/adadelta.py", "optim/adagrad.py", "optim/adam.py", "optim/adamax.py", "optim/asgd.py", "optim/lbfgs.py",
     "optim/nadam.py", "optim/optimizer.py", "optim/radam.py", "optim/rmsprop.py", "optim/rprop.py", "optim/sgd.py",
-    "autograd/engine.py", "autograd/function.py",
 }
 
 

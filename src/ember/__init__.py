@@ -68,6 +68,7 @@ from ._ops.pointwise import *  # noqa: F401,F403
 from ._ops.reduce import *  # noqa: F401,F403
 from ._ops.shape import *  # noqa: F401,F403
 from ._ops.index import *  # noqa: F401,F403
+from ._ops.nonzero import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.special import *  # noqa: F401,F403
 from ._ops.bitwise import *  # noqa: F401,F403
@@ -123,9 +124,7 @@ def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         return _importlib.import_module(f"ember.{name}")
     if name in ("save", "load"):
-        from . import serialization
-
-        return getattr(serialization, name)
+        return getattr(_importlib.import_module("ember.serialization"), name)
     if name in _LAZY_FUNCTIONS:
         module = _importlib.import_module(f"ember._ops.{_LAZY_FUNCTIONS[name]}")
         if hasattr(module, name):

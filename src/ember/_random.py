@@ -11,6 +11,7 @@ import json
 import numpy as np
 
 from ._device import _check_device, device as _device
+from ._tensor import Tensor
 
 
 _NO_GENERATOR = {
@@ -56,8 +57,6 @@ class Generator:
 
     def get_state(self):
         """The generator's state as a uint8 tensor (restorable with ``set_state``)."""
-        from ._tensor import Tensor
-
         payload = json.dumps({"seed": self._seed, "state": self._rng.bit_generator.state}).encode()
         return Tensor._wrap(np.frombuffer(payload, dtype=np.uint8).copy())
 

@@ -1,8 +1,9 @@
 """Tensor: a NumPy array plus what autograd needs to know about it.
 
-The class here holds the state and the autograd entry points; the hundreds of op
-methods (``t.exp()``, ``t + u`` ...) are attached by ``ember._tensor_methods`` so
-that this file stays readable.
+The class here holds the state; every method that calls into a layer above this one
+(construction from data, ``backward``, ``register_hook``, the hundreds of op methods
+``t.exp()``, ``t + u`` ...) is attached by the surface modules (``ember._tensor_methods``),
+so this file imports only dtypes, devices and printing: nothing that imports it back.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import itertools
 import weakref
 
 from . import _dtype as D
+from ._backend import is_array
 from ._device import device as _device_cls, _check_device
+from ._format import tensor_repr
 
 _from_np_dtype = D.from_numpy_dtype
 _CPU = _device_cls("cpu")
@@ -46,7 +49,8 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation.
 
-    ``Tensor(data)`` builds a float tensor like ``torch.Tensor``; prefer ``ember.tensor``.
+    ``Tensor(data)`` builds a float tensor like ``torch.Tensor``; prefer ``ember.tensor``
+    (``__init__`` is declared with the surface, which sits above the creation functions).
     """
 
     __slots__ = (
@@ -67,13 +71,6 @@ class Tensor:
 
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
-    def __init__(self, *args, dtype=None, requires_grad=False):
-        from ._creation import _tensor_from_args
-
-        data = _tensor_from_args(args, dtype)
-        self._data = data
-        self._init_meta(requires_grad)
-
     def _init_meta(self, requires_grad=False):
         self._requires_grad = requires_grad
         self._grad = None
@@ -88,7 +85,7 @@ class Tensor:
     def _wrap(array) -> "Tensor":
         """A no-grad tensor around ``array`` (no copy). The internal constructor."""
         t = _object_new(Tensor)  # not _new(): one call less on every op's path
-        t._data = array if type(array) is np.ndarray else np.asarray(array)
+        t._data = array if type(array) is np.ndarray or is_array(array) else np.asarray(array)
         t._requires_grad = False
         t._grad = None
         t.grad_fn = None
@@ -257,39 +254,7 @@ class Tensor:
 
     @data.setter
     def data(self, value: "Tensor") -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
-
-    def _edge(self):
-        """(node, output_nr) through which gradient reaches this tensor."""
-        if self.grad_fn is not None:
-            return (self.grad_fn, self._output_nr)
-        acc = self._accumulator
-        if acc is None:
-            from .autograd.function import AccumulateGrad
-
-            acc = self._accumulator = AccumulateGrad(self)  # it refers back only weakly
-        return (acc, 0)
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``ember.autograd.backward``)."""
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
-
-    def register_hook(self, hook):
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a replacement."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd.function import _RemovableHandle
-
-        if self.grad_fn is not None:
-            self.grad_fn._add_tensor_hook(self._output_nr, hook)
-            return _RemovableHandle(self.grad_fn._tensor_hooks[self._output_nr], hook)
-        if self._hooks is None:
-            self._hooks = {}
-        key = next(_hook_ids)  # not len(): keys must stay unique after a removal
-        self._hooks[key] = hook
-        return _DictHandle(self._hooks, key)
+        self._data = value._data if isinstance(value, Tensor) else value if is_array(value) else np.asarray(value)
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(tensor)`` on this leaf after backward has updated its ``.grad``."""
@@ -403,8 +368,6 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
-        from ._format import tensor_repr
-
         return tensor_repr(self)
 
     __str__ = __repr__

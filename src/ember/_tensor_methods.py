@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
-from ._creation import tensor as _tensor_factory
+from ._creation import _size, bernoulli, tensor as _tensor_factory
 from ._device import _check_device, device as _device_cls
 from ._ops import index as I
 from ._ops import linalg as L
@@ -24,6 +24,7 @@ from ._ops.inplace import check_inplace_allowed, write_inplace
 from ._random import _rng
 from ._tensor import Tensor
 from ._tensor_surface import define
+from . import _tensor_autograd  # noqa: F401  (Tensor.__init__, backward, register_hook)
 
 _wrap = Tensor._wrap
 
@@ -191,8 +192,6 @@ define("cauchy_", _random_fill(_cauchy))
 
 
 def _bernoulli_method(self, p=None, *, generator=None):
-    from ._creation import bernoulli
-
     return bernoulli(self, p, generator=generator)
 
 
@@ -287,13 +286,14 @@ for _name in (
 for _name in (
     "reshape flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t movedim moveaxis expand "
     "expand_as broadcast_to contiguous clone narrow split tensor_split chunk unbind flip fliplr flipud roll repeat tile "
-    "repeat_interleave diagonal diag tril triu"
+    "diagonal diag tril triu"
 ).split():
     define(_name, getattr(S, _name))
 
 for _name in (
     "gather take_along_dim take scatter scatter_add scatter_reduce index_select index_add index_fill index_copy index_put "
     "masked_fill masked_select masked_scatter nonzero argwhere sort argsort msort topk kthvalue unique unique_consecutive"
+    " repeat_interleave"
 ).split():
     define(_name, getattr(I, _name))
 
@@ -316,8 +316,6 @@ define("new_full", lambda self, size, fill_value, dtype=None, device=None, requi
 
 
 def _new_filled(self, size, value, dtype, requires_grad):
-    from ._creation import _size
-
     t = _wrap(np.full(_size(size), value, dtype=(D.as_dtype(dtype) if dtype else self.dtype).np))
     return t.requires_grad_(requires_grad) if requires_grad else t
 

@@ -1,21 +1,31 @@
-"""Helpers shared by the op families: operand conversion and type promotion."""
+"""The bottom layer of ``_ops``: what every op family shares (operand conversion, type promotion and
+the differentiable dtype cast, dim and broadcast checks, PyTorch's type names in messages).
+
+It imports only the Tensor and autograd layers; every other ``_ops`` module may import it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import is_array
 from .._tensor import Tensor, _wrap_dim
+from ..autograd.function import Op
 
 _wrap = Tensor._wrap
 _SCALARS = (int, float, bool, np.number, np.bool_)
+_OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+    "location. Please clone() the tensor before performing the operation."
+)
 
 
 def as_tensor_operand(x):
     """Tensors pass through; NumPy arrays are wrapped; Python scalars stay scalars."""
     if isinstance(x, Tensor) or isinstance(x, _SCALARS):
         return x
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         return _wrap(x)
     raise TypeError(f"unsupported operand type: expected a Tensor or a number, got {type(x).__name__}")
 
@@ -43,11 +53,40 @@ def cast_operand(x, res: D.dtype):
     """``x`` in dtype ``res``: a differentiable cast for tensors, a NumPy scalar for numbers."""
     if isinstance(x, Tensor):
         if x._data.dtype != res.np:
-            from .pointwise import to_dtype
-
             return to_dtype(x, res)
         return x
     return res.np.type(x)
+
+
+class ToDtype(Op):
+    """y = x cast to another dtype;  dy/dx = 1 (gradient cast back)."""
+
+    _node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.src = x.dtype
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.src) if is_array(g) else g.to(D.from_numpy_dtype(ctx.src)), None
+
+
+def to_dtype(x: Tensor, dtype: D.dtype) -> Tensor:
+    """``x`` in ``dtype``: itself when it already is, differentiable when the cast keeps it floating."""
+    if x._data.dtype == dtype.np:
+        return x
+    if x._requires_grad and dtype.category == 2:
+        return ToDtype.apply(x, dtype.np)
+    return _wrap(x._data.astype(dtype.np))
+
+
+def refuse_readonly(a) -> None:
+    """An expanded tensor (stride 0) has elements sharing memory: PyTorch refuses to write it."""
+    if any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
+        raise RuntimeError(_OVERLAP_MESSAGE)
+    raise RuntimeError("cannot write in place into a read-only tensor (its NumPy array is not writeable); clone() it first")
 
 
 def normalize_dims(dim, ndim: int):
@@ -111,7 +150,8 @@ def c_type_name(d: D.dtype) -> str:
 
 
 def shape_of(x):
-    return x._data.shape if isinstance(x, Tensor) else np.shape(x)
+    """A Tensor's or array's shape; a number's is ()."""
+    return x._data.shape if isinstance(x, Tensor) else getattr(x, "shape", ())
 
 
 def dim_arg(dim, axis):

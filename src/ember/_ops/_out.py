@@ -17,14 +17,16 @@ copies it:
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode as _gm
-from ._common import c_type_name, type_name
+from ._common import c_type_name, refuse_readonly, type_name
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
@@ -85,13 +87,13 @@ def write_out(out, result: Tensor, name: str, *inputs, exact: str | None = None,
     """
     out = check_out_tensor(out, name)
     check_out_grad(name, out, result, *inputs)
-    value = result._data if isinstance(result, Tensor) else np.asarray(result)
+    value = result._data if isinstance(result, Tensor) else array_module(result).asarray(result)
     check_out_dtype(out, value.dtype, exact=exact, cast_error=cast_error)
     fill_out(out, value, warn_resize=warn_resize)
     return out
 
 
-def fill_out(out: Tensor, value: np.ndarray, *, warn_resize: bool = True) -> Tensor:
+def fill_out(out: Tensor, value, *, warn_resize: bool = True) -> Tensor:
     """``out``'s storage holds ``value`` (cast to out's dtype), resized to its shape if needed."""
     data = out._data
     if data.shape != value.shape:
@@ -100,10 +102,8 @@ def fill_out(out: Tensor, value: np.ndarray, *, warn_resize: bool = True) -> Ten
         out._data = value.astype(data.dtype, copy=True)
     else:
         if not data.flags.writeable:
-            from .inplace import _refuse_readonly
-
-            _refuse_readonly(data)
-        np.copyto(data, value, casting="unsafe")
+            refuse_readonly(data)
+        array_module(data).copyto(data, value, casting="unsafe")
     out._version[0] += 1
     return out
 
@@ -147,8 +147,6 @@ def write_out_tuple(out, results, name: str, *inputs, exact: str | None = None) 
 def supports_out(name: str | None = None):
     """Give an op without its own ``out=`` handling torch's: the result is computed as usual, then
     written into ``out`` by `write_out` (or `write_out_tuple` for several results)."""
-    import functools
-
     def deco(fn):
         op = name or fn.__name__
 

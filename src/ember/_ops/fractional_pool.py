@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._creation import rand
 from .._tensor import Tensor
 from ..autograd.function import Op
 
@@ -96,8 +97,6 @@ def _triple(v):
 def fractional_max_pool2d_with_indices(input: Tensor, kernel_size, output_size=None, output_ratio=None,
                                        return_indices: bool = False, _random_samples: Tensor | None = None):
     """``fractional_max_pool2d`` returning ``(output, indices)`` always (indices flat into H * W)."""
-    import ember
-
     if output_size is None and output_ratio is None:
         raise ValueError("fractional_max_pool2d requires specifying either an output_size or an output_ratio")
     if output_size is None:
@@ -115,7 +114,7 @@ def fractional_max_pool2d_with_indices(input: Tensor, kernel_size, output_size=N
     if not x.dtype.is_floating_point:
         raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{x.dtype.name.capitalize()}'")
     if _random_samples is None:
-        _random_samples = ember.rand(x.shape[0], c, 2, dtype=x.dtype)
+        _random_samples = rand(x.shape[0], c, 2, dtype=x.dtype)
     s = _random_samples
     _check_samples(s, x, 2)
     if oh + kh - 1 > h:
@@ -138,8 +137,6 @@ def fractional_max_pool2d(input: Tensor, kernel_size, output_size=None, output_r
 def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=None, output_ratio=None,
                                        return_indices: bool = False, _random_samples: Tensor | None = None):
     """``fractional_max_pool3d`` returning ``(output, indices)`` always (indices flat into T * H * W)."""
-    import ember
-
     if output_size is None and output_ratio is None:
         raise ValueError("fractional_max_pool3d requires specifying either an output_size or an output_ratio")
     if output_size is None:
@@ -155,7 +152,7 @@ def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=N
     if not x.dtype.is_floating_point:
         raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{x.dtype.name.capitalize()}'")
     if _random_samples is None:
-        _random_samples = ember.rand(x.shape[0], c, 3, dtype=x.dtype)
+        _random_samples = rand(x.shape[0], c, 3, dtype=x.dtype)
     s = _random_samples
     _check_samples(s, x, 3)
     for name, kk, o, n in zip(("time", "height", "width"), kernel, out, spatial):

@@ -11,9 +11,14 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
+from .._backend import array_module, is_array
 from ..autograd.function import Op
-from ._common import c_type_name, cast_operand, type_name
-from .inplace import mark_view
+from ._common import broadcast_error, c_type_name, cast_operand, type_name
+from ._out import write_out
+from .inplace import mark_view, write_inplace
+from .nonzero import argwhere, nonzero  # noqa: F401  (Tensor.nonzero & co. are declared with the index family)
+from .pointwise import Where, mul
+from .shape import expand, flatten, movedim, squeeze
 
 _wrap = Tensor._wrap
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
@@ -220,8 +225,6 @@ def _getitem_in_torch_order(x: Tensor, key: tuple):
     if placement is None:
         return None
     _check_bounds(x._data.shape, key)
-    from .shape import movedim
-
     p, n = placement
     return movedim(GetItem.apply(x, key, False), tuple(range(n)), tuple(range(p, p + n)))
 
@@ -294,8 +297,6 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
 
 def setitem(x: Tensor, key, value) -> None:
     """``x[key] = value`` in place; differentiable when x or value is in a graph."""
-    from .inplace import write_inplace
-
     key = _convert_key(key)
     _check_bounds(x._data.shape, key)
     placement = None
@@ -319,8 +320,6 @@ def setitem(x: Tensor, key, value) -> None:
                 f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast to indexing result of shape {list(target)}"
             ) from None
         if placement is not None:  # the values in NumPy's order of the indexed dims
-            from .shape import expand, movedim
-
             p, n = placement
             value = movedim(expand(value, target), tuple(range(p, p + n)), tuple(range(n)))
     raw = value._data if isinstance(value, Tensor) else value
@@ -393,8 +392,6 @@ def _scatter_src_dtype(input: Tensor, src: Tensor) -> None:
 def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False, out=None) -> Tensor:
     """out[i][j] = input[index[i][j]][j] (for dim 0), elementwise along ``dim``."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, gather(input, dim, index, sparse_grad=sparse_grad), "gather", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     d = _wrap_dim(dim, input._data.ndim)
     idx = _index_array(index)
@@ -403,8 +400,6 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False, out=Non
 
 
 def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
-    from .shape import flatten
-
     idx = _index_array(indices)
     if dim is None:
         return GetItem.apply(flatten(input), (idx.reshape(-1),), False)
@@ -415,19 +410,13 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     idx = np.broadcast_to(idx, idx_shape)
     in_shape = shape.copy()
     in_shape[d] = input._data.shape[d]
-    from .shape import expand
-
     x = expand(input, tuple(in_shape)) if tuple(in_shape) != input._data.shape else input
     return GetItem.apply(x, _grid(idx, d), False)
 
 
 def take(input: Tensor, index, *, out=None) -> Tensor:
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, take(input, index), "take", exact="take(): self and out expected to have the same dtype, but got self.dtype = {want} and out.dtype = {got}")
-    from .shape import flatten
-
     idx = _index_array(index, "take")
     n = input._data.size
     bad = _first_out_of_range(idx, n, allow_negative=True)
@@ -570,8 +559,6 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *, 
 def index_select(input: Tensor, dim: int, index, *, out=None) -> Tensor:
     """The slices of input at ``index`` (1-D) along ``dim``."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, index_select(input, dim, index), "index_select", exact="index_select(): self and result must have the same scalar type")
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
@@ -583,10 +570,27 @@ def index_select(input: Tensor, dim: int, index, *, out=None) -> Tensor:
     return GetItem.apply(input, key, False) if input._requires_grad else _wrap(np.take(input._data, idx.reshape(-1), axis=d))
 
 
+def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
+    """Each slice along ``dim`` repeated ``repeats`` times (an int, or one count per slice): an index_select."""
+    if dim is None:
+        input, dim = flatten(input), 0
+    d = _wrap_dim(dim, input._data.ndim)
+    reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if isinstance(repeats, Tensor) and reps.ndim:
+        if reps.size and reps.min() < 0:
+            raise RuntimeError("repeats can not be negative")
+        if reps.size != 1 and reps.shape[0] != input._data.shape[d]:
+            raise RuntimeError("repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {reps.shape[0]} and input.size(0) = {input._data.shape[d]}")
+    elif not isinstance(reps, (list, tuple)) and getattr(reps, "ndim", 0) == 0 and int(reps) < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    xp = array_module(input._data)
+    idx = xp.repeat(xp.arange(input._data.shape[d]), reps)
+    return index_select(input, d, _wrap(idx))
+
+
 def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Tensor:
     """Out of place: a copy of input with ``alpha * source`` added at the slices ``index`` along ``dim``."""
-    from .pointwise import mul
-
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {type_name(D.from_numpy_dtype(idx.dtype))}")
@@ -669,18 +673,12 @@ def _mask_array(mask) -> np.ndarray:
 
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """input with ``value`` where ``mask`` is True (mask broadcasts to input)."""
-    from .pointwise import Where
-
     m = _mask_array(mask)
     try:
         out_shape = np.broadcast_shapes(input._data.shape, m.shape)
     except ValueError:
-        from ._common import broadcast_error
-
         raise broadcast_error(m.shape, input._data.shape) from None  # PyTorch names the mask first
     if out_shape != input._data.shape:  # out of place, the input broadcasts up to the mask (masked_fill_ refuses)
-        from .shape import expand
-
         input = expand(input, out_shape)
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
@@ -694,11 +692,7 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
 def masked_select(input: Tensor, mask, *, out=None) -> Tensor:
     """The elements where ``mask`` is True, as a 1-D tensor."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, masked_select(input, mask), "masked_select", exact="masked_select(): self and result must have the same scalar type")
-    from .shape import expand
-
     m = _mask_array(mask)
     shape = np.broadcast_shapes(input._data.shape, m.shape)
     x = expand(input, shape) if shape != input._data.shape else input
@@ -708,30 +702,8 @@ def masked_select(input: Tensor, mask, *, out=None) -> Tensor:
 def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
     m = np.broadcast_to(_mask_array(mask), input._data.shape)
     n = int(m.sum())
-    from .shape import flatten
-
     vals = GetItem.apply(flatten(source), (slice(0, n),), True)
     return index_put_values(input, (m,), vals)
-
-
-def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
-    """Indices of non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
-    if out is not None:
-        from ._out import write_out
-
-        return write_out(out, nonzero(input, as_tuple=as_tuple), "nonzero", exact="nonzero: Expected out tensor to have scalar type Long but got scalar type{got}")
-    a = input._data
-    if a.ndim == 0:  # a 0-d tensor has one element and no dims: (1, 0) or (0, 0) like PyTorch
-        n = int(bool(a))
-        return (_wrap(np.zeros(n, np.int64)),) if as_tuple else _wrap(np.zeros((n, 0), np.int64))
-    idx = np.nonzero(a)
-    if as_tuple:
-        return tuple(_wrap(i.astype(np.int64)) for i in idx)
-    return _wrap(np.stack(idx, axis=1).astype(np.int64))
-
-
-def argwhere(input: Tensor) -> Tensor:
-    return nonzero(input)
 
 
 sort_result = namedtuple("sort", ["values", "indices"])
@@ -795,8 +767,6 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     idx = np.take(_argsort(input._data, d, False), [k - 1], axis=d)
     vals = gather(input, d, _wrap(idx))
     if not keepdim:
-        from .shape import squeeze
-
         vals, idx = squeeze(vals, d), np.squeeze(idx, d)
     return namedtuple("kthvalue", ["values", "indices"])(vals, _wrap(idx))
 

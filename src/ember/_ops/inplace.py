@@ -18,19 +18,18 @@ import weakref
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module
+from .._creation import tensor
 from .._tensor import Tensor
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._common import type_name
+from ._common import _OVERLAP_MESSAGE, broadcast_error, refuse_readonly, to_dtype, type_name
 
 _wrap = Tensor._wrap
+_refuse_readonly = refuse_readonly  # the name other modules knew it by
 
 _LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 _LEAF_VIEW_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
-_OVERLAP_MESSAGE = (
-    "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-    "location. Please clone() the tensor before performing the operation."
-)
 
 
 def check_inplace_allowed(x: Tensor) -> None:
@@ -41,7 +40,7 @@ def check_inplace_allowed(x: Tensor) -> None:
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def _check_storable(x: Tensor, result: np.ndarray) -> None:
+def _check_storable(x: Tensor, result) -> None:
     """An in-place result must fit x: same shape (x can't grow by broadcasting) and a dtype
     of no higher category (float into int, int into bool are refused, like PyTorch)."""
     if result.shape != x._data.shape:
@@ -71,7 +70,7 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
             with _gm.no_grad():
                 result = compute(x)
             _check_storable(x, result._data)
-            np.copyto(x._data, result._data, casting="unsafe")
+            array_module(x._data).copyto(x._data, result._data, casting="unsafe")
             if tracer is not None:
                 tracer("inplace", (x, result), x)  # x now holds result's values: the door's in-place form
         x._version[0] += 1
@@ -80,26 +79,19 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
     view = node.__dict__.get("_view_src") if node is not None else None
     if view is not None:
         base = view[0]()
-        if base is not None and np.may_share_memory(base._data, x._data):
+        if base is not None and array_module(base._data).may_share_memory(base._data, x._data):
             return _write_through_view(x, base, view[1], compute)
     result = _differentiable_result(x, compute(x))
     _check_storable(x, result._data)
     node = result.grad_fn
     _detach_saved_storage(node, x._data)
-    np.copyto(x._data, result._data, casting="unsafe")
+    array_module(x._data).copyto(x._data, result._data, casting="unsafe")
     x._version[0] += 1
     if node is not None:
         x.grad_fn = node
         x._output_nr = result._output_nr
         x._requires_grad = True
     return x
-
-
-def _refuse_readonly(a: np.ndarray) -> None:
-    """An expanded tensor (stride 0) has elements sharing memory: PyTorch refuses to write it."""
-    if any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
-        raise RuntimeError(_OVERLAP_MESSAGE)
-    raise RuntimeError("cannot write in place into a read-only tensor (its NumPy array is not writeable); clone() it first")
 
 
 def _differentiable_result(x: Tensor, result: Tensor) -> Tensor:
@@ -121,13 +113,15 @@ class Overwrite(Op):
 
     @staticmethod
     def forward(ctx, x, v):
-        out = np.empty_like(x)
-        np.copyto(out, v, casting="unsafe")
+        xp = array_module(x, v)
+        out = xp.empty_like(x)
+        xp.copyto(out, v, casting="unsafe")
         return out
 
     @staticmethod
     def backward(ctx, g):
-        zero = np.zeros(g.shape, dtype=g._data.dtype if isinstance(g, Tensor) else g.dtype)
+        data = g._data if isinstance(g, Tensor) else g
+        zero = array_module(data).zeros(g.shape, dtype=data.dtype)
         return (zero if ctx.needs_input_grad[0] else None), (g if ctx.needs_input_grad[1] else None)
 
 
@@ -142,33 +136,31 @@ def fill_(x: Tensor, value) -> Tensor:
             value = value._data.reshape(()).item()
     if isinstance(value, Tensor):
         return write_inplace(x, lambda t: Overwrite.apply(t, value), others=(value,))
-    return write_inplace(x, lambda t: Overwrite.apply(t, np.asarray(value)), direct=lambda a: a.fill(value))
+    return write_inplace(x, lambda t: Overwrite.apply(t, array_module(t._data).asarray(value)),
+                         direct=lambda a: a.fill(value))
 
 
 def zero_(x: Tensor) -> Tensor:
     """Every element set to 0."""
-    return write_inplace(x, lambda t: Overwrite.apply(t, np.zeros((), t._data.dtype)), direct=lambda a: a.fill(0))
+    return write_inplace(x, lambda t: Overwrite.apply(t, array_module(t._data).zeros((), t._data.dtype)),
+                         direct=lambda a: a.fill(0))
 
 
 def copy_(x: Tensor, src, non_blocking: bool = False) -> Tensor:
     """x's values replaced by ``src`` (broadcast to x's shape, cast to x's dtype); the gradient
     flows to src, cast back to its dtype."""
     if not isinstance(src, Tensor):
-        from .._creation import tensor
-
         src = tensor(src)
     try:
         shape = np.broadcast_shapes(src._data.shape, x._data.shape)
     except ValueError:
-        from ._common import broadcast_error
-
         raise broadcast_error(x._data.shape, src._data.shape) from None
     if shape != x._data.shape:
         raise RuntimeError(f"output with shape {list(x._data.shape)} doesn't match the broadcast shape {list(shape)}")
     if src._data.dtype != x._data.dtype and src._requires_grad and x.dtype.category != 2:
         src = src.detach()  # an integer destination can't carry a gradient back
     return write_inplace(
-        x, lambda t: Overwrite.apply(t, src), direct=lambda a: np.copyto(a, src._data, casting="unsafe"), others=(src,)
+        x, lambda t: Overwrite.apply(t, src), direct=lambda a: array_module(a).copyto(a, src._data, casting="unsafe"), others=(src,)
     )
 
 
@@ -190,7 +182,7 @@ def mark_view(out: Tensor, base: Tensor, view_fn) -> Tensor:
     if node is not None:
         parent = base.grad_fn.__dict__.get("_view_src") if base.grad_fn is not None else None
         root = parent[0]() if parent is not None else None
-        if root is not None and np.may_share_memory(root._data, base._data):
+        if root is not None and array_module(root._data).may_share_memory(root._data, base._data):
             root_fn = parent[1]
             node._view_src = (parent[0], lambda t: view_fn(root_fn(t)))
         else:
@@ -207,15 +199,14 @@ def _write_through_view(x: Tensor, base: Tensor, view_fn, compute) -> Tensor:
     _check_storable(x, result._data)
     # The new node may have saved x's old values (a view of the storage about to change).
     _detach_saved_storage(result.grad_fn, x._data)
+    xp = array_module(base._data)
     with _gm.no_grad():
-        positions = view_fn(_wrap(np.arange(base._data.size).reshape(base._data.shape)))._data
-    if np.unique(positions).size != positions.size:
+        positions = view_fn(_wrap(xp.arange(base._data.size).reshape(base._data.shape)))._data
+    if xp.unique(positions).size != positions.size:
         raise RuntimeError(_OVERLAP_MESSAGE)
     if result._data.dtype != base._data.dtype:
-        from .pointwise import to_dtype
-
         result = to_dtype(result, base.dtype)
-    write_inplace(base, lambda b: _put_positions(b, positions, result), others=(result,))
+    write_inplace(base, lambda b: PutPositions.apply(b, positions, result), others=(result,))
     rebuilt = mark_view(view_fn(base), base, view_fn)  # so a second in-place op on x finds base again
     x.grad_fn = rebuilt.grad_fn
     x._output_nr = rebuilt._output_nr
@@ -223,19 +214,62 @@ def _write_through_view(x: Tensor, base: Tensor, view_fn, compute) -> Tensor:
     return x
 
 
-def _put_positions(base: Tensor, positions: np.ndarray, values: Tensor) -> Tensor:
-    """``base`` with the elements at flat ``positions`` replaced by ``values`` (out of place).
+class PutPositions(Op):
+    """y = x with y.flat[p] = v (p: distinct flat positions, shaped like v);  dx = dy zeroed at p, dv = dy.flat[p].
 
-    ``Reshape.apply``, not ``reshape``: these are not views to track (marking the flattened
-    base would put a link back to base inside base's own new history: a reference cycle)."""
-    from .index import index_put_values
-    from .shape import Reshape
+    How an in-place write through a view reaches its base: p are the base positions the view reads.
+    Not built from reshape + index_put, which would mark views of the base inside the base's own new
+    history (a reference cycle); `TakePositions` is its adjoint, so it differentiates again.
+    """
 
-    flat = index_put_values(Reshape.apply(base, (-1,)), (positions.reshape(-1),), Reshape.apply(values, (-1,)))
-    return Reshape.apply(flat, base._data.shape)
+    _node_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, x, p, v):
+        ctx.p = p
+        return _put_flat(x, p, v)
+
+    @staticmethod
+    def backward(ctx, g):
+        p = ctx.p
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(g, Tensor):
+                gx = PutPositions.apply(g, p, _wrap(array_module(g._data).zeros(p.shape, g._data.dtype)))
+            else:
+                gx = _put_flat(g, p, 0)
+        if ctx.needs_input_grad[2]:
+            gv = TakePositions.apply(g, p) if isinstance(g, Tensor) else _take_flat(g, p)
+        return gx, None, gv
 
 
-def _detach_saved_storage(node, storage: np.ndarray) -> None:
+class TakePositions(Op):
+    """y = x.flat[p] (shaped like p, positions distinct);  dx = zeros with dx.flat[p] = dy."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        ctx.meta = (x.shape, x.dtype, p)
+        return _take_flat(x, p)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dtype, p = ctx.meta
+        if isinstance(g, Tensor):
+            return PutPositions.apply(_wrap(array_module(g._data).zeros(shape, dtype)), p, g), None
+        return _put_flat(array_module(g).zeros(shape, dtype), p, g), None
+
+
+def _put_flat(a, p, v):
+    out = a.copy()  # C order: its flat positions are the ones p counts
+    out.reshape(-1)[p.reshape(-1)] = v.reshape(-1) if hasattr(v, "reshape") else v
+    return out
+
+
+def _take_flat(a, p):
+    return a.reshape(-1)[p.reshape(-1)].reshape(p.shape)
+
+
+def _detach_saved_storage(node, storage) -> None:
     """The new node may have saved the very array about to be overwritten: keep a copy instead."""
     if node is None:
         return

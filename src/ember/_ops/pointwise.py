@@ -16,6 +16,9 @@ from .._tensor import data_of as _data
 from ._out import write_out
 from ._specfun import erf as _erf_fast
 from ._common import as_tensor_operand, binary_operands, c_type_name, cast_operand, check_broadcast, shape_of, type_name
+from ._common import ToDtype, to_dtype  # noqa: F401  (the cast lives in _common; reached as pointwise.to_dtype too)
+from .bitwise import bitwise_not
+from .nonzero import nonzero
 
 _wrap = Tensor._wrap
 
@@ -29,32 +32,6 @@ def _nd(y):
     very array the output tensor wraps (that is how it is version-checked and, under
     create_graph, replaced by the tensor), so scalars become 0-d arrays first."""
     return y if type(y) is np.ndarray else np.asarray(y)
-
-
-# -- dtype conversion -----------------------------------------------------------------------
-
-
-class ToDtype(Op):
-    """y = x cast to another dtype;  dy/dx = 1 (gradient cast back)."""
-
-    _node_name = "ToCopyBackward0"
-
-    @staticmethod
-    def forward(ctx, x, np_dtype):
-        ctx.src = x.dtype
-        return x.astype(np_dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.astype(ctx.src) if isinstance(g, np.ndarray) else g.to(D.from_numpy_dtype(ctx.src)), None
-
-
-def to_dtype(x: Tensor, dtype: D.dtype) -> Tensor:
-    if x._data.dtype == dtype.np:
-        return x
-    if x._requires_grad and dtype.category == 2:
-        return ToDtype.apply(x, dtype.np)
-    return _wrap(x._data.astype(dtype.np))
 
 
 # -- arithmetic ---------------------------------------------------------------------------------
@@ -848,8 +825,6 @@ class Where(Op):
 def where(condition, input=None, other=None, *, out=None):
     """Elements of ``input`` where ``condition`` holds, else of ``other``. One argument: ``nonzero(as_tuple=True)``."""
     if input is None and other is None:
-        from .index import nonzero
-
         return nonzero(condition, as_tuple=True)
     if out is not None:
         return write_out(out, where(condition, input, other), "where", exact="Expected out type to be {want} but got {got}")
@@ -1096,8 +1071,6 @@ def invert_operator(input: Tensor) -> Tensor:
     """``~x``: PyTorch refuses floats with a TypeError here (``bitwise_not`` raises NotImplementedError)."""
     if input._data.dtype.kind == "f":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-    from .bitwise import bitwise_not  # the bitwise family lives there (erfc in special.py)
-
     return bitwise_not(input)
 
 

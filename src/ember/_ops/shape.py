@@ -9,9 +9,12 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Size, Tensor, _wrap_dim
+from .._backend import array_module, is_array
 from ..autograd.function import Op
-from ._common import normalize_dims, type_name
+from ._common import cast_operand, normalize_dims, type_name
+from ._out import write_out
 from .inplace import mark_view
+from .pointwise import where
 
 _wrap = Tensor._wrap
 
@@ -378,8 +381,6 @@ def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
         dim = axis
     tensors = list(tensors)
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, cat(tensors, dim), "cat", cast_error=(TypeError, "torch.cat(): input types can't be cast to the desired output type {got}"))
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -403,8 +404,6 @@ def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
                 )
     if len({t._data.dtype for t in tensors}) > 1:
         res = _promote_all(tensors)
-        from ._common import cast_operand
-
         tensors = [cast_operand(t, res) for t in tensors]
     return Cat.apply(d, *tensors)
 
@@ -677,47 +676,47 @@ def tile(input: Tensor, dims) -> Tensor:
     return repeat(input, dims)
 
 
-def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
-    from .index import index_select
-
-    if dim is None:
-        input, dim = flatten(input), 0
-    d = _wrap_dim(dim, input._data.ndim)
-    reps = repeats._data if isinstance(repeats, Tensor) else repeats
-    if isinstance(repeats, Tensor) and reps.ndim:
-        if reps.size and reps.min() < 0:
-            raise RuntimeError("repeats can not be negative")
-        if reps.size != 1 and reps.shape[0] != input._data.shape[d]:
-            raise RuntimeError("repeats must have the same size as input along dim, but got "
-                               f"repeats.size(0) = {reps.shape[0]} and input.size(0) = {input._data.shape[d]}")
-    elif np.ndim(reps) == 0 and int(reps) < 0:
-        raise RuntimeError("Repeats must be non-negative")
-    idx = np.repeat(np.arange(input._data.shape[d]), reps)
-    return index_select(input, d, _wrap(idx))
-
-
 class Diagonal(Op):
-    """y = the diagonal of x over two dims;  dx = dy placed on that diagonal."""
+    """y = the diagonal of x over dims a, b (moved last);  dx = dy placed on that diagonal (`DiagEmbed`)."""
 
     @staticmethod
     def forward(ctx, x, offset, a, b):
         ctx.meta = (x.shape, x.dtype, offset, a, b)
-        return np.diagonal(x, offset, a, b).copy()
+        return array_module(x).diagonal(x, offset, a, b).copy()
 
     @staticmethod
     def backward(ctx, g):
         shape, dtype, offset, a, b = ctx.meta
-        n = g.shape[-1]
-        rows = np.arange(n) + max(-offset, 0)
-        cols = np.arange(n) + max(offset, 0)
-        out = np.zeros(shape, dtype=dtype)
-        if isinstance(g, Tensor):  # create_graph: place g with a differentiable index_put
-            from .index import index_put_values
+        if isinstance(g, Tensor):  # create_graph: the placement is itself differentiable
+            return DiagEmbed.apply(g, shape, offset, a, b), None, None, None
+        return _embed_diagonal(g, shape, dtype, offset, a, b), None, None, None
 
-            moved = _wrap(np.ascontiguousarray(np.moveaxis(out, (a, b), (-2, -1))))
-            return movedim(index_put_values(moved, (Ellipsis, rows, cols), g), (-2, -1), (a, b)), None, None, None
-        np.moveaxis(out, (a, b), (-2, -1))[..., rows, cols] = g
-        return out, None, None, None
+
+class DiagEmbed(Op):
+    """y = zeros of ``shape`` with x on the diagonal over dims a, b;  dx = that diagonal of dy (`Diagonal`)."""
+
+    @staticmethod
+    def forward(ctx, x, shape, offset, a, b):
+        ctx.meta = (offset, a, b)
+        return _embed_diagonal(x, shape, x.dtype, offset, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        offset, a, b = ctx.meta
+        if isinstance(g, Tensor):
+            return Diagonal.apply(g, offset, a, b), None, None, None, None
+        return array_module(g).diagonal(g, offset, a, b).copy(), None, None, None, None
+
+
+def _embed_diagonal(values, shape, dtype, offset, a, b):
+    """An array of ``shape`` holding ``values`` (diagonal last) on the diagonal over dims a, b, zeros elsewhere."""
+    xp = array_module(values)
+    n = values.shape[-1]
+    rows = xp.arange(n) + max(-offset, 0)
+    cols = xp.arange(n) + max(offset, 0)
+    out = xp.zeros(shape, dtype=dtype)
+    xp.moveaxis(out, (a, b), (-2, -1))[..., rows, cols] = values
+    return out
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -732,10 +731,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """1-D input: a matrix with it on the diagonal; 2-D: the diagonal."""
     if input._data.ndim == 1:
         n = input._data.shape[0] + abs(diagonal)
-        from .index import index_put_values
-
-        eye_index = (np.arange(input._data.shape[0]) + max(-diagonal, 0), np.arange(input._data.shape[0]) + max(diagonal, 0))
-        return index_put_values(_wrap(np.zeros((n, n), dtype=input._data.dtype)), eye_index, input)
+        return DiagEmbed.apply(input, (n, n), diagonal, 0, 1)
     if input._data.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
     return Diagonal.apply(input, diagonal, 0, 1)
@@ -746,17 +742,13 @@ def _at_least_2d(input: Tensor, name: str) -> None:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
 
 
-def _triangle(input: Tensor, keep: np.ndarray) -> Tensor:
-    from .pointwise import where
-
+def _triangle(input: Tensor, keep) -> Tensor:
     # select, not multiply: -inf * 0 would be nan (generate_square_subsequent_mask is a triu of -inf)
     return where(_wrap(keep), input, _wrap(np.zeros((), input._data.dtype)))
 
 
 def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, tril(input, diagonal), "tril", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     _at_least_2d(input, "tril")
     return _triangle(input, np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
@@ -764,8 +756,6 @@ def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
 
 def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, triu(input, diagonal), "triu", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     _at_least_2d(input, "triu")
     return _triangle(input, np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal))

@@ -12,11 +12,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-import numpy as np
-
 from .. import _tensor as _T
+from .._backend import array_module
 from . import grad_mode as _gm
-from .function import AccumulateGrad, _as_tensor, _check_hook_result, unbroadcast
+from .function import AccumulateGrad, _as_tensor, _check_hook_result, edge_of, unbroadcast
 
 Tensor = _T.Tensor
 _wrap = Tensor._wrap
@@ -60,13 +59,13 @@ def _initial_grads(outputs: list, grad_outputs: list, create_graph: bool) -> lis
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if data.dtype.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            g = np.ones_like(data)
+            g = array_module(data).ones_like(data)
         else:
             if isinstance(g, Tensor):
                 if not create_graph:
                     g = g._data
             else:
-                g = np.asarray(g, dtype=data.dtype)
+                g = array_module(data).asarray(g, dtype=data.dtype)
             if tuple(g.shape) != data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {_T.Size(g.shape)} and output[{i}] "
@@ -147,13 +146,13 @@ def _run_graph(outputs, grad_outputs, retain_graph: bool, create_graph: bool, in
     for i, out in enumerate(outputs):
         if not out._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-        roots.append(out._edge())
+        roots.append(edge_of(out))
 
     targets = None
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
-            targets.setdefault(t._edge(), []).append(i)
+            targets.setdefault(edge_of(t), []).append(i)
     pending, runs = _plan(list(dict.fromkeys(node for node, _ in roots)), targets)
     captured = [None] * len(inputs) if inputs is not None else None
 
@@ -254,7 +253,8 @@ def run_backward(*args, **kwargs):
 def _check_nan(node, input_grads) -> None:
     """Anomaly mode: name the first node whose backward produced NaN."""
     for i, g in enumerate(input_grads):
-        if g is not None and np.isnan(g._data if isinstance(g, Tensor) else g).any():
+        a = g._data if isinstance(g, Tensor) else g
+        if g is not None and array_module(a).isnan(a).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
@@ -303,7 +303,7 @@ def _retain(tensors: list, grads: list, create_graph: bool) -> None:
             g = _as_tensor(g)
             t._grad = g.clone() if t._grad is None else t._grad + g
         elif t._grad is None:
-            t._grad = _wrap(np.array(g, copy=True))
+            t._grad = _wrap(array_module(g).array(g, copy=True))
         else:
             t._grad = _wrap(t._grad._data + g)
 
@@ -311,12 +311,13 @@ def _retain(tensors: list, grads: list, create_graph: bool) -> None:
 def _zeros_for_missing(node, grads: list, create_graph: bool) -> list:
     """Zeros for the outputs that got no gradient (PyTorch's materialized grads)."""
     out = list(grads)
+    xp = array_module(*(g._data if isinstance(g, Tensor) else g for g in out if g is not None))
     for i, g in enumerate(out):
         if g is None:
             meta = node._output_meta[i] if node._output_meta else None
             if meta is None:
                 continue
-            z = np.zeros(*meta)
+            z = xp.zeros(*meta)
             out[i] = _wrap(z) if create_graph else z
     return tuple(out)
 
@@ -346,7 +347,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             continue  # leaves accumulated during the pass
         g = _as_tensor(g)
         if t._grad is None:
-            t._grad = g.clone() if create_graph else _wrap(np.array(g._data, copy=True))
+            t._grad = g.clone() if create_graph else _wrap(array_module(g._data).array(g._data, copy=True))
         else:
             t._grad = t._grad + g
 
@@ -388,7 +389,7 @@ def grad(
     for i, (t, g) in enumerate(zip(ins, captured)):
         if g is None:
             if materialize_grads:
-                result.append(_wrap(np.zeros_like(t._data)))
+                result.append(_wrap(array_module(t._data).zeros_like(t._data)))
                 continue
             if not allow_unused:
                 raise RuntimeError(

@@ -26,13 +26,14 @@ import weakref
 import numpy as np
 
 from .. import _tensor as _T
+from .._backend import array_module, is_array
 from . import grad_mode as _gm
 
 _grad_state = _gm._state
 Tensor = _T.Tensor
 _wrap = Tensor._wrap
 _data_of = _T.data_of
-_ndarray = np.ndarray
+_NUMPY_SCALARS = (np.number, np.bool_)  # what NumPy's 0-d math returns instead of an array
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -137,7 +138,7 @@ class Node:
             return source
         if isinstance(source, _OutputRef):
             return self._rebuild_output(source, value)
-        return _wrap(value) if isinstance(value, _ndarray) else value
+        return _wrap(value) if is_array(value) else value
 
     def _unpack_tensor(self, source, value):
         """What a user Function's backward gets back: Tensors, differentiable under create_graph."""
@@ -149,7 +150,7 @@ class Node:
             return t
         if source is not None:
             return source
-        return _wrap(value) if isinstance(value, _ndarray) else value
+        return _wrap(value) if is_array(value) else value
 
     def _rebuild_output(self, ref: _OutputRef, value) -> Tensor:
         t = _wrap(value)
@@ -253,8 +254,8 @@ class Node:
             if isinstance(g, Tensor):
                 if not create_graph:
                     g = g._data
-            elif not isinstance(g, _ndarray):
-                g = np.asarray(g, dtype=np_dtype)  # NumPy scalars and numbers from 0-d math
+            elif not is_array(g):
+                g = array_module(g).asarray(g, dtype=np_dtype)  # NumPy scalars and numbers from 0-d math
             if g.shape != shape:
                 g = unbroadcast(g, shape)
                 if g.shape != shape:
@@ -262,7 +263,7 @@ class Node:
                         f"Function {self.name()} returned an invalid gradient at index {i} - got "
                         f"{list(g.shape)} but expected shape compatible with {list(shape)}"
                     )
-            if isinstance(g, _ndarray):
+            if is_array(g):
                 if g.dtype != np_dtype:
                     g = g.astype(np_dtype)
             elif g._data.dtype != np_dtype:
@@ -281,7 +282,7 @@ class Node:
 def _check_hook_result(hook, old, new) -> None:
     """A hook may replace a gradient, but not change its shape or dtype (PyTorch's rule)."""
     name = getattr(hook, "__name__", type(hook).__name__)
-    if not isinstance(new, (Tensor, _ndarray)):
+    if not (isinstance(new, Tensor) or is_array(new)):
         raise TypeError(f"hook '{name}' returned {type(new).__name__}; expected a Tensor or None")
     old_data, new_data = _data_of(old), _data_of(new)
     if new_data.shape != old_data.shape:
@@ -389,7 +390,7 @@ class AccumulateGrad(Node):
             finally:
                 _gm._state.enabled = prev
         else:
-            np.add(current._data, grad, out=current._data, casting="unsafe")
+            array_module(current._data, grad).add(current._data, grad, out=current._data, casting="unsafe")
             current._version[0] += 1
         # ``_post_accumulate_hooks`` is a slot left unset until a hook is registered, so
         # creating tensors doesn't pay for this rarely used feature.
@@ -399,7 +400,18 @@ class AccumulateGrad(Node):
                 hook(leaf)
 
 
-def _owned(grad, np_dtype, max_refs: int) -> np.ndarray:
+def edge_of(t) -> tuple:
+    """(node, output_nr) through which gradient reaches tensor ``t``: its grad_fn, or the leaf's
+    accumulator (made on first use and kept on the leaf, so every op on it finds the same one)."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    acc = t._accumulator
+    if acc is None:
+        acc = t._accumulator = AccumulateGrad(t)  # it refers back only weakly
+    return (acc, 0)
+
+
+def _owned(grad, np_dtype, max_refs: int):
     """``grad`` itself if no one else can see its memory, else a copy.
 
     Pass-through ops (add, reshape, expand ...) hand one array to several consumers, and a
@@ -432,7 +444,7 @@ def _owned_baseline() -> int:
     def owned(grad):
         return _refcount(grad)
 
-    local = np.empty(1)
+    local = array_module().empty(1)  # the default library's array: the engine's gradients are its arrays
     return accumulate(local)
 
 
@@ -511,7 +523,7 @@ class Function(metaclass=FunctionMeta):
                     view = _wrap(value._data)
                     view._version = value._version
                     outputs[i] = view
-            elif isinstance(value, (_ndarray, np.generic)):
+            elif is_array(value) or isinstance(value, _NUMPY_SCALARS):
                 outputs[i] = _wrap(value)
         if record:
             _record(ctx, cls, args, outputs)
@@ -560,7 +572,7 @@ class Op(Function):
         else:
             raw = infer(*raw_args)
         if type(raw) is tuple:
-            outputs = [_wrap(v) if isinstance(v, (_ndarray, np.generic)) else v for v in raw]
+            outputs = [_wrap(v) if is_array(v) or isinstance(v, _NUMPY_SCALARS) else v for v in raw]
             if record:
                 _record(ctx, cls, args, outputs)
             elif cls._is_view and isinstance(args[0], Tensor):
@@ -593,7 +605,7 @@ def _record(ctx: Node, cls, args, outputs) -> None:
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             needs.append(True)
-            edges.append(a._edge())
+            edges.append(edge_of(a))
             data = a._data
             metas.append((data.shape, data.dtype))
         else:
@@ -648,7 +660,7 @@ def _track_saved(ctx: Node, args, outputs) -> None:
         source = None
         is_tensor = isinstance(value, Tensor)
         array = value._data if is_tensor else value
-        if type(array) is not _ndarray and not isinstance(array, _ndarray):
+        if not is_array(array):
             if tensor_io and value is not None:
                 raise TypeError(
                     f"save_for_backward can only save variables, but argument {index} is of type {type(value).__name__}"

@@ -13,7 +13,8 @@ from .._ops.loss import *  # noqa: F401,F403
 from .._ops.norm import *  # noqa: F401,F403
 from .._ops.pool import *  # noqa: F401,F403
 from .._ops.pool3d import *  # noqa: F401,F403
-from .._ops.linalg import linear  # noqa: F401  (fused matmul + bias)
+from .._ops.linalg import einsum, linear  # noqa: F401  (linear: fused matmul + bias)
+from .._ops.pointwise import add
 from .._tensor import Tensor
 
 
@@ -22,9 +23,6 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
     Shape: input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out,) -> (*, out).
     """
-    from .._ops.linalg import einsum
-    from .._ops.pointwise import add
-
     if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(
             f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} and {list(input2.shape[:-1])}"

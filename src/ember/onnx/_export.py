@@ -23,16 +23,16 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..autograd.tracing import trace
+from ..nn.modules.module import Module
+from ..serialization._io import atomic_write
+from ._errors import OnnxExporterError
+from ._graph import GraphBuilder
 
 MIN_OPSET = 13
 MAX_OPSET = 21
 DEFAULT_OPSET = 18
 
 _exporting = threading.local()
-
-
-class OnnxExporterError(RuntimeError):
-    """The model could not be exported (an op with no ONNX translation, data-dependent control flow...)."""
 
 
 def is_in_onnx_export() -> bool:
@@ -79,8 +79,6 @@ class ONNXProgram:
 
 
 def _save(onnx, model, destination, external_data: bool) -> None:
-    from ..serialization._io import atomic_write
-
     if isinstance(destination, (str, os.PathLike)):
         big = model.ByteSize() > (1 << 31) - (1 << 20)
         if big:  # protobuf's 2 GiB limit: weights go beside the file
@@ -166,8 +164,6 @@ def export(
     in_names = _input_names(model, args, input_names)
     dyn = _dynamic_axes(dynamic_axes, dynamic_shapes, in_names)
 
-    from ..nn.modules.module import Module
-
     was_training = None
     if isinstance(model, Module):
         was_training = {m: m.training for m in model.modules()}
@@ -182,8 +178,6 @@ def export(
         if was_training is not None:
             for m, mode in was_training.items():
                 m.training = mode
-
-    from ._graph import GraphBuilder
 
     outputs = _flatten_outputs(out)
     outputs2 = _flatten_outputs(out2)

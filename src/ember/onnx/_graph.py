@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ._export import OnnxExporterError
+from ._errors import OnnxExporterError
+from ._symbolic import translate
 
 _ONNX_DTYPES = {
     np.dtype(np.float32): "FLOAT", np.dtype(np.float64): "DOUBLE", np.dtype(np.float16): "FLOAT16",
@@ -173,8 +174,6 @@ class GraphBuilder:
         self.bind(t, name)
 
     def add_call(self, call, call2) -> None:
-        from ._symbolic import translate
-
         op, args, result = call
         self.current = op if isinstance(op, str) else op.__name__
         results = list(result) if isinstance(result, tuple) else [result]

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from ._export import OnnxExporterError
+from ._errors import OnnxExporterError
 
 _TABLE: dict = {}
 

@@ -28,7 +28,7 @@ import struct
 import zipfile
 import zlib
 
-from . import _io, _native, _pickle, _safetensors, _torch
+from . import _io, _native, _objects, _pickle, _safetensors, _torch
 from ._io import CheckpointError, UnsafeCheckpointError
 from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
@@ -97,9 +97,7 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = DEFAULT_PROTOCOL,
             except _torch.NeedsPickle:
                 pass
         if writer is None:
-            from ._objects import ObjectWriter
-
-            writer = ObjectWriter(obj, pickle_protocol)
+            writer = _objects.ObjectWriter(obj, pickle_protocol)
     else:
         writer = {"ember": _native.NativeWriter, "safetensors": _safetensors.SafetensorsWriter}[fmt](obj)
     if _io.is_path(f):

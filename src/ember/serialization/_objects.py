@@ -21,9 +21,9 @@ from collections import OrderedDict
 from .. import _dtype as D
 from .._device import device as _device
 from .._tensor import Size, Tensor
-from ._io import CheckpointError
 from ._native import _is_parameter
 from ._storage import StoragePlan
+from ._torch import _STORAGE_NAMES, TorchWriter
 
 
 class _TorchName:
@@ -82,8 +82,6 @@ class _Pickler(pickle._Pickler):
 
     def persistent_id(self, obj):
         if type(obj) is _StorageRef:
-            from ._torch import _STORAGE_NAMES
-
             data = self.plan.storages[obj.index].data
             return ("storage", _TorchName("torch", _STORAGE_NAMES[data.dtype]), str(obj.index), "cpu", int(data.size))
         return None
@@ -98,8 +96,6 @@ class _Pickler(pickle._Pickler):
         return NotImplemented
 
     def _reduce_tensor(self, t: Tensor):
-        from ._torch import _STORAGE_NAMES
-
         arr = t._data
         if arr.dtype not in _STORAGE_NAMES:
             raise TypeError(f"ember.save: dtype {t.dtype} has no PyTorch storage type")
@@ -133,33 +129,4 @@ class ObjectWriter:
         self.pickle = out.getvalue()
 
     def write(self, fh) -> None:
-        from ._torch import TorchWriter
-
         TorchWriter.write(self, fh)
-
-
-class TrustedUnpickler(pickle.Unpickler):
-    """``weights_only=False``: Python's unpickler, with PyTorch's tensor names mapped to ember's."""
-
-    def __init__(self, data: bytes, persistent_load, **kwargs):
-        super().__init__(io.BytesIO(data), **kwargs)
-        self._persistent_load = persistent_load
-
-    def persistent_load(self, pid):
-        return self._persistent_load(pid)
-
-    def find_class(self, module: str, name: str):
-        from ._io import UnsafeCheckpointError
-        from ._torch import _find_builtin
-
-        try:
-            return _find_builtin(module, name)
-        except UnsafeCheckpointError:
-            pass
-        if module == "torch" or module.startswith("torch."):
-            raise CheckpointError(
-                f"ember.load: the checkpoint pickles PyTorch's {module}.{name} (a whole object saved by torch.save, "
-                "such as torch.save(model)); ember can rebuild PyTorch's tensors but not its classes. Save "
-                "model.state_dict() with torch.save and load that into the ember model instead."
-            )
-        return super().find_class(module, name)

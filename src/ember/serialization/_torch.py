@@ -8,6 +8,8 @@ every storage a persistent id ``('storage', torch.FloatStorage, key, location, n
 
 from __future__ import annotations
 
+import io
+import pickle
 import secrets
 import warnings
 import zipfile
@@ -488,8 +490,6 @@ def data_pickle_name(names: list[str]) -> str | None:
 def _load_pickle(data: bytes, persistent_load, weights_only: bool, pickle_load_args: dict):
     if weights_only:
         return _unpickler(data, persistent_load).load()
-    from ._objects import TrustedUnpickler
-
     return TrustedUnpickler(data, persistent_load, **pickle_load_args).load()
 
 
@@ -522,3 +522,27 @@ def read_pickle(data: bytes, weights_only: bool = True, pickle_load_args: dict |
             "which ember does not read; re-save it with torch.save(obj, f) from a current PyTorch"
         )
     return value
+
+
+class TrustedUnpickler(pickle.Unpickler):
+    """``weights_only=False``: Python's unpickler, with PyTorch's tensor names mapped to ember's."""
+
+    def __init__(self, data: bytes, persistent_load, **kwargs):
+        super().__init__(io.BytesIO(data), **kwargs)
+        self._persistent_load = persistent_load
+
+    def persistent_load(self, pid):
+        return self._persistent_load(pid)
+
+    def find_class(self, module: str, name: str):
+        try:
+            return _find_builtin(module, name)
+        except UnsafeCheckpointError:
+            pass
+        if module == "torch" or module.startswith("torch."):
+            raise CheckpointError(
+                f"ember.load: the checkpoint pickles PyTorch's {module}.{name} (a whole object saved by torch.save, "
+                "such as torch.save(model)); ember can rebuild PyTorch's tensors but not its classes. Save "
+                "model.state_dict() with torch.save and load that into the ember model instead."
+            )
+        return super().find_class(module, name)

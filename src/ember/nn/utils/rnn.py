@@ -15,7 +15,11 @@ from typing import Sequence
 import numpy as np
 
 from ... import _creation as C
+from ... import _dtype as D
+from ..._ops.index import getitem, index_put_values
+from ..._ops.shape import reshape, stack
 from ..._tensor import Tensor
+from .. import functional as F
 
 __all__ = [
     "PackedSequence",
@@ -99,8 +103,6 @@ class PackedSequence(_PackedSequenceBase):
 
 
 def _dtype(name):
-    from ... import _dtype as D
-
     return getattr(D, name)
 
 
@@ -149,9 +151,6 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False, enfo
     With ``enforce_sorted`` the lengths must decrease; otherwise the batch is sorted here and
     ``sorted_indices``/``unsorted_indices`` record how.
     """
-    from ..._ops.index import getitem
-    from ..._ops.shape import reshape
-
     if not isinstance(input, Tensor):
         raise TypeError(f"pack_padded_sequence(): input must be a Tensor, got {type(input).__name__}")
     if input.dim() < 2:
@@ -190,9 +189,6 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False, enfo
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
                         total_length: int | None = None) -> tuple[Tensor, Tensor]:
     """Undo `pack_padded_sequence`: returns the padded batch and the lengths (int64, the caller's order)."""
-    from ..._ops.index import index_put_values
-    from ..._ops.shape import reshape
-
     if not isinstance(sequence, PackedSequence):
         raise TypeError(f"pad_packed_sequence(): expected a PackedSequence, got {type(sequence).__name__}")
     data = sequence.data
@@ -222,9 +218,6 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0, padding_side: str = "right") -> Tensor:
     """Stack sequences of different lengths (each (L_i, *)) into (L_max, B, *) (or (B, L_max, *)), padded."""
-    from ..._ops.shape import stack
-    from .. import functional as F
-
     if padding_side not in ("left", "right"):
         raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     sequences = list(sequences.unbind(0)) if isinstance(sequences, Tensor) else list(sequences)
