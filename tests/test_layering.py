@@ -58,30 +58,29 @@ def _is_type_checking(node) -> bool:
     return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
 
 
+def _imports(node, module: str, is_package: bool, mods, lazy_map: bool = False):
+    """The ember modules imported anywhere under ``node`` (functions included, TYPE_CHECKING blocks not)."""
+    for child in ast.iter_child_nodes(node):
+        if _is_type_checking(child):
+            continue
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            if isinstance(child, ast.ImportFrom) and child.module == "__future__":
+                continue
+            for target in _targets(child, module, is_package, mods):
+                if not (lazy_map and target.startswith(module + ".")):
+                    yield target
+            continue
+        in_getattr = is_package and isinstance(child, ast.FunctionDef) and child.name == "__getattr__"
+        yield from _imports(child, module, is_package, mods, lazy_map or in_getattr)
+
+
 def import_graph() -> dict[str, set[str]]:
     """module -> the ember modules it imports (at module level or inside functions)."""
     mods = _module_names()
-    graph = {m: set() for m in mods}
+    graph = {}
     for module, path in mods.items():
-        is_package = path.name == "__init__.py"
-
-        def visit(node, lazy_map: bool):
-            for child in ast.iter_child_nodes(node):
-                if _is_type_checking(child):
-                    continue
-                if isinstance(child, (ast.Import, ast.ImportFrom)):
-                    if isinstance(child, ast.ImportFrom) and child.module == "__future__":
-                        continue
-                    for target in _targets(child, module, is_package, mods):
-                        if lazy_map and target.startswith(module + "."):
-                            continue
-                        graph[module].add(target)
-                    continue
-                in_getattr = isinstance(child, ast.FunctionDef) and child.name == "__getattr__" and is_package
-                visit(child, lazy_map or in_getattr)
-
-        visit(ast.parse(path.read_text()), False)
-        graph[module].discard(module)
+        tree = ast.parse(path.read_text())
+        graph[module] = set(_imports(tree, module, path.name == "__init__.py", mods)) - {module}
     return graph
 
 

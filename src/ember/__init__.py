@@ -159,7 +159,7 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 def get_num_threads() -> int:
     """Threads ember uses: the value given to ``set_num_threads``, else the BLAS pool's size."""
-    from ._threads import get_num_threads as _g
+    from ._threads import get_num_threads as _g  # lazily: _threads loads concurrent.futures (import time)
 
     return _g()
 

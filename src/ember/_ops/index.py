@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
-from .._backend import array_module, is_array
+from .._backend import array_module, errstate, is_array
 from ..autograd.function import Op
 from ._common import broadcast_error, c_type_name, cast_operand, type_name
 from ._out import write_out
@@ -24,8 +24,8 @@ _wrap = Tensor._wrap
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
 
 
-def _convert_key(key):
-    """Tensors in an index become arrays; lists of ints become integer arrays."""
+def _convert_key(key, like):
+    """Tensors in an index become arrays; lists of ints become integer arrays (of ``like``'s library)."""
     if not isinstance(key, tuple):
         key = (key,)
     out = []
@@ -40,12 +40,12 @@ def _convert_key(key):
                 a = int(a)  # PyTorch selects with a 0-d integer tensor, as with an int
             out.append(a)
         elif isinstance(k, (list,)):
-            a = np.asarray(k)
+            a = array_module(like).asarray(k)
             if a.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(a)
         elif isinstance(k, bool):
-            out.append(np.asarray(k))
+            out.append(array_module(like).asarray(k))
         elif isinstance(k, float):
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
                              "indices (got float)")
@@ -63,7 +63,7 @@ def _is_basic(key) -> bool:
 def _selects_nothing(key) -> bool:
     """The index tensors broadcast to an empty shape (e.g. beside an all-False mask): PyTorch reads
     no index then, so none is out of range."""
-    shapes = [(int(k.sum()),) if k.dtype == np.bool_ else k.shape for k in key if isinstance(k, np.ndarray)]
+    shapes = [(int(k.sum()),) if k.dtype == np.bool_ else k.shape for k in key if is_array(k)]
     try:
         return 0 in np.broadcast_shapes(*shapes)
     except ValueError:
@@ -78,7 +78,7 @@ def _check_bounds(shape, key):
     consumed = 0
     for k in key:
         if k is not None and k is not Ellipsis:
-            consumed += k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+            consumed += k.ndim if is_array(k) and k.dtype == np.bool_ else 1
     if consumed > nd:
         raise IndexError(f"too many indices for tensor of dimension {nd}")
     dim = 0
@@ -92,13 +92,13 @@ def _check_bounds(shape, key):
             n = shape[dim]
             if not -n <= k < n:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
-        elif isinstance(k, np.ndarray) and k.dtype != bool and k.size:
+        elif is_array(k) and k.dtype != bool and k.size:
             if dim < len(shape):
                 n = shape[dim]
                 if (k.max() >= n or k.min() < -n) and not _selects_nothing(key):
                     bad = k.max() if k.max() >= n else k.min()
                     raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
-        if isinstance(k, np.ndarray) and k.dtype == bool:
+        if is_array(k) and k.dtype == bool:
             for j, n in enumerate(k.shape):
                 if dim + j < len(shape) and n != shape[dim + j]:
                     raise IndexError(
@@ -123,17 +123,17 @@ def _torch_placement(key: tuple, ndim: int):
     """
     if len(key) < 3:  # two entries can't have a gap between advanced ones: the common x[idx] exits here
         return None
-    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]
+    arrays = [i for i, k in enumerate(key) if is_array(k)]
     if not arrays:
         return None
-    advanced = [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, int, np.integer)) and not isinstance(k, bool)]
+    advanced = [i for i, k in enumerate(key) if (is_array(k) or isinstance(k, (int, np.integer))) and not isinstance(k, bool)]
     if advanced[-1] - advanced[0] + 1 == len(advanced):
         return None  # NumPy keeps them in place too
-    consumed = sum(k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+    consumed = sum(k.ndim if is_array(k) and k.dtype == np.bool_ else 1
                    for k in key if k is not None and k is not Ellipsis)
     between = key[arrays[0]:arrays[-1] + 1]
     empty_ellipsis = consumed == ndim  # PyTorch counts dims, so an Ellipsis standing for none splits nothing
-    if any(not isinstance(k, (np.ndarray, int, np.integer)) and not (k is Ellipsis and empty_ellipsis) for k in between):
+    if any(not (is_array(k) or isinstance(k, (int, np.integer))) and not (k is Ellipsis and empty_ellipsis) for k in between):
         return None  # split by a slice, None or Ellipsis: both libraries move the index dims first
     n = len(np.broadcast_shapes(*_index_shapes(key)))
     p = 0
@@ -149,7 +149,7 @@ def _index_shapes(key: tuple) -> list:
     """The shapes of the index tensors PyTorch broadcasts: a mask stands for its nonzero() indices."""
     shapes = []
     for k in key:
-        if isinstance(k, np.ndarray):
+        if is_array(k):
             shapes.append((int(k.sum()),) if k.dtype == np.bool_ else k.shape)
     return shapes
 
@@ -168,14 +168,14 @@ def _check_index_broadcast(key: tuple) -> None:
             raise _broadcast_error(key) from None
 
 
-def _to_torch_order(a: np.ndarray, placement) -> np.ndarray:
+def _to_torch_order(a, placement):
     p, n = placement
-    return np.moveaxis(a, tuple(range(n)), tuple(range(p, p + n)))
+    return array_module(a).moveaxis(a, tuple(range(n)), tuple(range(p, p + n)))
 
 
-def _to_numpy_order(a: np.ndarray, placement) -> np.ndarray:
+def _to_numpy_order(a, placement):
     p, n = placement
-    return np.moveaxis(a, tuple(range(p, p + n)), tuple(range(n)))
+    return array_module(a).moveaxis(a, tuple(range(p, p + n)), tuple(range(n)))
 
 
 class GetItem(Op):
@@ -191,30 +191,31 @@ class GetItem(Op):
     @staticmethod
     def infer(x, key, basic):
         y = x[key]  # NumPy's own indexing is the fast path; a scalar result becomes a 0-d view
-        return y if type(y) is np.ndarray else _index(x, key, basic)
+        return y if is_array(y) else _index(x, key, basic)
 
     @staticmethod
     def backward(ctx, g):
         shape, dtype, key, basic = ctx.meta
         if isinstance(g, Tensor):
-            return index_put_values(_wrap(np.zeros(shape, dtype)), key, g, accumulate=not basic), None, None
-        out = np.zeros(shape, dtype=dtype)
+            return index_put_values(_wrap(array_module(g._data).zeros(shape, dtype)), key, g, accumulate=not basic), None, None
+        xp = array_module(g)
+        out = xp.zeros(shape, dtype=dtype)
         if basic:
             out[key] = g
         else:
-            np.add.at(out, key, g)
+            xp.add.at(out, key, g)
         return out, None, None
 
 
-def _index(a: np.ndarray, key: tuple, basic: bool) -> np.ndarray:
+def _index(a, key: tuple, basic: bool):
     """``a[key]`` as an array. NumPy returns a scalar copy when basic integers select one
     element; ``a[key + (...,)]`` is the same element as a 0-d view, as PyTorch's ``x[0]`` is."""
     y = a[key]
-    if type(y) is np.ndarray:
+    if is_array(y):
         return y
     if basic and not any(k is Ellipsis for k in key):
         return a[key + (Ellipsis,)]
-    return np.asarray(y)
+    return array_module(a).asarray(y)
 
 
 def _getitem_in_torch_order(x: Tensor, key: tuple):
@@ -230,7 +231,7 @@ def _getitem_in_torch_order(x: Tensor, key: tuple):
 
 
 def getitem(x: Tensor, key) -> Tensor:
-    key = _convert_key(key)
+    key = _convert_key(key, x._data)
     basic = _is_basic(key)
     if not basic and len(key) > 1:
         moved = _getitem_in_torch_order(x, key)
@@ -251,10 +252,10 @@ class IndexPut(Op):
 
     @staticmethod
     def forward(ctx, x, key, v, accumulate):
-        ctx.meta = (key, accumulate, np.shape(v))
+        ctx.meta = (key, accumulate, v.shape)
         y = x.copy()
         if accumulate:
-            np.add.at(y, key, v)
+            array_module(x, v).add.at(y, key, v)
         else:
             y[key] = v
         return y
@@ -267,14 +268,14 @@ class IndexPut(Op):
             if accumulate:
                 gx = g
             elif isinstance(g, Tensor):
-                gx = index_put_values(g, key, _wrap(np.zeros((), g._data.dtype)))
+                gx = index_put_values(g, key, _wrap(array_module(g._data).zeros((), g._data.dtype)))
             else:
                 gx = g.copy()
                 gx[key] = 0
         if ctx.needs_input_grad[2]:
             gv = getitem(g, key) if isinstance(g, Tensor) else g[key]
             if not isinstance(gv, Tensor):
-                gv = np.asarray(gv)
+                gv = array_module(g).asarray(gv)
         return gx, None, gv, None
 
 
@@ -282,37 +283,38 @@ def index_put_values(x: Tensor, key, values, accumulate: bool = False) -> Tensor
     """Out-of-place ``x[key] = values`` (or ``+=``), differentiable in x and values."""
     if not isinstance(key, tuple):
         key = (key,)
-    key = _convert_key(key)
-    v = values if isinstance(values, Tensor) else _wrap(np.asarray(values, dtype=x._data.dtype))
+    key = _convert_key(key, x._data)
+    v = values if isinstance(values, Tensor) else _wrap(array_module(x._data).asarray(values, dtype=x._data.dtype))
     if v._data.dtype != x._data.dtype:
         v = cast_operand(v, x.dtype)
     return IndexPut.apply(x, key, v, accumulate)
 
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
-    key = _convert_key(tuple(indices))
+    key = _convert_key(tuple(indices), input._data)
     _check_bounds(input._data.shape, key)
     return index_put_values(input, key, values, accumulate)
 
 
 def setitem(x: Tensor, key, value) -> None:
     """``x[key] = value`` in place; differentiable when x or value is in a graph."""
-    key = _convert_key(key)
+    key = _convert_key(key, x._data)
     _check_bounds(x._data.shape, key)
     placement = None
     if not _is_basic(key):
         _check_index_broadcast(key)
         placement = _torch_placement(key, x._data.ndim)
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         value = _wrap(value)
     elif isinstance(value, (list, tuple)):
-        value = _wrap(np.asarray(value, dtype=x._data.dtype))
+        value = _wrap(array_module(x._data).asarray(value, dtype=x._data.dtype))
     if isinstance(value, Tensor):
         if value._data.dtype != x._data.dtype:
             value = cast_operand(value, x.dtype)
-        target = np.shape(x._data[key])
+        xp = array_module(x._data)
+        target = xp.shape(x._data[key])
         if placement is not None:
-            target = _to_torch_order(np.empty(target, dtype=np.bool_), placement).shape
+            target = _to_torch_order(xp.empty(target, dtype=np.bool_), placement).shape
         try:
             np.broadcast_shapes(target, value._data.shape)
         except ValueError:
@@ -329,14 +331,14 @@ def setitem(x: Tensor, key, value) -> None:
 # -- gather / scatter -----------------------------------------------------------------------------
 
 
-def _grid(index: np.ndarray, dim: int):
+def _grid(index, dim: int):
     """Index arrays addressing x[i0, ..., index[i], ...] for every position i of ``index``."""
-    grids = list(np.indices(index.shape, sparse=True))
+    grids = list(array_module(index).indices(index.shape, sparse=True))
     grids[dim] = index
     return tuple(grids)
 
 
-def _first_out_of_range(idx: np.ndarray, n: int, allow_negative: bool = False):
+def _first_out_of_range(idx, n: int, allow_negative: bool = False):
     """The first index (in PyTorch's iteration order) outside [0, n) (or [-n, n)), or None."""
     if not idx.size:
         return None
@@ -376,8 +378,13 @@ def _check_gather_shapes(name, x_shape, dim, index, src=None):
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
 
 
-def _index_array(index, name: str = "gather") -> np.ndarray:
-    a = index._data if isinstance(index, Tensor) else np.asarray(index)
+def _as_array(x, like):
+    """A Tensor's array; anything else (an array, a list, a number) as an array of ``like``'s library."""
+    return x._data if isinstance(x, Tensor) else array_module(like).asarray(x)
+
+
+def _index_array(index, like, name: str = "gather"):
+    a = _as_array(index, like)
     if a.dtype.kind not in "iu":
         what = "int32 or int64" if name == "index_select" else "int32/int64"
         raise RuntimeError(f"{name}(): Expected dtype {what} for index")
@@ -394,20 +401,20 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False, out=Non
     if out is not None:
         return write_out(out, gather(input, dim, index, sparse_grad=sparse_grad), "gather", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     d = _wrap_dim(dim, input._data.ndim)
-    idx = _index_array(index)
+    idx = _index_array(index, input._data)
     _check_gather_shapes("gather", input._data.shape, d, idx)
     return GetItem.apply(input, _grid(idx, d), False)
 
 
 def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
-    idx = _index_array(indices)
+    idx = _index_array(indices, input._data)
     if dim is None:
         return GetItem.apply(flatten(input), (idx.reshape(-1),), False)
     d = _wrap_dim(dim, input._data.ndim)
     shape = list(np.broadcast_shapes(tuple(1 if i == d else s for i, s in enumerate(input._data.shape)), tuple(1 if i == d else s for i, s in enumerate(idx.shape))))
     idx_shape = shape.copy()
     idx_shape[d] = idx.shape[d]
-    idx = np.broadcast_to(idx, idx_shape)
+    idx = array_module(idx).broadcast_to(idx, idx_shape)
     in_shape = shape.copy()
     in_shape[d] = input._data.shape[d]
     x = expand(input, tuple(in_shape)) if tuple(in_shape) != input._data.shape else input
@@ -417,7 +424,7 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
 def take(input: Tensor, index, *, out=None) -> Tensor:
     if out is not None:
         return write_out(out, take(input, index), "take", exact="take(): self and out expected to have the same dtype, but got self.dtype = {want} and out.dtype = {got}")
-    idx = _index_array(index, "take")
+    idx = _index_array(index, input._data, "take")
     n = input._data.size
     bad = _first_out_of_range(idx, n, allow_negative=True)
     if bad is not None:
@@ -426,7 +433,7 @@ def take(input: Tensor, index, *, out=None) -> Tensor:
 
 
 def _scatter_prepare(name, input: Tensor, dim: int, index, src):
-    idx = _index_array(index, "scatter")
+    idx = _index_array(index, input._data, "scatter")
     d = _wrap_dim(dim, input._data.ndim)
     if src is not None:
         _scatter_src_dtype(input, src)
@@ -447,13 +454,13 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
         raise RuntimeError("reduce argument must be either add or multiply.")
     idx, d, grid, vals = _scatter_prepare("scatter", input, dim, index, src)
     if vals is None:
-        vals = _wrap(np.full(idx.shape, value, dtype=input._data.dtype))
+        vals = _wrap(array_module(input._data).full(idx.shape, value, dtype=input._data.dtype))
     if reduce is None:
         return index_put_values(input, grid, vals)
     if reduce == "add":
         return index_put_values(input, grid, vals, accumulate=True)
     out = input._data.copy()
-    np.multiply.at(out, grid, vals._data)
+    array_module(out).multiply.at(out, grid, vals._data)
     return _wrap(out)
 
 
@@ -476,8 +483,9 @@ class ScatterReduce(Op):
 
     @staticmethod
     def forward(ctx, x, s, grid, reduce, include_self):
+        xp = array_module(x, s)
         out = x.copy()
-        touched = np.zeros(x.shape, bool)
+        touched = xp.zeros(x.shape, bool)
         touched[grid] = True
         if not include_self:
             out[touched] = {"sum": 0, "mean": 0, "prod": 1}.get(reduce, 0)
@@ -488,16 +496,16 @@ class ScatterReduce(Op):
                     init = (info.max if reduce == "amin" else info.min) if info else reduce == "amin"
                 out[touched] = init
         if reduce == "sum" or reduce == "mean":
-            np.add.at(out, grid, s)
+            xp.add.at(out, grid, s)
         elif reduce == "prod":
-            np.multiply.at(out, grid, s)
+            xp.multiply.at(out, grid, s)
         else:
-            (np.maximum if reduce == "amax" else np.minimum).at(out, grid, s)
+            (xp.maximum if reduce == "amax" else xp.minimum).at(out, grid, s)
         count = None
         if reduce == "mean":
-            count = np.ones(x.shape, np.int64) if include_self else np.zeros(x.shape, np.int64)
-            np.add.at(count, grid, 1)
-            count = np.maximum(count, 1)
+            count = xp.ones(x.shape, np.int64) if include_self else xp.zeros(x.shape, np.int64)
+            xp.add.at(count, grid, 1)
+            count = xp.maximum(count, 1)
             out = out // count if out.dtype.kind in "iub" else (out / count).astype(out.dtype, copy=False)
         ctx.meta = (grid, reduce, include_self, touched, count)
         ctx.save_for_backward(x, s, out)
@@ -508,6 +516,7 @@ class ScatterReduce(Op):
         grid, reduce, include_self, touched, count = ctx.meta
         x, s, y = (a._data if isinstance(a, Tensor) else a for a in ctx.saved_tensors)
         g = g._data if isinstance(g, Tensor) else g
+        xp = array_module(g)
         if reduce == "sum":
             gx, gs = g, g[grid]
         elif reduce == "mean":
@@ -520,13 +529,13 @@ class ScatterReduce(Op):
             self_is = (x == y).astype(g.dtype)
             src_is = (s == value).astype(g.dtype)
             n = self_is.copy()
-            np.add.at(n, grid, src_is)
-            with np.errstate(divide="ignore", invalid="ignore"):
+            xp.add.at(n, grid, src_is)
+            with errstate(xp, divide="ignore", invalid="ignore"):
                 shared = g / n
             gx = self_is * shared
             gs = src_is * shared[grid]
         if not include_self:
-            gx = np.where(touched, 0, gx).astype(g.dtype, copy=False)
+            gx = xp.where(touched, 0, gx).astype(g.dtype, copy=False)
         return gx, gs, None, None, None
 
 
@@ -534,14 +543,15 @@ def _prod_grads(g, x, s, y, grid, include_self, touched):
     """Gradients of a product without dividing by zero: a member's gradient is the product of
     the other members, which is y / member when member != 0, else the product of the non-zero
     members when it is the only zero, else 0."""
-    nonzero_prod = np.where(x != 0, x, 1) if include_self else np.ones_like(x)
-    zeros = (x == 0).astype(np.int64) if include_self else np.zeros(x.shape, np.int64)
-    np.multiply.at(nonzero_prod, grid, np.where(s != 0, s, 1))
-    np.add.at(zeros, grid, (s == 0).astype(np.int64))
+    xp = array_module(g, x, s)
+    nonzero_prod = xp.where(x != 0, x, 1) if include_self else xp.ones_like(x)
+    zeros = (x == 0).astype(np.int64) if include_self else xp.zeros(x.shape, np.int64)
+    xp.multiply.at(nonzero_prod, grid, xp.where(s != 0, s, 1))
+    xp.add.at(zeros, grid, (s == 0).astype(np.int64))
 
     def others(v, p_y, p_nz, p_zeros):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(v != 0, p_y / np.where(v != 0, v, 1), np.where(p_zeros == 1, p_nz, 0))
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            return xp.where(v != 0, p_y / xp.where(v != 0, v, 1), xp.where(p_zeros == 1, p_nz, 0))
 
     gx = g * others(x, y, nonzero_prod, zeros)
     gs = g[grid] * others(s, y[grid], nonzero_prod[grid], zeros[grid])
@@ -560,14 +570,14 @@ def index_select(input: Tensor, dim: int, index, *, out=None) -> Tensor:
     """The slices of input at ``index`` (1-D) along ``dim``."""
     if out is not None:
         return write_out(out, index_select(input, dim, index), "index_select", exact="index_select(): self and result must have the same scalar type")
-    idx = _index_array(index, "index_select")
+    idx = _index_array(index, input._data, "index_select")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = _wrap_dim(dim, input._data.ndim)
     if _first_out_of_range(idx, input._data.shape[d] if input._data.ndim else 1) is not None:
         raise IndexError("index out of range in self")
     key = (slice(None),) * d + (idx.reshape(-1),)
-    return GetItem.apply(input, key, False) if input._requires_grad else _wrap(np.take(input._data, idx.reshape(-1), axis=d))
+    return GetItem.apply(input, key, False) if input._requires_grad else _wrap(array_module(input._data).take(input._data, idx.reshape(-1), axis=d))
 
 
 def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
@@ -591,7 +601,7 @@ def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
 
 def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Tensor:
     """Out of place: a copy of input with ``alpha * source`` added at the slices ``index`` along ``dim``."""
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    idx = _as_array(index, input._data)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {type_name(D.from_numpy_dtype(idx.dtype))}")
     d = _wrap_dim(dim, input._data.ndim)
@@ -620,7 +630,7 @@ def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Ten
 
 def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
     """Out of place: a copy of input with the slices ``index`` along ``dim`` set to ``value``."""
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    idx = _as_array(index, input._data)
     if idx.dtype != np.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     d = _wrap_dim(dim, input._data.ndim)
@@ -629,13 +639,13 @@ def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
     if bad is not None:
         raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
     key = (slice(None),) * d + (idx,)
-    v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=input._data.dtype))
+    v = value if isinstance(value, Tensor) else _wrap(array_module(input._data).asarray(value, dtype=input._data.dtype))
     return index_put_values(input, key, v)
 
 
 def index_copy(input: Tensor, dim: int, index, source: Tensor) -> Tensor:
     """Out of place: a copy of input with the slices ``index`` along ``dim`` replaced by ``source``'s."""
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    idx = _as_array(index, input._data)
     if idx.dtype != np.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {type_name(D.from_numpy_dtype(idx.dtype))}")
     d = _wrap_dim(dim, input._data.ndim)
@@ -662,8 +672,8 @@ def index_copy(input: Tensor, dim: int, index, source: Tensor) -> Tensor:
     return index_put_values(input, (slice(None),) * d + (idx.reshape(-1),), source)
 
 
-def _mask_array(mask) -> np.ndarray:
-    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+def _mask_array(mask, like):
+    m = _as_array(mask, like)
     if m.dtype != np.bool_:
         if m.dtype == np.uint8:
             return m.astype(bool)
@@ -673,7 +683,7 @@ def _mask_array(mask) -> np.ndarray:
 
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """input with ``value`` where ``mask`` is True (mask broadcasts to input)."""
-    m = _mask_array(mask)
+    m = _mask_array(mask, input._data)
     try:
         out_shape = np.broadcast_shapes(input._data.shape, m.shape)
     except ValueError:
@@ -693,14 +703,15 @@ def masked_select(input: Tensor, mask, *, out=None) -> Tensor:
     """The elements where ``mask`` is True, as a 1-D tensor."""
     if out is not None:
         return write_out(out, masked_select(input, mask), "masked_select", exact="masked_select(): self and result must have the same scalar type")
-    m = _mask_array(mask)
+    m = _mask_array(mask, input._data)
     shape = np.broadcast_shapes(input._data.shape, m.shape)
     x = expand(input, shape) if shape != input._data.shape else input
-    return GetItem.apply(x, (np.broadcast_to(m, shape),), False)
+    return GetItem.apply(x, (array_module(m).broadcast_to(m, shape),), False)
 
 
 def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
-    m = np.broadcast_to(_mask_array(mask), input._data.shape)
+    m = _mask_array(mask, input._data)
+    m = array_module(m).broadcast_to(m, input._data.shape)
     n = int(m.sum())
     vals = GetItem.apply(flatten(source), (slice(0, n),), True)
     return index_put_values(input, (m,), vals)
@@ -714,7 +725,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     """Sorted values along ``dim`` and the indices that sort it."""
     d = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return sort_result(input, _wrap(np.array(0)))
+        return sort_result(input, _wrap(array_module(input._data).asarray(0)))
     idx = _argsort(input._data, d, descending)
     return sort_result(gather(input, d, _wrap(idx)), _wrap(idx))
 
@@ -726,13 +737,14 @@ def _argsort(a, axis, descending):
     original positions. Ties keep their original order, NaN comes first, and no key is
     negated (which would overflow unsigned and extreme integers).
     """
+    xp = array_module(a)
     if a.ndim == 0:
-        return np.zeros((), np.int64)
+        return xp.zeros((), np.int64)
     if descending:
         n = a.shape[axis]
-        rev = np.flip(np.argsort(np.flip(a, axis), axis=axis, kind="stable"), axis)
+        rev = xp.flip(xp.argsort(xp.flip(a, axis), axis=axis, kind="stable"), axis)
         return (n - 1 - rev).astype(np.int64)
-    return np.argsort(a, axis=axis, kind="stable").astype(np.int64)
+    return xp.argsort(a, axis=axis, kind="stable").astype(np.int64)
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -753,7 +765,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     idx = _argsort(input._data, d, largest)
-    idx = np.take(idx, np.arange(k), axis=d)
+    xp = array_module(idx)
+    idx = xp.take(idx, xp.arange(k), axis=d)
     return topk_result(gather(input, d, _wrap(idx)), _wrap(idx))
 
 
@@ -764,21 +777,24 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     n = input._data.shape[d] if input._data.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    idx = np.take(_argsort(input._data, d, False), [k - 1], axis=d)
+    order = _argsort(input._data, d, False)
+    xp = array_module(order)
+    idx = xp.take(order, xp.asarray([k - 1]), axis=d)
     vals = gather(input, d, _wrap(idx))
     if not keepdim:
-        vals, idx = squeeze(vals, d), np.squeeze(idx, d)
+        vals, idx = squeeze(vals, d), xp.squeeze(idx, d)
     return namedtuple("kthvalue", ["values", "indices"])(vals, _wrap(idx))
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):  # noqa: A002
     """The distinct elements (sorted), optionally with inverse indices and counts."""
     a = input._data
+    xp = array_module(a)
     if dim is None:
-        values, inverse, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        values, inverse, counts = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
         inverse = inverse.reshape(a.shape)
     else:
-        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=_wrap_dim(dim, a.ndim))
+        values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=_wrap_dim(dim, a.ndim))
     out = [_wrap(values)]
     if return_inverse:
         out.append(_wrap(inverse.astype(np.int64)))
@@ -789,17 +805,18 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
 
 def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
     a = input._data.reshape(-1)
+    xp = array_module(a)
     if a.size == 0:
-        keep = np.zeros(0, bool)
+        keep = xp.zeros(0, bool)
     else:
-        keep = np.concatenate([[True], a[1:] != a[:-1]])
+        keep = xp.concatenate([xp.ones(1, bool), a[1:] != a[:-1]])
     values = a[keep]
     out = [_wrap(values)]
     if return_inverse:
-        out.append(_wrap((np.cumsum(keep) - 1).reshape(input._data.shape).astype(np.int64)))
+        out.append(_wrap((xp.cumsum(keep) - 1).reshape(input._data.shape).astype(np.int64)))
     if return_counts:
-        starts = np.nonzero(keep)[0]
-        out.append(_wrap(np.diff(np.append(starts, a.size)).astype(np.int64)))
+        starts = xp.nonzero(keep)[0]
+        out.append(_wrap(xp.diff(xp.append(starts, a.size)).astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -810,17 +827,18 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     if a.ndim != 1 or (a.size and a.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = weights._data if isinstance(weights, Tensor) else weights
-    return _wrap(np.bincount(input._data, w, minlength))
+    return _wrap(array_module(a, w).bincount(a, w, minlength))
 
 
 def searchsorted(sorted_sequence: Tensor, input, *, right: bool = False, side=None) -> Tensor:
     side = side or ("right" if right else "left")
-    v = input._data if isinstance(input, Tensor) else np.asarray(input)
-    return _wrap(np.searchsorted(sorted_sequence._data, v, side=side).astype(np.int64))
+    v = _as_array(input, sorted_sequence._data)
+    return _wrap(array_module(v).searchsorted(sorted_sequence._data, v, side=side).astype(np.int64))
 
 
 def bucketize(input: Tensor, boundaries: Tensor, *, right: bool = False) -> Tensor:
-    return _wrap(np.searchsorted(boundaries._data, input._data, side="left" if not right else "right").astype(np.int64))
+    xp = array_module(boundaries._data, input._data)
+    return _wrap(xp.searchsorted(boundaries._data, input._data, side="left" if not right else "right").astype(np.int64))
 
 
 _INTERNAL = {'setitem', 'index_put_values', 'getitem'}  # array-level helpers other op modules use; not PyTorch names

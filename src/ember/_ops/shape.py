@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Size, Tensor, _wrap_dim
-from .._backend import array_module, is_array
+from .._backend import array_module
 from ..autograd.function import Op
 from ._common import cast_operand, normalize_dims, type_name
 from ._out import write_out
@@ -23,7 +23,7 @@ def _viewed(out: Tensor, input: Tensor, op, *args) -> Tensor:
     """Mark ``out = op.apply(input, *args)`` as a view of ``input`` when it was recorded in a
     graph and really shares memory (reshape copies when strides forbid a view), so in-place
     ops on it reach input. Outside a graph this costs one attribute test, no closure."""
-    if out.grad_fn is not None and np.may_share_memory(out._data, input._data):
+    if out.grad_fn is not None and array_module(input._data).may_share_memory(out._data, input._data):
         mark_view(out, input, lambda t: op.apply(t, *args))
     return out
 
@@ -184,7 +184,9 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.transpose(g, np.argsort(ctx.axes)), None
+        xp = array_module(g)
+        inverse = tuple(sorted(range(len(ctx.axes)), key=ctx.axes.__getitem__))  # argsort, on the host
+        return xp.transpose(g, inverse), None
 
 
 def permute(input: Tensor, *dims) -> Tensor:
@@ -248,7 +250,7 @@ class Expand(Op):
     @staticmethod
     def forward(ctx, x, shape):
         # broadcast_to is read-only even when nothing repeats; a same-shape expand stays writable
-        return x.view() if shape == x.shape else np.broadcast_to(x, shape)
+        return x.view() if shape == x.shape else array_module(x).broadcast_to(x, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -327,7 +329,7 @@ class Contiguous(Op):
 
     @staticmethod
     def forward(ctx, x, copy):
-        return x.copy() if copy else np.ascontiguousarray(x)
+        return x.copy() if copy else array_module(x).ascontiguousarray(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -358,7 +360,7 @@ class Cat(Op):
         skip = [nd > 1 and x.ndim == 1 and x.shape[0] == 0 for x in xs]
         ctx.dim = dim
         ctx.sizes = [None if s else x.shape[dim] for x, s in zip(xs, skip)]
-        return np.concatenate([x for x, s in zip(xs, skip) if not s] if any(skip) else xs, axis=dim)
+        return array_module(*xs).concatenate([x for x, s in zip(xs, skip) if not s] if any(skip) else xs, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -367,7 +369,8 @@ class Cat(Op):
         index = [slice(None)] * g.ndim
         for n in ctx.sizes:
             if n is None:
-                grads.append(np.zeros(0, dtype=g.dtype if isinstance(g, np.ndarray) else g._data.dtype))
+                data = g._data if isinstance(g, Tensor) else g
+                grads.append(array_module(data).zeros(0, dtype=data.dtype))
                 continue
             index[ctx.dim] = slice(start, start + n)
             grads.append(g[tuple(index)])
@@ -496,7 +499,7 @@ class Narrow(Op):
         shape, dtype, dim, start, length = ctx.meta
         widths = [(0, 0)] * len(shape)
         widths[dim] = (start, shape[dim] - start - length)
-        return np.pad(g, widths), None, None, None
+        return array_module(g).pad(g, widths), None, None, None
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -587,11 +590,11 @@ class Flip(Op):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return np.flip(x, axes).copy()
+        return array_module(x).flip(x, axes).copy()
 
     @staticmethod
     def backward(ctx, g):
-        return np.flip(g, ctx.axes), None
+        return array_module(g).flip(g, ctx.axes), None
 
 
 def flip(input: Tensor, dims) -> Tensor:
@@ -613,12 +616,12 @@ class Roll(Op):
     @staticmethod
     def forward(ctx, x, shifts, axes):
         ctx.shifts, ctx.axes = shifts, axes
-        return np.roll(x, shifts, axes)
+        return array_module(x).roll(x, shifts, axes)
 
     @staticmethod
     def backward(ctx, g):
         back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
-        return np.roll(g, back, ctx.axes), None, None
+        return array_module(g).roll(g, back, ctx.axes), None, None
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
@@ -646,7 +649,7 @@ class Tile(Op):
     @staticmethod
     def forward(ctx, x, reps):
         ctx.in_shape = x.shape
-        return np.tile(x, reps)
+        return array_module(x).tile(x, reps)
 
     @staticmethod
     def backward(ctx, g):
@@ -742,23 +745,27 @@ def _at_least_2d(input: Tensor, name: str) -> None:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
 
 
-def _triangle(input: Tensor, keep) -> Tensor:
+def _triangle(name: str, input: Tensor, diagonal: int, out) -> Tensor:
+    """``tril``/``triu``: input where NumPy's ``xp.tril``/``xp.triu`` of a ones matrix keeps it, else 0."""
+    if out is not None:
+        return write_out(out, _triangle(name, input, diagonal, None), name,
+                         exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+    _at_least_2d(input, name)
+    xp = array_module(input._data)
+    keep = getattr(xp, name)(xp.ones(input._data.shape[-2:], dtype=bool), diagonal)
     # select, not multiply: -inf * 0 would be nan (generate_square_subsequent_mask is a triu of -inf)
-    return where(_wrap(keep), input, _wrap(np.zeros((), input._data.dtype)))
+    return where(_wrap(keep), input, _wrap(xp.zeros((), input._data.dtype)))
 
 
 def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
-    if out is not None:
-        return write_out(out, tril(input, diagonal), "tril", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
-    _at_least_2d(input, "tril")
-    return _triangle(input, np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
+    """The lower triangle of the last two dims (on and below ``diagonal``), zeros elsewhere."""
+    return _triangle("tril", input, diagonal, out)
 
 
 def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
-    if out is not None:
-        return write_out(out, triu(input, diagonal), "triu", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
-    _at_least_2d(input, "triu")
-    return _triangle(input, np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
+    """The upper triangle of the last two dims (on and above ``diagonal``), zeros elsewhere."""
+    return _triangle("triu", input, diagonal, out)
+
 
 __all__ = [
     _n for _n, _v in list(globals().items())

@@ -46,7 +46,7 @@ def _is_parameter(t: Tensor) -> bool:
 
 def make_parameter(t: Tensor, requires_grad: bool) -> Tensor:
     """An ``ember.nn.Parameter`` around ``t`` (a plain tensor if nn isn't available)."""
-    try:
+    try:  # nn is a heavy subpackage above this one: loaded only when a checkpoint holds parameters
         from ..nn import Parameter
     except ImportError:
         Parameter = None

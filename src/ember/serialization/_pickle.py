@@ -14,6 +14,7 @@ import pickle
 import struct
 
 from ._io import UnsafeCheckpointError
+from ._safe_globals import allowed
 
 # -- writing ---------------------------------------------------------------------------------------
 
@@ -191,8 +192,6 @@ class RestrictedUnpickler:
 
     @staticmethod
     def _user_allowed(obj) -> bool:
-        from ._safe_globals import allowed
-
         return allowed(obj)
 
     # -- byte reading --
