@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from . import _dtype as D
+from ._backend import array_module, is_array
 from ._device import _check_device
 from ._random import _rng
 from ._ops._out import factory_dtype, factory_out, fill_out, write_out
@@ -108,7 +109,7 @@ def _infer_dtype(data) -> D.dtype:
             continue
         if isinstance(x, Tensor):
             d = x.dtype
-        elif isinstance(x, (np.ndarray, np.generic)):
+        elif is_array(x) or isinstance(x, np.generic):
             d = D.from_numpy_dtype(x.dtype)
         elif isinstance(x, bool):
             d = D.bool
@@ -150,10 +151,10 @@ def _to_array(data, dtype) -> np.ndarray:
     """A fresh array from Python data, NumPy arrays or tensors, in ``dtype`` (an ember dtype or None)."""
     if isinstance(data, Tensor):
         a = data._data
-        return np.array(a, dtype=dtype.np if dtype is not None else a.dtype, copy=True)
-    if isinstance(data, np.ndarray):
+        return array_module(a).array(a, dtype=dtype.np if dtype is not None else a.dtype, copy=True)
+    if is_array(data):
         d = dtype.np if dtype is not None else D.from_numpy_dtype(data.dtype).np
-        return np.array(data, dtype=d, copy=True)
+        return array_module(data).array(data, dtype=d, copy=True)
     if isinstance(data, np.generic):
         d = dtype if dtype is not None else D.from_numpy_dtype(data.dtype)
         return np.array(data, dtype=d.np)
@@ -200,7 +201,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     _check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None or D.as_dtype(dtype) is data.dtype else data.to(D.as_dtype(dtype))
-    if isinstance(data, np.ndarray):
+    if is_array(data):
         d = D.as_dtype(dtype) if dtype is not None else D.from_numpy_dtype(data.dtype)
         return _wrap(data if data.dtype == d.np else data.astype(d.np))
     return tensor(data, dtype=dtype)
@@ -213,7 +214,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = Fa
         t = tensor(obj, dtype=dtype, device=device)
     else:
         t = as_tensor(obj, dtype=dtype, device=device)
-        if copy is False and isinstance(obj, (np.ndarray, Tensor)) and not np.shares_memory(t._data, obj._data if isinstance(obj, Tensor) else obj):
+        if copy is False and (is_array(obj) or isinstance(obj, Tensor)) and not array_module(t._data).shares_memory(t._data, obj._data if isinstance(obj, Tensor) else obj):
             raise ValueError("asarray(copy=False): the data can't be shared without a copy")
     if requires_grad:
         t = t.detach().requires_grad_(True) if t is obj else t.requires_grad_(True)
@@ -454,7 +455,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         return write_out(out, normal(mean, std, size, generator=generator, dtype=dtype), "normal")
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
-    if isinstance(m, np.ndarray) or isinstance(s, np.ndarray):
+    if is_array(m) or is_array(s):
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         d = (mean if isinstance(mean, Tensor) else std).dtype.np
     else:

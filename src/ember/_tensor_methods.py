@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
+from ._backend import is_array
 from ._creation import _size, bernoulli, tensor as _tensor_factory
 from ._device import _check_device, device as _device_cls
 from ._ops import index as I
@@ -62,7 +63,7 @@ define("__setitem__", I.setitem)
 
 
 def _comparable(other) -> bool:
-    return isinstance(other, (Tensor, np.ndarray, int, float, bool, np.number, np.bool_))
+    return is_array(other) or isinstance(other, (Tensor, int, float, bool, np.number, np.bool_))
 
 
 def _inplace_binary(fn):
@@ -445,7 +446,7 @@ _UFUNCS = {
 
 
 def _as_ember(x):
-    return _wrap(x) if isinstance(x, np.ndarray) else x
+    return _wrap(x) if is_array(x) else x
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
@@ -459,7 +460,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if "out" in kwargs:
         kwargs["out"] = tuple(o._data if isinstance(o, Tensor) else o for o in kwargs["out"])
     result = getattr(ufunc, method)(*raw, **kwargs)
-    return _wrap(result) if isinstance(result, np.ndarray) else result
+    return _wrap(result) if is_array(result) else result
 
 
 def _np_where(condition, x=None, y=None):

@@ -93,3 +93,36 @@ def test_parameters_to_vector_and_back_match_torch_and_share_memory():
     assert e[0].weight.shape == (4, 3) and isinstance(e[0].weight, nn.Parameter)
     with pytest.raises(TypeError, match="expected torch.Tensor, but got: list"):
         vector_to_parameters([1, 2], e.parameters())
+
+
+@pytest.mark.parametrize("kind", ["weight_norm", "spectral_norm"])
+def test_removing_a_weight_reparametrization_keeps_the_weight_in_use_like_torch(kind):
+    rng = np.random.default_rng(0)
+    w, b = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
+    x = rng.standard_normal((2, 4)).astype(np.float32)
+    results = []
+    for lib in (ember, torch):
+        m = lib.nn.Linear(4, 3)
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor(w))
+            m.bias.copy_(lib.tensor(b))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            getattr(lib.nn.utils, kind)(m)
+        if kind == "weight_norm":
+            with lib.no_grad():
+                m.weight_g.mul_(2.0)  # the folded weight must be the reparametrized one, not the original
+        m.eval()  # spectral norm: no power iteration on the next forwards, so the weight in use is fixed
+        y_before = m(lib.tensor(x)).detach().numpy()
+        getattr(lib.nn.utils, "remove_" + kind)(m)
+        params = sorted(n for n, _ in m.named_parameters())
+        buffers = sorted(n for n, _ in m.named_buffers())
+        results.append((params, buffers, y_before, m(lib.tensor(x)).detach().numpy(), m.weight.detach().numpy()))
+        with pytest.raises(ValueError, match=f"{kind} of 'weight' not found"):
+            getattr(lib.nn.utils, "remove_" + kind)(m)
+    for params, buffers, y_before, y_after, _ in results:
+        assert params == ["bias", "weight"] and buffers == []
+        np.testing.assert_allclose(y_after, y_before, rtol=1e-5, atol=1e-6)
+    if kind == "weight_norm":  # spectral norm starts its power iteration from a random vector
+        np.testing.assert_allclose(results[0][4], results[1][4], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(results[0][4], 2 * w, rtol=1e-5, atol=1e-6)

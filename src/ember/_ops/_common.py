@@ -15,7 +15,7 @@ from ..autograd.function import Op
 
 _wrap = Tensor._wrap
 _SCALARS = (int, float, bool, np.number, np.bool_)
-_OVERLAP_MESSAGE = (
+OVERLAP_MESSAGE = (
     "unsupported operation: more than one element of the written-to tensor refers to a single memory "
     "location. Please clone() the tensor before performing the operation."
 )
@@ -85,7 +85,7 @@ def to_dtype(x: Tensor, dtype: D.dtype) -> Tensor:
 def refuse_readonly(a) -> None:
     """An expanded tensor (stride 0) has elements sharing memory: PyTorch refuses to write it."""
     if any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
-        raise RuntimeError(_OVERLAP_MESSAGE)
+        raise RuntimeError(OVERLAP_MESSAGE)
     raise RuntimeError("cannot write in place into a read-only tensor (its NumPy array is not writeable); clone() it first")
 
 

@@ -23,10 +23,9 @@ from .._creation import tensor
 from .._tensor import Tensor
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._common import _OVERLAP_MESSAGE, broadcast_error, refuse_readonly, to_dtype, type_name
+from ._common import OVERLAP_MESSAGE, broadcast_error, refuse_readonly, to_dtype, type_name
 
 _wrap = Tensor._wrap
-_refuse_readonly = refuse_readonly  # the name other modules knew it by
 
 _LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 _LEAF_VIEW_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -60,7 +59,7 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
     """
     check_inplace_allowed(x)
     if not x._data.flags.writeable:
-        _refuse_readonly(x._data)
+        refuse_readonly(x._data)
     joins_graph = _gm._state.enabled and (x._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     if not joins_graph:
         tracer = _gm._state.tracer
@@ -203,7 +202,7 @@ def _write_through_view(x: Tensor, base: Tensor, view_fn, compute) -> Tensor:
     with _gm.no_grad():
         positions = view_fn(_wrap(xp.arange(base._data.size).reshape(base._data.shape)))._data
     if xp.unique(positions).size != positions.size:
-        raise RuntimeError(_OVERLAP_MESSAGE)
+        raise RuntimeError(OVERLAP_MESSAGE)
     if result._data.dtype != base._data.dtype:
         result = to_dtype(result, base.dtype)
     write_inplace(base, lambda b: PutPositions.apply(b, positions, result), others=(result,))

@@ -53,16 +53,25 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Fold ``<name>_g`` and ``<name>_v`` back into one parameter ``<name>`` and drop the hook."""
+    return _fold_back(module, name, _WeightNormHook, "weight_norm", lambda hook: hook.compute_weight(module),
+                      parameters=("_g", "_v"))
+
+
+def _fold_back(module: Module, name: str, hook_type, label: str, weight_of, parameters=(), buffers=()) -> Module:
+    """Replace the ``hook_type`` reparametrization of ``name`` by a plain parameter holding ``weight_of(hook)``,
+    deleting the hook and the parameters/buffers ``name + suffix`` it kept."""
     for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, _WeightNormHook) and hook.name == name:
-            weight = hook.compute_weight(module)
+        if isinstance(hook, hook_type) and hook.name == name:
+            weight = weight_of(hook)
             del module._forward_pre_hooks[key]
-            del module._parameters[name + "_g"]
-            del module._parameters[name + "_v"]
+            for suffix in parameters:
+                del module._parameters[name + suffix]
+            for suffix in buffers:
+                del module._buffers[name + suffix]
             module.__dict__.pop(name, None)
             module.register_parameter(name, Parameter(weight.detach()))
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{label} of '{name}' not found in {module}")
 
 
 class _SpectralNormHook:
@@ -121,15 +130,10 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
 
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Keep the current normalised weight as a plain parameter ``<name>`` and drop the hook and buffers."""
-    for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, _SpectralNormHook) and hook.name == name:
-            with no_grad():
-                weight = hook.compute_weight(module, do_power_iteration=False)
-            del module._forward_pre_hooks[key]
-            del module._parameters[name + "_orig"]
-            del module._buffers[name + "_u"]
-            del module._buffers[name + "_v"]
-            module.__dict__.pop(name, None)
-            module.register_parameter(name, Parameter(weight.detach()))
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+
+    def weight_of(hook):
+        with no_grad():
+            return hook.compute_weight(module, do_power_iteration=False)
+
+    return _fold_back(module, name, _SpectralNormHook, "spectral_norm", weight_of, parameters=("_orig",),
+                      buffers=("_u", "_v"))
