@@ -24,25 +24,13 @@ class Adadelta(Optimizer):
         rho: averaging coefficient :math:`\rho` (default 0.9).
         eps: :math:`\epsilon` (default 1e-6).
         weight_decay: L2 penalty (default 0).
-        foreach: accepted for PyTorch compatibility.
-        capturable: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        differentiable: must be False (accepted for PyTorch compatibility).
+        maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable: PyTorch's implementation switches (see :class:`Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1.0,
-        rho: float = 0.9,
-        eps: float = 1e-6,
-        weight_decay: float = 0,
-        foreach: bool | None = None,
-        *,
-        capturable: bool = False,
-        maximize: bool = False,
-        differentiable: bool = False,
-    ) -> None:
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0,
+                 foreach: bool | None = None, *, capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         check_hyperparameters(lr, rho=rho, eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, capturable=capturable,
                         foreach=foreach, differentiable=differentiable)

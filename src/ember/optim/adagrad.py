@@ -27,26 +27,13 @@ class Adagrad(Optimizer):
         weight_decay: L2 penalty (default 0).
         initial_accumulator_value: :math:`s_0` (default 0).
         eps: :math:`\epsilon` (default 1e-10).
-        foreach: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        differentiable: must be False (accepted for PyTorch compatibility).
-        fused: accepted for PyTorch compatibility.
+        maximize: ascend the objective instead of descending it.
+        foreach, differentiable, fused: PyTorch's implementation switches (see :class:`Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-2,
-        lr_decay: float = 0,
-        weight_decay: float = 0,
-        initial_accumulator_value: float = 0,
-        eps: float = 1e-10,
-        foreach: bool | None = None,
-        *,
-        maximize: bool = False,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
         check_hyperparameters(lr, lr_decay=lr_decay, weight_decay=weight_decay,
                               initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,

@@ -54,28 +54,13 @@ class Adam(Optimizer):
         amsgrad: use the running maximum of :math:`v_t` (default False).
         maximize: ascend the objective.
         decoupled_weight_decay: decay the weights directly, as AdamW does.
-        foreach: accepted for PyTorch compatibility (ember has one implementation).
-        capturable: accepted for PyTorch compatibility.
-        differentiable: must be False (ember does not differentiate through the step).
-        fused: accepted for PyTorch compatibility.
+        foreach, capturable, differentiable, fused: PyTorch's implementation switches (see :class:`Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        amsgrad: bool = False,
-        *,
-        foreach: bool | None = None,
-        maximize: bool = False,
-        capturable: bool = False,
-        differentiable: bool = False,
-        fused: bool | None = None,
-        decoupled_weight_decay: bool = False,
-    ) -> None:
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
         if isinstance(lr, Tensor) and foreach and not capturable:
             raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
         check_hyperparameters(lr, eps=eps, betas=betas, weight_decay=weight_decay)

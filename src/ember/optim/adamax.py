@@ -25,25 +25,13 @@ class Adamax(Optimizer):
         betas: :math:`(\beta_1, \beta_2)` (default (0.9, 0.999)).
         eps: :math:`\epsilon` (default 1e-8).
         weight_decay: L2 penalty :math:`\lambda` (default 0).
-        foreach: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        differentiable: must be False (accepted for PyTorch compatibility).
-        capturable: accepted for PyTorch compatibility.
+        maximize: ascend the objective instead of descending it.
+        foreach, differentiable, capturable: PyTorch's implementation switches (see :class:`Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 2e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        foreach: bool | None = None,
-        *,
-        maximize: bool = False,
-        differentiable: bool = False,
-        capturable: bool = False,
-    ) -> None:
+    def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False) -> None:
         check_hyperparameters(lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)

@@ -159,17 +159,9 @@ class LBFGS(Optimizer):
         >>> opt.step(closure)
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1,
-        max_iter: int = 20,
-        max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
-        history_size: int = 100,
-        line_search_fn: str | None = None,
-    ) -> None:
+    def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
         check_hyperparameters(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4

@@ -30,27 +30,14 @@ class NAdam(Optimizer):
         weight_decay: :math:`\lambda` (default 0).
         momentum_decay: :math:`\psi` (default 4e-3).
         decoupled_weight_decay: decay the weights directly, :math:`\theta \leftarrow \theta(1-\gamma\lambda)`.
-        foreach: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        capturable: accepted for PyTorch compatibility.
-        differentiable: must be False (accepted for PyTorch compatibility).
+        maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable: PyTorch's implementation switches (see :class:`Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 2e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        momentum_decay: float = 4e-3,
-        decoupled_weight_decay: bool = False,
-        *,
-        foreach: bool | None = None,
-        maximize: bool = False,
-        capturable: bool = False,
-        differentiable: bool = False,
-    ) -> None:
+    def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
         check_hyperparameters(lr, eps=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,

@@ -223,6 +223,11 @@ class Optimizer:
         params: an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts (parameter
             groups, each with a ``"params"`` entry and optional per-group hyper-parameters).
         defaults: hyper-parameter values used by groups that do not set them.
+
+    PyTorch's implementation switches, which every algorithm takes where torch's does: ``foreach``,
+    ``capturable`` and ``fused`` are stored in the groups and change nothing (ember has one
+    implementation, computing with the array library that holds the parameters);
+    ``differentiable=True`` raises ``NotImplementedError`` (ember does not differentiate through a step).
     """
 
     def __init_subclass__(cls, **kwargs):

@@ -27,26 +27,13 @@ class RMSprop(Optimizer):
         weight_decay: L2 penalty (default 0).
         momentum: momentum factor :math:`\mu` (default 0).
         centered: normalise by the estimated variance instead of the raw second moment (default False).
-        capturable: accepted for PyTorch compatibility.
-        foreach: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        differentiable: must be False (accepted for PyTorch compatibility).
+        maximize: ascend the objective instead of descending it.
+        capturable, foreach, differentiable: PyTorch's implementation switches (see :class:`Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-2,
-        alpha: float = 0.99,
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        momentum: float = 0,
-        centered: bool = False,
-        capturable: bool = False,
-        foreach: bool | None = None,
-        maximize: bool = False,
-        differentiable: bool = False,
-    ) -> None:
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,
+                 momentum: float = 0, centered: bool = False, capturable: bool = False, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False) -> None:
         check_hyperparameters(lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
                         capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable)

@@ -24,24 +24,13 @@ class Rprop(Optimizer):
         lr: initial step size :math:`\eta_0` (default 1e-2).
         etas: :math:`(\eta_-, \eta_+)`, the shrink and growth factors (default (0.5, 1.2)).
         step_sizes: :math:`(\Gamma_{\min}, \Gamma_{\max})`, the bounds of the step sizes (default (1e-6, 50)).
-        capturable: accepted for PyTorch compatibility.
-        foreach: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        differentiable: must be False (accepted for PyTorch compatibility).
+        maximize: ascend the objective instead of descending it.
+        capturable, foreach, differentiable: PyTorch's implementation switches (see :class:`Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-2,
-        etas: tuple[float, float] = (0.5, 1.2),
-        step_sizes: tuple[float, float] = (1e-6, 50),
-        *,
-        capturable: bool = False,
-        foreach: bool | None = None,
-        maximize: bool = False,
-        differentiable: bool = False,
-    ) -> None:
+    def __init__(self, params, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False) -> None:
         check_hyperparameters(lr, etas=etas)
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)

@@ -25,29 +25,16 @@ class SGD(Optimizer):
         weight_decay: L2 penalty :math:`\lambda` (default 0).
         nesterov: use Nesterov momentum (needs momentum > 0 and zero dampening).
         maximize: ascend the objective instead of descending it.
-        foreach: accepted for PyTorch compatibility (ember has one implementation).
-        differentiable: must be False (ember does not differentiate through the step).
-        fused: accepted for PyTorch compatibility.
+        foreach, differentiable, fused: PyTorch's implementation switches (see :class:`Optimizer`).
 
     Example:
         >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-3,
-        momentum: float = 0,
-        dampening: float = 0,
-        weight_decay: float = 0,
-        nesterov: bool = False,
-        *,
-        maximize: bool = False,
-        foreach: bool | None = None,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0, weight_decay: float = 0,
+                 nesterov: bool = False, *, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         check_hyperparameters(lr, momentum=momentum, weight_decay=weight_decay, nan_passes=True)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
                         maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
