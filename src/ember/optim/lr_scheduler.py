@@ -209,75 +209,62 @@ class _LRScheduler(LRScheduler):
     """Deprecated alias of `LRScheduler`, kept for old code."""
 
 
-def _lambdas(optimizer: Optimizer, lr_lambda) -> list:
-    if not isinstance(lr_lambda, (list, tuple)):
-        return [lr_lambda] * len(optimizer.param_groups)
-    if len(lr_lambda) != len(optimizer.param_groups):
-        raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
-    return list(lr_lambda)
+class _LambdaScheduler(LRScheduler):
+    """What LambdaLR and MultiplicativeLR share: one ``lr_lambda`` per group, and a state_dict that saves
+    the ``__dict__`` of callable-object lambdas (plain functions are code, and are not saved)."""
 
-
-def _lambdas_state_dict(sched) -> dict[str, Any]:
-    state = {k: v for k, v in sched.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-    # plain functions are not saved (they are code); callable objects save their attributes
-    state["lr_lambdas"] = [
-        None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in sched.lr_lambdas
-    ]
-    return state
-
-
-def _lambdas_load_state_dict(sched, state_dict: dict[str, Any]) -> None:
-    lr_lambdas = state_dict.pop("lr_lambdas")
-    sched.__dict__.update(state_dict)
-    state_dict["lr_lambdas"] = lr_lambdas
-    for idx, fn in enumerate(lr_lambdas):
-        if fn is not None:
-            sched.lr_lambdas[idx].__dict__.update(fn)
-
-
-class LambdaLR(LRScheduler):
-    r"""``lr = initial_lr · λ(epoch)`` for a function (or one per group) ``λ``.
-
-    .. math:: \eta_t = \eta_0\,\lambda(t)
-    """
+    _lambdas_must_be_callable = False
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1) -> None:
         self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        n_groups = len(optimizer.param_groups)
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * n_groups
+        elif len(lr_lambda) != n_groups:
+            raise ValueError(f"Expected {n_groups} lr_lambdas, but got {len(lr_lambda)}")
+        else:
+            self.lr_lambdas = list(lr_lambda)
+        if self._lambdas_must_be_callable:
+            for fn in self.lr_lambdas:
+                if not callable(fn):
+                    raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
         """Attributes plus the ``__dict__`` of callable-object lambdas (plain functions are not saved)."""
-        return _lambdas_state_dict(self)
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in self.lr_lambdas
+        ]
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _lambdas_load_state_dict(self, state_dict)
+        lr_lambdas = state_dict.pop("lr_lambdas")
+        self.__dict__.update(state_dict)
+        state_dict["lr_lambdas"] = lr_lambdas
+        for idx, fn in enumerate(lr_lambdas):
+            if fn is not None:
+                self.lr_lambdas[idx].__dict__.update(fn)
+
+
+class LambdaLR(_LambdaScheduler):
+    r"""``lr = initial_lr · λ(epoch)`` for a function (or one per group) ``λ``.
+
+    .. math:: \eta_t = \eta_0\,\lambda(t)
+    """
 
     def get_lr(self) -> list:
         _warn_get_lr_called_within_step(self)
         return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     r"""Multiply the lr by ``λ(epoch)`` at every step.
 
     .. math:: \eta_t = \eta_{t-1}\,\lambda(t)
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Attributes plus the ``__dict__`` of callable-object lambdas (plain functions are not saved)."""
-        return _lambdas_state_dict(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _lambdas_load_state_dict(self, state_dict)
+    _lambdas_must_be_callable = True
 
     def get_lr(self) -> list:
         _warn_get_lr_called_within_step(self)
@@ -961,48 +948,16 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
 
-        up_end = float(pct_start * self.total_steps) - 1
+        # each phase runs (start -> end) of lr and momentum, named by the group keys holding the values
+        up_end, total = float(pct_start * self.total_steps) - 1, self.total_steps
+        up = (up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum")
         if three_phase:
-            self._schedule_phases = [
-                dict(
-                    end_step=up_end,
-                    start_lr="initial_lr",
-                    end_lr="max_lr",
-                    start_momentum="max_momentum",
-                    end_momentum="base_momentum",
-                ),
-                dict(
-                    end_step=float(2 * pct_start * self.total_steps) - 2,
-                    start_lr="max_lr",
-                    end_lr="initial_lr",
-                    start_momentum="base_momentum",
-                    end_momentum="max_momentum",
-                ),
-                dict(
-                    end_step=self.total_steps - 1,
-                    start_lr="initial_lr",
-                    end_lr="min_lr",
-                    start_momentum="max_momentum",
-                    end_momentum="max_momentum",
-                ),
-            ]
+            phases = [up, (float(2 * pct_start * total) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                      (total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
         else:
-            self._schedule_phases = [
-                dict(
-                    end_step=up_end,
-                    start_lr="initial_lr",
-                    end_lr="max_lr",
-                    start_momentum="max_momentum",
-                    end_momentum="base_momentum",
-                ),
-                dict(
-                    end_step=self.total_steps - 1,
-                    start_lr="max_lr",
-                    end_lr="min_lr",
-                    start_momentum="base_momentum",
-                    end_momentum="max_momentum",
-                ),
-            ]
+            phases = [up, (total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+        self._schedule_phases = [dict(zip(keys, phase)) for phase in phases]
 
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
