@@ -209,6 +209,21 @@ class _LRScheduler(LRScheduler):
     """Deprecated alias of `LRScheduler`, kept for old code."""
 
 
+class _FactorScheduler(LRScheduler):
+    """A chainable schedule whose step multiplies every group's current lr by one factor, ``_factor()``
+    (``None``: this epoch keeps the lr). Each schedule's own arithmetic is its ``_factor``."""
+
+    def _factor(self) -> float | None:
+        raise NotImplementedError
+
+    def get_lr(self) -> list:
+        _warn_get_lr_called_within_step(self)
+        factor = self._factor()
+        if factor is None:
+            return _param_groups_val_list(self.optimizer, "lr")
+        return [g["lr"] * factor for g in self.optimizer.param_groups]
+
+
 class _LambdaScheduler(LRScheduler):
     """What LambdaLR and MultiplicativeLR share: one ``lr_lambda`` per group, and a state_dict that saves
     the ``__dict__`` of callable-object lambdas (plain functions are code, and are not saved)."""
@@ -273,7 +288,7 @@ class MultiplicativeLR(_LambdaScheduler):
         return [g["lr"] * fn(self.last_epoch) for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
-class StepLR(LRScheduler):
+class StepLR(_FactorScheduler):
     r"""Decay the lr by ``gamma`` every ``step_size`` epochs.
 
     .. math:: \eta_t = \eta_0\,\gamma^{\lfloor t / s\rfloor}
@@ -284,17 +299,14 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
-        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+    def _factor(self) -> float | None:
+        return None if self.last_epoch == 0 or self.last_epoch % self.step_size != 0 else self.gamma
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
 
 
-class MultiStepLR(LRScheduler):
+class MultiStepLR(_FactorScheduler):
     r"""Decay the lr by ``gamma`` at each milestone epoch (repeated milestones decay repeatedly).
 
     .. math:: \eta_t = \eta_0\,\gamma^{\#\{m \in \text{milestones} : m \le t\}}
@@ -307,11 +319,10 @@ class MultiStepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
+    def _factor(self) -> float | None:
         if self.last_epoch not in self.milestones:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [g["lr"] * self.gamma ** self.milestones[self.last_epoch] for g in self.optimizer.param_groups]
+            return None
+        return self.gamma ** self.milestones[self.last_epoch]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
@@ -322,7 +333,7 @@ class MultiStepLR(LRScheduler):
         return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
 
 
-class ConstantLR(LRScheduler):
+class ConstantLR(_FactorScheduler):
     r"""Scale the lr by ``factor`` until epoch ``total_iters``, then restore it.
 
     .. math:: \eta_t = \eta_0 \cdot (f \text{ if } t < T \text{ else } 1)
@@ -337,13 +348,10 @@ class ConstantLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
+    def _factor(self) -> float | None:
         if self.last_epoch == 0:
-            return [g["lr"] * self.factor for g in self.optimizer.param_groups]
-        if self.last_epoch != self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [g["lr"] * (1.0 / self.factor) for g in self.optimizer.param_groups]
+            return self.factor
+        return None if self.last_epoch != self.total_iters else 1.0 / self.factor
 
     def _get_closed_form_lr(self) -> list:
         return [
@@ -352,7 +360,7 @@ class ConstantLR(LRScheduler):
         ]
 
 
-class LinearLR(LRScheduler):
+class LinearLR(_FactorScheduler):
     r"""Ramp the lr factor linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` epochs.
 
     .. math:: \eta_t = \eta_0\Big(f_s + (f_e - f_s)\frac{\min(t, T)}{T}\Big)
@@ -375,15 +383,13 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
+    def _factor(self) -> float | None:
         if self.last_epoch == 0:
-            return [g["lr"] * self.start_factor for g in self.optimizer.param_groups]
+            return self.start_factor
         if self._is_initial or self.last_epoch > self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
+            return None
         span = self.end_factor - self.start_factor
-        ratio = 1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span)
-        return [g["lr"] * ratio for g in self.optimizer.param_groups]
+        return 1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span)
 
     def _get_closed_form_lr(self) -> list:
         return [
@@ -396,7 +402,7 @@ class LinearLR(LRScheduler):
         ]
 
 
-class ExponentialLR(LRScheduler):
+class ExponentialLR(_FactorScheduler):
     r"""Decay the lr by ``gamma`` every epoch.
 
     .. math:: \eta_t = \eta_0\,\gamma^t
@@ -406,11 +412,8 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
-        if self._is_initial:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+    def _factor(self) -> float | None:
+        return None if self._is_initial else self.gamma
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
@@ -503,7 +506,7 @@ class SequentialLR(LRScheduler):
         _nested_load_state_dict(self, state_dict)
 
 
-class PolynomialLR(LRScheduler):
+class PolynomialLR(_FactorScheduler):
     r"""Decay the lr polynomially to zero over ``total_iters`` epochs.
 
     .. math:: \eta_t = \eta_0\Big(1 - \frac{\min(t, T)}{T}\Big)^p
@@ -514,14 +517,10 @@ class PolynomialLR(LRScheduler):
         self.power = power
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
+    def _factor(self) -> float | None:
         if self._is_initial or self.last_epoch > self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
-        decay = (
-            (1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)
-        ) ** self.power
-        return [g["lr"] * decay for g in self.optimizer.param_groups]
+            return None
+        return ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
 
     def _get_closed_form_lr(self) -> list:
         return [
