@@ -284,6 +284,21 @@ class GradientDescentLearner(BaseLearner):
     lr: float
     epochs: int
 
+    # the hyper-parameters these learners share, checked alike wherever a learner takes them
+    _SHARED_CHECKS = {
+        "lr": dict(low=0, low_open=True),
+        "epochs": dict(integer=True, low=1),
+        "alpha": dict(low=0),
+        "batch_size": dict(integer=True, low=1, allow_none=True),
+    }
+
+    def _validate_params(self) -> None:
+        taken = self._param_names()
+        for name, rule in self._SHARED_CHECKS.items():
+            if name in taken:
+                check_number(self._name, name, getattr(self, name), **rule)
+        check_random_state(self._name, self.random_state)
+
     def _update(self, X: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> None:  # pragma: no cover
         raise NotImplementedError
 
@@ -337,6 +352,15 @@ class ClassifierMixin:
                 f"known classes are {', '.join(_label(c) for c in self.classes_[:10])}"
             )
         return index
+
+
+class BinaryClassifierMixin(ClassifierMixin):
+    """A two-class linear learner: its ``decision_function`` z = X w + b decides ``classes_[1]`` where z > 0."""
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """``classes_[1]`` where z > 0, else ``classes_[0]``."""
+        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
+        return self.classes_[positive.astype(int)]
 
 
 class RegressorMixin:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._base import ClassifierMixin, GradientDescentLearner, check_choice, check_number, check_random_state, make_rng
+from ._base import BinaryClassifierMixin, GradientDescentLearner, check_choice, make_rng
 
 SOLVERS = ("batch", "sgd")
 
 
-class Adaline(ClassifierMixin, GradientDescentLearner):
+class Adaline(BinaryClassifierMixin, GradientDescentLearner):
     """Binary linear classifier trained by gradient descent on the mean squared error.
 
     Unlike the perceptron, the error is measured on the *linear* output z = X w + b, before
@@ -45,10 +45,8 @@ class Adaline(ClassifierMixin, GradientDescentLearner):
         self._store_params(locals())
 
     def _validate_params(self) -> None:
-        check_number(self._name, "lr", self.lr, low=0, low_open=True)
-        check_number(self._name, "epochs", self.epochs, integer=True, low=1)
+        super()._validate_params()
         check_choice(self._name, "solver", self.solver, SOLVERS)
-        check_random_state(self._name, self.random_state)
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> Adaline:
         """Minimise the mean squared error of X w + b against t in {-1, +1}."""
@@ -97,8 +95,3 @@ class Adaline(ClassifierMixin, GradientDescentLearner):
         """The linear output z = X w + b, shape (n_samples,)."""
         X = self._check_X_predict(X)
         return X @ self.coef_ + self.intercept_
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """``classes_[1]`` where z > 0, else ``classes_[0]``."""
-        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
-        return self.classes_[positive.astype(int)]

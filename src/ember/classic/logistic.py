@@ -6,11 +6,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._base import (
-    ClassifierMixin,
+    BinaryClassifierMixin,
     GradientDescentLearner,
     check_choice,
-    check_number,
-    check_random_state,
     make_rng,
 )
 from ._math import log_loss, sigmoid
@@ -18,7 +16,7 @@ from ._math import log_loss, sigmoid
 PENALTIES = (None, "l1", "l2")
 
 
-class LogisticRegression(ClassifierMixin, GradientDescentLearner):
+class LogisticRegression(BinaryClassifierMixin, GradientDescentLearner):
     """Binary classifier  p(y=1 | x) = sigmoid(w . x + b),  fitted by gradient descent on the log-loss.
 
     With y in {0, 1} (``classes_[1]`` is the positive class) and p = sigmoid(X w + b):
@@ -58,19 +56,8 @@ class LogisticRegression(ClassifierMixin, GradientDescentLearner):
         self._store_params(locals())
 
     def _validate_params(self) -> None:
-        check_number(self._name, "lr", self.lr, low=0, low_open=True)
-        check_number(self._name, "epochs", self.epochs, integer=True, low=1)
+        super()._validate_params()
         check_choice(self._name, "penalty", self.penalty, PENALTIES)
-        check_number(self._name, "alpha", self.alpha, low=0)
-        check_number(
-            self._name,
-            "batch_size",
-            self.batch_size,
-            integer=True,
-            low=1,
-            allow_none=True,
-        )
-        check_random_state(self._name, self.random_state)
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> LogisticRegression:
         """Gradient descent on the penalised mean log-loss (see the class docstring)."""
@@ -122,8 +109,3 @@ class LogisticRegression(ClassifierMixin, GradientDescentLearner):
         z = self.decision_function(X)
         # sigmoid(-z) rather than 1 - sigmoid(z): keeps full precision for tiny 1 - p.
         return np.column_stack([sigmoid(-z), sigmoid(z)])
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """``classes_[1]`` where p > 0.5 (z > 0), else ``classes_[0]``."""
-        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
-        return self.classes_[positive.astype(int)]

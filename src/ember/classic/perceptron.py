@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._base import BaseLearner, ClassifierMixin, check_number, check_random_state, make_rng
+from ._base import BaseLearner, BinaryClassifierMixin, check_number, check_random_state, make_rng
 
 
-class Perceptron(ClassifierMixin, BaseLearner):
+class Perceptron(BinaryClassifierMixin, BaseLearner):
     """Binary linear classifier  y_hat = sign(w . x + b),  learned by the perceptron trick.
 
     With labels mapped to t in {-1, +1}, each misclassified sample (t (w . x + b) <= 0) moves
@@ -90,8 +90,3 @@ class Perceptron(ClassifierMixin, BaseLearner):
         """z = X w + b, shape (n_samples,); positive means ``classes_[1]``."""
         X = self._check_X_predict(X)
         return X @ self.coef_ + self.intercept_
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """``classes_[1]`` where z > 0, else ``classes_[0]``."""
-        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
-        return self.classes_[positive.astype(int)]

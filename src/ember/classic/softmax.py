@@ -8,8 +8,6 @@ from numpy.typing import ArrayLike
 from ._base import (
     ClassifierMixin,
     GradientDescentLearner,
-    check_number,
-    check_random_state,
     make_rng,
     one_hot,
 )
@@ -52,20 +50,6 @@ class SoftmaxRegression(ClassifierMixin, GradientDescentLearner):
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self._store_params(locals())
-
-    def _validate_params(self) -> None:
-        check_number(self._name, "lr", self.lr, low=0, low_open=True)
-        check_number(self._name, "epochs", self.epochs, integer=True, low=1)
-        check_number(self._name, "alpha", self.alpha, low=0)
-        check_number(
-            self._name,
-            "batch_size",
-            self.batch_size,
-            integer=True,
-            low=1,
-            allow_none=True,
-        )
-        check_random_state(self._name, self.random_state)
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> SoftmaxRegression:
         """Gradient descent on the mean cross-entropy plus the L2 penalty (see the class docstring)."""
