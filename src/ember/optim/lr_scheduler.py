@@ -157,13 +157,34 @@ class LRScheduler:
         with _initial_mode(self):
             self.step()
 
+    #: the attribute holding parts that save their own state (lambdas, sub-schedulers), with _save/_load_part
+    _parts: str | None = None
+
     def state_dict(self) -> dict[str, Any]:
-        """Every attribute except the optimizer (PyTorch's keys)."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+        """Every attribute except the optimizer (PyTorch's keys); parts (``_parts``) as their own states."""
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", self._parts)}
+        if self._parts is not None:
+            state[self._parts] = [self._save_part(part) for part in getattr(self, self._parts)]
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the attributes saved by ``state_dict``."""
+        """Restore the attributes saved by ``state_dict`` (and each part's state into the live parts)."""
+        if self._parts is None:
+            self.__dict__.update(state_dict)
+            return
+        saved_parts = state_dict.pop(self._parts)
         self.__dict__.update(state_dict)
+        state_dict[self._parts] = saved_parts
+        for part, saved in zip(getattr(self, self._parts), saved_parts):
+            self._load_part(part, saved)
+
+    @staticmethod
+    def _save_part(part) -> Any:
+        return part.state_dict()
+
+    @staticmethod
+    def _load_part(part, saved) -> None:
+        part.load_state_dict(saved)
 
     def get_last_lr(self) -> list:
         """The learning rates the last ``step()`` set, one per param group."""
@@ -245,21 +266,16 @@ class _LambdaScheduler(LRScheduler):
                     raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
-    def state_dict(self) -> dict[str, Any]:
-        """Attributes plus the ``__dict__`` of callable-object lambdas (plain functions are not saved)."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [
-            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in self.lr_lambdas
-        ]
-        return state
+    _parts = "lr_lambdas"
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        lr_lambdas = state_dict.pop("lr_lambdas")
-        self.__dict__.update(state_dict)
-        state_dict["lr_lambdas"] = lr_lambdas
-        for idx, fn in enumerate(lr_lambdas):
-            if fn is not None:
-                self.lr_lambdas[idx].__dict__.update(fn)
+    @staticmethod
+    def _save_part(fn) -> dict | None:
+        return None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+
+    @staticmethod
+    def _load_part(fn, saved: dict | None) -> None:
+        if saved is not None:
+            fn.__dict__.update(saved)
 
 
 class LambdaLR(_LambdaScheduler):
@@ -436,20 +452,6 @@ def _check_sub_schedulers(owner: str, optimizer, schedulers) -> None:
             )
 
 
-def _nested_state_dict(sched) -> dict[str, Any]:
-    state = {k: v for k, v in sched.__dict__.items() if k not in ("optimizer", "_schedulers")}
-    state["_schedulers"] = [s.state_dict() for s in sched._schedulers]
-    return state
-
-
-def _nested_load_state_dict(sched, state_dict: dict[str, Any]) -> None:
-    schedulers = state_dict.pop("_schedulers")
-    sched.__dict__.update(state_dict)
-    state_dict["_schedulers"] = schedulers
-    for idx, s in enumerate(schedulers):
-        sched._schedulers[idx].load_state_dict(s)
-
-
 class SequentialLR(LRScheduler):
     """Run ``schedulers`` one after another, switching at the ``milestones`` epochs.
 
@@ -498,12 +500,7 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        """Own attributes plus each sub-scheduler's state_dict under ``_schedulers``."""
-        return _nested_state_dict(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _nested_load_state_dict(self, state_dict)
+    _parts = "_schedulers"  # the state_dict holds each sub-scheduler's state_dict
 
 
 class PolynomialLR(_FactorScheduler):
@@ -584,12 +581,7 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._last_lr = _param_groups_val_list(self._schedulers[-1].optimizer, "lr")
 
-    def state_dict(self) -> dict[str, Any]:
-        """Own attributes plus each sub-scheduler's state_dict under ``_schedulers``."""
-        return _nested_state_dict(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _nested_load_state_dict(self, state_dict)
+    _parts = "_schedulers"  # the state_dict holds each sub-scheduler's state_dict
 
 
 class ReduceLROnPlateau(LRScheduler):
