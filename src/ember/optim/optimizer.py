@@ -7,13 +7,14 @@ PyTorch's ``state_dict`` layout so checkpoints move between the two frameworks.
 One loop serves every algorithm (``Optimizer.step``): it evaluates the closure, walks the
 groups and their parameters, skips missing gradients, initialises per-parameter state on
 the first step, counts steps, applies ``maximize`` and weight decay (coupled, or decoupled
-as AdamW's), and bumps each parameter's version. An algorithm supplies three small pieces:
+as AdamW's), and bumps each parameter's version. An algorithm supplies small pieces:
 ``_state_zeros`` (the names of its per-parameter state arrays; ``_init_state`` when it needs
-more), ``_hyper(group)`` when it derives anything from the group's hyper-parameters (read as plain
-floats once per step) and ``_update(param, grad, owned, state, hp)``, a function on arrays that
-updates ``param`` in place with in-place ufuncs of the arrays' own module
-(``xp = array_module(param, grad)``), so no autograd graph is ever recorded by an update. PyTorch splits its optimizers the same way
-(the class holds groups and state; ``torch.optim._functional`` holds the math).
+more), ``_hyper(group)`` when it derives anything from the group's hyper-parameters (read as
+plain floats once per step) and ``_update(param, grad, owned, state, hp)``, a function on arrays
+that updates ``param`` in place with in-place ufuncs of the arrays' own module
+(``xp = array_module(param, grad)``), so no autograd graph is ever recorded by an update.
+PyTorch splits its optimizers the same way (the class holds groups and state;
+``torch.optim._functional`` holds the math). Constructor checks live in ``_checks.py``.
 """
 
 from __future__ import annotations
