@@ -120,7 +120,12 @@ def _to_float(x) -> float:
 def _plain(value):
     """A group entry as an update reads it: numbers and one-element tensors become floats, tuples of them
     tuples of floats; flags, ``None``, strings and anything else stay as they are."""
-    if type(value) is float or isinstance(value, bool):
+    kind = type(value)
+    if kind is float or kind is bool or value is None or kind is str:  # the common entries, without ABC checks
+        return value
+    if kind is int:
+        return float(value)
+    if isinstance(value, bool):
         return value
     if isinstance(value, numbers.Real) or (isinstance(value, Tensor) and value.numel() == 1):
         return float(value)
