@@ -25,7 +25,7 @@ class Adadelta(Optimizer):
         eps: :math:`\epsilon` (default 1e-6).
         weight_decay: L2 penalty (default 0).
         maximize: ascend the objective instead of descending it.
-        foreach, capturable, differentiable: PyTorch's implementation switches (see :class:`Optimizer`).
+        foreach, capturable, differentiable: PyTorch's implementation switches (see `Optimizer`).
     """
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0,

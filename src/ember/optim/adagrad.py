@@ -28,7 +28,7 @@ class Adagrad(Optimizer):
         initial_accumulator_value: :math:`s_0` (default 0).
         eps: :math:`\epsilon` (default 1e-10).
         maximize: ascend the objective instead of descending it.
-        foreach, differentiable, fused: PyTorch's implementation switches (see :class:`Optimizer`).
+        foreach, differentiable, fused: PyTorch's implementation switches (see `Optimizer`).
     """
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,

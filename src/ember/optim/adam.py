@@ -54,7 +54,7 @@ class Adam(Optimizer):
         amsgrad: use the running maximum of :math:`v_t` (default False).
         maximize: ascend the objective.
         decoupled_weight_decay: decay the weights directly, as AdamW does.
-        foreach, capturable, differentiable, fused: PyTorch's implementation switches (see :class:`Optimizer`).
+        foreach, capturable, differentiable, fused: PyTorch's implementation switches (see `Optimizer`).
     """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

@@ -26,7 +26,7 @@ class Adamax(Optimizer):
         eps: :math:`\epsilon` (default 1e-8).
         weight_decay: L2 penalty :math:`\lambda` (default 0).
         maximize: ascend the objective instead of descending it.
-        foreach, differentiable, capturable: PyTorch's implementation switches (see :class:`Optimizer`).
+        foreach, differentiable, capturable: PyTorch's implementation switches (see `Optimizer`).
     """
 
     def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

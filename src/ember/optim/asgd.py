@@ -27,7 +27,7 @@ class ASGD(Optimizer):
         t0: step :math:`t_0` at which averaging starts (default 1e6).
         weight_decay: L2 penalty (default 0).
         maximize: ascend the objective instead of descending it.
-        foreach, differentiable, capturable: PyTorch's implementation switches (see :class:`Optimizer`).
+        foreach, differentiable, capturable: PyTorch's implementation switches (see `Optimizer`).
     """
 
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75, t0: float = 1e6,

@@ -31,7 +31,7 @@ class NAdam(Optimizer):
         momentum_decay: :math:`\psi` (default 4e-3).
         decoupled_weight_decay: decay the weights directly, :math:`\theta \leftarrow \theta(1-\gamma\lambda)`.
         maximize: ascend the objective instead of descending it.
-        foreach, capturable, differentiable: PyTorch's implementation switches (see :class:`Optimizer`).
+        foreach, capturable, differentiable: PyTorch's implementation switches (see `Optimizer`).
     """
 
     def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

@@ -28,7 +28,7 @@ class RMSprop(Optimizer):
         momentum: momentum factor :math:`\mu` (default 0).
         centered: normalise by the estimated variance instead of the raw second moment (default False).
         maximize: ascend the objective instead of descending it.
-        capturable, foreach, differentiable: PyTorch's implementation switches (see :class:`Optimizer`).
+        capturable, foreach, differentiable: PyTorch's implementation switches (see `Optimizer`).
     """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,

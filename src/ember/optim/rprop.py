@@ -25,7 +25,7 @@ class Rprop(Optimizer):
         etas: :math:`(\eta_-, \eta_+)`, the shrink and growth factors (default (0.5, 1.2)).
         step_sizes: :math:`(\Gamma_{\min}, \Gamma_{\max})`, the bounds of the step sizes (default (1e-6, 50)).
         maximize: ascend the objective instead of descending it.
-        capturable, foreach, differentiable: PyTorch's implementation switches (see :class:`Optimizer`).
+        capturable, foreach, differentiable: PyTorch's implementation switches (see `Optimizer`).
     """
 
     def __init__(self, params, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),

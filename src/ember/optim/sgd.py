@@ -25,7 +25,7 @@ class SGD(Optimizer):
         weight_decay: L2 penalty :math:`\lambda` (default 0).
         nesterov: use Nesterov momentum (needs momentum > 0 and zero dampening).
         maximize: ascend the objective instead of descending it.
-        foreach, differentiable, fused: PyTorch's implementation switches (see :class:`Optimizer`).
+        foreach, differentiable, fused: PyTorch's implementation switches (see `Optimizer`).
 
     Example:
         >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
