@@ -3,6 +3,8 @@ closures, hooks, SparseAdam's refusal."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from optim_parity import torch
@@ -330,3 +332,11 @@ def test_setstate_fills_options_missing_from_old_groups_with_defaults():
     fresh.__setstate__(state)
     assert fresh.param_groups[0]["amsgrad"] is False and fresh.param_groups[0]["maximize"] is False
     assert fresh.param_groups[0]["lr"] == 0.1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_constructor_signature_is_torchs(name):
+    def described(cls):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+
+    assert described(getattr(ember.optim, name)) == described(getattr(torch.optim, name))
