@@ -93,6 +93,14 @@ def test_adaline_with_too_large_lr_stops_with_a_convergence_warning():
     assert np.all(np.diff(clf.history_["loss"][:-1]) > 0)  # it exploded monotonically
 
 
+@pytest.mark.parametrize("make", [lambda: Adaline(lr=10.0, epochs=50), lambda: SoftmaxRegression(lr=1e300, epochs=50)])
+def test_the_divergence_warning_points_at_the_callers_fit(make):
+    X, y = _blobs(n_classes=2, seed=1)
+    with np.errstate(all="ignore"), pytest.warns(ConvergenceWarning, match="diverged") as record:
+        make().fit(1e3 * X, y)
+    assert {w.filename for w in record if issubclass(w.category, ConvergenceWarning)} == {__file__}
+
+
 # ----------------------------------------------------------------------- reference solutions
 
 

@@ -3,6 +3,8 @@ closures, hooks, SparseAdam's refusal."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from optim_parity import torch
@@ -51,6 +53,37 @@ BAD_HYPERPARAMETERS = [
     ("Rprop", dict(etas=(1.5, 1.2)), "Invalid eta values: 1.5, 1.2"),
     ("Rprop", dict(etas=(0.5, 0.9)), "Invalid eta values: 0.5, 0.9"),
     ("LBFGS", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    # every optimizer's every check, and the order torch checks them in when several values are bad
+    ("SGD", dict(lr=-1.0, momentum=-1.0), "Invalid learning rate: -1.0"),
+    ("SGD", dict(lr=0.1, momentum=-1.0, weight_decay=-1.0), "Invalid momentum value: -1.0"),
+    ("Adam", dict(eps=-1.0, betas=(1.0, 0.9)), "Invalid epsilon value: -1.0"),
+    ("Adam", dict(betas=(0.9, 1.0), weight_decay=-1.0), "Invalid beta parameter at index 1: 1.0"),
+    ("AdamW", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("AdamW", dict(eps=-1.0), "Invalid epsilon value: -1.0"),
+    ("AdamW", dict(weight_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ("Adamax", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("Adamax", dict(betas=(-0.1, 0.9)), "Invalid beta parameter at index 0: -0.1"),
+    ("Adamax", dict(weight_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ("NAdam", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("NAdam", dict(eps=-1.0), "Invalid epsilon value: -1.0"),
+    ("NAdam", dict(betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
+    ("NAdam", dict(weight_decay=-1.0, momentum_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ("RAdam", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("RAdam", dict(eps=-1.0), "Invalid epsilon value: -1.0"),
+    ("RAdam", dict(betas=(1.5, 0.9)), "Invalid beta parameter at index 0: 1.5"),
+    ("RMSprop", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("RMSprop", dict(eps=-1.0, momentum=-1.0), "Invalid epsilon value: -1.0"),
+    ("RMSprop", dict(weight_decay=-1.0, alpha=-1.0), "Invalid weight_decay value: -1.0"),
+    ("Adagrad", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("Adagrad", dict(weight_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ("Adagrad", dict(eps=-1.0), "Invalid epsilon value: -1.0"),
+    ("Adadelta", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("Adadelta", dict(rho=-0.1), "Invalid rho value: -0.1"),
+    ("Adadelta", dict(eps=-1.0), "Invalid epsilon value: -1.0"),
+    ("Adadelta", dict(weight_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ("ASGD", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("Rprop", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("Rprop", dict(etas=(0.0, 1.2)), "Invalid eta values: 0.0, 1.2"),
 ]
 
 
@@ -65,6 +98,44 @@ def test_invalid_hyperparameters_raise_torchs_message(name, kw, message):
         lambda: getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kw),
     )
     assert got == message
+
+
+TENSOR_HYPERPARAMETERS = [
+    ("SGD", lambda lib: dict(lr=lib.tensor([0.1, 0.2]))),
+    ("RMSprop", lambda lib: dict(lr=lib.tensor([0.1, 0.2]))),
+    ("Adam", lambda lib: dict(lr=lib.tensor([0.1, 0.2]))),
+    ("Adam", lambda lib: dict(lr=lib.tensor(0.1), foreach=True)),
+    ("AdamW", lambda lib: dict(lr=lib.tensor(0.1), foreach=True)),
+    ("Adam", lambda lib: dict(betas=(lib.tensor(0.9), lib.tensor(0.99)), foreach=True)),
+    ("Adam", lambda lib: dict(betas=(lib.tensor(0.9), lib.tensor([0.99, 0.9])))),
+    ("Adam", lambda lib: dict(betas=(lib.tensor(0.9), 0.99))),
+    ("LBFGS", lambda lib: dict(lr=lib.tensor([1.0, 2.0]))),
+]
+
+
+@pytest.mark.parametrize("name,kw", TENSOR_HYPERPARAMETERS, ids=[n for n, _ in TENSOR_HYPERPARAMETERS])
+def test_tensor_hyperparameters_are_checked_like_torch(name, kw):
+    with pytest.raises(Exception) as want:
+        getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kw(torch))
+    with pytest.raises(want.type) as got:
+        getattr(ember.optim, name)([ember.zeros(2, requires_grad=True)], **kw(ember))
+    assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_a_nan_momentum_or_decay_passes_or_fails_as_in_torch(name):
+    # torch's SGD tests ``x < 0`` (NaN passes); the others test ``not 0 <= x`` (NaN fails)
+    kw = dict(weight_decay=float("nan"))
+    try:
+        torch.optim.__dict__[name]([torch.zeros(2, requires_grad=True)], **kw)
+    except ValueError:
+        _same_error(
+            lambda: getattr(ember.optim, name)([ember.zeros(2, requires_grad=True)], **kw),
+            lambda: getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kw),
+        )
+    else:
+        assert name == "SGD"
+        getattr(ember.optim, name)([ember.zeros(2, requires_grad=True)], **kw)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -261,3 +332,11 @@ def test_setstate_fills_options_missing_from_old_groups_with_defaults():
     fresh.__setstate__(state)
     assert fresh.param_groups[0]["amsgrad"] is False and fresh.param_groups[0]["maximize"] is False
     assert fresh.param_groups[0]["lr"] == 0.1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_constructor_signature_is_torchs(name):
+    def described(cls):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+
+    assert described(getattr(ember.optim, name)) == described(getattr(torch.optim, name))

@@ -1,35 +1,23 @@
 """float32 parameters are updated in float32 throughout: no float64 array or NumPy float64
-scalar reaches any NumPy call inside ``step`` (Python floats are fine: NumPy 2 treats them as weak)."""
+scalar reaches any NumPy call inside ``step`` (Python floats are fine: NumPy 2 treats them as weak).
+
+The optimizers compute with ``array_module(...)`` of their arrays, so the test routes NumPy arrays
+to a recording stand-in for NumPy through the seam (``ember._backend``)."""
 
 from __future__ import annotations
-
-import importlib
 
 import numpy as np
 import pytest
 from optim_parity import coefficients, grad_of, initial_arrays
 
 import ember
+from ember import _backend
 
-MODULES = [
-    "optimizer",
-    "sgd",
-    "adam",
-    "adamax",
-    "nadam",
-    "radam",
-    "rmsprop",
-    "adagrad",
-    "adadelta",
-    "asgd",
-    "rprop",
-    "lbfgs",
-]
 WRAPPED = {"empty_like", "zeros_like", "full_like", "concatenate", "copyto", "clip", "array", "maximum", "sign"}
 
 
 class _NumpySpy:
-    """Stands in for ``numpy`` inside the optimizer modules and records the dtype of every array argument and result."""
+    """Stands in for ``numpy`` as the array module of NumPy arrays and records the dtype of every array argument and result."""
 
     def __init__(self, seen: set):
         self._seen = seen
@@ -53,6 +41,13 @@ class _NumpySpy:
         return spy
 
 
+def _spy_on_numpy(monkeypatch) -> set:
+    seen: set = set()
+    monkeypatch.setitem(_backend._MODULES, np.ndarray, _NumpySpy(seen))
+    monkeypatch.setattr(_backend, "_only_numpy", False)
+    return seen
+
+
 CASES = [
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
     ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.2)),
@@ -71,9 +66,7 @@ CASES = [
 
 @pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_step_never_touches_float64_for_float32_params(name, kw, monkeypatch):
-    seen: set = set()
-    for mod in MODULES:
-        monkeypatch.setattr(importlib.import_module(f"ember.optim.{mod}"), "np", _NumpySpy(seen))
+    seen = _spy_on_numpy(monkeypatch)
     params = [ember.tensor(a, requires_grad=True) for a in initial_arrays()]
     opt = getattr(ember.optim, name)(params, **kw)
     for _ in range(12):
@@ -85,9 +78,7 @@ def test_step_never_touches_float64_for_float32_params(name, kw, monkeypatch):
 
 @pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
 def test_lbfgs_float32_stays_float32(line_search_fn, monkeypatch):
-    seen: set = set()
-    for mod in MODULES:
-        monkeypatch.setattr(importlib.import_module(f"ember.optim.{mod}"), "np", _NumpySpy(seen))
+    seen = _spy_on_numpy(monkeypatch)
     params = [ember.tensor(a, requires_grad=True) for a in initial_arrays()]
     coefs = coefficients()
     opt = ember.optim.LBFGS(params, max_iter=8, line_search_fn=line_search_fn)
@@ -99,3 +90,11 @@ def test_lbfgs_float32_stays_float32(line_search_fn, monkeypatch):
 
     opt.step(closure)
     assert seen == {"float32"}
+
+
+def test_the_spy_sees_the_optimizer_compute(monkeypatch):
+    seen = _spy_on_numpy(monkeypatch)
+    p = ember.tensor(np.ones(3), requires_grad=True)  # float64: the spy must report it
+    p.grad = ember.tensor(np.ones(3))
+    ember.optim.Adam([p]).step()
+    assert "float64" in seen

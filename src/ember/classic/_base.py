@@ -193,9 +193,16 @@ def diverged(owner: str, loss: float, epoch: int, lr: float, stacklevel: int = 3
 class BaseLearner:
     """scikit-learn-style plumbing: ``get_params``/``set_params``, a readable repr, fitted checks.
 
-    Subclasses store every ``__init__`` argument unchanged under the same name and
-    check them in ``_validate_params`` (called at construction and again by ``fit``).
+    Subclasses store every ``__init__`` argument unchanged under the same name
+    (``self._store_params(locals())``) and check them in ``_validate_params`` (called at
+    construction and again by ``fit``).
     """
+
+    def _store_params(self, values: dict[str, Any]) -> None:
+        """Keep each constructor argument as the attribute of its name (scikit-learn's convention), then validate."""
+        for name in self._param_names():
+            setattr(self, name, values[name])
+        self._validate_params()
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -241,6 +248,17 @@ class BaseLearner:
         if not hasattr(self, "n_features_in_"):
             raise NotFittedError(f"This {self._name} instance is not fitted yet; call fit(X, y) before using it")
 
+    def _check_fit_classes(self, X: ArrayLike, y: ArrayLike, *, binary: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """What a classifier's ``fit`` checks first: the hyper-parameters, X, y and its classes.
+
+        Sets ``classes_`` and returns ``(X, index)``, the float64 X and each sample's class index.
+        """
+        self._validate_params()
+        X = check_X(X, self._name)
+        y = check_y(y, len(X), self._name)
+        self.classes_, index = check_classes(y, self._name, binary=binary)
+        return X, index
+
     def _check_X_predict(self, X: ArrayLike) -> np.ndarray:
         """Validate X for prediction: fitted model, 2-D finite X, same number of features as fit."""
         self._check_is_fitted()
@@ -251,6 +269,56 @@ class BaseLearner:
                 f"{self.n_features_in_} features"
             )
         return X
+
+
+class GradientDescentLearner(BaseLearner):
+    """The epoch loop of the linear learners fitted by gradient descent (Adaline, logistic and softmax regression).
+
+    Each epoch visits the (mini)batches of ``minibatches`` and calls the learner's own update rule,
+    ``_update(X_batch, T_batch, rng)``, written out in its file; then it records the training loss
+    (``_loss_and_gradients(X, T, need_grads=False)``) and accuracy in ``history_``, and stops early
+    with a ConvergenceWarning when the loss is no longer finite. Learners keep ``coef_`` and
+    ``intercept_``; the decision ``X @ coef_ + intercept_`` is a score (binary) or logits (multiclass).
+    """
+
+    lr: float
+    epochs: int
+
+    # the hyper-parameters these learners share, checked alike wherever a learner takes them
+    _SHARED_CHECKS = {
+        "lr": dict(low=0, low_open=True),
+        "epochs": dict(integer=True, low=1),
+        "alpha": dict(low=0),
+        "batch_size": dict(integer=True, low=1, allow_none=True),
+    }
+
+    def _validate_params(self) -> None:
+        taken = self._param_names()
+        for name, rule in self._SHARED_CHECKS.items():
+            if name in taken:
+                check_number(self._name, name, getattr(self, name), **rule)
+        check_random_state(self._name, self.random_state)
+
+    def _update(self, X: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _loss_and_gradients(self, X: np.ndarray, T: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
+        raise NotImplementedError  # pragma: no cover
+
+    def _train(self, X: np.ndarray, T: np.ndarray, rng: np.random.Generator, batch_size: int | None) -> None:
+        self.history_: dict[str, list[float]] = {"loss": [], "accuracy": []}
+        for epoch in range(1, self.epochs + 1):
+            for idx in minibatches(len(X), batch_size, rng):
+                self._update(X[idx], T[idx], rng)
+            loss, _ = self._loss_and_gradients(X, T, need_grads=False)
+            Z = X @ self.coef_ + self.intercept_
+            # binary targets are positive for the positive class ({-1, 1} or {0, 1}); multiclass ones are one-hot
+            correct = (Z > 0) == (T > 0) if Z.ndim == 1 else Z.argmax(axis=1) == T.argmax(axis=1)
+            self.history_["loss"].append(loss)
+            self.history_["accuracy"].append(float(np.mean(correct)))
+            if diverged(self._name, loss, epoch, self.lr, stacklevel=4):  # the user's fit -> _train -> here
+                break
+        self.n_epochs_ = len(self.history_["loss"])
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -284,6 +352,15 @@ class ClassifierMixin:
                 f"known classes are {', '.join(_label(c) for c in self.classes_[:10])}"
             )
         return index
+
+
+class BinaryClassifierMixin(ClassifierMixin):
+    """A two-class linear learner: its ``decision_function`` z = X w + b decides ``classes_[1]`` where z > 0."""
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """``classes_[1]`` where z > 0, else ``classes_[0]``."""
+        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
+        return self.classes_[positive.astype(int)]
 
 
 class RegressorMixin:

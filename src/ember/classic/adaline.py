@@ -5,24 +5,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._base import (
-    BaseLearner,
-    ClassifierMixin,
-    check_choice,
-    check_classes,
-    check_number,
-    check_random_state,
-    check_X,
-    check_y,
-    diverged,
-    make_rng,
-)
-from ._math import squared_error
+from ._base import BinaryClassifierMixin, GradientDescentLearner, check_choice, make_rng
 
 SOLVERS = ("batch", "sgd")
 
 
-class Adaline(ClassifierMixin, BaseLearner):
+class Adaline(BinaryClassifierMixin, GradientDescentLearner):
     """Binary linear classifier trained by gradient descent on the mean squared error.
 
     Unlike the perceptron, the error is measured on the *linear* output z = X w + b, before
@@ -54,61 +42,48 @@ class Adaline(ClassifierMixin, BaseLearner):
         solver: str = "batch",
         random_state: int | np.random.Generator | None = None,
     ) -> None:
-        self.lr = lr
-        self.epochs = epochs
-        self.solver = solver
-        self.random_state = random_state
-        self._validate_params()
+        self._store_params(locals())
 
     def _validate_params(self) -> None:
-        check_number(self._name, "lr", self.lr, low=0, low_open=True)
-        check_number(self._name, "epochs", self.epochs, integer=True, low=1)
+        super()._validate_params()
         check_choice(self._name, "solver", self.solver, SOLVERS)
-        check_random_state(self._name, self.random_state)
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> Adaline:
         """Minimise the mean squared error of X w + b against t in {-1, +1}."""
-        self._validate_params()
-        X = check_X(X, self._name)
-        y = check_y(y, len(X), self._name)
-        self.classes_, index = check_classes(y, self._name, binary=True)
+        X, index = self._check_fit_classes(X, y, binary=True)
         t = np.where(index == 1, 1.0, -1.0)
         rng = make_rng(self.random_state)
-
-        n, d = X.shape
         # Small random weights rather than zeros: the course's convention, and it makes
         # random_state visible for the batch solver too.
-        self.coef_ = rng.normal(0.0, 0.01, size=d)
+        self.coef_ = rng.normal(0.0, 0.01, size=X.shape[1])
         self.intercept_ = 0.0
-        self.n_features_in_ = d
-        self.history_: dict[str, list[float]] = {"loss": [], "accuracy": []}
-        for epoch in range(1, self.epochs + 1):
-            if self.solver == "batch":
-                _, grads = self._loss_and_gradients(X, t)
-                self.coef_ -= self.lr * grads["coef"]
-                self.intercept_ -= self.lr * grads["intercept"]
-            else:
-                for i in rng.permutation(n):
-                    err = X[i] @ self.coef_ + self.intercept_ - t[i]
-                    self.coef_ -= self.lr * 2.0 * err * X[i]
-                    self.intercept_ -= self.lr * 2.0 * err
-            z = X @ self.coef_ + self.intercept_
-            loss = squared_error(t, z)
-            self.history_["loss"].append(loss)
-            self.history_["accuracy"].append(float(np.mean((z > 0) == (t > 0))))
-            if diverged(self._name, loss, epoch, self.lr):
-                break
-        self.n_epochs_ = len(self.history_["loss"])
+        self.n_features_in_ = X.shape[1]
+        self._train(X, t, rng, batch_size=None)
         return self
 
-    def _loss_and_gradients(self, X: np.ndarray, t: np.ndarray) -> tuple[float, dict]:
+    def _update(self, X: np.ndarray, t: np.ndarray, rng: np.random.Generator) -> None:
+        """One epoch's steps: one full-gradient step (batch), or the LMS rule sample by sample (sgd)."""
+        if self.solver == "batch":
+            _, grads = self._loss_and_gradients(X, t)
+            self.coef_ -= self.lr * grads["coef"]
+            self.intercept_ -= self.lr * grads["intercept"]
+        else:
+            for i in rng.permutation(len(X)):
+                err = X[i] @ self.coef_ + self.intercept_ - t[i]
+                self.coef_ -= self.lr * 2.0 * err * X[i]
+                self.intercept_ -= self.lr * 2.0 * err
+
+    def _loss_and_gradients(self, X: np.ndarray, t: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
         residual = X @ self.coef_ + self.intercept_ - t
+        loss = float(np.mean(residual * residual))
+        if not need_grads:
+            return loss, {}
         n = len(X)
         grads = {
             "coef": (2.0 / n) * (X.T @ residual),
             "intercept": float(2.0 * residual.mean()),
         }
-        return float(np.mean(residual * residual)), grads
+        return loss, grads
 
     def loss_and_gradients(self, X: ArrayLike, y: ArrayLike) -> tuple[float, dict[str, np.ndarray]]:
         """``(L, {'coef': dL/dw, 'intercept': dL/db})`` at the current parameters (see class doc)."""
@@ -120,8 +95,3 @@ class Adaline(ClassifierMixin, BaseLearner):
         """The linear output z = X w + b, shape (n_samples,)."""
         X = self._check_X_predict(X)
         return X @ self.coef_ + self.intercept_
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """``classes_[1]`` where z > 0, else ``classes_[0]``."""
-        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
-        return self.classes_[positive.astype(int)]

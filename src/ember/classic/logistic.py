@@ -6,24 +6,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._base import (
-    BaseLearner,
-    ClassifierMixin,
+    BinaryClassifierMixin,
+    GradientDescentLearner,
     check_choice,
-    check_classes,
-    check_number,
-    check_random_state,
-    check_X,
-    check_y,
-    diverged,
     make_rng,
-    minibatches,
 )
 from ._math import log_loss, sigmoid
 
 PENALTIES = (None, "l1", "l2")
 
 
-class LogisticRegression(ClassifierMixin, BaseLearner):
+class LogisticRegression(BinaryClassifierMixin, GradientDescentLearner):
     """Binary classifier  p(y=1 | x) = sigmoid(w . x + b),  fitted by gradient descent on the log-loss.
 
     With y in {0, 1} (``classes_[1]`` is the positive class) and p = sigmoid(X w + b):
@@ -60,55 +53,26 @@ class LogisticRegression(ClassifierMixin, BaseLearner):
         batch_size: int | None = None,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
-        self.lr = lr
-        self.epochs = epochs
-        self.penalty = penalty
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.random_state = random_state
-        self._validate_params()
+        self._store_params(locals())
 
     def _validate_params(self) -> None:
-        check_number(self._name, "lr", self.lr, low=0, low_open=True)
-        check_number(self._name, "epochs", self.epochs, integer=True, low=1)
+        super()._validate_params()
         check_choice(self._name, "penalty", self.penalty, PENALTIES)
-        check_number(self._name, "alpha", self.alpha, low=0)
-        check_number(
-            self._name,
-            "batch_size",
-            self.batch_size,
-            integer=True,
-            low=1,
-            allow_none=True,
-        )
-        check_random_state(self._name, self.random_state)
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> LogisticRegression:
         """Gradient descent on the penalised mean log-loss (see the class docstring)."""
-        self._validate_params()
-        X = check_X(X, self._name)
-        y = check_y(y, len(X), self._name)
-        self.classes_, index = check_classes(y, self._name, binary=True)
-        y01 = index.astype(np.float64)
-        rng = make_rng(self.random_state)
-
+        X, index = self._check_fit_classes(X, y, binary=True)
         self.coef_ = np.zeros(X.shape[1])
         self.intercept_ = 0.0
         self.n_features_in_ = X.shape[1]
-        self.history_: dict[str, list[float]] = {"loss": [], "accuracy": []}
-        for epoch in range(1, self.epochs + 1):
-            for idx in minibatches(len(X), self.batch_size, rng):
-                _, grads = self._loss_and_gradients(X[idx], y01[idx])
-                self.coef_ -= self.lr * grads["coef"]
-                self.intercept_ -= self.lr * grads["intercept"]
-            loss, _ = self._loss_and_gradients(X, y01, need_grads=False)
-            z = X @ self.coef_ + self.intercept_
-            self.history_["loss"].append(loss)
-            self.history_["accuracy"].append(float(np.mean((z > 0) == (y01 == 1))))
-            if diverged(self._name, loss, epoch, self.lr):
-                break
-        self.n_epochs_ = len(self.history_["loss"])
+        self._train(X, index.astype(np.float64), make_rng(self.random_state), self.batch_size)
         return self
+
+    def _update(self, X: np.ndarray, y01: np.ndarray, rng: np.random.Generator) -> None:
+        """One gradient step on a (mini)batch:  w <- w - lr * dL/dw,  b <- b - lr * dL/db."""
+        _, grads = self._loss_and_gradients(X, y01)
+        self.coef_ -= self.lr * grads["coef"]
+        self.intercept_ -= self.lr * grads["intercept"]
 
     def _loss_and_gradients(self, X: np.ndarray, y01: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
         w = self.coef_
@@ -145,8 +109,3 @@ class LogisticRegression(ClassifierMixin, BaseLearner):
         z = self.decision_function(X)
         # sigmoid(-z) rather than 1 - sigmoid(z): keeps full precision for tiny 1 - p.
         return np.column_stack([sigmoid(-z), sigmoid(z)])
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """``classes_[1]`` where p > 0.5 (z > 0), else ``classes_[0]``."""
-        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
-        return self.classes_[positive.astype(int)]

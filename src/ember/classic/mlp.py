@@ -302,20 +302,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         patience: int = 10,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.output = output
-        self.loss = loss
-        self.solver = solver
-        self.batch_size = batch_size
-        self.lr = lr
-        self.epochs = epochs
-        self.alpha = alpha
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
-        self._validate_params()
+        self._store_params(locals())
 
     def _validate_params(self) -> None:
         self._validate_common()
@@ -393,18 +380,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         patience: int = 10,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.batch_size = batch_size
-        self.lr = lr
-        self.epochs = epochs
-        self.alpha = alpha
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
-        self._validate_params()
+        self._store_params(locals())
 
     def _validate_params(self) -> None:
         self._validate_common()

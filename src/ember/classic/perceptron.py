@@ -5,19 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._base import (
-    BaseLearner,
-    ClassifierMixin,
-    check_classes,
-    check_number,
-    check_random_state,
-    check_X,
-    check_y,
-    make_rng,
-)
+from ._base import BaseLearner, BinaryClassifierMixin, check_number, check_random_state, make_rng
 
 
-class Perceptron(ClassifierMixin, BaseLearner):
+class Perceptron(BinaryClassifierMixin, BaseLearner):
     """Binary linear classifier  y_hat = sign(w . x + b),  learned by the perceptron trick.
 
     With labels mapped to t in {-1, +1}, each misclassified sample (t (w . x + b) <= 0) moves
@@ -55,11 +46,7 @@ class Perceptron(ClassifierMixin, BaseLearner):
         random_state: int | np.random.Generator | None = None,
         shuffle: bool = True,
     ) -> None:
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.random_state = random_state
-        self.shuffle = shuffle
-        self._validate_params()
+        self._store_params(locals())
 
     def _validate_params(self) -> None:
         check_number(self._name, "lr", self.lr, low=0, low_open=True)
@@ -68,10 +55,7 @@ class Perceptron(ClassifierMixin, BaseLearner):
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> Perceptron:
         """Run the perceptron trick until an epoch makes no mistake or max_epochs is reached."""
-        self._validate_params()
-        X = check_X(X, self._name)
-        y = check_y(y, len(X), self._name)
-        self.classes_, index = check_classes(y, self._name, binary=True)
+        X, index = self._check_fit_classes(X, y, binary=True)
         t = np.where(index == 1, 1.0, -1.0)
         rng = make_rng(self.random_state)
 
@@ -106,8 +90,3 @@ class Perceptron(ClassifierMixin, BaseLearner):
         """z = X w + b, shape (n_samples,); positive means ``classes_[1]``."""
         X = self._check_X_predict(X)
         return X @ self.coef_ + self.intercept_
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """``classes_[1]`` where z > 0, else ``classes_[0]``."""
-        positive = self.decision_function(X) > 0  # validates X and the fit before classes_
-        return self.classes_[positive.astype(int)]

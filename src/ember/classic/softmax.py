@@ -6,22 +6,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._base import (
-    BaseLearner,
     ClassifierMixin,
-    check_classes,
-    check_number,
-    check_random_state,
-    check_X,
-    check_y,
-    diverged,
+    GradientDescentLearner,
     make_rng,
-    minibatches,
     one_hot,
 )
 from ._math import cross_entropy, softmax
 
 
-class SoftmaxRegression(ClassifierMixin, BaseLearner):
+class SoftmaxRegression(ClassifierMixin, GradientDescentLearner):
     """Multiclass linear classifier  P = softmax(X W + b),  fitted by gradient descent on the cross-entropy.
 
     With K classes, Y the one-hot targets (n, K), W of shape (n_features, K), b of shape (K,):
@@ -56,53 +49,23 @@ class SoftmaxRegression(ClassifierMixin, BaseLearner):
         batch_size: int | None = None,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
-        self.lr = lr
-        self.epochs = epochs
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.random_state = random_state
-        self._validate_params()
-
-    def _validate_params(self) -> None:
-        check_number(self._name, "lr", self.lr, low=0, low_open=True)
-        check_number(self._name, "epochs", self.epochs, integer=True, low=1)
-        check_number(self._name, "alpha", self.alpha, low=0)
-        check_number(
-            self._name,
-            "batch_size",
-            self.batch_size,
-            integer=True,
-            low=1,
-            allow_none=True,
-        )
-        check_random_state(self._name, self.random_state)
+        self._store_params(locals())
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> SoftmaxRegression:
         """Gradient descent on the mean cross-entropy plus the L2 penalty (see the class docstring)."""
-        self._validate_params()
-        X = check_X(X, self._name)
-        y = check_y(y, len(X), self._name)
-        self.classes_, index = check_classes(y, self._name)
-        Y = one_hot(index, len(self.classes_))
-        rng = make_rng(self.random_state)
-
-        self.coef_ = np.zeros((X.shape[1], len(self.classes_)))
-        self.intercept_ = np.zeros(len(self.classes_))
+        X, index = self._check_fit_classes(X, y)
+        n_classes = len(self.classes_)
+        self.coef_ = np.zeros((X.shape[1], n_classes))
+        self.intercept_ = np.zeros(n_classes)
         self.n_features_in_ = X.shape[1]
-        self.history_: dict[str, list[float]] = {"loss": [], "accuracy": []}
-        for epoch in range(1, self.epochs + 1):
-            for idx in minibatches(len(X), self.batch_size, rng):
-                _, grads = self._loss_and_gradients(X[idx], Y[idx])
-                self.coef_ -= self.lr * grads["coef"]
-                self.intercept_ -= self.lr * grads["intercept"]
-            loss, _ = self._loss_and_gradients(X, Y, need_grads=False)
-            Z = X @ self.coef_ + self.intercept_
-            self.history_["loss"].append(loss)
-            self.history_["accuracy"].append(float(np.mean(Z.argmax(axis=1) == index)))
-            if diverged(self._name, loss, epoch, self.lr):
-                break
-        self.n_epochs_ = len(self.history_["loss"])
+        self._train(X, one_hot(index, n_classes), make_rng(self.random_state), self.batch_size)
         return self
+
+    def _update(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator) -> None:
+        """One gradient step on a (mini)batch:  W <- W - lr * dL/dW,  b <- b - lr * dL/db."""
+        _, grads = self._loss_and_gradients(X, Y)
+        self.coef_ -= self.lr * grads["coef"]
+        self.intercept_ -= self.lr * grads["intercept"]
 
     def _loss_and_gradients(self, X: np.ndarray, Y: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
         W = self.coef_

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from .optimizer import Optimizer, _check_lr, _Hyper, _step_tensor, _to_float, _wrap
+from .._backend import array_module
+from ._checks import check_hyperparameters
+from .optimizer import Optimizer, _add_scaled_, _step_tensor, _to_float, _wrap
 
 __all__ = ["Adagrad"]
 
@@ -27,46 +27,18 @@ class Adagrad(Optimizer):
         weight_decay: L2 penalty (default 0).
         initial_accumulator_value: :math:`s_0` (default 0).
         eps: :math:`\epsilon` (default 1e-10).
-        foreach: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        differentiable: must be False (accepted for PyTorch compatibility).
-        fused: accepted for PyTorch compatibility.
+        maximize: ascend the objective instead of descending it.
+        foreach, differentiable, fused: PyTorch's implementation switches (see `Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-2,
-        lr_decay: float = 0,
-        weight_decay: float = 0,
-        initial_accumulator_value: float = 0,
-        eps: float = 1e-10,
-        foreach: bool | None = None,
-        *,
-        maximize: bool = False,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
-        _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            eps=eps,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            fused=fused,
-        )
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
+        check_hyperparameters(lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                              initial_accumulator_value=initial_accumulator_value, eps=eps)
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         # Adagrad's state exists from construction, as in torch (its state_dict shows it before any step).
         for group in self.param_groups:
@@ -75,21 +47,18 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p, st, group) -> None:
         st["step"] = _step_tensor()
-        st["sum"] = _wrap(np.full_like(p._data, _to_float(group["initial_accumulator_value"])))
-
-    def _hyper(self, group):
-        return _Hyper(lr=_to_float(group["lr"]), lr_decay=_to_float(group["lr_decay"]), eps=_to_float(group["eps"]),
-                      weight_decay=_to_float(group["weight_decay"]), maximize=group["maximize"])
+        P = p._data
+        st["sum"] = _wrap(array_module(P).full_like(P, _to_float(group["initial_accumulator_value"])))
 
     @staticmethod
     def _update(P, g, owned, st, hp) -> None:
+        xp = array_module(P, g)
         step = float(st["step"]._data)
         clr = hp.lr / (1 + (step - 1) * hp.lr_decay)
         s = st["sum"]._data
-        std = np.multiply(g, g, out=np.empty_like(s))
-        np.add(s, std, out=s)
-        np.sqrt(s, out=std)
-        np.add(std, hp.eps, out=std)
-        np.divide(g, std, out=std)
-        np.multiply(std, -clr, out=std)
-        np.add(P, std, out=P)
+        std = xp.multiply(g, g, out=xp.empty_like(s))
+        xp.add(s, std, out=s)
+        xp.sqrt(s, out=std)
+        xp.add(std, hp.eps, out=std)
+        xp.divide(g, std, out=std)
+        _add_scaled_(P, std, -clr, out=std)

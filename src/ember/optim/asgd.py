@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from .optimizer import Optimizer, _check_lr, _Hyper, _step_tensor, _to_float, _wrap
+from .._backend import array_module
+from ._checks import check_hyperparameters
+from .optimizer import Optimizer, _add_scaled_, _step_tensor, _to_float, _zeros_like
 
 __all__ = ["ASGD"]
 
@@ -26,70 +26,42 @@ class ASGD(Optimizer):
         alpha: power :math:`\alpha` of the eta update (default 0.75).
         t0: step :math:`t_0` at which averaging starts (default 1e6).
         weight_decay: L2 penalty (default 0).
-        foreach: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        differentiable: must be False (accepted for PyTorch compatibility).
-        capturable: accepted for PyTorch compatibility.
+        maximize: ascend the objective instead of descending it.
+        foreach, differentiable, capturable: PyTorch's implementation switches (see `Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-2,
-        lambd: float = 1e-4,
-        alpha: float = 0.75,
-        t0: float = 1e6,
-        weight_decay: float = 0,
-        foreach: bool | None = None,
-        maximize: bool = False,
-        differentiable: bool = False,
-        capturable: bool = False,
-    ) -> None:
-        _check_lr(lr)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(
-            lr=lr,
-            lambd=lambd,
-            alpha=alpha,
-            t0=t0,
-            weight_decay=weight_decay,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            capturable=capturable,
-        )
+    def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75, t0: float = 1e6,
+                 weight_decay: float = 0, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False) -> None:
+        check_hyperparameters(lr, weight_decay=weight_decay)
+        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-
-    def _hyper(self, group):
-        return _Hyper(lr=_to_float(group["lr"]), lambd=_to_float(group["lambd"]), alpha=_to_float(group["alpha"]),
-                      t0=_to_float(group["t0"]), weight_decay=_to_float(group["weight_decay"]),
-                      maximize=group["maximize"])
 
     def _init_state(self, p, st, group) -> None:
         st["step"] = _step_tensor()
         st["eta"] = _step_tensor(_to_float(group["lr"]))
         st["mu"] = _step_tensor(1.0)
-        st["ax"] = _wrap(np.zeros_like(p._data))
+        st["ax"] = _zeros_like(p._data)
 
     @staticmethod
     def _update(P, g, owned, st, hp) -> None:
+        xp = array_module(P, g)
         step = float(st["step"]._data)
         lr, lambd = hp.lr, hp.lambd
         eta_arr = st["eta"]._data
         mu_arr = st["mu"]._data
         eta = float(eta_arr)
-        np.multiply(P, 1.0 - lambd * eta, out=P)
-        upd = np.multiply(g, -eta, out=g if owned else np.empty_like(P))
-        np.add(P, upd, out=P)
+        xp.multiply(P, 1.0 - lambd * eta, out=P)
+        upd = g if owned else xp.empty_like(P)
+        _add_scaled_(P, g, -eta, out=upd)
         ax = st["ax"]._data
         mu = float(mu_arr)
         if mu != 1:
             # ā ← ā + μ (θ − ā)
-            np.subtract(P, ax, out=upd)
-            np.multiply(upd, mu, out=upd)
-            np.add(ax, upd, out=ax)
+            xp.subtract(P, ax, out=upd)
+            _add_scaled_(ax, upd, mu, out=upd)
         else:
-            np.copyto(ax, P)
+            xp.copyto(ax, P)
         eta_arr[...] = lr / ((1 + lambd * lr * step) ** hp.alpha)
         mu_arr[...] = 1 / max(1, step - hp.t0)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._backend import array_module, errstate, is_array
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
-from .optimizer import Optimizer, _check_lr, _to_float, _wrap
+from ._checks import check_hyperparameters
+from .optimizer import Optimizer, _to_float, _wrap
 
 __all__ = ["LBFGS"]
 
-# Scalars (dot products, step lengths) are NumPy scalars of the parameters' dtype, the way
+# Scalars (dot products, step lengths) are 0-d results (NumPy scalars) of the parameters' dtype, the way
 # torch keeps them as 0-d tensors: float32 parameters give float32 arithmetic, float64 give float64.
 # Division by zero and overflow follow IEEE silently, as in torch.
 
@@ -21,11 +21,12 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
         xmin_bound, xmax_bound = bounds
     else:
         xmin_bound, xmax_bound = (x1, x2) if x1 <= x2 else (x2, x1)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    xp = array_module(x1, f1, g1, x2, f2, g2)
+    with errstate(xp, divide="ignore", invalid="ignore", over="ignore"):
         d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
         d2_square = d1**2 - g1 * g2
         if d2_square >= 0:
-            d2 = np.sqrt(d2_square)
+            d2 = xp.sqrt(d2_square)
             if x1 <= x2:
                 min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
             else:
@@ -36,7 +37,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
 
 def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
     """Line search for a step ``t`` along ``d`` meeting the strong Wolfe conditions (bracketing, then zoom)."""
-    d_norm = np.abs(d).max()
+    d_norm = array_module(d).abs(d).max()
     g = g.copy()
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
@@ -120,11 +121,11 @@ def _unpack(x):
 
 
 def _pack(x):
-    """Working value -> state value: arrays and NumPy scalars become ember tensors."""
-    if isinstance(x, np.ndarray):
+    """Working value -> state value: arrays and NumPy scalars (typed, unlike Python floats) become ember tensors."""
+    if is_array(x):
         return _wrap(x)
-    if isinstance(x, np.generic):
-        return _wrap(np.asarray(x))
+    if hasattr(x, "dtype"):
+        return _wrap(array_module(x).asarray(x))
     if isinstance(x, list):
         return [_pack(v) for v in x]
     return x
@@ -158,29 +159,14 @@ class LBFGS(Optimizer):
         >>> opt.step(closure)
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1,
-        max_iter: int = 20,
-        max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
-        history_size: int = 100,
-        line_search_fn: str | None = None,
-    ) -> None:
-        _check_lr(lr)
+    def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
+        check_hyperparameters(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(
-            lr=lr,
-            max_iter=max_iter,
-            max_eval=max_eval,
-            tolerance_grad=tolerance_grad,
-            tolerance_change=tolerance_change,
-            history_size=history_size,
-            line_search_fn=line_search_fn,
-        )
+        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
+                        tolerance_change=tolerance_change, history_size=history_size, line_search_fn=line_search_fn)
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
@@ -192,31 +178,32 @@ class LBFGS(Optimizer):
     def _numel(self) -> int:
         return sum(p._data.size for p in self._params)
 
-    def _gather_flat_grad(self) -> np.ndarray:
+    def _gather_flat_grad(self):
         views = []
         for p in self._params:
             if p.grad is None:
-                views.append(np.zeros(p._data.size, dtype=p._data.dtype))
+                views.append(array_module(p._data).zeros(p._data.size, dtype=p._data.dtype))
             else:
                 views.append(p.grad._data.reshape(-1))
-        return np.concatenate(views)
+        return array_module(*views).concatenate(views)
 
-    def _add_grad(self, step_size, update: np.ndarray) -> None:
+    def _add_grad(self, step_size, update) -> None:
         """θ ← θ + t · update (the flat vector split back into the parameters)."""
         offset = 0
         for p in self._params:
             P = p._data
             n = P.size
-            np.add(P, np.multiply(update[offset : offset + n].reshape(P.shape), step_size), out=P)
+            xp = array_module(P, update)
+            xp.add(P, xp.multiply(update[offset : offset + n].reshape(P.shape), step_size), out=P)
             p._version[0] += 1
             offset += n
 
-    def _clone_param(self) -> list[np.ndarray]:
+    def _clone_param(self) -> list:
         return [p._data.copy() for p in self._params]
 
     def _set_param(self, params_data) -> None:
         for p, pdata in zip(self._params, params_data):
-            np.copyto(p._data, pdata)
+            array_module(p._data, pdata).copyto(p._data, pdata)
             p._version[0] += 1
 
     def _directional_evaluate(self, closure, x, t, d):
@@ -253,7 +240,8 @@ class LBFGS(Optimizer):
         state["func_evals"] += 1
 
         flat_grad = self._gather_flat_grad()
-        if np.abs(flat_grad).max() <= tolerance_grad:
+        xp = array_module(flat_grad)
+        if xp.abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
 
         d = _unpack(state.get("d"))
@@ -267,15 +255,16 @@ class LBFGS(Optimizer):
         al = _unpack(state["al"]) if "al" in state else None
 
         n_iter = 0
-        user_err = np.geterr()  # the closure runs under the caller's floating-point error settings
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        # the closure runs under the caller's floating-point error settings
+        user_err = xp.geterr() if hasattr(xp, "geterr") else {}
+        with errstate(xp, divide="ignore", over="ignore", invalid="ignore"):
             while n_iter < max_iter:
                 n_iter += 1
                 state["n_iter"] += 1
 
                 # direction: steepest descent first, then the two-loop recursion
                 if state["n_iter"] == 1:
-                    d = np.negative(flat_grad)
+                    d = xp.negative(flat_grad)
                     old_dirs, old_stps, ro = [], [], []
                     H_diag = 1
                 else:
@@ -294,7 +283,7 @@ class LBFGS(Optimizer):
                     num_old = len(old_dirs)
                     if al is None:
                         al = [None] * history_size
-                    q = np.negative(flat_grad)
+                    q = xp.negative(flat_grad)
                     for i in range(num_old - 1, -1, -1):
                         al[i] = old_stps[i].dot(q) * ro[i]
                         q -= old_dirs[i] * al[i]
@@ -306,12 +295,12 @@ class LBFGS(Optimizer):
                 if prev_flat_grad is None:
                     prev_flat_grad = flat_grad.copy()
                 else:
-                    np.copyto(prev_flat_grad, flat_grad)
+                    xp.copyto(prev_flat_grad, flat_grad)
                 prev_loss = loss
 
                 # step length
                 if state["n_iter"] == 1:
-                    t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr
+                    t = min(1.0, 1.0 / xp.abs(flat_grad).sum()) * lr
                 else:
                     t = lr
                 gtd = flat_grad.dot(d)
@@ -327,19 +316,19 @@ class LBFGS(Optimizer):
                     def obj_func(x, t, d):
                         return self._directional_evaluate(closure, x, t, d)
 
-                    with np.errstate(**user_err):
+                    with errstate(xp, **user_err):
                         loss, flat_grad, t, ls_func_evals = _strong_wolfe(
                             obj_func, x_init, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
                         )
                     self._add_grad(t, d)
-                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                    opt_cond = xp.abs(flat_grad).max() <= tolerance_grad
                 else:
                     self._add_grad(t, d)
                     if n_iter != max_iter:
-                        with np.errstate(**user_err):
+                        with errstate(xp, **user_err):
                             loss = float(closure())
                         flat_grad = self._gather_flat_grad()
-                        opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                        opt_cond = xp.abs(flat_grad).max() <= tolerance_grad
                         ls_func_evals = 1
 
                 current_evals += ls_func_evals
@@ -352,7 +341,7 @@ class LBFGS(Optimizer):
                     break
                 if opt_cond:
                     break
-                if np.abs(d * t).max() <= tolerance_change:
+                if xp.abs(d * t).max() <= tolerance_change:
                     break
                 if abs(loss - prev_loss) < tolerance_change:
                     break

@@ -157,13 +157,34 @@ class LRScheduler:
         with _initial_mode(self):
             self.step()
 
+    #: the attribute holding parts that save their own state (lambdas, sub-schedulers), with _save/_load_part
+    _parts: str | None = None
+
     def state_dict(self) -> dict[str, Any]:
-        """Every attribute except the optimizer (PyTorch's keys)."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+        """Every attribute except the optimizer (PyTorch's keys); parts (``_parts``) as their own states."""
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", self._parts)}
+        if self._parts is not None:
+            state[self._parts] = [self._save_part(part) for part in getattr(self, self._parts)]
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the attributes saved by ``state_dict``."""
+        """Restore the attributes saved by ``state_dict`` (and each part's state into the live parts)."""
+        if self._parts is None:
+            self.__dict__.update(state_dict)
+            return
+        saved_parts = state_dict.pop(self._parts)
         self.__dict__.update(state_dict)
+        state_dict[self._parts] = saved_parts
+        for part, saved in zip(getattr(self, self._parts), saved_parts):
+            self._load_part(part, saved)
+
+    @staticmethod
+    def _save_part(part) -> Any:
+        return part.state_dict()
+
+    @staticmethod
+    def _load_part(part, saved) -> None:
+        part.load_state_dict(saved)
 
     def get_last_lr(self) -> list:
         """The learning rates the last ``step()`` set, one per param group."""
@@ -209,75 +230,72 @@ class _LRScheduler(LRScheduler):
     """Deprecated alias of `LRScheduler`, kept for old code."""
 
 
-def _lambdas(optimizer: Optimizer, lr_lambda) -> list:
-    if not isinstance(lr_lambda, (list, tuple)):
-        return [lr_lambda] * len(optimizer.param_groups)
-    if len(lr_lambda) != len(optimizer.param_groups):
-        raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
-    return list(lr_lambda)
+class _FactorScheduler(LRScheduler):
+    """A chainable schedule whose step multiplies every group's current lr by one factor, ``_factor()``
+    (``None``: this epoch keeps the lr). Each schedule's own arithmetic is its ``_factor``."""
+
+    def _factor(self) -> float | None:
+        raise NotImplementedError
+
+    def get_lr(self) -> list:
+        _warn_get_lr_called_within_step(self)
+        factor = self._factor()
+        if factor is None:
+            return _param_groups_val_list(self.optimizer, "lr")
+        return [g["lr"] * factor for g in self.optimizer.param_groups]
 
 
-def _lambdas_state_dict(sched) -> dict[str, Any]:
-    state = {k: v for k, v in sched.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-    # plain functions are not saved (they are code); callable objects save their attributes
-    state["lr_lambdas"] = [
-        None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in sched.lr_lambdas
-    ]
-    return state
+class _LambdaScheduler(LRScheduler):
+    """What LambdaLR and MultiplicativeLR share: one ``lr_lambda`` per group, and a state_dict that saves
+    the ``__dict__`` of callable-object lambdas (plain functions are code, and are not saved)."""
+
+    _lambdas_must_be_callable = False
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1) -> None:
+        self.optimizer = optimizer
+        n_groups = len(optimizer.param_groups)
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * n_groups
+        elif len(lr_lambda) != n_groups:
+            raise ValueError(f"Expected {n_groups} lr_lambdas, but got {len(lr_lambda)}")
+        else:
+            self.lr_lambdas = list(lr_lambda)
+        if self._lambdas_must_be_callable:
+            for fn in self.lr_lambdas:
+                if not callable(fn):
+                    raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    _parts = "lr_lambdas"
+
+    @staticmethod
+    def _save_part(fn) -> dict | None:
+        return None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+
+    @staticmethod
+    def _load_part(fn, saved: dict | None) -> None:
+        if saved is not None:
+            fn.__dict__.update(saved)
 
 
-def _lambdas_load_state_dict(sched, state_dict: dict[str, Any]) -> None:
-    lr_lambdas = state_dict.pop("lr_lambdas")
-    sched.__dict__.update(state_dict)
-    state_dict["lr_lambdas"] = lr_lambdas
-    for idx, fn in enumerate(lr_lambdas):
-        if fn is not None:
-            sched.lr_lambdas[idx].__dict__.update(fn)
-
-
-class LambdaLR(LRScheduler):
+class LambdaLR(_LambdaScheduler):
     r"""``lr = initial_lr · λ(epoch)`` for a function (or one per group) ``λ``.
 
     .. math:: \eta_t = \eta_0\,\lambda(t)
     """
-
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Attributes plus the ``__dict__`` of callable-object lambdas (plain functions are not saved)."""
-        return _lambdas_state_dict(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _lambdas_load_state_dict(self, state_dict)
 
     def get_lr(self) -> list:
         _warn_get_lr_called_within_step(self)
         return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     r"""Multiply the lr by ``λ(epoch)`` at every step.
 
     .. math:: \eta_t = \eta_{t-1}\,\lambda(t)
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Attributes plus the ``__dict__`` of callable-object lambdas (plain functions are not saved)."""
-        return _lambdas_state_dict(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _lambdas_load_state_dict(self, state_dict)
+    _lambdas_must_be_callable = True
 
     def get_lr(self) -> list:
         _warn_get_lr_called_within_step(self)
@@ -286,7 +304,7 @@ class MultiplicativeLR(LRScheduler):
         return [g["lr"] * fn(self.last_epoch) for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
-class StepLR(LRScheduler):
+class StepLR(_FactorScheduler):
     r"""Decay the lr by ``gamma`` every ``step_size`` epochs.
 
     .. math:: \eta_t = \eta_0\,\gamma^{\lfloor t / s\rfloor}
@@ -297,17 +315,14 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
-        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+    def _factor(self) -> float | None:
+        return None if self.last_epoch == 0 or self.last_epoch % self.step_size != 0 else self.gamma
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
 
 
-class MultiStepLR(LRScheduler):
+class MultiStepLR(_FactorScheduler):
     r"""Decay the lr by ``gamma`` at each milestone epoch (repeated milestones decay repeatedly).
 
     .. math:: \eta_t = \eta_0\,\gamma^{\#\{m \in \text{milestones} : m \le t\}}
@@ -320,11 +335,10 @@ class MultiStepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
+    def _factor(self) -> float | None:
         if self.last_epoch not in self.milestones:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [g["lr"] * self.gamma ** self.milestones[self.last_epoch] for g in self.optimizer.param_groups]
+            return None
+        return self.gamma ** self.milestones[self.last_epoch]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
@@ -335,7 +349,7 @@ class MultiStepLR(LRScheduler):
         return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
 
 
-class ConstantLR(LRScheduler):
+class ConstantLR(_FactorScheduler):
     r"""Scale the lr by ``factor`` until epoch ``total_iters``, then restore it.
 
     .. math:: \eta_t = \eta_0 \cdot (f \text{ if } t < T \text{ else } 1)
@@ -350,13 +364,10 @@ class ConstantLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
+    def _factor(self) -> float | None:
         if self.last_epoch == 0:
-            return [g["lr"] * self.factor for g in self.optimizer.param_groups]
-        if self.last_epoch != self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [g["lr"] * (1.0 / self.factor) for g in self.optimizer.param_groups]
+            return self.factor
+        return None if self.last_epoch != self.total_iters else 1.0 / self.factor
 
     def _get_closed_form_lr(self) -> list:
         return [
@@ -365,7 +376,7 @@ class ConstantLR(LRScheduler):
         ]
 
 
-class LinearLR(LRScheduler):
+class LinearLR(_FactorScheduler):
     r"""Ramp the lr factor linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` epochs.
 
     .. math:: \eta_t = \eta_0\Big(f_s + (f_e - f_s)\frac{\min(t, T)}{T}\Big)
@@ -388,15 +399,13 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
+    def _factor(self) -> float | None:
         if self.last_epoch == 0:
-            return [g["lr"] * self.start_factor for g in self.optimizer.param_groups]
+            return self.start_factor
         if self._is_initial or self.last_epoch > self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
+            return None
         span = self.end_factor - self.start_factor
-        ratio = 1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span)
-        return [g["lr"] * ratio for g in self.optimizer.param_groups]
+        return 1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span)
 
     def _get_closed_form_lr(self) -> list:
         return [
@@ -409,7 +418,7 @@ class LinearLR(LRScheduler):
         ]
 
 
-class ExponentialLR(LRScheduler):
+class ExponentialLR(_FactorScheduler):
     r"""Decay the lr by ``gamma`` every epoch.
 
     .. math:: \eta_t = \eta_0\,\gamma^t
@@ -419,11 +428,8 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
-        if self._is_initial:
-            return _param_groups_val_list(self.optimizer, "lr")
-        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+    def _factor(self) -> float | None:
+        return None if self._is_initial else self.gamma
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
@@ -444,20 +450,6 @@ def _check_sub_schedulers(owner: str, optimizer, schedulers) -> None:
                 f"{sched.__class__.__name__} at index {idx} has {sched.optimizer}, which is different from "
                 f"{optimizer.__class__.__name__}."
             )
-
-
-def _nested_state_dict(sched) -> dict[str, Any]:
-    state = {k: v for k, v in sched.__dict__.items() if k not in ("optimizer", "_schedulers")}
-    state["_schedulers"] = [s.state_dict() for s in sched._schedulers]
-    return state
-
-
-def _nested_load_state_dict(sched, state_dict: dict[str, Any]) -> None:
-    schedulers = state_dict.pop("_schedulers")
-    sched.__dict__.update(state_dict)
-    state_dict["_schedulers"] = schedulers
-    for idx, s in enumerate(schedulers):
-        sched._schedulers[idx].load_state_dict(s)
 
 
 class SequentialLR(LRScheduler):
@@ -508,15 +500,10 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        """Own attributes plus each sub-scheduler's state_dict under ``_schedulers``."""
-        return _nested_state_dict(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _nested_load_state_dict(self, state_dict)
+    _parts = "_schedulers"  # the state_dict holds each sub-scheduler's state_dict
 
 
-class PolynomialLR(LRScheduler):
+class PolynomialLR(_FactorScheduler):
     r"""Decay the lr polynomially to zero over ``total_iters`` epochs.
 
     .. math:: \eta_t = \eta_0\Big(1 - \frac{\min(t, T)}{T}\Big)^p
@@ -527,14 +514,10 @@ class PolynomialLR(LRScheduler):
         self.power = power
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list:
-        _warn_get_lr_called_within_step(self)
+    def _factor(self) -> float | None:
         if self._is_initial or self.last_epoch > self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
-        decay = (
-            (1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)
-        ) ** self.power
-        return [g["lr"] * decay for g in self.optimizer.param_groups]
+            return None
+        return ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
 
     def _get_closed_form_lr(self) -> list:
         return [
@@ -598,12 +581,7 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._last_lr = _param_groups_val_list(self._schedulers[-1].optimizer, "lr")
 
-    def state_dict(self) -> dict[str, Any]:
-        """Own attributes plus each sub-scheduler's state_dict under ``_schedulers``."""
-        return _nested_state_dict(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _nested_load_state_dict(self, state_dict)
+    _parts = "_schedulers"  # the state_dict holds each sub-scheduler's state_dict
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -961,48 +939,16 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
 
-        up_end = float(pct_start * self.total_steps) - 1
+        # each phase runs (start -> end) of lr and momentum, named by the group keys holding the values
+        up_end, total = float(pct_start * self.total_steps) - 1, self.total_steps
+        up = (up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum")
         if three_phase:
-            self._schedule_phases = [
-                dict(
-                    end_step=up_end,
-                    start_lr="initial_lr",
-                    end_lr="max_lr",
-                    start_momentum="max_momentum",
-                    end_momentum="base_momentum",
-                ),
-                dict(
-                    end_step=float(2 * pct_start * self.total_steps) - 2,
-                    start_lr="max_lr",
-                    end_lr="initial_lr",
-                    start_momentum="base_momentum",
-                    end_momentum="max_momentum",
-                ),
-                dict(
-                    end_step=self.total_steps - 1,
-                    start_lr="initial_lr",
-                    end_lr="min_lr",
-                    start_momentum="max_momentum",
-                    end_momentum="max_momentum",
-                ),
-            ]
+            phases = [up, (float(2 * pct_start * total) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                      (total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
         else:
-            self._schedule_phases = [
-                dict(
-                    end_step=up_end,
-                    start_lr="initial_lr",
-                    end_lr="max_lr",
-                    start_momentum="max_momentum",
-                    end_momentum="base_momentum",
-                ),
-                dict(
-                    end_step=self.total_steps - 1,
-                    start_lr="max_lr",
-                    end_lr="min_lr",
-                    start_momentum="base_momentum",
-                    end_momentum="max_momentum",
-                ),
-            ]
+            phases = [up, (total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+        self._schedule_phases = [dict(zip(keys, phase)) for phase in phases]
 
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")

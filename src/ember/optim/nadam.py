@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from .optimizer import Optimizer, _check_betas, _check_lr, _ema_sq_, _Hyper, _lerp_, _step_tensor, _to_float, _wrap
+from .._backend import array_module
+from ._checks import check_hyperparameters
+from .optimizer import Optimizer, _add_scaled_, _moments_, _step_tensor, _zeros_like
 
 __all__ = ["NAdam"]
 
@@ -30,66 +30,32 @@ class NAdam(Optimizer):
         weight_decay: :math:`\lambda` (default 0).
         momentum_decay: :math:`\psi` (default 4e-3).
         decoupled_weight_decay: decay the weights directly, :math:`\theta \leftarrow \theta(1-\gamma\lambda)`.
-        foreach: accepted for PyTorch compatibility.
-        maximize: ascend the objective.
-        capturable: accepted for PyTorch compatibility.
-        differentiable: must be False (accepted for PyTorch compatibility).
+        maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable: PyTorch's implementation switches (see `Optimizer`).
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 2e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        momentum_decay: float = 4e-3,
-        decoupled_weight_decay: bool = False,
-        *,
-        foreach: bool | None = None,
-        maximize: bool = False,
-        capturable: bool = False,
-        differentiable: bool = False,
-    ) -> None:
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-        )
+    def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        check_hyperparameters(lr, eps=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def _hyper(self, group):
-        beta1, beta2 = (_to_float(b) for b in group["betas"])
-        return _Hyper(lr=_to_float(group["lr"]), beta1=beta1, beta2=beta2, eps=_to_float(group["eps"]),
-                      weight_decay=_to_float(group["weight_decay"]), psi=_to_float(group["momentum_decay"]),
-                      decoupled=group["decoupled_weight_decay"], maximize=group["maximize"])
 
     def _init_state(self, p, st, group) -> None:
         st["step"] = _step_tensor()
         st["mu_product"] = _step_tensor(1.0)
-        st["exp_avg"] = _wrap(np.zeros_like(p._data))
-        st["exp_avg_sq"] = _wrap(np.zeros_like(p._data))
+        st["exp_avg"] = _zeros_like(p._data)
+        st["exp_avg_sq"] = _zeros_like(p._data)
 
     @staticmethod
     def _update(P, g, owned, st, hp) -> None:
-        lr, beta1, psi = hp.lr, hp.beta1, hp.psi
+        xp = array_module(P, g)
+        lr, (beta1, beta2), psi = hp.lr, hp.betas, hp.momentum_decay
         step = float(st["step"]._data)
-        bc2 = 1.0 - hp.beta2**step
+        bc2 = 1.0 - beta2**step
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         # the running product lives in a 0-d tensor of the state's dtype, like torch's
@@ -99,15 +65,12 @@ class NAdam(Optimizer):
         mu_product_next = mu_product * mu_next
         m = st["exp_avg"]._data
         v = st["exp_avg_sq"]._data
-        tmp = np.empty_like(P)
-        _lerp_(m, g, 1.0 - beta1, tmp)
-        _ema_sq_(v, g, hp.beta2, tmp)
-        denom = np.divide(v, bc2, out=np.empty_like(v))
-        np.sqrt(denom, out=denom)
-        np.add(denom, hp.eps, out=denom)
-        np.divide(g, denom, out=tmp)
-        np.multiply(tmp, -lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
-        np.add(P, tmp, out=P)
-        np.divide(m, denom, out=tmp)
-        np.multiply(tmp, (-lr * mu_next) / (1.0 - mu_product_next), out=tmp)
-        np.add(P, tmp, out=P)
+        tmp = xp.empty_like(P)
+        _moments_(m, v, g, beta1, beta2, tmp)
+        denom = xp.divide(v, bc2, out=xp.empty_like(v))
+        xp.sqrt(denom, out=denom)
+        xp.add(denom, hp.eps, out=denom)
+        xp.divide(g, denom, out=tmp)
+        _add_scaled_(P, tmp, -lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
+        xp.divide(m, denom, out=tmp)
+        _add_scaled_(P, tmp, (-lr * mu_next) / (1.0 - mu_product_next), out=tmp)

@@ -7,12 +7,14 @@ PyTorch's ``state_dict`` layout so checkpoints move between the two frameworks.
 One loop serves every algorithm (``Optimizer.step``): it evaluates the closure, walks the
 groups and their parameters, skips missing gradients, initialises per-parameter state on
 the first step, counts steps, applies ``maximize`` and weight decay (coupled, or decoupled
-as AdamW's), and bumps each parameter's version. An algorithm supplies three small pieces:
-``_hyper(group)`` (the group's hyper-parameters as plain floats, once per step),
-``_init_state(p, state, group)`` and ``_update(param, grad, owned, state, hp)``, a
-function on NumPy arrays that updates ``param`` in place with in-place ufuncs, so no
-autograd graph is ever recorded by an update. PyTorch splits its optimizers the same way
-(the class holds groups and state; ``torch.optim._functional`` holds the math).
+as AdamW's), and bumps each parameter's version. An algorithm supplies small pieces:
+``_state_zeros`` (the names of its per-parameter state arrays; ``_init_state`` when it needs
+more), ``_hyper(group)`` when it derives anything from the group's hyper-parameters (read as
+plain floats once per step) and ``_update(param, grad, owned, state, hp)``, a function on arrays
+that updates ``param`` in place with in-place ufuncs of the arrays' own module
+(``xp = array_module(param, grad)``), so no autograd graph is ever recorded by an update.
+PyTorch splits its optimizers the same way (the class holds groups and state;
+``torch.optim._functional`` holds the math). Constructor checks live in ``_checks.py``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from itertools import chain
 from types import SimpleNamespace
 from typing import Any
 
+import numbers
+
 import numpy as np
 
+from .._backend import array_module, is_array
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
@@ -96,8 +101,15 @@ def _scalar_np_dtype():
 
 
 def _step_tensor(value: float = 0.0) -> Tensor:
-    """A 0-d float tensor holding a step count (or another per-parameter scalar)."""
-    return _wrap(np.array(value, dtype=_scalar_np_dtype()))
+    """A 0-d float tensor holding a step count (or another per-parameter scalar).
+
+    It lives with the host library (``array_module()`` of no array), as torch keeps ``step`` on the CPU."""
+    return _wrap(array_module().array(value, dtype=_scalar_np_dtype()))
+
+
+def _zeros_like(P) -> Tensor:
+    """A state tensor of zeros shaped, typed and placed like the parameter array ``P``."""
+    return _wrap(array_module(P).zeros_like(P))
 
 
 def _to_float(x) -> float:
@@ -105,18 +117,21 @@ def _to_float(x) -> float:
     return x if type(x) is float else float(x)
 
 
-def _check_lr(lr) -> None:
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= _to_float(lr):
-        raise ValueError(f"Invalid learning rate: {lr}")
-
-
-def _check_betas(betas) -> None:
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+def _plain(value):
+    """A group entry as an update reads it: numbers and one-element tensors become floats, tuples of them
+    tuples of floats; flags, ``None``, strings and anything else stay as they are."""
+    kind = type(value)
+    if kind is float or kind is bool or value is None or kind is str:  # the common entries, without ABC checks
+        return value
+    if kind is int:
+        return float(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Real) or (isinstance(value, Tensor) and value.numel() == 1):
+        return float(value)
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
 
 
 def _grad_of(p: Tensor, maximize: bool, weight_decay: float):
@@ -125,31 +140,46 @@ def _grad_of(p: Tensor, maximize: bool, weight_decay: float):
     Returns ``(g, owned)``; ``owned`` is True when ``g`` is a fresh array the caller may overwrite.
     """
     g = p.grad._data
+    xp = array_module(p._data, g)
     if weight_decay != 0:
-        out = np.multiply(p._data, weight_decay, out=np.empty_like(g))
+        out = xp.multiply(p._data, weight_decay, out=xp.empty_like(g))
         if maximize:
-            np.subtract(out, g, out=out)
+            xp.subtract(out, g, out=out)
         else:
-            np.add(out, g, out=out)
+            xp.add(out, g, out=out)
         return out, True
     if maximize:
-        return np.negative(g, out=np.empty_like(g)), True
+        return xp.negative(g, out=xp.empty_like(g)), True
     return g, False
 
 
-def _lerp_(a: np.ndarray, b: np.ndarray, w: float, tmp: np.ndarray) -> None:
+def _lerp_(a, b, w: float, tmp) -> None:
     """``a ← (1 − w) a + w b`` in place (torch's ``lerp_``; three passes, the scaled copy reads one array)."""
-    np.multiply(a, 1.0 - w, out=a)
-    np.multiply(b, w, out=tmp)
-    np.add(a, tmp, out=a)
+    xp = array_module(a, b)
+    xp.multiply(a, 1.0 - w, out=a)
+    xp.multiply(b, w, out=tmp)
+    xp.add(a, tmp, out=a)
 
 
-def _ema_sq_(v: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
+def _ema_sq_(v, g, beta: float, tmp) -> None:
     """``v ← β v + (1 − β) g²`` in place."""
-    np.multiply(v, beta, out=v)
-    np.square(g, out=tmp)
-    np.multiply(tmp, 1.0 - beta, out=tmp)
-    np.add(v, tmp, out=v)
+    xp = array_module(v, g)
+    xp.multiply(v, beta, out=v)
+    xp.square(g, out=tmp)
+    xp.multiply(tmp, 1.0 - beta, out=tmp)
+    xp.add(v, tmp, out=v)
+
+
+def _moments_(m, v, g, beta1: float, beta2: float, tmp) -> None:
+    """Adam's moments in place: ``m ← β₁ m + (1 − β₁) g`` and ``v ← β₂ v + (1 − β₂) g²`` (``tmp``: scratch)."""
+    _lerp_(m, g, 1.0 - beta1, tmp)
+    _ema_sq_(v, g, beta2, tmp)
+
+
+def _add_scaled_(param, d, c: float, out=None) -> None:
+    """``θ ← θ + c d`` in place; ``c d`` is written to ``out`` (``d`` itself when it is scratch, a new array if None)."""
+    xp = array_module(param, d)
+    xp.add(param, xp.multiply(d, c, out=out), out=param)
 
 
 def _typename(obj) -> str:
@@ -199,6 +229,11 @@ class Optimizer:
         params: an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts (parameter
             groups, each with a ``"params"`` entry and optional per-group hyper-parameters).
         defaults: hyper-parameter values used by groups that do not set them.
+
+    PyTorch's implementation switches, which every algorithm takes where torch's does: ``foreach``,
+    ``capturable`` and ``fused`` are stored in the groups and change nothing (ember has one
+    implementation, computing with the array library that holds the parameters);
+    ``differentiable=True`` raises ``NotImplementedError`` (ember does not differentiate through a step).
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -339,7 +374,7 @@ class Optimizer:
                     g._data.fill(0)
                     g._bump_version()
                 else:
-                    p.grad = _wrap(np.zeros_like(g._data))
+                    p.grad = _wrap(array_module(g._data).zeros_like(g._data))
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Perform one optimization step (and return the closure's loss when one is given)."""
@@ -367,22 +402,29 @@ class Optimizer:
 
     # -- what an algorithm supplies to the loop ---------------------------------------------------
 
-    def _hyper(self, group: dict[str, Any]) -> Any:
-        """The group's hyper-parameters for this step, as an object with plain-float attributes.
+    #: the per-parameter state arrays the base ``_init_state`` creates as zeros like the parameter
+    _state_zeros: tuple[str, ...] = ()
 
-        The loop reads ``hp.maximize``, ``hp.weight_decay`` and (when decay is decoupled)
-        ``hp.decoupled`` and ``hp.lr`` from it; the rest is the algorithm's own."""
-        raise NotImplementedError
+    def _hyper(self, group: dict[str, Any]) -> Any:
+        """The group's hyper-parameters for this step: its entries as attributes, numbers as plain floats.
+
+        The loop reads ``hp.maximize``, ``hp.weight_decay`` (0 when absent), ``hp.decoupled_weight_decay``
+        and ``hp.lr`` from it; an algorithm overrides this to add what it derives once per group."""
+        return _Hyper(**{k: _plain(v) for k, v in group.items() if k != "params"})
 
     def _keeps_state(self, hp: Any) -> bool:
         """Whether this step touches per-parameter state (SGD without momentum keeps none, like torch)."""
         return True
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        """Fill a parameter's empty ``state`` on its first step (a ``"step"`` entry is counted by the loop)."""
+        """Fill a parameter's empty ``state`` on its first step: a ``step`` counter (counted by the loop)
+        and a zero array like the parameter for each name in ``_state_zeros``."""
+        state["step"] = _step_tensor()
+        for name in self._state_zeros:
+            state[name] = _zeros_like(p._data)
 
     @staticmethod
-    def _update(param: np.ndarray, grad: np.ndarray, owned: bool, state: dict[str, Any] | None, hp: Any) -> None:
+    def _update(param, grad, owned: bool, state: dict[str, Any] | None, hp: Any) -> None:
         """The algorithm: update ``param`` in place from ``grad`` (``owned``: a scratch copy it may overwrite)."""
         raise NotImplementedError
 
@@ -390,9 +432,9 @@ class Optimizer:
     def _gradient(p: Tensor, hp: Any):
         """``(g, owned)``: the gradient with ``maximize`` and coupled weight decay applied; decoupled decay
         (``θ ← θ(1 − γλ)``, AdamW's) is applied to the parameter here, before the update."""
-        wd = hp.weight_decay
-        if wd != 0 and getattr(hp, "decoupled", False):
-            np.multiply(p._data, 1.0 - hp.lr * wd, out=p._data)
+        wd = getattr(hp, "weight_decay", 0.0)
+        if wd != 0 and getattr(hp, "decoupled_weight_decay", False):
+            array_module(p._data).multiply(p._data, 1.0 - hp.lr * wd, out=p._data)
             wd = 0
         return _grad_of(p, hp.maximize, wd)
 
@@ -471,11 +513,12 @@ class Optimizer:
         """A deep copy of a loaded state value; float tensors (except ``step``) take the parameter's dtype."""
         if isinstance(value, Tensor):
             arr = value._data
+            xp = array_module(arr)
             if key != "step" and param._data.dtype.kind == "f" and arr.dtype.kind in "fiub":
-                return _wrap(np.array(arr, dtype=param._data.dtype, copy=True))
-            return _wrap(np.array(arr, copy=True))
-        if isinstance(value, np.ndarray):
-            return _wrap(np.array(value, copy=True))
+                return _wrap(xp.array(arr, dtype=param._data.dtype, copy=True))
+            return _wrap(xp.array(arr, copy=True))
+        if is_array(value):
+            return _wrap(array_module(value).array(value, copy=True))
         if isinstance(value, dict):
             return {k: Optimizer._cast_value(param, v, key=k) for k, v in value.items()}
         if isinstance(value, (list, tuple)):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from .optimizer import Optimizer, _check_lr, _Hyper, _to_float, _wrap
+from .._backend import array_module
+from ._checks import check_hyperparameters
+from .optimizer import Optimizer, _add_scaled_, _wrap
 
 __all__ = ["SGD"]
 
@@ -25,61 +25,34 @@ class SGD(Optimizer):
         weight_decay: L2 penalty :math:`\lambda` (default 0).
         nesterov: use Nesterov momentum (needs momentum > 0 and zero dampening).
         maximize: ascend the objective instead of descending it.
-        foreach: accepted for PyTorch compatibility (ember has one implementation).
-        differentiable: must be False (ember does not differentiate through the step).
-        fused: accepted for PyTorch compatibility.
+        foreach, differentiable, fused: PyTorch's implementation switches (see `Optimizer`).
 
     Example:
         >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-3,
-        momentum: float = 0,
-        dampening: float = 0,
-        weight_decay: float = 0,
-        nesterov: bool = False,
-        *,
-        maximize: bool = False,
-        foreach: bool | None = None,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
-        _check_lr(lr)
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-            foreach=foreach,
-            differentiable=differentiable,
-            fused=fused,
-        )
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0, weight_decay: float = 0,
+                 nesterov: bool = False, *, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        check_hyperparameters(lr, momentum=momentum, weight_decay=weight_decay, nan_passes=True)
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                        maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def _hyper(self, group):
-        return _Hyper(lr=_to_float(group["lr"]), momentum=_to_float(group["momentum"]),
-                      damp=1.0 - _to_float(group["dampening"]), weight_decay=_to_float(group["weight_decay"]),
-                      nesterov=group["nesterov"], maximize=group["maximize"])
-
     def _keeps_state(self, hp) -> bool:
         return hp.momentum != 0
 
+    def _init_state(self, p, st, group) -> None:
+        """SGD's only state is the momentum buffer, made from the first gradient (no step counter, like torch)."""
+
     @staticmethod
     def _update(P, g, owned, st, hp) -> None:
+        xp = array_module(P, g)
         scratch = g if owned else None
-        momentum = hp.momentum
+        momentum, damp = hp.momentum, 1.0 - hp.dampening
         if momentum != 0:
             buf_t = st.get("momentum_buffer")
             if buf_t is None:
@@ -88,19 +61,18 @@ class SGD(Optimizer):
             else:
                 # b ← μ b + (1 − τ) g
                 buf = buf_t._data
-                np.multiply(buf, momentum, out=buf)
-                if hp.damp == 1.0:
-                    np.add(buf, g, out=buf)
+                xp.multiply(buf, momentum, out=buf)
+                if damp == 1.0:
+                    xp.add(buf, g, out=buf)
                 else:
-                    np.add(buf, np.multiply(g, hp.damp, out=None if hp.nesterov else scratch), out=buf)
+                    xp.add(buf, xp.multiply(g, damp, out=None if hp.nesterov else scratch), out=buf)
             if hp.nesterov:
-                d = np.multiply(buf, momentum, out=np.empty_like(buf))
-                np.add(d, g, out=d)
+                d = xp.multiply(buf, momentum, out=xp.empty_like(buf))
+                xp.add(d, g, out=d)
                 scratch = d
             else:
                 d = buf
         else:
             d = g
         # θ ← θ − γ d
-        tmp = np.multiply(d, -hp.lr, out=scratch)
-        np.add(P, tmp, out=P)
+        _add_scaled_(P, d, -hp.lr, out=scratch)
