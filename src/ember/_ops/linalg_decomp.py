@@ -638,28 +638,32 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     return lstsq_result(sol, residuals, _wrap(xp.asarray(rank, dtype=np.int64)), sv)
 
 
-@supports_out("cholesky_ex")
-def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
-    """(L, info): info = 0 where the factorisation succeeded (the matrix order of the failure otherwise)."""
+cholesky_ex_result = namedtuple("linalg_cholesky_ex", ["L", "info"])
+inv_ex_result = namedtuple("linalg_inv_ex", ["inverse", "info"])
+
+
+def _with_info(result, compute, A: Tensor, check_errors: bool):
+    """``result(value, info)`` of an ``*_ex`` function: info 0 where ``compute()`` succeeded; on a
+    LinAlgError zeros and info 1 (or the error itself with ``check_errors``)."""
     xp = array_module(A._data)
     try:
-        return namedtuple("linalg_cholesky_ex", ["L", "info"])(cholesky(A, upper=upper), _wrap(xp.zeros(A._data.shape[:-2], np.int32)))
+        return result(compute(), _wrap(xp.zeros(A._data.shape[:-2], np.int32)))
     except LinAlgError:
         if check_errors:
             raise
-        return namedtuple("linalg_cholesky_ex", ["L", "info"])(_wrap(xp.zeros_like(A._data)), _wrap(xp.ones(A._data.shape[:-2], np.int32)))
+        return result(_wrap(xp.zeros_like(A._data)), _wrap(xp.ones(A._data.shape[:-2], np.int32)))
+
+
+@supports_out("cholesky_ex")
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+    """(L, info): info = 0 where the factorisation succeeded (the matrix order of the failure otherwise)."""
+    return _with_info(cholesky_ex_result, lambda: cholesky(A, upper=upper), A, check_errors)
 
 
 @supports_out("inv_ex")
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     """(inverse, info): info = 0 where A was invertible."""
-    xp = array_module(A._data)
-    try:
-        return namedtuple("linalg_inv_ex", ["inverse", "info"])(inv(A), _wrap(xp.zeros(A._data.shape[:-2], np.int32)))
-    except LinAlgError:
-        if check_errors:
-            raise
-        return namedtuple("linalg_inv_ex", ["inverse", "info"])(_wrap(xp.zeros_like(A._data)), _wrap(xp.ones(A._data.shape[:-2], np.int32)))
+    return _with_info(inv_ex_result, lambda: inv(A), A, check_errors)
 
 
 @supports_out("multi_dot")

@@ -322,23 +322,22 @@ def _check_nonempty(input: Tensor, axes, name):
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
-    if out is not None:
-        from ._out import write_out
-
-        return write_out(out, amax(input, dim, keepdim), "amax", exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
-    axes = _axes(dim if dim != () else None, input)
-    _check_nonempty(input, axes, "amax")
-    return Amax.apply(input, axes, keepdim, True)
+    return _amax_or_amin(input, dim, keepdim, out, True)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    return _amax_or_amin(input, dim, keepdim, out, False)
+
+
+def _amax_or_amin(input: Tensor, dim, keepdim, out, is_max) -> Tensor:
+    name = "amax" if is_max else "amin"
     if out is not None:
         from ._out import write_out
 
-        return write_out(out, amin(input, dim, keepdim), "amin", exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
+        return write_out(out, _amax_or_amin(input, dim, keepdim, None, is_max), name, exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
     axes = _axes(dim if dim != () else None, input)
-    _check_nonempty(input, axes, "amin")
-    return Amax.apply(input, axes, keepdim, False)
+    _check_nonempty(input, axes, name)
+    return Amax.apply(input, axes, keepdim, is_max)
 
 
 class _SelectAlong(Op):
@@ -402,24 +401,21 @@ def _arg_extremum(a, axis: int, is_max: bool):
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
     """The largest element; with ``dim``, (values, indices) along it; with a tensor, elementwise."""
-    from .pointwise import maximum
-
-    if isinstance(dim, Tensor):
-        return maximum(input, dim, out=out)
-    if out is not None:
-        return _extremum_out(out, max(input, dim, keepdim), "max", dim)
-    return _extremum(input, dim, keepdim, True, "max")
+    return _max_or_min(input, dim, keepdim, out, True)
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
     """The smallest element; with ``dim``, (values, indices) along it; with a tensor, elementwise."""
-    from .pointwise import minimum
+    return _max_or_min(input, dim, keepdim, out, False)
 
+
+def _max_or_min(input: Tensor, dim, keepdim, out, is_max):
     if isinstance(dim, Tensor):
-        return minimum(input, dim, out=out)
+        return (maximum if is_max else minimum)(input, dim, out=out)
+    name = "max" if is_max else "min"
     if out is not None:
-        return _extremum_out(out, min(input, dim, keepdim), "min", dim)
-    return _extremum(input, dim, keepdim, False, "min")
+        return _extremum_out(out, _max_or_min(input, dim, keepdim, None, is_max), name, dim)
+    return _extremum(input, dim, keepdim, is_max, name)
 
 
 _CANCAST = ("Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType(out.dtype())) to be true, but "
@@ -452,42 +448,40 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """Index of the (first) largest element, over the flattened tensor when ``dim`` is None."""
-    xp = array_module(input._data)
-    if out is not None:
-        from ._out import write_out
-
-        return write_out(out, argmax(input, dim, keepdim), "argmax", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
-    if input._data.dtype.kind == "b":
-        raise RuntimeError("argmax(): does not support bool input")
-    if dim is None:
-        _check_nonempty(input, None, "argmax")
-        out = _arg_extremum(input._data.reshape(-1), 0, True)[0]
-        return _wrap(xp.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
-    axis = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim and input._data.shape[axis] == 0:
-        raise IndexError(f"argmax(): Expected reduction dim {axis} to have non-zero size.")
-    idx = _arg_extremum(input._data, axis, True) if input._data.ndim else xp.array(0)
-    return _wrap(idx if keepdim or not input._data.ndim else xp.squeeze(idx, axis))
+    return _arg_reduce(input, dim, keepdim, out, True)
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """Index of the (first) smallest element."""
+    return _arg_reduce(input, dim, keepdim, out, False)
+
+
+def _arg_reduce(input: Tensor, dim, keepdim, out, is_max) -> Tensor:
     xp = array_module(input._data)
+    name = "argmax" if is_max else "argmin"
     if out is not None:
         from ._out import write_out
 
-        return write_out(out, argmin(input, dim, keepdim), "argmin", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+        return write_out(out, _arg_reduce(input, dim, keepdim, None, is_max), name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.dtype.kind == "b":
-        raise RuntimeError("argmin(): does not support bool input")
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
-        _check_nonempty(input, None, "argmin")
-        out = _arg_extremum(input._data.reshape(-1), 0, False)[0]
+        _check_nonempty(input, None, name)
+        out = _arg_extremum(input._data.reshape(-1), 0, is_max)[0]
         return _wrap(xp.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
     axis = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim and input._data.shape[axis] == 0:
-        raise IndexError(f"argmin(): Expected reduction dim {axis} to have non-zero size.")
-    idx = _arg_extremum(input._data, axis, False) if input._data.ndim else xp.array(0)
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _arg_extremum(input._data, axis, is_max) if input._data.ndim else xp.array(0)
     return _wrap(idx if keepdim or not input._data.ndim else xp.squeeze(idx, axis))
+
+def _save_reduced(ctx, x, y):
+    """The output of a reduction computed with keepdims=True, shaped as ``ctx.meta`` asks and saved
+    with x: the output itself is saved, so that create_graph sees its graph."""
+    _, axes, keepdim = ctx.meta
+    out = _nd(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
+    ctx.save_for_backward(x, out)
+    return out
 
 
 class LogSumExp(Op):
@@ -501,9 +495,7 @@ class LogSumExp(Op):
         m = xp.where(xp.isfinite(m), m, 0)
         with errstate(xp, divide="ignore"):
             y = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
-        out = _nd(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
-        ctx.save_for_backward(x, out)  # the output itself, so that create_graph sees its graph
-        return out
+        return _save_reduced(ctx, x, y)
 
     @staticmethod
     def backward(ctx, g):
@@ -558,10 +550,7 @@ class _Norm2(Op):
     def forward(ctx, x, axes, keepdim):
         xp = array_module(x)
         ctx.meta = (x.shape, axes, keepdim)
-        y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
-        out = _nd(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
-        ctx.save_for_backward(x, out)  # the output itself, so that create_graph sees its graph
-        return out
+        return _save_reduced(ctx, x, xp.sqrt((x * x).sum(axis=axes, keepdims=True)))
 
     @staticmethod
     def backward(ctx, g):
@@ -656,23 +645,21 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 def cummax(input: Tensor, dim: int):
-    xp = array_module(input._data)
-    from .index import gather
-
-    a = input._data
-    axis = _wrap_dim(dim, a.ndim)
-    running = xp.maximum.accumulate(a, axis=axis)
-    idx = _running_index(a, running, axis)
-    return values_indices(gather(input, axis, _wrap(idx)), _wrap(idx))
+    return _cum_extremum(input, dim, True)
 
 
 def cummin(input: Tensor, dim: int):
-    xp = array_module(input._data)
+    return _cum_extremum(input, dim, False)
+
+
+def _cum_extremum(input: Tensor, dim: int, is_max: bool):
+    """The running extremum along ``dim`` and where it was last reached, as (values, indices)."""
     from .index import gather
 
     a = input._data
+    xp = array_module(a)
     axis = _wrap_dim(dim, a.ndim)
-    running = xp.minimum.accumulate(a, axis=axis)
+    running = (xp.maximum if is_max else xp.minimum).accumulate(a, axis=axis)
     idx = _running_index(a, running, axis)
     return values_indices(gather(input, axis, _wrap(idx)), _wrap(idx))
 
