@@ -75,3 +75,20 @@ LINALG2 = [
     _r("cholesky_inverse_upper_method", lambda L, a: _chol(L, a).transpose(-1, -2).cholesky_inverse(upper=True),
        [((3, 3),)]),
 ]
+
+LINALG2 += [
+    # matrix functions and tensor-shaped solves
+    _r("linalg_matrix_exp", lambda L, a: L.linalg.matrix_exp(a), SQ + [((2, 3, 5, 5),)], gradgrad=True),
+    _r("linalg_matrix_exp_large_norm", lambda L, a: L.linalg.matrix_exp(3 * a), [((4, 4),), ((2, 3, 3),)]),
+    _r("matrix_exp_toplevel_method", lambda L, a: L.matrix_exp(a) + a.matrix_exp(), [((3, 3),), ((0, 0),)]),
+    _r("linalg_vander", lambda L, x: L.linalg.vander(x), [((3,),), ((2, 4),), ((2, 0, 3),)], ints=True, gradgrad=True),
+    _r("linalg_vander_N", lambda L, x: L.linalg.vander(x, N=5), [((3,),), ((2, 2),)], ints=True),
+    _r("linalg_tensorinv", lambda L, a: L.linalg.tensorinv(a + 3 * L.eye(6, dtype=a.dtype).reshape(2, 3, 6), ind=2),
+       [((2, 3, 6),)], gradgrad=True),
+    _r("linalg_tensorinv_ind1", lambda L, a: L.linalg.tensorinv(a + 4 * L.eye(4, dtype=a.dtype).reshape(4, 2, 2), ind=1),
+       [((4, 2, 2),)]),
+    _r("linalg_tensorsolve", lambda L, a, b: L.linalg.tensorsolve(a + 3 * L.eye(6, dtype=a.dtype).reshape(2, 3, 6), b),
+       [((2, 3, 6), (2, 3))]),
+    _r("linalg_tensorsolve_dims", lambda L, a, b: L.linalg.tensorsolve(
+        a + 3 * L.eye(6, dtype=a.dtype).reshape(6, 3, 2).permute(1, 2, 0), b, dims=(0, 1)), [((3, 2, 6), (6,))]),
+]

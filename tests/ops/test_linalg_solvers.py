@@ -31,6 +31,16 @@ CASES = [
     lambda L: L.linalg.solve_ex(L.ones(2, 3), L.ones(2, 1)),
     lambda L: L.cholesky_solve(L.ones(3), L.eye(3)),
     lambda L: L.cholesky_solve(L.ones(3, 1), L.eye(3, dtype=L.float64)),
+    lambda L: L.linalg.matrix_exp(L.ones(3)),
+    lambda L: L.linalg.matrix_exp(L.ones(2, 3)),
+    lambda L: L.linalg.matrix_exp(L.ones(3, 3, dtype=L.int64)),
+    lambda L: L.linalg.vander(L.tensor(2.0)),
+    lambda L: L.linalg.vander(L.ones(3), N=1),
+    lambda L: L.linalg.vander(L.tensor([True, False])),
+    lambda L: L.linalg.tensorinv(L.ones(4, 6, 8, 3), ind=0),
+    lambda L: L.linalg.tensorinv(L.ones(4, 6, 8, 2), ind=2),
+    lambda L: L.linalg.tensorinv(L.zeros(2, 2), ind=1),
+    lambda L: L.linalg.tensorsolve(L.ones(2, 3, 5), L.ones(2, 3)),
 ]
 
 
