@@ -92,3 +92,14 @@ LINALG2 += [
     _r("linalg_tensorsolve_dims", lambda L, a, b: L.linalg.tensorsolve(
         a + 3 * L.eye(6, dtype=a.dtype).reshape(6, 3, 2).permute(1, 2, 0), b, dims=(0, 1)), [((3, 2, 6), (6,))]),
 ]
+
+LINALG2 += [
+    # Householder representations
+    _r("geqrf", lambda L, a: tuple(L.geqrf(a)), [((3, 2),), ((2, 4, 4),), ((5, 3),), ((2, 3, 5),), ((0, 3, 2),)], grad=False,
+       gradcheck=False),
+    _r("geqrf_method", lambda L, a: a.geqrf().tau, [((4, 3),)], grad=False, gradcheck=False),
+    _r("linalg_householder_product", lambda L, a, t: L.linalg.householder_product(a, t),
+       [((3, 2), (2,)), ((2, 4, 4), (2, 3)), ((5, 3), (1,)), ((0, 3, 2), (0, 2))], gradgrad=True),
+    _r("orgqr_of_geqrf", lambda L, a: L.orgqr(*L.geqrf(a.detach())) + a.orgqr(L.geqrf(a.detach()).tau),
+       [((4, 3),), ((2, 3, 3),)], grad=False, gradcheck=False),
+]

@@ -109,3 +109,37 @@ def test_torch_lu_returns_a_plain_tuple_with_infos_on_request():
     assert type(ours) is tuple and len(ours) == len(ref) == 3
     for o, r in zip(ours, ref):
         np.testing.assert_allclose(o.numpy(), r.numpy(), rtol=1e-12, atol=1e-12)
+
+
+HOUSEHOLDER_CASES = [
+    lambda L: L.geqrf(L.ones(3)),
+    lambda L: L.geqrf(L.ones(3, 3, dtype=L.int64)),
+    lambda L: L.linalg.householder_product(L.ones(2), L.ones(1)),
+    lambda L: L.linalg.householder_product(L.ones(3, 2), L.ones(3)),
+    lambda L: L.linalg.householder_product(L.ones(2, 3), L.ones(2)),
+    lambda L: L.linalg.householder_product(L.ones(3, 2, dtype=L.float64), L.ones(2)),
+    lambda L: L.linalg.householder_product(L.ones(2, 3, 2), L.ones(2)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(HOUSEHOLDER_CASES)))
+def test_householder_errors_match_torch(case):
+    with pytest.raises(Exception) as t_exc:
+        HOUSEHOLDER_CASES[case](torch)
+    with pytest.raises(type(t_exc.value)) as e_exc:
+        HOUSEHOLDER_CASES[case](ember)
+    assert str(e_exc.value) == str(t_exc.value)
+
+
+def test_geqrf_has_no_derivative_like_torch():
+    a = np.random.default_rng(2).standard_normal((3, 2))
+    for lib in (ember, torch):
+        out = lib.geqrf(lib.tensor(a, requires_grad=True))
+        with pytest.raises(NotImplementedError, match="the derivative for 'geqrf' is not implemented"):
+            out.a.sum().backward()
+
+
+def test_geqrf_of_a_zero_matrix_is_the_identity_reflection():
+    ours, ref = ember.geqrf(ember.zeros(3, 2, dtype=ember.float64)), torch.geqrf(torch.zeros(3, 2, dtype=torch.float64))
+    np.testing.assert_array_equal(ours.a.numpy(), ref.a.numpy())
+    np.testing.assert_array_equal(ours.tau.numpy(), ref.tau.numpy())

@@ -7,12 +7,15 @@ from collections import namedtuple
 
 from .._tensor import Tensor
 from . import linalg_decomp as LD
+from . import linalg_householder as LH
 from . import linalg_matfn as LF
 from . import linalg_solvers as LS
 from . import shape as S
 from ._out import supports_out
 
 det = LD.det
+geqrf = LH.geqrf
+orgqr = LH.orgqr
 matrix_exp = LF.matrix_exp
 triangular_solve = LS.triangular_solve
 lu = LS.lu_toplevel
@@ -67,4 +70,4 @@ def qr(input: Tensor, some: bool = True, *, out=None):
 
 __all__ = ["det", "logdet", "matrix_power", "inverse", "slogdet", "cholesky", "pinverse", "svd", "qr", "triangular_solve", "lu",
            "lu_unpack", "lu_solve", "cholesky_solve", "cholesky_inverse",
-           "matrix_exp"]
+           "matrix_exp", "geqrf", "orgqr"]
