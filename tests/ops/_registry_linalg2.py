@@ -103,3 +103,32 @@ LINALG2 += [
     _r("orgqr_of_geqrf", lambda L, a: L.orgqr(*L.geqrf(a.detach())) + a.orgqr(L.geqrf(a.detach()).tau),
        [((4, 3),), ((2, 3, 3),)], grad=False, gradcheck=False),
 ]
+
+
+def _spd(L, a):
+    return a @ a.transpose(-1, -2) + L.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _sym(L, a):
+    return (a + a.transpose(-1, -2)) / 2
+
+
+SQ2 = [((3, 3),), ((2, 4, 4),), ((1, 1),)]
+
+# Second order of the decompositions (gradgradcheck): their backwards run as ember ops under create_graph.
+LINALG2 += [
+    _r("linalg_det_second_order", lambda L, a: L.linalg.det(_wc(L, a)), SQ2, gradgrad=True),
+    _r("linalg_slogdet_second_order", lambda L, a: L.linalg.slogdet(_wc(L, a)).logabsdet, SQ2, gradgrad=True),
+    _r("linalg_solve_second_order", lambda L, a, b: L.linalg.solve(_wc(L, a), b), [((3, 3), (3, 2)), ((2, 3, 3), (3,))],
+       gradgrad=True),
+    _r("linalg_cholesky_second_order", lambda L, a: L.linalg.cholesky(_spd(L, a)), SQ2, gradgrad=True),
+    _r("linalg_eigh_second_order", lambda L, a: (lambda w, v: (w, (v * w.unsqueeze(-2)) @ v.transpose(-1, -2)))(
+        *L.linalg.eigh(_sym(L, a))), SQ2, gradgrad=True),
+]
+LINALG2 += [
+    _r("linalg_qr_second_order", lambda L, a: tuple(L.linalg.qr(a)), [((4, 3),), ((3, 3),), ((2, 5, 2),)], gradgrad=True),
+]
+LINALG2 += [
+    _r("linalg_svd_second_order", lambda L, a: (lambda u, s, vh: (s, (u * s.unsqueeze(-2)) @ vh, u @ u.transpose(-1, -2)))(
+        *L.linalg.svd(a, full_matrices=False)), [((4, 3),), ((3, 3),), ((2, 3, 5),)], gradgrad=True),
+]

@@ -18,6 +18,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _data
 from ..autograd.function import Op
+from . import construct as C
 from . import linalg as LM
 from . import pointwise as P
 from . import reduce as R
@@ -37,6 +38,27 @@ eigh_result = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 svd_result = namedtuple("linalg_svd", ["U", "S", "Vh"])
 qr_result = namedtuple("linalg_qr", ["Q", "R"])
 lstsq_result = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def _mT(t: Tensor) -> Tensor:
+    return S.transpose(t, -1, -2)
+
+
+def _phi_graph(m: Tensor) -> Tensor:
+    """_phi as ember ops: the lower triangle with the diagonal halved."""
+    return S.tril(m) - 0.5 * C.diag_embed(S.diagonal(m, 0, -2, -1))
+
+
+def _eigh_backward_graph(w: Tensor, v: Tensor, gw, gv) -> Tensor:
+    """Eigh's backward as ember ops (create_graph): V (diag(gw) + F o (V^T gV)) V^T."""
+    k = w._data.shape[-1]
+    eye = _wrap(array_module(w._data).eye(k, dtype=bool))
+    inner = C.diag_embed(gw) if gw is not None else 0.0
+    if gv is not None:
+        diff = S.unsqueeze(w, -2) - S.unsqueeze(w, -1)
+        f = P.where(eye, 0.0, 1.0 / P.where(eye, 1.0, diff))  # 1 under the mask: no inf to differentiate
+        inner = inner + f * (_mT(v) @ gv)
+    return v @ inner @ _mT(v)
 
 
 def _T(a):
@@ -128,7 +150,8 @@ class Det(Op):
     def backward(ctx, g):
         xp = array_module(g)
         a, d = ctx.saved_tensors
-        _first_order(g, "det")
+        if isinstance(g, Tensor):  # create_graph: g d A^-T as ember ops (A invertible)
+            return S.unsqueeze(S.unsqueeze(g * d, -1), -1) * _mT(inv(a))
         return (xp.asarray(g) * 1.0)[..., None, None] * _T(_adjugate(a))
 
 
@@ -168,7 +191,8 @@ class Slogdet(Op):
     def backward(ctx, g_sign, g_log):
         xp = array_module(g_sign, g_log)
         (a,) = ctx.saved_tensors
-        _first_order(g_log, "slogdet")
+        if isinstance(g_log, Tensor):  # create_graph: g A^-T as ember ops
+            return S.unsqueeze(S.unsqueeze(g_log, -1), -1) * _mT(inv(a))
         if g_log is None:
             return xp.zeros_like(a)
         with errstate(xp, divide="ignore", invalid="ignore"):
@@ -205,8 +229,7 @@ class Solve(Op):
     def backward(ctx, g):
         xp = array_module(g)
         a, x = ctx.saved_tensors
-        _first_order(g, "solve")
-        gb = xp.linalg.solve(_T(a), g)
+        gb = solve(_mT(a), g) if isinstance(g, Tensor) else xp.linalg.solve(_T(a), g)  # ember ops under create_graph
         need_a, need_b = ctx.needs_input_grad
         return (-(gb @ _T(x)) if need_a else None), (gb if need_b else None)
 
@@ -260,7 +283,11 @@ class Cholesky(Op):
     def backward(ctx, g):
         xp = array_module(g)
         (l_,) = ctx.saved_tensors
-        _first_order(g, "cholesky")
+        if isinstance(g, Tensor):  # create_graph: the same formula as ember ops
+            p = _phi_graph(_mT(l_) @ g)
+            linv = inv(l_)
+            ga = _mT(linv) @ p @ linv
+            return 0.5 * (ga + _mT(ga))
         p = _phi(_T(l_) @ g)
         linv = xp.linalg.inv(l_)
         ga = _T(linv) @ p @ linv
@@ -298,7 +325,6 @@ class Qr(Op):
     def backward(ctx, gq, gr):
         xp = array_module(gq, gr)
         q, r = ctx.saved_tensors
-        _first_order(gr, "qr")
         m, n = q.shape[-2], r.shape[-1]
         if ctx.mode == "complete" and m > n or m < n:
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
@@ -306,6 +332,10 @@ class Qr(Op):
         gq = xp.zeros_like(q) if gq is None else gq
         gr = xp.zeros_like(r) if gr is None else gr
         mm = r @ _T(gr) - _T(gq) @ q
+        if isinstance(mm, Tensor):  # create_graph: the same formula as ember ops
+            low = S.tril(mm, -1)
+            b = gq + q @ (low + _mT(low) + C.diag_embed(S.diagonal(mm, 0, -2, -1)))
+            return _mT(solve(r, _mT(b))), None
         copy = xp.tril(mm, -1) + _T(xp.tril(mm, -1)) + xp.einsum("...ii->...i", mm)[..., None] * xp.eye(n, dtype=mm.dtype)
         b = gq + q @ copy
         return _T(xp.linalg.solve(r, _T(b))), None
@@ -341,8 +371,7 @@ class Svd(Op):
     @staticmethod
     def backward(ctx, gu, gs, gvh):
         xp = array_module(gu, gs, gvh)
-        u, s, vh = ctx.saved_tensors
-        _first_order(gs, "svd")
+        u, s, vh = ctx.saved_tensors  # Tensors under create_graph: the formula below is written for both
         m, n = u.shape[-2], vh.shape[-1]
         k = s.shape[-1]
         if ctx.full and m != n and (gu is not None or gvh is not None):
@@ -352,16 +381,18 @@ class Svd(Op):
         gu = None if gu is None else gu[..., :, :k]
         gvh = None if gvh is None else gvh[..., :k, :]
         v = _T(vh)
-        sm = s[..., None, :] * xp.eye(k, dtype=s.dtype)  # diag(S)
-        inner = xp.zeros(s.shape[:-1] + (k, k), s.dtype)
+        dt = _data(s).dtype
+        eye = xp.eye(k, dtype=dt)
+        sm = s[..., None, :] * eye  # diag(S)
+        inner = xp.zeros(tuple(s.shape[:-1]) + (k, k), dt)
         if gs is not None:
-            inner = inner + gs[..., None, :] * xp.eye(k, dtype=s.dtype)
+            inner = inner + gs[..., None, :] * eye
         s2 = s * s
-        with errstate(xp, divide="ignore", invalid="ignore"):
-            f = 1.0 / (s2[..., None, :] - s2[..., :, None])
-        f = xp.where(xp.eye(k, dtype=bool), 0.0, f)
-        f = xp.where(xp.isfinite(f), f, 0.0)
-        sinv = xp.where(s > 0, 1.0 / xp.where(s > 0, s, 1.0), 0.0)
+        diff = s2[..., None, :] - s2[..., :, None]
+        tie = xp.eye(k, dtype=bool) | (_data(diff) == 0)  # the diagonal and equal singular values: F = 0
+        f = xp.where(tie, 0.0, 1.0 / xp.where(tie, 1.0, diff))  # no 1/0 anywhere, so no inf to differentiate
+        pos = _data(s) > 0
+        sinv = xp.where(pos, 1.0 / xp.where(pos, s, 1.0), 0.0)
         extra = 0.0
         if gu is not None:
             ut_gu = _T(u) @ gu
@@ -409,7 +440,8 @@ class Eigh(Op):
     def backward(ctx, gw, gv):
         xp = array_module(gw, gv)
         w, v = ctx.saved_tensors
-        _first_order(gw, "eigh")
+        if isinstance(gw, Tensor) or isinstance(gv, Tensor):
+            return _eigh_backward_graph(w, v, gw, gv), None
         k = w.shape[-1]
         inner = xp.zeros(w.shape[:-1] + (k, k), w.dtype)
         if gw is not None:
