@@ -55,6 +55,12 @@ def _triangle(m, upper: bool, strict: bool = False):
     return xp.triu(m, k) if upper else xp.tril(m, k)
 
 
+def _cat(parts, axis: int):
+    if any(isinstance(p, Tensor) for p in parts):
+        return S.cat([p if isinstance(p, Tensor) else _wrap(p) for p in parts], axis)
+    return array_module(*parts).concatenate(parts, axis)
+
+
 def _solve_tri(a, b, upper: bool, unit: bool):
     """A^-1 B for triangular A: the primitive on Tensors (differentiable), the kernel on arrays."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
@@ -229,7 +235,10 @@ def _unpack(lu, m: int, n: int):
 
 class LuFactor(Op):
     """A = P L U (packed in one matrix, pivots beside);  for square A:
-    dA = P L^-T (tril(L^T dL, -1) + triu(dU U^T)) U^-T, dL and dU the strict lower / upper parts of dLU."""
+    dA = P L^-T (tril(L^T dL, -1) + triu(dU U^T)) U^-T, dL and dU the strict lower / upper parts of dLU.
+    Wide A = P L [U1 U2]: U2 = L^-1 P^T A2, so dA2 = P L^-T dU2 and dL gains -tril(L^-T dU2 U2^T, -1);
+    tall A = P [L1; L2] U: L2 = (P^T A)_2 U^-1, so dA_2 = P dL2 U^-T and dU gains -triu(L2^T dL2 U^-T);
+    the square rule then applies to (L1, U1)."""
 
     _node_name = "LinalgLuFactorExBackward0"
 
@@ -244,12 +253,20 @@ class LuFactor(Op):
     def backward(ctx, g, _g_piv=None, _g_info=None):
         (lu,) = ctx.saved_tensors
         m, n = lu.shape[-2:]
-        if m != n:
-            raise RuntimeError("linalg.lu_factor: ember implements the derivative for square matrices only")
+        k = min(m, n)
         low, up = _unpack(lu, m, n)
-        g_low, g_up = _triangle(g, False, True), _triangle(g, True)
-        phi = _triangle(_mT(low) @ g_low, False, True) + _triangle(g_up @ _mT(up), True)
-        inner = _solve_tri_right(_mT(up), _solve_tri(_mT(low), phi, True, True), False, False)
+        g_low, g_up = _triangle(g[..., :, :k], False, True), _triangle(g[..., :k, :], True)
+        if m < n:
+            g_rest = _solve_tri(_mT(low), g_up[..., :, k:], True, True)
+            g_low = g_low - _triangle(g_rest @ _mT(up[..., :, k:]), False, True)
+        elif m > n:
+            g_rest = _solve_tri_right(_mT(up), g_low[..., k:, :], False, False)
+            g_up = g_up - _triangle(_mT(low[..., k:, :]) @ g_rest, True)
+        l1, u1 = low[..., :k, :], up[..., :, :k]
+        phi = _triangle(_mT(l1) @ g_low[..., :k, :], False, True) + _triangle(g_up[..., :, :k] @ _mT(u1), True)
+        inner = _solve_tri_right(_mT(u1), _solve_tri(_mT(l1), phi, True, True), False, False)
+        if m != n:
+            inner = _cat([inner, g_rest], -1 if m < n else -2)
         pm = _permutation_matrix(ctx.piv, m, (lu._data if isinstance(lu, Tensor) else lu).dtype)
         return (_wrap(pm) if isinstance(inner, Tensor) else pm) @ inner
 
