@@ -137,20 +137,13 @@ def _float_pair(A: Tensor, B: Tensor, kernel: str):
     return P.to_dtype(A, res), P.to_dtype(B, res)
 
 
-def _broadcast_batch(A: Tensor, B: Tensor):
-    batch = np.broadcast_shapes(A._data.shape[:-2], B._data.shape[:-2])
-    ea = S.expand(A, batch + A._data.shape[-2:]) if A._data.shape[:-2] != batch else A
-    eb = S.expand(B, batch + B._data.shape[-2:]) if B._data.shape[:-2] != batch else B
-    return ea, eb
-
-
 @supports_out("solve_triangular")
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
     """X with A X = B (or X A = B with left=False) for triangular A, read from its upper (or lower)
     triangle; ``unitriangular`` takes its diagonal as ones. Batched, broadcasting the batch dims."""
     _check_solve_shapes(A, B, "linalg.solve_triangular", left)
     A, B = _float_pair(A, B, "triangular_solve_cpu")
-    A, B = _broadcast_batch(A, B)
+    A, B = LD._broadcast_batch(A, B)
     if left:
         return SolveTriangular.apply(A, B, bool(upper), bool(unitriangular))
     return _solve_tri_right(A, B, bool(upper), bool(unitriangular))
@@ -332,8 +325,8 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     m = LU._data.shape[-1]
     low, up = _unpack(LU, m, m)
     pm = _wrap(_permutation_matrix(pivots._data, m, LU._data.dtype))
-    low, B = _broadcast_batch(low, B)
-    up, pm = _broadcast_batch(up, B)[0], _broadcast_batch(pm, B)[0]
+    low, B = LD._broadcast_batch(low, B)
+    up, pm = LD._broadcast_batch(up, B)[0], LD._broadcast_batch(pm, B)[0]
     if left != adjoint:  # solve with A = P L U on the left: X = U^-1 L^-1 P^T B (or its transpose for X A^T = B)
         rhs = LM.matmul(S.transpose(pm, -1, -2), B if left else S.transpose(B, -1, -2))
         x = _solve_tri(up, _solve_tri(low, rhs, False, True), True, False)
@@ -388,7 +381,7 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Te
     if B._data.dtype != L._data.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {type_name(B.dtype)} and A of "
                            f"type {type_name(L.dtype)} instead.")
-    L, B = _broadcast_batch(L, B)
+    L, B = LD._broadcast_batch(L, B)
     lower = S.transpose(L, -1, -2) if upper else L
     x = _solve_tri(S.transpose(lower, -1, -2), _solve_tri(lower, B, False, False), True, False)
     if out is not None:
