@@ -44,6 +44,11 @@ def _mT(t: Tensor) -> Tensor:
     return S.transpose(t, -1, -2)
 
 
+def _scaled_inv_T(scale: Tensor, a: Tensor) -> Tensor:
+    """scale[..., None, None] * A^-T as ember ops: det's and slogdet's gradients under create_graph."""
+    return S.unsqueeze(S.unsqueeze(scale, -1), -1) * _mT(inv(a))
+
+
 def _phi_graph(m: Tensor) -> Tensor:
     """_phi as ember ops: the lower triangle with the diagonal halved."""
     return S.tril(m) - 0.5 * C.diag_embed(S.diagonal(m, 0, -2, -1))
@@ -151,7 +156,7 @@ class Det(Op):
         xp = array_module(g)
         a, d = ctx.saved_tensors
         if isinstance(g, Tensor):  # create_graph: g d A^-T as ember ops (A invertible)
-            return S.unsqueeze(S.unsqueeze(g * d, -1), -1) * _mT(inv(a))
+            return _scaled_inv_T(g * d, a)
         return (xp.asarray(g) * 1.0)[..., None, None] * _T(_adjugate(a))
 
 
@@ -192,7 +197,7 @@ class Slogdet(Op):
         xp = array_module(g_sign, g_log)
         (a,) = ctx.saved_tensors
         if isinstance(g_log, Tensor):  # create_graph: g A^-T as ember ops
-            return S.unsqueeze(S.unsqueeze(g_log, -1), -1) * _mT(inv(a))
+            return _scaled_inv_T(g_log, a)
         if g_log is None:
             return xp.zeros_like(a)
         with errstate(xp, divide="ignore", invalid="ignore"):
