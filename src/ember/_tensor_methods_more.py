@@ -70,7 +70,7 @@ def _view(self, *shape, dtype=None):
 
 define("view", _view)
 
-for _name in "det logdet slogdet inverse cholesky pinverse matrix_power svd qr".split():
+for _name in "det logdet slogdet inverse cholesky pinverse matrix_power svd qr triangular_solve lu lu_solve cholesky_solve cholesky_inverse matrix_exp geqrf orgqr".split():
     define(_name, getattr(LT, _name))
 
 

@@ -28,6 +28,9 @@ from ._ops.linalg_decomp import (  # noqa: F401
     vecdot,
     vector_norm,
 )
+from ._ops.linalg_householder import householder_product  # noqa: F401
+from ._ops.linalg_matfn import matrix_exp, tensorinv, tensorsolve, vander  # noqa: F401
+from ._ops.linalg_solvers import lu, lu_factor, lu_factor_ex, lu_solve, solve_ex, solve_triangular  # noqa: F401
 from ._ops.shape import diagonal as _diagonal
 
 

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .._backend import array_module, errstate
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Op
@@ -81,15 +82,16 @@ def cartesian_prod(*tensors) -> Tensor:
 
 def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
     """All length-r combinations of a 1-D tensor's elements (as itertools.combinations), one per row."""
+    xp = array_module(input._data)
     if input._data.ndim != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input._data.shape)}")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
-        return _wrap(np.empty((0,), input._data.dtype))
+        return _wrap(xp.empty((0,), input._data.dtype))
     n = input._data.shape[0]
     gen = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    idx = np.array(list(gen(range(n), r)), dtype=np.int64).reshape(-1, r)
+    idx = xp.array(list(gen(range(n), r)), dtype=np.int64).reshape(-1, r)
     return S.reshape(I.index_select(input, 0, _wrap(idx.reshape(-1))), (-1, r))
 
 
@@ -105,11 +107,12 @@ class Unfold(Op):
 
     @staticmethod
     def forward(ctx, x, dim, size, step):
+        xp = array_module(x)
         n = (x.shape[dim] - size) // step + 1
         ctx.meta = (x.shape, dim, size, step, n)
         shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
         strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
-        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+        return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
 
     @staticmethod
     def backward(ctx, g):
@@ -121,8 +124,9 @@ class Unfold(Op):
 
 def _fold_windows(g, shape, dim, size, step):
     """The adjoint of unfold: each window's values added back where they came from."""
+    xp = array_module(g)
     n = g.shape[dim]
-    out = np.zeros(shape, g.dtype)
+    out = xp.zeros(shape, g.dtype)
     for k in range(size):  # for a fixed offset k the windows hit distinct positions: plain slices
         index = [slice(None)] * len(shape)
         index[dim] = slice(k, k + step * (n - 1) + 1, step)
@@ -140,10 +144,11 @@ class UnfoldBackward(Op):
 
     @staticmethod
     def backward(ctx, gg):
+        xp = array_module(gg)
         dim, size, step = ctx.meta
         if isinstance(gg, Tensor):
             return Unfold.apply(gg, dim, size, step), None, None, None, None
-        return np.ascontiguousarray(Unfold.forward(SimpleNamespace(), gg, dim, size, step)), None, None, None, None
+        return xp.ascontiguousarray(Unfold.forward(SimpleNamespace(), gg, dim, size, step)), None, None, None, None
 
 
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
@@ -200,20 +205,22 @@ class DiagEmbed(Op):
 
     @staticmethod
     def forward(ctx, x, offset, dim1, dim2):
+        xp = array_module(x)
         n = x.shape[-1] + abs(offset)
         ctx.meta = (offset, dim1, dim2)
-        out = np.zeros(x.shape[:-1] + (n, n), x.dtype)
-        i = np.arange(x.shape[-1])
+        out = xp.zeros(x.shape[:-1] + (n, n), x.dtype)
+        i = xp.arange(x.shape[-1])
         rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
         out[..., rows, cols] = x
-        return np.moveaxis(out, (-2, -1), (dim1, dim2))
+        return xp.moveaxis(out, (-2, -1), (dim1, dim2))
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         offset, dim1, dim2 = ctx.meta
-        gm = np.moveaxis(g, (dim1, dim2), (-2, -1))
+        gm = xp.moveaxis(g, (dim1, dim2), (-2, -1))
         m = gm.shape[-1] - abs(offset)
-        i = np.arange(m)
+        i = xp.arange(m)
         rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
         return gm[..., rows, cols], None, None, None
 
@@ -235,8 +242,9 @@ def diagflat(input: Tensor, offset: int = 0) -> Tensor:
 def block_diag(*tensors) -> Tensor:
     """A block-diagonal matrix from 0-, 1- or 2-D tensors (1-D ones are rows), dtypes promoted."""
     ts = [as_tensor_operand(t) for t in tensors]
+    xp = array_module(*(t._data for t in ts))
     if not ts:
-        return _wrap(np.empty((1, 0), np.float32))
+        return _wrap(xp.empty((1, 0), np.float32))
     mats = []
     for i, t in enumerate(ts):
         nd = t._data.ndim
@@ -249,19 +257,20 @@ def block_diag(*tensors) -> Tensor:
     rows, before = [], 0
     for m in mats:
         r, c = m._data.shape
-        parts = [_wrap(np.zeros((r, before), res.np)), m, _wrap(np.zeros((r, cols - before - c), res.np))]
+        parts = [_wrap(xp.zeros((r, before), res.np)), m, _wrap(xp.zeros((r, cols - before - c), res.np))]
         rows.append(S.cat(parts, 1))
         before += c
     return S.cat(rows, 0)
 
 
 def _tri_indices(row, col, offset, dtype, upper):
+    xp = array_module()  # no array input: NumPy until a device argument picks the module
     d = D.as_dtype(dtype) if dtype is not None else D.int64
     if d not in (D.int64, D.int32):
         raise NotImplementedError(f"\"{'triu' if upper else 'tril'}_indices\" not implemented for '{type_name(d)}'")
-    fn = np.triu_indices if upper else np.tril_indices
+    fn = xp.triu_indices if upper else xp.tril_indices
     r, c = fn(int(row), int(offset), int(col))
-    return _wrap(np.stack([r, c]).astype(d.np).reshape(2, -1))
+    return _wrap(xp.stack([r, c]).astype(d.np).reshape(2, -1))
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
@@ -361,16 +370,17 @@ class Cdist(Op):
 
     @staticmethod
     def forward(ctx, x1, x2, p):
+        xp = array_module(x1, x2)
         d = x1[..., :, None, :] - x2[..., None, :, :]
-        ad = np.abs(d)
+        ad = xp.abs(d)
         if p == 0:
             y = (ad != 0).sum(-1).astype(x1.dtype)
         elif p == np.inf:
-            y = ad.max(-1) if ad.shape[-1] else np.zeros(ad.shape[:-1], x1.dtype)
+            y = ad.max(-1) if ad.shape[-1] else xp.zeros(ad.shape[:-1], x1.dtype)
         elif p == 1:
             y = ad.sum(-1)
         elif p == 2:
-            y = np.sqrt((d * d).sum(-1))
+            y = xp.sqrt((d * d).sum(-1))
         else:
             y = (ad**p).sum(-1) ** (1.0 / p)
         ctx.p = p
@@ -379,24 +389,25 @@ class Cdist(Op):
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         x1, x2, y = ctx.saved_tensors
         if isinstance(g, Tensor):
             raise RuntimeError("cdist: second-order gradients are not implemented in ember")
         p = ctx.p
         d = x1[..., :, None, :] - x2[..., None, :, :]
         yy = y[..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(xp, divide="ignore", invalid="ignore"):
             if p == 0:
-                w = np.zeros_like(d)
+                w = xp.zeros_like(d)
             elif p == 1:
-                w = np.sign(d)
+                w = xp.sign(d)
             elif p == np.inf:
-                w = np.sign(d) * (np.abs(d) == yy)
+                w = xp.sign(d) * (xp.abs(d) == yy)
             elif p == 2:
                 w = d / yy
             else:
-                w = np.sign(d) * np.abs(d) ** (p - 1) / yy ** (p - 1)
-            w = np.where(yy == 0, 0.0, w)
+                w = xp.sign(d) * xp.abs(d) ** (p - 1) / yy ** (p - 1)
+            w = xp.where(yy == 0, 0.0, w)
         gw = g[..., None] * w
         need1, need2 = ctx.needs_input_grad[:2]
         return (gw.sum(-2) if need1 else None), (-gw.sum(-3) if need2 else None), None
@@ -425,6 +436,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
 @supports_out("searchsorted")
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False, side=None, sorter=None, out=None) -> Tensor:
     """Indices where ``input`` would be inserted into the innermost dim of ``sorted_sequence`` to keep it sorted."""
+    xp = array_module(sorted_sequence._data)
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
@@ -433,15 +445,15 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         right = side == "right"
     seq = sorted_sequence._data
     scalar = not isinstance(input, Tensor)
-    v = np.asarray(input) if scalar else input._data
+    v = xp.asarray(input) if scalar else input._data
     if seq.dtype == np.bool_ or v.dtype == np.bool_:
         raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     if sorter is not None:
-        srt = sorter._data if isinstance(sorter, Tensor) else np.asarray(sorter)
+        srt = sorter._data if isinstance(sorter, Tensor) else xp.asarray(sorter)
         if srt.shape != seq.shape:
             raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same size, but got boundary "
                                f"tensor {list(seq.shape)}and got sorter tensor {list(srt.shape)}")
-        seq = np.take_along_axis(seq, srt, -1)
+        seq = xp.take_along_axis(seq, srt, -1)
     if seq.ndim > 1 and (v.ndim != seq.ndim or v.shape[:-1] != seq.shape[:-1]):
         raise RuntimeError(
             "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries "
@@ -450,12 +462,12 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         )
     which = "right" if right else "left"
     if seq.ndim <= 1:
-        res = np.searchsorted(seq.reshape(-1), v, side=which)
+        res = xp.searchsorted(seq.reshape(-1), v, side=which)
     else:
         flat_s = seq.reshape(-1, seq.shape[-1])
         flat_v = v.reshape(-1, v.shape[-1])
-        res = np.stack([np.searchsorted(s, x, side=which) for s, x in zip(flat_s, flat_v)]).reshape(v.shape)
-    return _wrap(np.asarray(res, dtype=np.int32 if out_int32 else np.int64))
+        res = xp.stack([xp.searchsorted(s, x, side=which) for s, x in zip(flat_s, flat_v)]).reshape(v.shape)
+    return _wrap(xp.asarray(res, dtype=np.int32 if out_int32 else np.int64))
 
 
 @supports_out("bucketize")
@@ -470,11 +482,12 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     """True where an element of ``elements`` is in ``test_elements`` (False with ``invert``)."""
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
         raise TypeError("isin() received an invalid combination of arguments: expected at least one Tensor")
-    a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
-    b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    xp = array_module(*(t._data for t in (elements, test_elements) if isinstance(t, Tensor)))
+    a = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
+    b = test_elements._data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
     if a.dtype == np.bool_ or b.dtype == np.bool_:
         raise RuntimeError("Unsupported input type encountered for isin(): Bool")
-    return _wrap(np.asarray(np.isin(a, b, assume_unique=assume_unique, invert=invert)))
+    return _wrap(xp.asarray(xp.isin(a, b, assume_unique=assume_unique, invert=invert)))
 
 
 # -- writes --------------------------------------------------------------------------------------------------------
@@ -482,7 +495,8 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
 
 def put(input: Tensor, index, source: Tensor, accumulate: bool = False) -> Tensor:
     """Out of place ``put_``: ``source`` written at flat indices ``index`` of input (summed with ``accumulate``)."""
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    xp = array_module(input._data)
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.dtype != np.int64:
         raise RuntimeError(f"put_(): Expected a long tensor for index, but got {type_name(D.from_numpy_dtype(idx.dtype))}")
     src = as_tensor_operand(source)
@@ -504,9 +518,10 @@ def put(input: Tensor, index, source: Tensor, accumulate: bool = False) -> Tenso
 
 def index_reduce(input: Tensor, dim: int, index, source: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
     """Reduce rows of ``source`` into input at ``index`` along ``dim``: prod, mean, amax or amin."""
+    xp = array_module(input._data)
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_reduce_(): Index is supposed to be a vector")
     if idx.dtype not in (np.int64, np.int32):
@@ -523,8 +538,8 @@ def index_reduce(input: Tensor, dim: int, index, source: Tensor, reduce: str, *,
         raise IndexError("index out of range in self")
     view = [1] * max(source._data.ndim, 1)
     view[d] = -1
-    full = np.broadcast_to((idx.astype(np.int64) % max(input._data.shape[d], 1)).reshape(view), src_shape)
-    grid = tuple(full if k == d else np.arange(n).reshape([-1 if j == k else 1 for j in range(len(src_shape))])
+    full = xp.broadcast_to((idx.astype(np.int64) % max(input._data.shape[d], 1)).reshape(view), src_shape)
+    grid = tuple(full if k == d else xp.arange(n).reshape([-1 if j == k else 1 for j in range(len(src_shape))])
                  for k, n in enumerate(src_shape))
     return ScatterReduce.apply(input, source, grid, reduce, include_self)
 
@@ -539,16 +554,17 @@ class ScatterReduce(Op):
 
     @staticmethod
     def forward(ctx, x, src, grid, reduce, include_self):
-        touched = np.zeros(x.shape, bool)
+        xp = array_module(x, src)
+        touched = xp.zeros(x.shape, bool)
         touched[grid] = True
         if reduce == "mean":
-            total = x.copy() if include_self else np.where(touched, 0, x).astype(x.dtype)
-            count = np.where(touched & ~include_self, 0, 1).astype(x.dtype)
-            np.add.at(total, grid, src)
-            np.add.at(count, grid, 1)
+            total = x.copy() if include_self else xp.where(touched, 0, x).astype(x.dtype)
+            count = xp.where(touched & ~include_self, 0, 1).astype(x.dtype)
+            xp.add.at(total, grid, src)
+            xp.add.at(count, grid, 1)
             y = (total / count).astype(x.dtype) if x.dtype.kind == "f" else total // count
         else:
-            ufunc = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+            ufunc = {"prod": xp.multiply, "amax": xp.maximum, "amin": xp.minimum}[reduce]
             y = x.copy()
             if not include_self:
                 init = {"prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
@@ -563,26 +579,27 @@ class ScatterReduce(Op):
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         x, src, y = ctx.saved_tensors
         if isinstance(g, Tensor):
             raise RuntimeError("index_reduce: second-order gradients are not implemented in ember")
         grid, reduce, include_self, touched, count = ctx.meta
         excluded = touched & (not include_self)
         if reduce == "mean":
-            gx = np.where(excluded, 0, g / count)
+            gx = xp.where(excluded, 0, g / count)
             gs = (g / count)[grid]
         elif reduce == "prod":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gx = np.where(excluded, 0, g * y / x)
+            with errstate(xp, divide="ignore", invalid="ignore"):
+                gx = xp.where(excluded, 0, g * y / x)
                 gs = (g * y)[grid] / src
         else:
             x_hit = (x == y) & ~excluded
             n = x_hit.astype(g.dtype)
             src_hit = src == y[grid]
-            np.add.at(n, grid, src_hit)
-            share = g / np.maximum(n, 1)
-            gx = np.where(touched, np.where(x_hit, share, 0), g)
-            gs = np.where(src_hit, share[grid], 0)
+            xp.add.at(n, grid, src_hit)
+            share = g / xp.maximum(n, 1)
+            gx = xp.where(touched, xp.where(x_hit, share, 0), g)
+            gs = xp.where(src_hit, share[grid], 0)
         return gx.astype(g.dtype, copy=False), gs.astype(g.dtype, copy=False), None, None, None
 
 

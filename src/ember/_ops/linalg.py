@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .._backend import array_module, is_array
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ._common import c_type_name, check_broadcast, type_name
@@ -22,15 +25,17 @@ class MatMul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = array_module(a, b)
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return xp.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = np.matmul(g, np.swapaxes(b, -1, -2)) if need_a else None
-        gb = np.matmul(np.swapaxes(a, -1, -2), g) if need_b else None
+        ga = xp.matmul(g, xp.swapaxes(b, -1, -2)) if need_a else None
+        gb = xp.matmul(xp.swapaxes(a, -1, -2), g) if need_b else None
         return ga, gb
 
 
@@ -82,17 +87,17 @@ def _check_matmul_shapes(sa: tuple, sb: tuple) -> None:
     is an mv, and batched products broadcast their batch dims and become a bmm."""
     ka = sa[-1]
     if len(sb) == 1:
-        rows = int(np.prod(sa[:-1]))
+        rows = math.prod(sa[:-1])
         if ka != sb[0]:
             raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{ka}), vec ({sb[0]})")
         return
     if len(sb) == 2:
         if ka != sb[0]:
-            rows = int(np.prod(sa[:-1]))
+            rows = math.prod(sa[:-1])
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and {_shape_str(sb)})")
         return
     batch = check_broadcast(sa[:-2], sb[:-2])
-    n = int(np.prod(batch))
+    n = math.prod(batch)
     if ka != sb[-2]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {ka}] but got: [{n}, {sb[-2]}]."
@@ -125,7 +130,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     return MatMul.apply(input, mat2)
 
 
-def _check_bmm(a: np.ndarray, b: np.ndarray) -> None:
+def _check_bmm(a, b) -> None:
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
@@ -150,8 +155,9 @@ class Dot(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = array_module(a, b)
         ctx.save_for_backward(a, b)
-        return np.asarray(np.dot(a, b))
+        return xp.asarray(xp.dot(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -216,9 +222,10 @@ class Addmm(Op):
 
     @staticmethod
     def forward(ctx, c, a, b, beta, alpha):
+        xp = array_module(a, b)
         ctx.save_for_backward(a, b)
         ctx.scales = (beta, alpha)
-        y = np.matmul(a, b)
+        y = xp.matmul(a, b)
         if alpha != 1:
             y *= alpha  # y is fresh: scale in place
         if beta != 0:
@@ -227,12 +234,13 @@ class Addmm(Op):
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         a, b = ctx.saved_tensors
         beta, alpha = ctx.scales
         need_c, need_a, need_b = ctx.needs_input_grad[:3]
         gc = (g if beta == 1 else g * beta) if need_c else None
-        ga = np.matmul(g, np.swapaxes(b, -1, -2)) if need_a else None
-        gb = np.matmul(np.swapaxes(a, -1, -2), g) if need_b else None
+        ga = xp.matmul(g, xp.swapaxes(b, -1, -2)) if need_a else None
+        gb = xp.matmul(xp.swapaxes(a, -1, -2), g) if need_b else None
         if alpha != 1:
             ga = ga * alpha if ga is not None else None
             gb = gb * alpha if gb is not None else None
@@ -296,15 +304,16 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
 
 def _rows(a):
     """(..., K) as a (rows, K) matrix (also when K == 0, where reshape(-1, K) is ambiguous)."""
-    return a.reshape(int(np.prod(a.shape[:-1])), a.shape[-1])
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
 def _matmul_rows(a, b):
     """a @ b for a 2-D ``b``: a contiguous (..., K) ``a`` is multiplied as one (rows, K) matrix, since
     NumPy's matmul would otherwise run one smaller GEMM per leading index (about 30% slower)."""
-    if a.ndim > 2 and isinstance(a, np.ndarray) and a.flags.c_contiguous:
-        return np.matmul(_rows(a), b).reshape(a.shape[:-1] + (b.shape[-1],))
-    return np.matmul(a, b)
+    xp = array_module(a, b)
+    if a.ndim > 2 and is_array(a) and a.flags.c_contiguous:
+        return xp.matmul(_rows(a), b).reshape(a.shape[:-1] + (b.shape[-1],))
+    return xp.matmul(a, b)
 
 
 class Linear(Op):
@@ -322,6 +331,7 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = _matmul_rows(g, weight) if need_x else None
@@ -330,7 +340,7 @@ class Linear(Op):
             g2 = _rows(g) if g.ndim != 2 else g
             if need_w:
                 x2 = _rows(x) if x.ndim != 2 else x
-                gw = np.matmul(np.swapaxes(g2, 0, 1), x2)
+                gw = xp.matmul(xp.swapaxes(g2, 0, 1), x2)
             if need_b:
                 gb = g2.sum(axis=0)
         return gx, gw, gb
@@ -347,7 +357,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         out = matmul(input, weight)
         return add(out, bias) if bias is not None else out
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        rows = int(np.prod(x.shape[:-1])) if x.ndim else 1
+        rows = math.prod(x.shape[:-1]) if x.ndim else 1
         sa = (rows, x.shape[-1] if x.ndim else 1)
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and {_shape_str((w.shape[1], w.shape[0]))})")
     if x.dtype != w.dtype:
@@ -363,9 +373,10 @@ class Einsum(Op):
 
     @staticmethod
     def forward(ctx, spec, *xs):
+        xp = array_module(*xs)
         ctx.spec = spec
         ctx.save_for_backward(*xs)
-        return np.asarray(np.einsum(spec, *xs, optimize=len(xs) > 2))
+        return xp.asarray(xp.einsum(spec, *xs, optimize=len(xs) > 2))
 
     @staticmethod
     def backward(ctx, g):
@@ -390,14 +401,15 @@ def _einsum_operand_grad(g, out: str, s: str, shape: tuple, others, other_subs):
     repeated in s (a diagonal, 'ii->i') gets the gradient placed on that diagonal, by an einsum
     with identity matrices. NumPy calls only, so it also runs on Tensors (create_graph).
     """
+    xp = array_module(g, *others)
     sizes = {c: n for c, n in zip(s, shape)}
     uniq = "".join(dict.fromkeys(s))
     available = set(out).union(*other_subs)
     target = "".join(c for c in uniq if c in available)
-    gi = np.einsum(",".join([out] + other_subs) + "->" + target, g, *others)
+    gi = xp.einsum(",".join([out] + other_subs) + "->" + target, g, *others)
     if target != uniq:
         keep = tuple(sizes[c] if c in available else 1 for c in uniq)
-        gi = np.broadcast_to(gi.reshape(keep), tuple(sizes[c] for c in uniq))
+        gi = xp.broadcast_to(gi.reshape(keep), tuple(sizes[c] for c in uniq))
     if uniq == s:
         return gi
     unused = iter(c for c in _LETTERS if c not in sizes and c not in available)
@@ -405,12 +417,12 @@ def _einsum_operand_grad(g, out: str, s: str, shape: tuple, others, other_subs):
     for c in s:
         if c in seen:
             z = next(unused)
-            deltas.append((c + z, np.eye(sizes[c], dtype=_dtype_of(g))))
+            deltas.append((c + z, xp.eye(sizes[c], dtype=_dtype_of(g))))
             c = z
         seen.add(c)
         renamed += c
     spec = ",".join([uniq] + [d for d, _ in deltas]) + "->" + renamed
-    return np.einsum(spec, gi, *[e for _, e in deltas])
+    return xp.einsum(spec, gi, *[e for _, e in deltas])
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -13,10 +13,12 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._backend import array_module, errstate
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _data
 from ..autograd.function import Op
+from . import construct as C
 from . import linalg as LM
 from . import pointwise as P
 from . import reduce as R
@@ -38,8 +40,35 @@ qr_result = namedtuple("linalg_qr", ["Q", "R"])
 lstsq_result = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
+def _mT(t: Tensor) -> Tensor:
+    return S.transpose(t, -1, -2)
+
+
+def _scaled_inv_T(scale: Tensor, a: Tensor) -> Tensor:
+    """scale[..., None, None] * A^-T as ember ops: det's and slogdet's gradients under create_graph."""
+    return S.unsqueeze(S.unsqueeze(scale, -1), -1) * _mT(inv(a))
+
+
+def _phi_graph(m: Tensor) -> Tensor:
+    """_phi as ember ops: the lower triangle with the diagonal halved."""
+    return S.tril(m) - 0.5 * C.diag_embed(S.diagonal(m, 0, -2, -1))
+
+
+def _eigh_backward_graph(w: Tensor, v: Tensor, gw, gv) -> Tensor:
+    """Eigh's backward as ember ops (create_graph): V (diag(gw) + F o (V^T gV)) V^T."""
+    k = w._data.shape[-1]
+    eye = _wrap(array_module(w._data).eye(k, dtype=bool))
+    inner = C.diag_embed(gw) if gw is not None else 0.0
+    if gv is not None:
+        diff = S.unsqueeze(w, -2) - S.unsqueeze(w, -1)
+        f = P.where(eye, 0.0, 1.0 / P.where(eye, 1.0, diff))  # 1 under the mask: no inf to differentiate
+        inner = inner + f * (_mT(v) @ gv)
+    return v @ inner @ _mT(v)
+
+
 def _T(a):
-    return np.swapaxes(a, -1, -2)
+    xp = array_module(a)
+    return xp.swapaxes(a, -1, -2)
 
 
 def _first_order(g, name):
@@ -61,23 +90,24 @@ def _check_float(A: Tensor, name: str) -> None:
         raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got {type_name(A.dtype)}")
 
 
-def _singular(name: str, a: np.ndarray) -> LinAlgError:
+def _singular(name: str, a) -> LinAlgError:
     return LinAlgError(
         f"linalg.{name}: The diagonal element {_first_zero_pivot(a)} is zero, the inversion "
         "could not be completed because the input matrix is singular."
     )
 
 
-def _first_zero_pivot(a: np.ndarray) -> int:
+def _first_zero_pivot(a) -> int:
     """1-based index of the first zero pivot of an LU factorisation with partial pivoting (for the message)."""
-    m = np.array(a.reshape(-1, a.shape[-2], a.shape[-1])[0], dtype=np.float64)
+    xp = array_module(a)
+    m = xp.array(a.reshape(-1, a.shape[-2], a.shape[-1])[0], dtype=np.float64)
     n = m.shape[0]
     for k in range(n):
-        p = k + int(np.argmax(np.abs(m[k:, k])))
+        p = k + int(xp.argmax(xp.abs(m[k:, k])))
         if m[p, k] == 0:
             return k + 1
         m[[k, p]] = m[[p, k]]
-        m[k + 1:] -= np.outer(m[k + 1:, k] / m[k, k], m[k])
+        m[k + 1:] -= xp.outer(m[k + 1:, k] / m[k, k], m[k])
     return n
 
 
@@ -89,9 +119,10 @@ class Inv(Op):
 
     @staticmethod
     def forward(ctx, a):
+        xp = array_module(a)
         try:
-            y = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
+            y = xp.linalg.inv(a)
+        except xp.linalg.LinAlgError:
             raise _singular("inv", a) from None
         ctx.save_for_backward(y)
         return y
@@ -115,28 +146,32 @@ class Det(Op):
 
     @staticmethod
     def forward(ctx, a):
-        d = np.asarray(np.linalg.det(a))
+        xp = array_module(a)
+        d = xp.asarray(xp.linalg.det(a))
         ctx.save_for_backward(a, d)
         return d
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         a, d = ctx.saved_tensors
-        _first_order(g, "det")
-        return (np.asarray(g) * 1.0)[..., None, None] * _T(_adjugate(a))
+        if isinstance(g, Tensor):  # create_graph: g d A^-T as ember ops (A invertible)
+            return _scaled_inv_T(g * d, a)
+        return (xp.asarray(g) * 1.0)[..., None, None] * _T(_adjugate(a))
 
 
-def _adjugate(a: np.ndarray) -> np.ndarray:
+def _adjugate(a):
     """adj(A) = det(A) A^-1, computed from the SVD so it is finite (and right) for singular A."""
-    u, s, vh = np.linalg.svd(a)
+    xp = array_module(a)
+    u, s, vh = xp.linalg.svd(a)
     n = s.shape[-1]
     if n == 0:
-        return np.zeros_like(a)
+        return xp.zeros_like(a)
     # prod of all singular values but one, for each position: stable products of others
-    others = np.empty_like(s)
+    others = xp.empty_like(s)
     for i in range(n):
-        others[..., i] = np.prod(np.delete(s, i, axis=-1), axis=-1)
-    sign = np.linalg.det(u) * np.linalg.det(vh)
+        others[..., i] = xp.prod(xp.delete(s, i, axis=-1), axis=-1)
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
     return (_T(vh) * (others * sign[..., None])[..., None, :]) @ _T(u)
 
 
@@ -152,18 +187,21 @@ class Slogdet(Op):
 
     @staticmethod
     def forward(ctx, a):
-        sign, logabs = np.linalg.slogdet(a)
+        xp = array_module(a)
+        sign, logabs = xp.linalg.slogdet(a)
         ctx.save_for_backward(a)
-        return np.asarray(sign), np.asarray(logabs)
+        return xp.asarray(sign), xp.asarray(logabs)
 
     @staticmethod
     def backward(ctx, g_sign, g_log):
+        xp = array_module(g_sign, g_log)
         (a,) = ctx.saved_tensors
-        _first_order(g_log, "slogdet")
+        if isinstance(g_log, Tensor):  # create_graph: g A^-T as ember ops
+            return _scaled_inv_T(g_log, a)
         if g_log is None:
-            return np.zeros_like(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(g_log)[..., None, None] * _T(np.linalg.inv(a))
+            return xp.zeros_like(a)
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            return xp.asarray(g_log)[..., None, None] * _T(xp.linalg.inv(a))
 
 
 @supports_out("slogdet")
@@ -184,18 +222,19 @@ class Solve(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = array_module(a, b)
         try:
-            x = np.linalg.solve(a, b)
-        except np.linalg.LinAlgError:
+            x = xp.linalg.solve(a, b)
+        except xp.linalg.LinAlgError:
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
         ctx.save_for_backward(a, x)
         return x
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         a, x = ctx.saved_tensors
-        _first_order(g, "solve")
-        gb = np.linalg.solve(_T(a), g)
+        gb = solve(_mT(a), g) if isinstance(g, Tensor) else xp.linalg.solve(_T(a), g)  # ember ops under create_graph
         need_a, need_b = ctx.needs_input_grad
         return (-(gb @ _T(x)) if need_a else None), (gb if need_b else None)
 
@@ -228,7 +267,8 @@ def _broadcast_batch(A: Tensor, B: Tensor):
 
 def _phi(m):
     """The lower triangle with the diagonal halved."""
-    return np.tril(m, -1) + 0.5 * np.einsum("...ii->...i", m)[..., None] * np.eye(m.shape[-1], dtype=m.dtype)
+    xp = array_module(m)
+    return xp.tril(m, -1) + 0.5 * xp.einsum("...ii->...i", m)[..., None] * xp.eye(m.shape[-1], dtype=m.dtype)
 
 
 class Cholesky(Op):
@@ -236,26 +276,33 @@ class Cholesky(Op):
 
     @staticmethod
     def forward(ctx, a):
+        xp = array_module(a)
         try:
-            l_ = np.linalg.cholesky(a)
-        except np.linalg.LinAlgError:
+            l_ = xp.linalg.cholesky(a)
+        except xp.linalg.LinAlgError:
             raise LinAlgError(_not_pd(a)) from None
         ctx.save_for_backward(l_)
         return l_
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         (l_,) = ctx.saved_tensors
-        _first_order(g, "cholesky")
+        if isinstance(g, Tensor):  # create_graph: the same formula as ember ops
+            p = _phi_graph(_mT(l_) @ g)
+            linv = inv(l_)
+            ga = _mT(linv) @ p @ linv
+            return 0.5 * (ga + _mT(ga))
         p = _phi(_T(l_) @ g)
-        linv = np.linalg.inv(l_)
+        linv = xp.linalg.inv(l_)
         ga = _T(linv) @ p @ linv
         return 0.5 * (ga + _T(ga))
 
 
-def _not_pd(a: np.ndarray) -> str:
+def _not_pd(a) -> str:
+    xp = array_module(a)
     m = a.reshape(-1, a.shape[-2], a.shape[-1])[0]
-    order = next((k for k in range(1, m.shape[0] + 1) if np.linalg.eigvalsh(m[:k, :k]).min() <= 0), m.shape[0])
+    order = next((k for k in range(1, m.shape[0] + 1) if xp.linalg.eigvalsh(m[:k, :k]).min() <= 0), m.shape[0])
     return (f"linalg.cholesky: The factorization could not be completed because the input is not positive-definite "
             f"(the leading minor of order {order} is not positive-definite).")
 
@@ -273,30 +320,36 @@ class Qr(Op):
 
     @staticmethod
     def forward(ctx, a, mode):
-        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        xp = array_module(a)
+        q, r = xp.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
         ctx.mode = mode
         ctx.save_for_backward(q, r)
         return q, r
 
     @staticmethod
     def backward(ctx, gq, gr):
+        xp = array_module(gq, gr)
         q, r = ctx.saved_tensors
-        _first_order(gr, "qr")
         m, n = q.shape[-2], r.shape[-1]
         if ctx.mode == "complete" and m > n or m < n:
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
                                "ember implements it for reduced QR with m >= n only.")
-        gq = np.zeros_like(q) if gq is None else gq
-        gr = np.zeros_like(r) if gr is None else gr
+        gq = xp.zeros_like(q) if gq is None else gq
+        gr = xp.zeros_like(r) if gr is None else gr
         mm = r @ _T(gr) - _T(gq) @ q
-        copy = np.tril(mm, -1) + _T(np.tril(mm, -1)) + np.einsum("...ii->...i", mm)[..., None] * np.eye(n, dtype=mm.dtype)
+        if isinstance(mm, Tensor):  # create_graph: the same formula as ember ops
+            low = S.tril(mm, -1)
+            b = gq + q @ (low + _mT(low) + C.diag_embed(S.diagonal(mm, 0, -2, -1)))
+            return _mT(solve(r, _mT(b))), None
+        copy = xp.tril(mm, -1) + _T(xp.tril(mm, -1)) + xp.einsum("...ii->...i", mm)[..., None] * xp.eye(n, dtype=mm.dtype)
         b = gq + q @ copy
-        return _T(np.linalg.solve(r, _T(b))), None
+        return _T(xp.linalg.solve(r, _T(b))), None
 
 
 @supports_out("qr")
 def qr(A: Tensor, mode: str = "reduced", *, out=None):
     """QR decomposition: ``(Q, R)``; mode 'reduced', 'complete' or 'r' (Q empty)."""
+    xp = array_module(A._data)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'")
     if A._data.ndim < 2:
@@ -304,7 +357,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     _check_float(A, "qr")
     q, r = Qr.apply(A, mode)
     if mode == "r":
-        return qr_result(_wrap(np.empty((0,), A._data.dtype)), r)
+        return qr_result(_wrap(xp.empty((0,), A._data.dtype)), r)
     return qr_result(q, r)
 
 
@@ -314,15 +367,16 @@ class Svd(Op):
 
     @staticmethod
     def forward(ctx, a, full):
-        u, s, vh = np.linalg.svd(a, full_matrices=full)
+        xp = array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=full)
         ctx.full = full
         ctx.save_for_backward(u, s, vh)
         return u, s, vh
 
     @staticmethod
     def backward(ctx, gu, gs, gvh):
-        u, s, vh = ctx.saved_tensors
-        _first_order(gs, "svd")
+        xp = array_module(gu, gs, gvh)
+        u, s, vh = ctx.saved_tensors  # Tensors under create_graph: the formula below is written for both
         m, n = u.shape[-2], vh.shape[-1]
         k = s.shape[-1]
         if ctx.full and m != n and (gu is not None or gvh is not None):
@@ -332,16 +386,18 @@ class Svd(Op):
         gu = None if gu is None else gu[..., :, :k]
         gvh = None if gvh is None else gvh[..., :k, :]
         v = _T(vh)
-        sm = s[..., None, :] * np.eye(k, dtype=s.dtype)  # diag(S)
-        inner = np.zeros(s.shape[:-1] + (k, k), s.dtype)
+        dt = _data(s).dtype
+        eye = xp.eye(k, dtype=dt)
+        sm = s[..., None, :] * eye  # diag(S)
+        inner = xp.zeros(tuple(s.shape[:-1]) + (k, k), dt)
         if gs is not None:
-            inner = inner + gs[..., None, :] * np.eye(k, dtype=s.dtype)
+            inner = inner + gs[..., None, :] * eye
         s2 = s * s
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f = 1.0 / (s2[..., None, :] - s2[..., :, None])
-        f = np.where(np.eye(k, dtype=bool), 0.0, f)
-        f = np.where(np.isfinite(f), f, 0.0)
-        sinv = np.where(s > 0, 1.0 / np.where(s > 0, s, 1.0), 0.0)
+        diff = s2[..., None, :] - s2[..., :, None]
+        tie = xp.eye(k, dtype=bool) | (_data(diff) == 0)  # the diagonal and equal singular values: F = 0
+        f = xp.where(tie, 0.0, 1.0 / xp.where(tie, 1.0, diff))  # no 1/0 anywhere, so no inf to differentiate
+        pos = _data(s) > 0
+        sinv = xp.where(pos, 1.0 / xp.where(pos, s, 1.0), 0.0)
         extra = 0.0
         if gu is not None:
             ut_gu = _T(u) @ gu
@@ -380,22 +436,25 @@ class Eigh(Op):
 
     @staticmethod
     def forward(ctx, a, uplo):
-        w, v = np.linalg.eigh(a, UPLO=uplo)
+        xp = array_module(a)
+        w, v = xp.linalg.eigh(a, UPLO=uplo)
         ctx.save_for_backward(w, v)
         return w, v
 
     @staticmethod
     def backward(ctx, gw, gv):
+        xp = array_module(gw, gv)
         w, v = ctx.saved_tensors
-        _first_order(gw, "eigh")
+        if isinstance(gw, Tensor) or isinstance(gv, Tensor):
+            return _eigh_backward_graph(w, v, gw, gv), None
         k = w.shape[-1]
-        inner = np.zeros(w.shape[:-1] + (k, k), w.dtype)
+        inner = xp.zeros(w.shape[:-1] + (k, k), w.dtype)
         if gw is not None:
-            inner = inner + gw[..., None, :] * np.eye(k, dtype=w.dtype)
+            inner = inner + gw[..., None, :] * xp.eye(k, dtype=w.dtype)
         if gv is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with errstate(xp, divide="ignore", invalid="ignore"):
                 f = 1.0 / (w[..., None, :] - w[..., :, None])
-            f = np.where(np.eye(k, dtype=bool) | ~np.isfinite(f), 0.0, f)
+            f = xp.where(xp.eye(k, dtype=bool) | ~xp.isfinite(f), 0.0, f)
             inner = inner + f * (_T(v) @ gv)
         return v @ inner @ _T(v), None
 
@@ -424,9 +483,10 @@ class VectorNorm(Op):
 
     @staticmethod
     def forward(ctx, x, p, axes, keepdim):
-        ax = np.abs(x)
+        xp = array_module(x)
+        ax = xp.abs(x)
         if p == math.inf:
-            y = ax.max(axis=axes, keepdims=True) if x.size else np.zeros([1 if i in axes else n for i, n in enumerate(x.shape)], x.dtype)
+            y = ax.max(axis=axes, keepdims=True) if x.size else xp.zeros([1 if i in axes else n for i, n in enumerate(x.shape)], x.dtype)
         elif p == -math.inf:
             y = ax.min(axis=axes, keepdims=True)
         elif p == 0:
@@ -434,34 +494,35 @@ class VectorNorm(Op):
         elif p == 1:
             y = ax.sum(axis=axes, keepdims=True)
         elif p == 2:
-            y = np.sqrt((x * x).sum(axis=axes, keepdims=True))
+            y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
         else:
-            with np.errstate(divide="ignore"):
+            with errstate(xp, divide="ignore"):
                 y = (ax**p).sum(axis=axes, keepdims=True) ** (1.0 / p)
         ctx.meta = (p, axes, keepdim)
         ctx.save_for_backward(x, y)
-        return y if keepdim else np.squeeze(y, axis=axes)
+        return y if keepdim else xp.squeeze(y, axis=axes)
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         x, y = ctx.saved_tensors
         _first_order(g, "vector_norm")
         p, axes, keepdim = ctx.meta
         if not keepdim:
-            g = np.expand_dims(g, axes)
-        with np.errstate(divide="ignore", invalid="ignore"):
+            g = xp.expand_dims(g, axes)
+        with errstate(xp, divide="ignore", invalid="ignore"):
             if p in (math.inf, -math.inf):
-                hit = np.abs(x) == y
-                gx = np.sign(x) * hit * (g / hit.sum(axis=axes, keepdims=True))
+                hit = xp.abs(x) == y
+                gx = xp.sign(x) * hit * (g / hit.sum(axis=axes, keepdims=True))
             elif p == 0:
-                gx = np.zeros_like(x)
+                gx = xp.zeros_like(x)
             elif p == 1:
-                gx = np.sign(x) * g
+                gx = xp.sign(x) * g
             elif p == 2:
                 gx = x * (g / y)
             else:
-                gx = np.sign(x) * np.abs(x) ** (p - 1) * (g / y ** (p - 1))
-            gx = np.where(y == 0, 0.0, gx)
+                gx = xp.sign(x) * xp.abs(x) ** (p - 1) * (g / y ** (p - 1))
+            gx = xp.where(y == 0, 0.0, gx)
         return gx.astype(x.dtype, copy=False), None, None, None
 
 
@@ -524,11 +585,12 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None, ou
 @supports_out("matrix_power")
 def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
     """A^n by repeated squaring (n < 0: of the inverse; n = 0: the identity)."""
+    xp = array_module(A._data)
     if A._data.ndim < 2 or A._data.shape[-1] != A._data.shape[-2]:
         raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they are "
                            f"{A._data.shape[-2] if A._data.ndim >= 2 else 1} by {A._data.shape[-1]} matrices")
     if n == 0:
-        eye = np.broadcast_to(np.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape).copy()
+        eye = xp.broadcast_to(xp.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape).copy()
         return _wrap(eye)
     base = inv(A) if n < 0 else A
     n = abs(n)
@@ -545,21 +607,23 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
 @supports_out("matrix_rank")
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol=None, out=None) -> Tensor:
     """The number of singular values above max(atol, rtol * largest)."""
+    xp = array_module(A._data)
     _check_float(A, "matrix_rank")
     a = A._data
-    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    s = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
     smax = s.max(-1, initial=0.0)
     if tol is not None:
         atol = tol
     if atol is None and rtol is None:
         rtol = np.finfo(a.dtype).eps * max(a.shape[-2:])
-    thresh = np.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax)
-    return _wrap(np.asarray((s > np.asarray(thresh)[..., None]).sum(-1), dtype=np.int64))
+    thresh = xp.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax)
+    return _wrap(xp.asarray((s > xp.asarray(thresh)[..., None]).sum(-1), dtype=np.int64))
 
 
 @supports_out("pinv")
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
     """Moore-Penrose pseudo-inverse via the SVD (or eigh with hermitian=True), small singular values cut."""
+    xp = array_module(A._data)
     _check_float(A, "pinv")
     a = A._data
     if rtol is None and atol is None:
@@ -568,13 +632,13 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) 
         w, v = eigh(A)
         mag = P.abs(w)
         smax = R.amax(mag, -1, keepdim=True).detach()
-        thresh = np.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax._data)
+        thresh = xp.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax._data)
         keep = _wrap(mag._data > thresh)
         winv = P.where(keep, 1.0 / P.where(keep, w, 1.0), 0.0)
         return LM.matmul(v * S.unsqueeze(winv, -2), S.transpose(v, -1, -2))
     u, s, vh = svd(A, full_matrices=False)
     smax = s._data.max(-1, keepdims=True, initial=0.0)
-    thresh = np.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax)
+    thresh = xp.maximum(0.0 if atol is None else _data(atol), (0.0 if rtol is None else _data(rtol)) * smax)
     keep = _wrap(s._data > thresh)
     sinv = P.where(keep, 1.0 / P.where(keep, s, 1.0), 0.0)
     return LM.matmul(S.transpose(vh, -1, -2) * S.unsqueeze(sinv, -2), S.transpose(u, -1, -2))
@@ -586,6 +650,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     Like PyTorch's default CPU driver ('gelsy'): residuals and singular_values are empty; with
     driver 'gelsd' or 'gelss' the singular values are returned, and residuals when m > n and A has full rank.
     """
+    xp = array_module(A._data)
     driver = driver or "gelsy"
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
@@ -596,40 +661,46 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     if rcond is None:
         rcond = np.finfo(a.dtype).eps * max(a.shape[-2:])
     x = LM.matmul(pinv(A, rtol=rcond), b)
-    s = np.linalg.svd(a, compute_uv=False)
+    s = xp.linalg.svd(a, compute_uv=False)
     rank = (s > rcond * s.max(-1, keepdims=True, initial=0.0)).sum(-1)
     m, n = a.shape[-2:]
-    empty = _wrap(np.empty((0,), a.dtype))
+    empty = _wrap(xp.empty((0,), a.dtype))
     residuals = empty
-    if driver != "gelsy" and m > n and np.all(rank == n):
+    if driver != "gelsy" and m > n and xp.all(rank == n):
         residuals = R.sum(P.square(LM.matmul(A, x) - b), -2)
     sv = _wrap(s) if driver in ("gelsd", "gelss") else empty
     sol = S.squeeze(x, -1) if vector else x
     if vector and residuals is not empty:
         residuals = S.squeeze(residuals, -1)
-    return lstsq_result(sol, residuals, _wrap(np.asarray(rank, dtype=np.int64)), sv)
+    return lstsq_result(sol, residuals, _wrap(xp.asarray(rank, dtype=np.int64)), sv)
+
+
+cholesky_ex_result = namedtuple("linalg_cholesky_ex", ["L", "info"])
+inv_ex_result = namedtuple("linalg_inv_ex", ["inverse", "info"])
+
+
+def _with_info(result, compute, A: Tensor, check_errors: bool):
+    """``result(value, info)`` of an ``*_ex`` function: info 0 where ``compute()`` succeeded; on a
+    LinAlgError zeros and info 1 (or the error itself with ``check_errors``)."""
+    xp = array_module(A._data)
+    try:
+        return result(compute(), _wrap(xp.zeros(A._data.shape[:-2], np.int32)))
+    except LinAlgError:
+        if check_errors:
+            raise
+        return result(_wrap(xp.zeros_like(A._data)), _wrap(xp.ones(A._data.shape[:-2], np.int32)))
 
 
 @supports_out("cholesky_ex")
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
     """(L, info): info = 0 where the factorisation succeeded (the matrix order of the failure otherwise)."""
-    try:
-        return namedtuple("linalg_cholesky_ex", ["L", "info"])(cholesky(A, upper=upper), _wrap(np.zeros(A._data.shape[:-2], np.int32)))
-    except LinAlgError:
-        if check_errors:
-            raise
-        return namedtuple("linalg_cholesky_ex", ["L", "info"])(_wrap(np.zeros_like(A._data)), _wrap(np.ones(A._data.shape[:-2], np.int32)))
+    return _with_info(cholesky_ex_result, lambda: cholesky(A, upper=upper), A, check_errors)
 
 
 @supports_out("inv_ex")
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     """(inverse, info): info = 0 where A was invertible."""
-    try:
-        return namedtuple("linalg_inv_ex", ["inverse", "info"])(inv(A), _wrap(np.zeros(A._data.shape[:-2], np.int32)))
-    except LinAlgError:
-        if check_errors:
-            raise
-        return namedtuple("linalg_inv_ex", ["inverse", "info"])(_wrap(np.zeros_like(A._data)), _wrap(np.ones(A._data.shape[:-2], np.int32)))
+    return _with_info(inv_ex_result, lambda: inv(A), A, check_errors)
 
 
 @supports_out("multi_dot")

@@ -7,10 +7,22 @@ from collections import namedtuple
 
 from .._tensor import Tensor
 from . import linalg_decomp as LD
+from . import linalg_householder as LH
+from . import linalg_matfn as LF
+from . import linalg_solvers as LS
 from . import shape as S
 from ._out import supports_out
 
 det = LD.det
+geqrf = LH.geqrf
+orgqr = LH.orgqr
+matrix_exp = LF.matrix_exp
+triangular_solve = LS.triangular_solve
+lu = LS.lu_toplevel
+lu_unpack = LS.lu_unpack
+lu_solve = LS.lu_solve_toplevel
+cholesky_solve = LS.cholesky_solve
+cholesky_inverse = LS.cholesky_inverse
 logdet = LD.logdet
 matrix_power = LD.matrix_power
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
@@ -56,4 +68,6 @@ def qr(input: Tensor, some: bool = True, *, out=None):
     return qr_result(*LD.qr(input, "reduced" if some else "complete"))
 
 
-__all__ = ["det", "logdet", "matrix_power", "inverse", "slogdet", "cholesky", "pinverse", "svd", "qr"]
+__all__ = ["det", "logdet", "matrix_power", "inverse", "slogdet", "cholesky", "pinverse", "svd", "qr", "triangular_solve", "lu",
+           "lu_unpack", "lu_solve", "cholesky_solve", "cholesky_inverse",
+           "matrix_exp", "geqrf", "orgqr"]

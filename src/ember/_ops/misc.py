@@ -4,9 +4,12 @@ identities real tensors give for the complex helpers (conj, real, resolve_conj .
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module
 from .._tensor import Tensor, _wrap_dim
 from . import linalg as LM
 from . import pointwise as P
@@ -80,7 +83,9 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
 
 def ldexp(input: Tensor, other: Tensor) -> Tensor:
     """input * 2^other."""
-    return P.mul(input, P.exp2(other if isinstance(other, Tensor) else _wrap(np.asarray(other, np.float32))))
+    if isinstance(other, Tensor):
+        return P.mul(input, P.exp2(other))
+    return P.mul(input, P.exp2(_wrap(array_module(input._data).asarray(other, np.float32))))
 
 
 def _trapz_weights(y: Tensor, x, dx, dim):
@@ -131,7 +136,7 @@ def vander(x: Tensor, N=None, increasing: bool = False) -> Tensor:
     xx = P.to_dtype(x, res)
     cols = [P.pow(xx, k) if k else P.mul(P.pow(xx, 1), 0) + 1 for k in range(n)]
     if not cols:
-        return _wrap(np.empty((x._data.shape[0], 0), res.np))
+        return _wrap(array_module(x._data).empty((x._data.shape[0], 0), res.np))
     out = S.stack(cols, 1)
     return out if increasing else S.flip(out, [1])
 
@@ -162,14 +167,15 @@ def corrcoef(input: Tensor) -> Tensor:
 
 def unravel_index(indices, shape):
     """The coordinates (one tensor per dim) of flat indices into ``shape``."""
-    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    xp = array_module(indices._data if isinstance(indices, Tensor) else None)
+    idx = xp.asarray(indices._data if isinstance(indices, Tensor) else indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"expected 'indices' to be integer dtype, but got {type_name(D.from_numpy_dtype(idx.dtype))}")
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    total = int(np.prod(shape, dtype=np.int64))
+    total = math.prod(shape)
     if idx.size and (idx.max() >= total or idx.min() < -total):
         raise RuntimeError("'indices' must be in range [-prod(shape), prod(shape) - 1]")
-    return tuple(_wrap(np.asarray(v, np.int64)) for v in np.unravel_index(idx % max(total, 1), shape))
+    return tuple(_wrap(xp.asarray(v, np.int64)) for v in xp.unravel_index(idx % max(total, 1), shape))
 
 
 def is_signed(input: Tensor) -> bool:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import builtins as _builtins
+import math
 from collections import namedtuple
 
 import numpy as np
 
+from .._backend import array_module, errstate, is_array
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _d
@@ -34,7 +36,7 @@ def _expand_back(g, in_shape, axes, keepdim):
     return g
 
 
-def _sum_dtype(x: np.ndarray, dtype):
+def _sum_dtype(x, dtype):
     if dtype is not None:
         return D.as_dtype(dtype).np
     return np.int64 if x.dtype.kind in "biu" else x.dtype
@@ -45,18 +47,21 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, np_dtype):
+        xp = array_module(x)
         ctx.meta = (x.shape, axes, keepdim)
-        return np.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype))
+        return xp.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype))
 
     @staticmethod
     def infer(x, axes, keepdim, np_dtype):
         # Nothing recorded: NumPy's reduction alone (the method call and asarray cost more than the sum of a small tensor).
-        return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=np_dtype))
+        xp = array_module(x)
+        return xp.asarray(xp.add.reduce(x, axis=axes, keepdims=keepdim, dtype=np_dtype))
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         shape, axes, keepdim = ctx.meta
-        return np.broadcast_to(_expand_back(g, shape, axes, keepdim), shape), None, None, None
+        return xp.broadcast_to(_expand_back(g, shape, axes, keepdim), shape), None, None, None
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None) -> Tensor:  # noqa: A001
@@ -78,16 +83,18 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
+        xp = array_module(x)
         ctx.meta = (x.shape, axes, keepdim)
-        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        n = x.size if axes is None else math.prod([x.shape[a] for a in axes])
         ctx.n = n
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(x.mean(axis=axes, keepdims=keepdim) if n else np.full(_reduced_shape(x.shape, axes, keepdim), np.nan, x.dtype), dtype=x.dtype)
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            return xp.asarray(x.mean(axis=axes, keepdims=keepdim) if n else xp.full(_reduced_shape(x.shape, axes, keepdim), np.nan, x.dtype), dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         shape, axes, keepdim = ctx.meta
-        return np.broadcast_to(_expand_back(g, shape, axes, keepdim) / _builtins.max(ctx.n, 1), shape), None, None
+        return xp.broadcast_to(_expand_back(g, shape, axes, keepdim) / _builtins.max(ctx.n, 1), shape), None, None
 
 
 def _reduced_shape(shape, axes, keepdim):
@@ -135,9 +142,10 @@ class Prod(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
+        xp = array_module(x)
         ctx.meta = (x.shape, axes, keepdim)
         ctx.save_for_backward(x)
-        return np.asarray(x.prod(axis=axes, keepdims=keepdim))
+        return xp.asarray(x.prod(axis=axes, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
@@ -150,25 +158,28 @@ def _product_of_others(x, axes):
     """For every element, the product of the other elements in its reduction group:
     an exclusive cumprod from the left times one from the right (exact with zeros, no division).
     NumPy calls only, plus ``_cumprod`` which stays in the graph for Tensors (create_graph)."""
+    xp = array_module(x)
     xd = _d(x)
     if xd.size == 0 or xd.ndim == 0 or axes == ():
-        return np.ones(xd.shape, dtype=xd.dtype)
+        return xp.ones(xd.shape, dtype=xd.dtype)
     ax = axes if axes is not None else tuple(range(xd.ndim))
-    moved = np.moveaxis(x, ax, tuple(range(-len(ax), 0)))
+    moved = xp.moveaxis(x, ax, tuple(range(-len(ax), 0)))
     flat = moved.reshape(tuple(moved.shape[: moved.ndim - len(ax)]) + (-1,))
-    ones = np.ones(tuple(flat.shape[:-1]) + (1,), dtype=xd.dtype)
-    left = _cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
-    right = np.flip(_cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+    ones = xp.ones(tuple(flat.shape[:-1]) + (1,), dtype=xd.dtype)
+    left = _cumprod(xp.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = xp.flip(_cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], -1), -1), -1)
     others = (left * right).reshape(tuple(moved.shape))
-    return np.moveaxis(others, tuple(range(-len(ax), 0)), ax)
+    return xp.moveaxis(others, tuple(range(-len(ax), 0)), ax)
 
 
 def _cumprod(a, axis):
-    return cumprod(a, axis) if isinstance(a, Tensor) else np.cumprod(a, axis=axis)
+    xp = array_module(a)
+    return cumprod(a, axis) if isinstance(a, Tensor) else xp.cumprod(a, axis=axis)
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product over ``dim`` (one dim, or all)."""
+    xp = array_module(input._data)
     if out is not None:
         from ._out import write_out
 
@@ -179,7 +190,7 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
         input = to_dtype(input, D.as_dtype(dtype))
     if input._data.dtype.kind in "bui":  # integers (and bools) multiply in int64 unless a dtype says otherwise
         acc = np.int64 if dtype is None else input._data.dtype
-        return _wrap(np.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=acc)))
+        return _wrap(xp.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=acc)))
     return Prod.apply(input, _axes(dim, input), keepdim)
 
 
@@ -202,25 +213,27 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        xp = array_module(x)
+        n = x.size if axes is None else math.prod([x.shape[a] for a in axes])
         dof = _builtins.max(n - correction, 0)  # PyTorch clamps the degrees of freedom at 0
         ctx.meta = (x.shape, axes, keepdim, n, dof)
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(xp, divide="ignore", invalid="ignore"):
             centered = x - x.sum(axis=axes, keepdims=True) / n
-            return _nd(np.sum(centered * centered, axis=axes, keepdims=keepdim) / x.dtype.type(dof))
+            return _nd(xp.sum(centered * centered, axis=axes, keepdims=keepdim) / x.dtype.type(dof))
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         (x,) = ctx.saved_tensors
         shape, axes, keepdim, n, dof = ctx.meta
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(xp, divide="ignore", invalid="ignore"):
             scale = 2.0 / dof if dof else np.inf  # 0 dof: inf * 0 = nan, like PyTorch
             return _expand_back(g, shape, axes, keepdim) * (x - x.sum(axis=axes, keepdims=True) / n) * scale, None, None, None
 
 
 def _nd(y):
-    return y if type(y) is np.ndarray else np.asarray(y)
+    return y if is_array(y) else array_module(y).asarray(y)
 
 
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
@@ -240,7 +253,7 @@ def _var(input: Tensor, dim, unbiased, keepdim, correction, name) -> Tensor:
     axes = _axes(dim, input)
     corr = _correction(unbiased, correction)
     shape = input._data.shape
-    n = input._data.size if axes is None else int(np.prod([shape[a] for a in axes]))
+    n = input._data.size if axes is None else math.prod([shape[a] for a in axes])
     if n - corr <= 0:
         import warnings
 
@@ -277,16 +290,18 @@ class Amax(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, is_max):
+        xp = array_module(x)
         ctx.meta = (x.shape, axes, keepdim)
         y = x.max(axis=axes, keepdims=True) if is_max else x.min(axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
-        return np.asarray(y if keepdim else (y.reshape(_reduced_shape(x.shape, axes, False))))
+        return xp.asarray(y if keepdim else (y.reshape(_reduced_shape(x.shape, axes, False))))
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         x, y = ctx.saved_tensors
         shape, axes, keepdim = ctx.meta
-        hit = (np.asarray(x) == np.asarray(y))
+        hit = (xp.asarray(x) == xp.asarray(y))
         count = hit.sum(axis=axes, keepdims=True)
         return _expand_back(g, shape, axes, keepdim) * (hit / count), None, None, None
 
@@ -307,23 +322,22 @@ def _check_nonempty(input: Tensor, axes, name):
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
-    if out is not None:
-        from ._out import write_out
-
-        return write_out(out, amax(input, dim, keepdim), "amax", exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
-    axes = _axes(dim if dim != () else None, input)
-    _check_nonempty(input, axes, "amax")
-    return Amax.apply(input, axes, keepdim, True)
+    return _amax_or_amin(input, dim, keepdim, out, True)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    return _amax_or_amin(input, dim, keepdim, out, False)
+
+
+def _amax_or_amin(input: Tensor, dim, keepdim, out, is_max) -> Tensor:
+    name = "amax" if is_max else "amin"
     if out is not None:
         from ._out import write_out
 
-        return write_out(out, amin(input, dim, keepdim), "amin", exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
+        return write_out(out, _amax_or_amin(input, dim, keepdim, None, is_max), name, exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
     axes = _axes(dim if dim != () else None, input)
-    _check_nonempty(input, axes, "amin")
-    return Amax.apply(input, axes, keepdim, False)
+    _check_nonempty(input, axes, name)
+    return Amax.apply(input, axes, keepdim, is_max)
 
 
 class _SelectAlong(Op):
@@ -333,28 +347,31 @@ class _SelectAlong(Op):
 
     @staticmethod
     def forward(ctx, x, idx, axis, keepdim):
+        xp = array_module(x)
         ctx.meta = (x.shape, x.dtype, axis, keepdim)
         ctx.save_for_backward(idx)
-        vals = np.take_along_axis(x, idx, axis)
-        return vals if keepdim else np.squeeze(vals, axis)
+        vals = xp.take_along_axis(x, idx, axis)
+        return vals if keepdim else xp.squeeze(vals, axis)
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         (idx,) = ctx.saved_tensors
         shape, dtype, axis, keepdim = ctx.meta
-        idx = np.asarray(idx._data if isinstance(idx, Tensor) else idx)
+        idx = xp.asarray(idx._data if isinstance(idx, Tensor) else idx)
         if not keepdim:
-            g = np.expand_dims(g, axis)
-        out = np.zeros(shape, dtype=dtype)
+            g = xp.expand_dims(g, axis)
+        out = xp.zeros(shape, dtype=dtype)
         if isinstance(g, Tensor):
             from .index import scatter_add
 
             return scatter_add(_wrap(out), axis, _wrap(idx), g), None, None, None
-        np.put_along_axis(out, idx, g, axis)
+        xp.put_along_axis(out, idx, g, axis)
         return out, None, None, None
 
 
 def _extremum(input: Tensor, dim, keepdim, is_max, name):
+    xp = array_module(input._data)
     if dim is None:
         axes = None
         _check_nonempty(input, axes, name)
@@ -363,44 +380,42 @@ def _extremum(input: Tensor, dim, keepdim, is_max, name):
         return (maximum if is_max else minimum)(input, dim)
     axis = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return values_indices(input, _wrap(np.array(0)))
+        return values_indices(input, _wrap(xp.array(0)))
     if input._data.shape[axis] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
     idx = _arg_extremum(input._data, axis, is_max)
     values = _SelectAlong.apply(input, idx, axis, keepdim)
-    return values_indices(values, _wrap(idx if keepdim else np.squeeze(idx, axis)))
+    return values_indices(values, _wrap(idx if keepdim else xp.squeeze(idx, axis)))
 
 
-def _arg_extremum(a: np.ndarray, axis: int, is_max: bool) -> np.ndarray:
+def _arg_extremum(a, axis: int, is_max: bool):
     """Index of the first extremum, NaN counting as the extremum (PyTorch propagates NaN)."""
-    idx = np.argmax(a, axis=axis) if is_max else np.argmin(a, axis=axis)
+    xp = array_module(a)
+    idx = xp.argmax(a, axis=axis) if is_max else xp.argmin(a, axis=axis)
     if a.dtype.kind == "f":
-        nan = np.isnan(a)
+        nan = xp.isnan(a)
         if nan.any():  # only the slices that hold a NaN take its index
-            idx = np.where(nan.any(axis=axis), np.argmax(nan, axis=axis), idx)
-    return np.expand_dims(idx, axis)
+            idx = xp.where(nan.any(axis=axis), xp.argmax(nan, axis=axis), idx)
+    return xp.expand_dims(idx, axis)
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
     """The largest element; with ``dim``, (values, indices) along it; with a tensor, elementwise."""
-    from .pointwise import maximum
-
-    if isinstance(dim, Tensor):
-        return maximum(input, dim, out=out)
-    if out is not None:
-        return _extremum_out(out, max(input, dim, keepdim), "max", dim)
-    return _extremum(input, dim, keepdim, True, "max")
+    return _max_or_min(input, dim, keepdim, out, True)
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
     """The smallest element; with ``dim``, (values, indices) along it; with a tensor, elementwise."""
-    from .pointwise import minimum
+    return _max_or_min(input, dim, keepdim, out, False)
 
+
+def _max_or_min(input: Tensor, dim, keepdim, out, is_max):
     if isinstance(dim, Tensor):
-        return minimum(input, dim, out=out)
+        return (maximum if is_max else minimum)(input, dim, out=out)
+    name = "max" if is_max else "min"
     if out is not None:
-        return _extremum_out(out, min(input, dim, keepdim), "min", dim)
-    return _extremum(input, dim, keepdim, False, "min")
+        return _extremum_out(out, _max_or_min(input, dim, keepdim, None, is_max), name, dim)
+    return _extremum(input, dim, keepdim, is_max, name)
 
 
 _CANCAST = ("Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType(out.dtype())) to be true, but "
@@ -433,40 +448,40 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """Index of the (first) largest element, over the flattened tensor when ``dim`` is None."""
-    if out is not None:
-        from ._out import write_out
-
-        return write_out(out, argmax(input, dim, keepdim), "argmax", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
-    if input._data.dtype.kind == "b":
-        raise RuntimeError("argmax(): does not support bool input")
-    if dim is None:
-        _check_nonempty(input, None, "argmax")
-        out = _arg_extremum(input._data.reshape(-1), 0, True)[0]
-        return _wrap(np.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
-    axis = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim and input._data.shape[axis] == 0:
-        raise IndexError(f"argmax(): Expected reduction dim {axis} to have non-zero size.")
-    idx = _arg_extremum(input._data, axis, True) if input._data.ndim else np.array(0)
-    return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
+    return _arg_reduce(input, dim, keepdim, out, True)
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """Index of the (first) smallest element."""
+    return _arg_reduce(input, dim, keepdim, out, False)
+
+
+def _arg_reduce(input: Tensor, dim, keepdim, out, is_max) -> Tensor:
+    xp = array_module(input._data)
+    name = "argmax" if is_max else "argmin"
     if out is not None:
         from ._out import write_out
 
-        return write_out(out, argmin(input, dim, keepdim), "argmin", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+        return write_out(out, _arg_reduce(input, dim, keepdim, None, is_max), name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.dtype.kind == "b":
-        raise RuntimeError("argmin(): does not support bool input")
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
-        _check_nonempty(input, None, "argmin")
-        out = _arg_extremum(input._data.reshape(-1), 0, False)[0]
-        return _wrap(np.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
+        _check_nonempty(input, None, name)
+        out = _arg_extremum(input._data.reshape(-1), 0, is_max)[0]
+        return _wrap(xp.asarray(out).reshape((1,) * input._data.ndim if keepdim else ()))
     axis = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim and input._data.shape[axis] == 0:
-        raise IndexError(f"argmin(): Expected reduction dim {axis} to have non-zero size.")
-    idx = _arg_extremum(input._data, axis, False) if input._data.ndim else np.array(0)
-    return _wrap(idx if keepdim or not input._data.ndim else np.squeeze(idx, axis))
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _arg_extremum(input._data, axis, is_max) if input._data.ndim else xp.array(0)
+    return _wrap(idx if keepdim or not input._data.ndim else xp.squeeze(idx, axis))
+
+def _save_reduced(ctx, x, y):
+    """The output of a reduction computed with keepdims=True, shaped as ``ctx.meta`` asks and saved
+    with x: the output itself is saved, so that create_graph sees its graph."""
+    _, axes, keepdim = ctx.meta
+    out = _nd(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
+    ctx.save_for_backward(x, out)
+    return out
 
 
 class LogSumExp(Op):
@@ -474,20 +489,20 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
+        xp = array_module(x)
         ctx.meta = (x.shape, axes, keepdim)
-        m = x.max(axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
-        m = np.where(np.isfinite(m), m, 0)
-        with np.errstate(divide="ignore"):
-            y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
-        out = _nd(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
-        ctx.save_for_backward(x, out)  # the output itself, so that create_graph sees its graph
-        return out
+        m = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        with errstate(xp, divide="ignore"):
+            y = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        return _save_reduced(ctx, x, y)
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         x, out = ctx.saved_tensors
         shape, axes, keepdim = ctx.meta
-        softmax = np.exp(x - _expand_back(out, shape, axes, keepdim))
+        softmax = xp.exp(x - _expand_back(out, shape, axes, keepdim))
         return _expand_back(g, shape, axes, keepdim) * softmax, None, None
 
 
@@ -533,18 +548,17 @@ class _Norm2(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
+        xp = array_module(x)
         ctx.meta = (x.shape, axes, keepdim)
-        y = np.sqrt((x * x).sum(axis=axes, keepdims=True))
-        out = _nd(y if keepdim else y.reshape(_reduced_shape(x.shape, axes, False)))
-        ctx.save_for_backward(x, out)  # the output itself, so that create_graph sees its graph
-        return out
+        return _save_reduced(ctx, x, xp.sqrt((x * x).sum(axis=axes, keepdims=True)))
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         x, out = ctx.saved_tensors
         shape, axes, keepdim = ctx.meta
         y = _expand_back(out, shape, axes, keepdim)
-        safe = np.where(_d(y) == 0, 1, y)
+        safe = xp.where(_d(y) == 0, 1, y)
         return _expand_back(g, shape, axes, keepdim) * x / safe, None, None
 
 
@@ -553,17 +567,19 @@ class Cumsum(Op):
 
     @staticmethod
     def forward(ctx, x, axis):
+        xp = array_module(x)
         ctx.axis = axis
         dtype = x.dtype if x.dtype.kind == "f" else np.int64
         if x.ndim == 0:
-            return np.array(x, dtype=dtype)
-        return np.cumsum(x, axis=axis, dtype=dtype)
+            return xp.array(x, dtype=dtype)
+        return xp.cumsum(x, axis=axis, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         if g.ndim == 0:
             return g, None
-        return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None
+        return xp.flip(xp.cumsum(xp.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
@@ -589,33 +605,35 @@ class Cumprod(Op):
 
     @staticmethod
     def forward(ctx, x, axis):
+        xp = array_module(x)
         ctx.axis = axis
         dtype = x.dtype if x.dtype.kind == "f" else np.int64
-        y = np.array(x, dtype=dtype) if x.ndim == 0 else np.cumprod(x, axis=axis, dtype=dtype)
+        y = xp.array(x, dtype=dtype) if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=dtype)
         ctx.save_for_backward(x, y)
         return y
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         x, y = ctx.saved_tensors
         axis = ctx.axis
         if g.ndim == 0:
             return g, None
-        if not np.any(_d(x) == 0):
-            return np.flip(np.cumsum(np.flip(g * y, axis), axis=axis), axis) / x, None
-        x = np.asarray(_d(x))
-        g = np.asarray(_d(g))
-        xm = np.moveaxis(x, axis, -1)
-        gm = np.moveaxis(g, axis, -1)
+        if not xp.any(_d(x) == 0):
+            return xp.flip(xp.cumsum(xp.flip(g * y, axis), axis=axis), axis) / x, None
+        x = xp.asarray(_d(x))
+        g = xp.asarray(_d(g))
+        xm = xp.moveaxis(x, axis, -1)
+        gm = xp.moveaxis(g, axis, -1)
         n = xm.shape[-1]
-        out = np.zeros_like(xm)
+        out = xp.zeros_like(xm)
         # O(n^2) along the axis but exact with zeros: d y_j / d x_i = prod_{k<=j, k!=i} x_k.
         for i in range(n):
             rest = xm.copy()
             rest[..., i] = 1
-            partial = np.cumprod(rest, axis=-1)
+            partial = xp.cumprod(rest, axis=-1)
             out[..., i] = (gm[..., i:] * partial[..., i:]).sum(-1)
-        return np.moveaxis(out, -1, axis), None
+        return xp.moveaxis(out, -1, axis), None
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
@@ -627,55 +645,60 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 def cummax(input: Tensor, dim: int):
-    from .index import gather
-
-    a = input._data
-    axis = _wrap_dim(dim, a.ndim)
-    running = np.maximum.accumulate(a, axis=axis)
-    idx = _running_index(a, running, axis)
-    return values_indices(gather(input, axis, _wrap(idx)), _wrap(idx))
+    return _cum_extremum(input, dim, True)
 
 
 def cummin(input: Tensor, dim: int):
+    return _cum_extremum(input, dim, False)
+
+
+def _cum_extremum(input: Tensor, dim: int, is_max: bool):
+    """The running extremum along ``dim`` and where it was last reached, as (values, indices)."""
     from .index import gather
 
     a = input._data
+    xp = array_module(a)
     axis = _wrap_dim(dim, a.ndim)
-    running = np.minimum.accumulate(a, axis=axis)
+    running = (xp.maximum if is_max else xp.minimum).accumulate(a, axis=axis)
     idx = _running_index(a, running, axis)
     return values_indices(gather(input, axis, _wrap(idx)), _wrap(idx))
 
 
 def _running_index(a, running, axis):
+    xp = array_module(a)
     hit = a == running
     if a.dtype.kind == "f":
-        hit |= np.isnan(a) & np.isnan(running)  # a NaN stays the running extremum, as in PyTorch
-    pos = np.arange(a.shape[axis]).reshape([-1 if i == axis else 1 for i in range(a.ndim)])
-    return np.maximum.accumulate(np.where(hit, pos, 0), axis=axis).astype(np.int64)
+        hit |= xp.isnan(a) & xp.isnan(running)  # a NaN stays the running extremum, as in PyTorch
+    pos = xp.arange(a.shape[axis]).reshape([-1 if i == axis else 1 for i in range(a.ndim)])
+    return xp.maximum.accumulate(xp.where(hit, pos, 0), axis=axis).astype(np.int64)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    xp = array_module(input._data)
     if out is not None:
         from ._out import write_out
 
         return write_out(out, all(input, dim, keepdim), "all", exact="all only supports bool tensor for result, got: {got}")
-    return _wrap(np.asarray(np.all(input._data, axis=_axes(dim, input), keepdims=keepdim)))
+    return _wrap(xp.asarray(xp.all(input._data, axis=_axes(dim, input), keepdims=keepdim)))
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
+    xp = array_module(input._data)
     if out is not None:
         from ._out import write_out
 
         return write_out(out, any(input, dim, keepdim), "any", exact="any only supports bool tensor for result, got: {got}")
-    return _wrap(np.asarray(np.any(input._data, axis=_axes(dim, input), keepdims=keepdim)))
+    return _wrap(xp.asarray(xp.any(input._data, axis=_axes(dim, input), keepdims=keepdim)))
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
-    return _wrap(np.asarray(np.count_nonzero(input._data, axis=_axes(dim, input)), dtype=np.int64))
+    xp = array_module(input._data)
+    return _wrap(xp.asarray(xp.count_nonzero(input._data, axis=_axes(dim, input)), dtype=np.int64))
 
 
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median (PyTorch's convention); with ``dim``, (values, indices)."""
+    xp = array_module(input._data)
     from .index import gather
 
     a = input._data
@@ -684,9 +707,9 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     if dim is None:
         flat = a.reshape(-1)
         if flat.size == 0:
-            return _wrap(np.array(np.nan, dtype=a.dtype))
+            return _wrap(xp.array(np.nan, dtype=a.dtype))
         k = (flat.size - 1) // 2
-        idx = _nan_first(flat, np.argsort(flat, kind="stable")[k : k + 1], 0)
+        idx = _nan_first(flat, xp.argsort(flat, kind="stable")[k : k + 1], 0)
         from .shape import flatten
 
         return gather(flatten(input), 0, _wrap(idx)).reshape(())
@@ -694,23 +717,24 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     if a.ndim and a.shape[axis] == 0:
         raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
     k = (a.shape[axis] - 1) // 2
-    order = np.argsort(a, axis=axis, kind="stable")
-    idx = _nan_first(a, np.take(order, [k], axis=axis), axis)
+    order = xp.argsort(a, axis=axis, kind="stable")
+    idx = _nan_first(a, xp.take(order, [k], axis=axis), axis)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:
         from .shape import squeeze
 
-        values, idx = squeeze(values, axis), np.squeeze(idx, axis)
+        values, idx = squeeze(values, axis), xp.squeeze(idx, axis)
     return values_indices(values, _wrap(idx))
 
 
-def _nan_first(a: np.ndarray, idx: np.ndarray, axis: int) -> np.ndarray:
+def _nan_first(a, idx, axis: int):
     """Where a slice holds a NaN, its median is NaN (PyTorch propagates it): take the first NaN."""
+    xp = array_module(a)
     if a.dtype.kind == "f" and a.ndim:
-        nan = np.isnan(a)
+        nan = xp.isnan(a)
         if nan.any():
             has = nan.any(axis=axis, keepdims=True)
-            return np.where(has, np.argmax(nan, axis=axis, keepdims=True), idx)
+            return xp.where(has, xp.argmax(nan, axis=axis, keepdims=True), idx)
     return idx
 
 
@@ -720,23 +744,24 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value along ``dim`` (smallest on ties), with an index where it occurs."""
+    xp = array_module(input._data)
     from .index import gather
 
     a = input._data
     axis = _wrap_dim(dim, a.ndim)
-    moved = np.moveaxis(a, axis, -1)
-    flat = moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
-    vals_idx = np.empty(flat.shape[0], dtype=np.int64)
+    moved = xp.moveaxis(a, axis, -1)
+    flat = moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
+    vals_idx = xp.empty(flat.shape[0], dtype=np.int64)
     for r, row in enumerate(flat):
-        uniq, counts = np.unique(row, return_counts=True)
-        best = uniq[np.argmax(counts)]
-        vals_idx[r] = np.nonzero(row == best)[0][-1]
-    idx = np.moveaxis(vals_idx.reshape(moved.shape[:-1] + (1,)), -1, axis)
+        uniq, counts = xp.unique(row, return_counts=True)
+        best = uniq[xp.argmax(counts)]
+        vals_idx[r] = xp.nonzero(row == best)[0][-1]
+    idx = xp.moveaxis(vals_idx.reshape(moved.shape[:-1] + (1,)), -1, axis)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:
         from .shape import squeeze
 
-        values, idx = squeeze(values, axis), np.squeeze(idx, axis)
+        values, idx = squeeze(values, axis), xp.squeeze(idx, axis)
     return values_indices(values, _wrap(idx))
 
 

@@ -12,10 +12,12 @@ one ``bincount``.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 
 import numpy as np
 
+from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ._common import type_name
@@ -41,28 +43,31 @@ def _unnormalize(c, n, align_corners):
 
 def _clip(p, n):
     """Clip to [0, n - 1]; the derivative is 0 where clipped (torch sets it to 0 at the ends too)."""
+    xp = array_module(p)
     inside = (p > 0) & (p < n - 1)
-    return np.clip(p, 0, n - 1), inside.astype(p.dtype)
+    return xp.clip(p, 0, n - 1), inside.astype(p.dtype)
 
 
 def _reflect(p, n, align_corners):
     """Mirror p into [lo, hi] (pixel centres or edges); derivative +-1 by the parity of the fold."""
+    xp = array_module(p)
     lo2, hi2 = (0, 2 * (n - 1)) if align_corners else (-1, 2 * n - 1)
     if lo2 == hi2:
-        return np.zeros_like(p), np.zeros_like(p)
+        return xp.zeros_like(p), xp.zeros_like(p)
     lo, span = lo2 / 2, (hi2 - lo2) / 2
     d = p - lo
-    sign = np.where(d < 0, -1.0, 1.0).astype(p.dtype)
-    d = np.abs(d)
-    extra = np.fmod(d, span)
-    even = np.floor(d / span) % 2 == 0
-    return np.where(even, extra + lo, span - extra + lo), np.where(even, sign, -sign)
+    sign = xp.where(d < 0, -1.0, 1.0).astype(p.dtype)
+    d = xp.abs(d)
+    extra = xp.fmod(d, span)
+    even = xp.floor(d / span) % 2 == 0
+    return xp.where(even, extra + lo, span - extra + lo), xp.where(even, sign, -sign)
 
 
 def _source(c, n, padding_mode, align_corners):
     """Pixel coordinate after the padding mode, and its derivative with respect to c."""
+    xp = array_module(c)
     p, dp = _unnormalize(c, n, align_corners)
-    grad = np.full_like(p, dp)
+    grad = xp.full_like(p, dp)
     if padding_mode == "border":
         p, m = _clip(p, n)
         grad = grad * m
@@ -75,10 +80,11 @@ def _source(c, n, padding_mode, align_corners):
 
 def _tap_index(i, n, padding_mode, align_corners):
     """Bicubic taps are integer points that may lie outside: fold them like coordinates."""
+    xp = array_module(i)
     if padding_mode == "border":
-        i = np.clip(i, 0, n - 1)
+        i = xp.clip(i, 0, n - 1)
     elif padding_mode == "reflection":
-        i = np.clip(_reflect(i, n, align_corners)[0], 0, n - 1)
+        i = xp.clip(_reflect(i, n, align_corners)[0], 0, n - 1)
     return i
 
 
@@ -111,13 +117,14 @@ def _taps(grid, sizes, mode, padding_mode, align_corners):
 
     ``grid`` is (N, M, k) with components (x, y[, z]) addressing the input axes (W, H[, D]);
     index arrays are (N, M)."""
+    xp = array_module(grid)
     k = len(sizes)
     per_axis = []  # per input spatial axis d: list of (index, valid, weight, dweight/dc)
     for d, n in enumerate(sizes):
         c = grid[..., k - 1 - d]
         if mode == "bicubic":
             p, dp = _unnormalize(c, n, align_corners)
-            base = np.floor(p)
+            base = xp.floor(p)
             w, dw = _cubic(p - base)
             opts = []
             for j in range(4):
@@ -126,20 +133,20 @@ def _taps(grid, sizes, mode, padding_mode, align_corners):
         else:
             p, dp = _source(c, n, padding_mode, align_corners)
             if mode == "nearest":
-                opts = [(np.rint(p), np.ones_like(p), np.zeros_like(p))]
+                opts = [(xp.rint(p), xp.ones_like(p), xp.zeros_like(p))]
             else:
-                base = np.floor(p)
+                base = xp.floor(p)
                 t = p - base
                 opts = [(base, 1 - t, -dp), (base + 1, t, dp)]
         per_axis.append([(i, (i >= 0) & (i <= n - 1), w, dw) for i, w, dw in opts])
-    strides = [int(np.prod(sizes[d + 1 :])) for d in range(k)]
+    strides = [math.prod(sizes[d + 1 :]) for d in range(k)]
     taps = []
     for combo in itertools.product(*per_axis):
-        flat = np.zeros(grid.shape[:-1], dtype=np.int64)
-        valid = np.ones(grid.shape[:-1], dtype=bool)
-        weight = np.ones(grid.shape[:-1], dtype=grid.dtype)
+        flat = xp.zeros(grid.shape[:-1], dtype=np.int64)
+        valid = xp.ones(grid.shape[:-1], dtype=bool)
+        weight = xp.ones(grid.shape[:-1], dtype=grid.dtype)
         for d, (i, ok, w, _) in enumerate(combo):
-            flat += np.clip(np.nan_to_num(i), 0, sizes[d] - 1).astype(np.int64) * strides[d]
+            flat += xp.clip(xp.nan_to_num(i), 0, sizes[d] - 1).astype(np.int64) * strides[d]
             valid &= ok
             weight = weight * w
         dweights = []
@@ -162,37 +169,39 @@ class GridSample(Op):
 
     @staticmethod
     def forward(ctx, x, grid, mode, padding_mode, align_corners):
+        xp = array_module(x, grid)
         n, c = x.shape[:2]
         sizes = x.shape[2:]
         out_spatial = grid.shape[1:-1]
-        xf = x.reshape(n, c, int(np.prod(sizes)))
-        gf = grid.reshape(n, int(np.prod(out_spatial)), grid.shape[-1])
+        xf = x.reshape(n, c, math.prod(sizes))
+        gf = grid.reshape(n, math.prod(out_spatial), grid.shape[-1])
         taps = _taps(gf, sizes, mode, padding_mode, align_corners)
-        y = np.zeros((n, c, gf.shape[1]), dtype=x.dtype)
+        y = xp.zeros((n, c, gf.shape[1]), dtype=x.dtype)
         for flat, _valid, weight, _dw in taps:
-            y += weight[:, None, :] * np.take_along_axis(xf, flat[:, None, :], axis=2)
+            y += weight[:, None, :] * xp.take_along_axis(xf, flat[:, None, :], axis=2)
         ctx.meta = (x.shape, grid.shape, taps, xf)  # the grid gradient gathers the tap values again
         return y.reshape((n, c) + out_spatial)
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(g)
         if isinstance(g, Tensor):
             raise RuntimeError("grid_sample: double backward (create_graph=True) is not implemented in ember")
         x_shape, grid_shape, taps, xf = ctx.meta
         n, c = x_shape[:2]
-        p = int(np.prod(x_shape[2:]))
-        gf = g.reshape(n, c, int(np.prod(grid_shape[1:-1])))
+        p = math.prod(x_shape[2:])
+        gf = g.reshape(n, c, math.prod(grid_shape[1:-1]))
         gx = ggrid = None
         if ctx.needs_input_grad[0]:
-            rows = (np.arange(n)[:, None, None] * c + np.arange(c)[None, :, None]) * p  # (N, C, 1)
-            index = np.concatenate([(rows + flat[:, None, :]).ravel() for flat, *_ in taps])
-            weights = np.concatenate([(gf * w[:, None, :]).ravel() for _, _, w, _ in taps])
-            gx = np.bincount(index, weights=weights, minlength=n * c * p).astype(g.dtype).reshape(x_shape)
+            rows = (xp.arange(n)[:, None, None] * c + xp.arange(c)[None, :, None]) * p  # (N, C, 1)
+            index = xp.concatenate([(rows + flat[:, None, :]).ravel() for flat, *_ in taps])
+            weights = xp.concatenate([(gf * w[:, None, :]).ravel() for _, _, w, _ in taps])
+            gx = xp.bincount(index, weights=weights, minlength=n * c * p).astype(g.dtype).reshape(x_shape)
         if ctx.needs_input_grad[1]:
             k = grid_shape[-1]
-            ggrid = np.zeros((n, gf.shape[2], k), dtype=g.dtype)
+            ggrid = xp.zeros((n, gf.shape[2], k), dtype=g.dtype)
             for flat, _, _, dws in taps:
-                s = np.einsum("ncm,ncm->nm", gf, np.take_along_axis(xf, flat[:, None, :], axis=2))
+                s = xp.einsum("ncm,ncm->nm", gf, xp.take_along_axis(xf, flat[:, None, :], axis=2))
                 for d in range(k):
                     ggrid[..., k - 1 - d] += s * dws[d]
             ggrid = ggrid.reshape(grid_shape)
@@ -255,10 +264,10 @@ def grid_sample(
 # -- affine_grid ---------------------------------------------------------------------------------------------
 
 
-def _base_axis(steps, align_corners, dtype):
+def _base_axis(xp, steps, align_corners, dtype):
     if steps <= 1:
-        return np.zeros(steps, dtype=dtype)
-    ax = np.linspace(-1, 1, steps, dtype=np.float64)
+        return xp.zeros(steps, dtype=dtype)
+    ax = xp.linspace(-1, 1, steps, dtype=np.float64)
     if not align_corners:
         ax = ax * (steps - 1) / steps
     return ax.astype(dtype)
@@ -268,6 +277,7 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     """The sampling grid of an affine map: theta (N, 2, 3) and size (N, C, H, W) -> grid (N, H, W, 2),
     grid[n, i, j] = theta[n] @ (x_j, y_i, 1); 5-D: theta (N, 3, 4), size (N, C, D, H, W) -> (N, D, H, W, 3).
     Differentiable in theta (it is a batched matmul with a constant base grid)."""
+    xp = array_module(theta._data)
     from .linalg import matmul
     from .shape import reshape, transpose
 
@@ -303,9 +313,9 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
             f"[{theta.shape[0]}, {len(spatial) + 1}]."
         )
     dt = theta._data.dtype
-    axes = [_base_axis(s, align_corners, dt) for s in reversed(spatial)]  # x (width) first
-    mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]  # spatial-major order, components (x, y[, z])
-    base = np.stack(list(mesh) + [np.ones(spatial, dtype=dt)], axis=-1).reshape(1, -1, len(spatial) + 1)
+    axes = [_base_axis(xp, s, align_corners, dt) for s in reversed(spatial)]  # x (width) first
+    mesh = xp.meshgrid(*axes[::-1], indexing="ij")[::-1]  # spatial-major order, components (x, y[, z])
+    base = xp.stack(list(mesh) + [xp.ones(spatial, dtype=dt)], axis=-1).reshape(1, -1, len(spatial) + 1)
     grid = matmul(Tensor._wrap(base), transpose(theta, 1, 2))
     return reshape(grid, (size[0],) + tuple(spatial) + (len(spatial),))
 

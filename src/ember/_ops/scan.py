@@ -12,6 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._backend import array_module
 from .._tensor import Tensor, _wrap_dim
 from . import index as I
 from . import pointwise as P
@@ -28,10 +29,11 @@ aminmax_result = namedtuple("aminmax", ["min", "max"])
 
 
 def _cum_extremum(input: Tensor, dim: int, fn, result, name):
+    xp = array_module(input._data)
     if input._data.ndim == 0:
         if dim not in (0, -1):
             raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
-        return result(S.clone(input), _wrap(np.zeros((), np.int64)))
+        return result(S.clone(input), _wrap(xp.zeros((), np.int64)))
     values, indices = fn(input, dim)
     return result(values, indices)
 
@@ -66,6 +68,7 @@ _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(input: Tensor, q, dim, keepdim, interpolation, ignore_nan):
+    xp = array_module(input._data)
     name = "quantile"  # PyTorch words nanquantile's errors the same way
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
@@ -82,7 +85,7 @@ def _quantile(input: Tensor, q, dim, keepdim, interpolation, ignore_nan):
             raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
         qs, q_dim = q._data.astype(np.float64).reshape(-1), q._data.ndim == 1
     else:
-        qs, q_dim = np.array([float(q)]), False
+        qs, q_dim = xp.array([float(q)]), False
     for v in qs:
         if not 0 <= v <= 1:
             raise RuntimeError(f"{name}() q values must be in the range [0, 1]" if isinstance(q, Tensor) else
@@ -98,29 +101,29 @@ def _quantile(input: Tensor, q, dim, keepdim, interpolation, ignore_nan):
     srt = I.sort(x, -1).values  # NaNs sort last
     a = srt._data
     n = a.shape[-1]
-    nan = np.isnan(a)
+    nan = xp.isnan(a)
     if ignore_nan:
         count = (~nan).sum(-1, keepdims=True)
-        ranks = qs * np.maximum(count - 1, 0)  # (..., Q)
+        ranks = qs * xp.maximum(count - 1, 0)  # (..., Q)
         all_nan = count == 0
     else:
-        ranks = np.broadcast_to(qs * (n - 1), a.shape[:-1] + (len(qs),)).copy()
+        ranks = xp.broadcast_to(qs * (n - 1), a.shape[:-1] + (len(qs),)).copy()
         all_nan = nan.any(-1, keepdims=True)
-    ranks = np.where(all_nan, n - 1, ranks)  # a NaN result: point at the last (NaN) element
+    ranks = xp.where(all_nan, n - 1, ranks)  # a NaN result: point at the last (NaN) element
     if interpolation == "lower":
-        ranks = np.floor(ranks)
+        ranks = xp.floor(ranks)
     elif interpolation == "higher":
-        ranks = np.ceil(ranks)
+        ranks = xp.ceil(ranks)
     elif interpolation == "nearest":
-        ranks = np.round(ranks)  # half to even, as PyTorch
-    lo = np.floor(ranks).astype(np.int64)
-    hi = np.minimum(np.ceil(ranks).astype(np.int64), n - 1)
+        ranks = xp.round(ranks)  # half to even, as PyTorch
+    lo = xp.floor(ranks).astype(np.int64)
+    hi = xp.minimum(xp.ceil(ranks).astype(np.int64), n - 1)
     v_lo = I.gather(srt, -1, _wrap(lo))
     if interpolation in ("lower", "higher", "nearest"):
         out = v_lo
     else:
         v_hi = I.gather(srt, -1, _wrap(hi))
-        w = np.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - lo
+        w = xp.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - lo
         out = v_lo + (v_hi - v_lo) * _wrap(w.astype(a.dtype))
     out = S.movedim(out, -1, 0)  # (Q, ...)
     if keepdim:
@@ -154,6 +157,7 @@ def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolat
 def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor:  # noqa: A002
     """Histogram of ``bins`` equal bins over [min, max] (the data's range when min == max);
     elements outside are ignored. Not differentiable."""
+    xp = array_module(input._data)
     a = input._data
     if a.dtype.kind != "f":
         raise NotImplementedError(f'"histogram_cpu" not implemented for \'{type_name(input.dtype)}\'')
@@ -163,7 +167,7 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor: 
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     if lo == hi and a.size:
-        lo, hi = float(np.min(a)), float(np.max(a))
+        lo, hi = float(xp.min(a)), float(xp.max(a))
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -171,13 +175,14 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor: 
     flat = a.reshape(-1)
     keep = (flat >= lo) & (flat <= hi)
     v = flat[keep].astype(np.float64)
-    idx = np.floor((v - lo) * bins / (hi - lo)).astype(np.int64)
-    idx = np.minimum(idx, bins - 1)  # the right edge belongs to the last bin
-    return _wrap(np.bincount(idx, minlength=bins).astype(a.dtype))
+    idx = xp.floor((v - lo) * bins / (hi - lo)).astype(np.int64)
+    idx = xp.minimum(idx, bins - 1)  # the right edge belongs to the last bin
+    return _wrap(xp.bincount(idx, minlength=bins).astype(a.dtype))
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     """Count of each non-negative integer in a 1-d tensor (weighted sums with ``weights``)."""
+    xp = array_module(input._data)
     a = input._data
     if a.dtype.kind not in "iub":
         raise NotImplementedError(f'"bincount_cpu" not implemented for \'{type_name(input.dtype)}\'')
@@ -186,12 +191,12 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
     if weights is None:
-        return _wrap(np.bincount(a, minlength=minlength).astype(np.int64))
-    w = weights._data if isinstance(weights, Tensor) else np.asarray(weights)
+        return _wrap(xp.bincount(a, minlength=minlength).astype(np.int64))
+    w = weights._data if isinstance(weights, Tensor) else xp.asarray(weights)
     if w.shape != a.shape:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     res = w.dtype if w.dtype.kind == "f" else np.float64  # float32 weights keep float32, like PyTorch
-    return _wrap(np.bincount(a, w.astype(np.float64), minlength).astype(res))
+    return _wrap(xp.bincount(a, w.astype(np.float64), minlength).astype(res))
 
 
 # -- differences and trace ---------------------------------------------------------------------------------
