@@ -53,6 +53,15 @@ def as_array(x: Any) -> np.ndarray:
     return data if isinstance(data, np.ndarray) else np.asarray(x)
 
 
+def _apply(transform: Callable | None, target_transform: Callable | None, input: Any, target: Any) -> tuple[Any, Any]:
+    """``(transform(input), target_transform(target))``, a missing transform leaving its value as it is."""
+    if transform is not None:
+        input = transform(input)
+    if target_transform is not None:
+        target = target_transform(target)
+    return input, target
+
+
 class StandardTransform:
     """``(transform(input), target_transform(target))``: the joint transform built from the two separate ones."""
 
@@ -61,11 +70,7 @@ class StandardTransform:
         self.target_transform = target_transform
 
     def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
+        return _apply(self.transform, self.target_transform, input, target)
 
     def __repr__(self) -> str:
         parts = [f"Transform: {self.transform!r}"] if self.transform is not None else []
@@ -96,11 +101,7 @@ class VisionDataset(_DatasetBase):
         self.transforms = StandardTransform(transform, target_transform) if has_separate else transforms
 
     def _apply_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return _apply(self.transform, self.target_transform, img, target)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         raise NotImplementedError
