@@ -16,17 +16,16 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ember.vision.datasets._safe_pickle import load_array_pickle
 from ember.vision.datasets.download import default_root, download_file, mirrors_from_env
 from ember.vision.datasets.utils import extract_tar_members
-from ember.vision.datasets.vision import VisionDataset, to_image
+from ember.vision.datasets.vision import ImageArrays
 
 
-class CIFAR10(VisionDataset):
+class CIFAR10(ImageArrays):
     """`CIFAR-10 <https://www.cs.toronto.edu/~kriz/cifar.html>`_: 50,000 train and 10,000 test 32x32 colour images.
 
     Args:
@@ -114,13 +113,6 @@ class CIFAR10(VisionDataset):
             self.filename, mirrors_from_env(self.mirrors_env, type(self).mirrors), self.root, md5=self.tgz_md5
         )
         extract_tar(archive, self.root, self.base_folder)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        """``(image, label)``: a PIL RGB image (uint8 HWC array without Pillow) and an int."""
-        return self._apply_transforms(to_image(self.data[index]), self.targets[index])
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'}"

@@ -135,3 +135,18 @@ class VisionDataset(_DatasetBase):
             lines.append(f"Target transform: {self.target_transform!r}")
         pad = " " * self._repr_indent
         return "\n".join([f"Dataset {type(self).__name__}"] + [pad + line for line in lines])
+
+
+class ImageArrays(VisionDataset):
+    """A ``VisionDataset`` held in memory: ``data[i]`` an image array (given out as a PIL image, or as the uint8
+    array without Pillow) and ``targets[i]`` its class index."""
+
+    data: np.ndarray
+    targets: Any
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        """``(image, label)`` with ``transform`` / ``target_transform`` applied."""
+        return self._apply_transforms(to_image(self.data[index]), int(self.targets[index]))
