@@ -163,7 +163,17 @@ def result_type(*operands) -> dtype:
     return _combine(dim_result, _combine(zero_result, scalar_result))
 
 
-class finfo:
+class _Limits:
+    """What ``finfo`` and ``iinfo`` share: the dtype's name, its bits, and its range as ``number`` s."""
+
+    def _set_range(self, d: dtype, info, number) -> None:
+        self.dtype = d.name
+        self.bits = _pyint(info.bits)
+        self.min = number(info.min)
+        self.max = number(info.max)
+
+
+class finfo(_Limits):
     """Machine limits of a floating dtype (PyTorch's ``torch.finfo``): ``eps``, ``max``, ``min``, ``tiny`` ..."""
 
     def __init__(self, type=None):  # noqa: A002 - PyTorch's name
@@ -171,11 +181,8 @@ class finfo:
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'")
         info = np.finfo(d.np)
-        self.dtype = d.name
-        self.bits = _pyint(info.bits)
+        self._set_range(d, info, _pyfloat)
         self.eps = _pyfloat(info.eps)
-        self.max = _pyfloat(info.max)
-        self.min = _pyfloat(info.min)
         self.tiny = self.smallest_normal = _pyfloat(info.smallest_normal)
         self.resolution = 10.0 ** -_pyint(info.precision)
 
@@ -186,18 +193,14 @@ class finfo:
         )
 
 
-class iinfo:
+class iinfo(_Limits):
     """Limits of an integer dtype (PyTorch's ``torch.iinfo``): ``min``, ``max``, ``bits``."""
 
     def __init__(self, type):  # noqa: A002 - PyTorch's name
         d = as_dtype(type)
         if d.category != _INT:
             raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
-        info = np.iinfo(d.np)
-        self.dtype = d.name
-        self.bits = _pyint(info.bits)
-        self.min = _pyint(info.min)
-        self.max = _pyint(info.max)
+        self._set_range(d, np.iinfo(d.np), _pyint)
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

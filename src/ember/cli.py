@@ -152,7 +152,8 @@ def _err(msg: str) -> None:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from ember.training.config import FIELDS, ConfigError, load_config
-    from ember.training.run import LAST, train_run
+    from ember.training.run import train_run
+    from ember.training.rundir import LAST
 
     given = {k: v for k, v in vars(args).items() if k in FIELDS}
     for flag, path in (("--run-dir", args.run_dir), ("--resume", args.resume)):
@@ -229,7 +230,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from ember.training.run import evaluate_run
+    from ember.training.evaluate import evaluate_run
 
     logs = evaluate_run(args.run_dir, dataset=args.dataset, data_dir=args.data_dir, checkpoint=args.checkpoint,
                         split=args.split)
@@ -239,7 +240,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from ember.training.run import predict_files
+    from ember.training.predict import predict_files
 
     for r in predict_files(args.run_dir, args.files, top_k=args.top_k, checkpoint=args.checkpoint, invert=args.invert):
         name = r["file"] if r["index"] is None else f"{r['file']}[{r['index']}]"
@@ -291,14 +292,14 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ember.training.run import write_run_report
+    from ember.training.run_report import write_run_report
 
     print(write_run_report(args.run_dir))
     return EXIT_OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from ember.training.run import export_run
+    from ember.training.export import export_run
 
     path, shape = export_run(args.run_dir, args.output, checkpoint=args.checkpoint, opset_version=args.opset)
     print(f"wrote {path} (input 'input' of shape (batch, {', '.join(map(str, shape))}), output 'logits')")
@@ -333,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     args = parser.parse_args(argv)  # exits with 2 on a usage error, like every argparse program
     from ember.training.config import ConfigError
-    from ember.training.run import RunError, UsageError
+    from ember.training.errors import RunError, UsageError
 
     try:
         return _COMMANDS[args.command](args)

@@ -279,7 +279,7 @@ def test_cli_export_of_a_trained_run_runs_in_onnxruntime(tmp_path):
                           env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "wrote" in proc.stdout
-    from ember.training.run import load_run
+    from ember.training.rundir import load_run
 
     _cfg, meta, model = load_run(run)
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])

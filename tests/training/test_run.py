@@ -1,4 +1,5 @@
-"""ember.training.run and .config: run directories, their files and report, configs in TOML."""
+"""ember.training.run, .rundir, .run_report, .evaluate, .predict and .config: run directories, their files and report,
+configs in TOML."""
 
 import csv
 import json
@@ -10,6 +11,10 @@ import pytest
 import ember
 from ember.training import config as C
 from ember.training import run as R
+from ember.training import run_report, rundir
+from ember.training.errors import UsageError
+from ember.training.evaluate import evaluate_run
+from ember.training.predict import predict_files
 
 FAST = {"epochs": 2, "hidden": [32], "batch_size": 64}
 
@@ -74,7 +79,7 @@ def test_report_has_every_section_and_all_plots(run_dir):
     assert len(p.images) == 5 and all(src.startswith("data:image/png;base64,") for src in p.images)
     for needle in ("dataset", "digits", "hidden", "test_accuracy", "best_epoch"):
         assert needle in p.cells
-    R.write_run_report(run_dir)  # re-rendering is idempotent
+    run_report.write_run_report(run_dir)  # re-rendering is idempotent
     p2 = _Sections()
     p2.feed((run_dir / "report.html").read_text())
     assert p2.sections == p.sections and len(p2.images) == 5
@@ -88,23 +93,23 @@ def test_config_toml_reproduces_the_run_settings(run_dir):
 
 def test_evaluate_and_predict_agree_with_the_summary(run_dir, tmp_path):
     s = json.loads((run_dir / "summary.json").read_text())
-    logs = R.evaluate_run(run_dir)
+    logs = evaluate_run(run_dir)
     assert logs["accuracy"] == pytest.approx(s["test_accuracy"]) and logs["samples"] == 450
     from ember.vision.datasets import Digits
 
     d = Digits(train=False)
     np.save(tmp_path / "x.npy", d.data[:5])
-    res = R.predict_files(run_dir, [tmp_path / "x.npy"], top_k=10)
+    res = predict_files(run_dir, [tmp_path / "x.npy"], top_k=10)
     assert len(res) == 5 and all(len(r["top"]) == 10 for r in res)
     assert sum(p for _, p in res[0]["top"]) == pytest.approx(1.0, abs=1e-5)
-    _, _, model = R.load_run(run_dir)
+    _, _, model = rundir.load_run(run_dir)
     with ember.no_grad():
         expected = model(ember.from_numpy((d.data[:5] / np.float32(255))[:, None].astype(np.float32))).argmax(1)
     assert [r["top"][0][0] for r in res] == [str(int(i)) for i in expected.tolist()]
 
 
 def test_without_matplotlib_plots_are_skipped_with_one_warning(tmp_path, monkeypatch):
-    monkeypatch.setattr(R, "_has_matplotlib", lambda: False)
+    monkeypatch.setattr(run_report, "_has_matplotlib", lambda: False)
     messages = []
     R.train_run({"epochs": 1, "hidden": [8]}, tmp_path / "r", quiet=True, log=messages.append)
     assert messages == ["warning: matplotlib is not installed, so no plots were drawn (pip install 'ember[plot]')"]
@@ -113,20 +118,20 @@ def test_without_matplotlib_plots_are_skipped_with_one_warning(tmp_path, monkeyp
 
 
 def test_train_run_refuses_an_existing_run_and_early_stopping_is_recorded(run_dir, tmp_path):
-    with pytest.raises(R.UsageError, match="already holds a run; continue it with `ember train --resume"):
+    with pytest.raises(UsageError, match="already holds a run; continue it with `ember train --resume"):
         R.train_run(FAST, run_dir, quiet=True)
     res = R.train_run({"epochs": 30, "hidden": [8], "early_stopping": 1, "scheduler": "none", "lr": 0.05},
                       tmp_path / "es", quiet=True, log=lambda m: None)
     assert res.status == "stopped_early" and res.summary["stopped_early_at_epoch"] < 30
     assert res.summary["checkpoint_for_test"] == "best"
-    assert R.evaluate_run(tmp_path / "es")["accuracy"] == pytest.approx(res.summary["test_accuracy"])
+    assert evaluate_run(tmp_path / "es")["accuracy"] == pytest.approx(res.summary["test_accuracy"])
 
 
 @pytest.mark.parametrize(
     "opt, sched", [("sgd", "step"), ("adamw", "cosine"), ("rmsprop", "plateau"), ("adagrad", "onecycle")]
 )
 def test_every_optimizer_and_scheduler_builds_and_steps(opt, sched, tmp_path, monkeypatch):
-    monkeypatch.setattr(R, "_has_matplotlib", lambda: False)  # plots are tested elsewhere; keep this fast
+    monkeypatch.setattr(run_report, "_has_matplotlib", lambda: False)  # plots are tested elsewhere; keep this fast
     res = R.train_run({"epochs": 1, "hidden": [8], "optimizer": opt, "scheduler": sched, "val_split": 0.0},
                       tmp_path / "r", quiet=True, log=lambda m: None)
     assert res.summary["epochs_completed"] == 1 and "final_val_loss" not in res.summary
@@ -134,12 +139,12 @@ def test_every_optimizer_and_scheduler_builds_and_steps(opt, sched, tmp_path, mo
 
 def test_default_run_dir_names(tmp_path):
     cfg = C.default_config()
-    p = R.default_run_dir(cfg, tmp_path)
+    p = rundir.default_run_dir(cfg, tmp_path)
     assert p.parent == tmp_path and p.name.startswith("digits-mlp-")
     p.mkdir()
-    q = R.default_run_dir(cfg, tmp_path)
+    q = rundir.default_run_dir(cfg, tmp_path)
     assert q != p and not q.exists()  # an existing directory is never reused
-    assert R.default_run_dir(dict(cfg, model="dir/net.py:Net"), tmp_path).name.startswith("digits-Net-")
+    assert rundir.default_run_dir(dict(cfg, model="dir/net.py:Net"), tmp_path).name.startswith("digits-Net-")
 
 
 # ------------------------------------------------------------------------------------ config

@@ -47,6 +47,16 @@ def _decorate(func, mode: bool):
     return wrapper
 
 
+def _inside(func, make_context):
+    """``func`` run inside a new ``make_context()`` at every call (one context object cannot be re-entered)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with make_context():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 class _GradModeSwitch:
     """Sets grad mode to ``self._mode`` inside ``with`` or a decorated function."""
 
@@ -117,12 +127,7 @@ class inference_mode(_GradModeSwitch):
         return super().__exit__(*exc)
 
     def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with inference_mode(self._inference):
-                return func(*args, **kwargs)
-
-        return wrapper
+        return _inside(func, lambda: inference_mode(self._inference))
 
 
 class set_grad_enabled(_GradModeSwitch):
@@ -194,9 +199,4 @@ class detect_anomaly:
         return False
 
     def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self._check_nan):
-                return func(*args, **kwargs)
-
-        return wrapper
+        return _inside(func, lambda: detect_anomaly(self._check_nan))

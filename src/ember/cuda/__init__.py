@@ -10,25 +10,11 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 
+from .. import _absent_device as _absent
 from . import amp  # noqa: F401  (``torch.cuda.amp.autocast`` without importing it first)
 
-_NOT_COMPILED = "Torch not compiled with CUDA enabled"
-
-
-def _not_compiled(*args, **kwargs):
-    raise AssertionError(_NOT_COMPILED)
-
-
-def is_available() -> bool:
-    return False
-
-
-def device_count() -> int:
-    return 0
-
-
-def is_initialized() -> bool:
-    return False
+is_available, device_count, is_initialized = _absent.is_available, _absent.device_count, _absent.is_initialized
+_not_compiled = _absent.not_compiled("CUDA")
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
@@ -39,19 +25,9 @@ def get_arch_list() -> list:
     return []
 
 
-def _noop(*args, **kwargs) -> None:
-    """Seeding and cache calls are lazy no-ops without CUDA, as in PyTorch."""
-
-
-manual_seed = manual_seed_all = seed = seed_all = empty_cache = _noop
-
-
-def _zero(device=None) -> int:
-    return 0
-
-
-memory_allocated = max_memory_allocated = memory_reserved = max_memory_reserved = _zero
-memory_cached = max_memory_cached = _zero
+manual_seed = manual_seed_all = seed = seed_all = empty_cache = _absent.noop
+memory_allocated = max_memory_allocated = memory_reserved = max_memory_reserved = _absent.zero
+memory_cached = max_memory_cached = _absent.zero
 
 
 def memory_stats(device=None) -> OrderedDict:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
+from ..amp import custom_bwd, custom_fwd  # noqa: F401
+from ..amp._deprecated import DeprecatedAutocast, DeprecatedGradScaler
 
-from ..amp import GradScaler as _GradScaler, autocast as _autocast, custom_bwd, custom_fwd  # noqa: F401
 
-
-class autocast(_autocast):
+class autocast(DeprecatedAutocast):
     """``torch.cuda.amp.autocast``: deprecated; without CUDA it warns and disables itself."""
 
-    def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True):
-        warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
-                      "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning, stacklevel=2)
-        super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+    _device_type = "cuda"
 
 
-class GradScaler(_GradScaler):
+class GradScaler(DeprecatedGradScaler):
     """``torch.cuda.amp.GradScaler``: deprecated; without CUDA it warns and disables itself."""
 
-    def __init__(self, init_scale: float = 2.0**16, growth_factor: float = 2.0, backoff_factor: float = 0.5,
-                 growth_interval: int = 2000, enabled: bool = True):
-        warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
-                      "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning, stacklevel=2)
-        super().__init__("cuda", init_scale=init_scale, growth_factor=growth_factor,
-                         backoff_factor=backoff_factor, growth_interval=growth_interval, enabled=enabled)
+    _device_type = "cuda"

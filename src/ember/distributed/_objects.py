@@ -13,7 +13,7 @@ import numpy as np
 from . import _mpi
 from . import process_group as _pg
 from ._work import wait_requests
-from .collectives import _root
+from .collectives import _root, _rooted
 
 __all__ = ["all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list"]
 
@@ -41,26 +41,37 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
 
 
+def _pack(objs) -> tuple[np.ndarray, np.ndarray]:
+    """The pickles of ``objs`` end to end, and each one's length in bytes."""
+    blobs = [_dumps(o) for o in objs]
+    counts = np.array([b.size for b in blobs], dtype=np.int64)
+    return (np.concatenate(blobs) if blobs else np.empty(0, dtype=np.uint8)), counts
+
+
+def _unpack_into(out: list, data: np.ndarray, counts: np.ndarray) -> None:
+    """``out[i]`` = the ``i``-th of the pickles laid end to end in ``data`` with lengths ``counts``."""
+    starts = _offsets(counts)
+    for i in range(len(counts)):
+        out[i] = _loads(data[starts[i]:starts[i] + counts[i]])
+
+
 def broadcast_object_list(object_list, src=None, group=None, device=None, group_src=None) -> None:
     """Replace ``object_list``'s items on every rank by those of rank ``src`` (lists of equal length)."""
-    pg = _pg._resolve(group)
+    pg, root = _rooted(group, src, group_src, "broadcast_object_list", "src")
     if pg is None:
         return
     MPI = _mpi.mpi()
-    root = _root(pg, src, group_src, "broadcast_object_list", "src")
     n = len(object_list)
     if pg.rank() == root:
-        blobs = [_dumps(o) for o in object_list]
-        sizes = np.array([b.size for b in blobs], dtype=np.int64)
+        data, sizes = _pack(object_list)
     else:
         sizes = np.empty(n, dtype=np.int64)
     _wait(pg._comm.Ibcast([sizes, MPI.INT64_T], root=root), pg, "broadcast_object_list")
-    data = np.concatenate(blobs) if pg.rank() == root and n else np.empty(int(sizes.sum()), dtype=np.uint8)
+    if pg.rank() != root:
+        data = np.empty(int(sizes.sum()), dtype=np.uint8)
     _wait(pg._comm.Ibcast([data, MPI.BYTE], root=root), pg, "broadcast_object_list")
     if pg.rank() != root:
-        starts = _offsets(sizes)
-        for i in range(n):
-            object_list[i] = _loads(data[starts[i]:starts[i] + sizes[i]])
+        _unpack_into(object_list, data, sizes)
 
 
 def all_gather_object(object_list, obj, group=None) -> None:
@@ -76,17 +87,15 @@ def all_gather_object(object_list, obj, group=None) -> None:
     data = np.empty(int(counts.sum()), dtype=np.uint8)
     starts = _offsets(counts)
     _wait(pg._comm.Iallgatherv([blob, MPI.BYTE], [data, (counts, starts), MPI.BYTE]), pg, "all_gather_object")
-    for r in range(pg.size()):
-        object_list[r] = _loads(data[starts[r]:starts[r] + counts[r]])
+    _unpack_into(object_list, data, counts)
 
 
 def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=None) -> None:
     """Every rank's ``obj`` into ``object_gather_list`` on rank ``dst`` (``None`` on the others)."""
-    pg = _pg._resolve(group)
+    pg, root = _rooted(group, dst, group_dst, "gather_object", "dst")
     if pg is None:
         return
     MPI = _mpi.mpi()
-    root = _root(pg, dst, group_dst, "gather_object", "dst")
     here = pg.rank() == root
     if here and (object_gather_list is None or len(object_gather_list) != pg.size()):
         raise ValueError(f"gather_object: object_gather_list must have one slot per rank ({pg.size()}) on the destination rank")
@@ -99,8 +108,7 @@ def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=
     recv = [data, (counts, starts), MPI.BYTE] if here else None
     _wait(pg._comm.Igatherv([blob, MPI.BYTE], recv, root=root), pg, "gather_object")
     if here:
-        for r in range(pg.size()):
-            object_gather_list[r] = _loads(data[starts[r]:starts[r] + counts[r]])
+        _unpack_into(object_gather_list, data, counts)
 
 
 def scatter_object_list(scatter_object_output_list, scatter_object_input_list=None, src=None, group=None,
@@ -117,9 +125,8 @@ def scatter_object_list(scatter_object_output_list, scatter_object_input_list=No
     if pg.rank() == root:
         if scatter_object_input_list is None or len(scatter_object_input_list) != n:
             raise ValueError(f"scatter_object_list: scatter_object_input_list must have one object per rank ({n}) on the source rank")
-        blobs = [_dumps(o) for o in scatter_object_input_list]
-        counts = np.array([b.size for b in blobs], dtype=np.int64)
-        send = [np.concatenate(blobs), (counts, _offsets(counts)), MPI.BYTE]
+        data, counts = _pack(scatter_object_input_list)
+        send = [data, (counts, _offsets(counts)), MPI.BYTE]
     else:
         counts, send = np.empty(n, dtype=np.int64), None
     _wait(pg._comm.Ibcast([counts, MPI.INT64_T], root=root), pg, "scatter_object_list")

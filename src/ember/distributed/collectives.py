@@ -154,6 +154,59 @@ def _op(op, np_dtype: np.dtype):
     return table[op.name], post
 
 
+def _after_reduce(post, buf: np.ndarray, n: int, back):
+    """What completes a reduction into ``buf``: ``post`` (AVG's division by the ``n`` ranks), then ``back``."""
+    if post is None:
+        return back
+
+    def finish():
+        post(buf, n)
+        back()
+    return finish
+
+
+def _check_per_rank(ts, ref: Tensor, n: int, what: str, name: str, size_rule: str | None = None) -> None:
+    """``ts`` holds one tensor per rank, of ``ref``'s dtype (and with ``size_rule``, of its number of elements)."""
+    _check_list(ts, name)
+    if len(ts) != n:
+        raise ValueError(f"{what}: {name} must hold one tensor per rank ({n}), got {len(ts)}")
+    for t in ts:
+        _check_same(t, ref, what)
+        if size_rule is not None and t._data.size != ref._data.size:
+            raise ValueError(f"{what}: {size_rule.format(size=ref._data.size, shape=tuple(t.shape))}")
+
+
+def _check_root_list(ts, is_root: bool, name: str, where: str) -> None:
+    """A rooted collective's list is given on the root rank (``where``: 'destination'/'source') and only there."""
+    if is_root and ts is None:
+        raise ValueError(f"Argument ``{name}`` must be specified on {where} rank.")
+    if not is_root and ts:
+        raise ValueError(f"Argument ``{name}`` must NOT be specified on non-{where} ranks.")
+
+
+def _group_for(group, **args):
+    """The process group to work in (``None`` on a rank outside it) once the arguments are checked:
+    a ``*_list`` argument must be a list of tensors, any other a tensor."""
+    for name, value in args.items():
+        (_check_list if name.endswith("_list") else _check_tensor)(value, name)
+    return _pg._resolve(group)
+
+
+def _into_each(ts, rows: np.ndarray):
+    """What completes a gather into the list ``ts``: rank ``r``'s row of ``rows`` into ``ts[r]``."""
+    def finish():
+        for i, t in enumerate(ts):
+            _write(t, rows[i])
+    return finish
+
+
+def _rooted(group, rank, group_rank, what: str, name: str, **args):
+    """``(process group, root's group rank)`` of a rooted collective, its ``args`` checked as `_group_for`
+    does (``(None, None)`` on a rank outside the group)."""
+    pg = _group_for(group, **args)
+    return (None, None) if pg is None else (pg, _root(pg, rank, group_rank, what, name))
+
+
 def _run(requests, pg, what: str, finish, async_op: bool, result=None, members=None):
     work = Work(requests, pg, what, members=members, finish=finish, result=result)
     if async_op:
@@ -176,11 +229,9 @@ def _root(pg, rank, group_rank, what: str, name: str) -> int:
 # ---------------------------------------------------------------------------------------- collectives
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     """Copy ``tensor`` from rank ``src`` into ``tensor`` on every rank of the group."""
-    _check_tensor(tensor, "tensor")
-    pg = _pg._resolve(group)
+    pg, root = _rooted(group, src, group_src, "broadcast", "src", tensor=tensor)
     if pg is None:
         return None
-    root = _root(pg, src, group_src, "broadcast", "src")
     buf, back = _inout(tensor)
     req = pg._comm.Ibcast(_msg(buf), root=root)
     return _run([req], pg, "broadcast", back, async_op, [tensor])
@@ -188,40 +239,26 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``tensor`` over the group with ``op``; every rank ends with the result, in place."""
-    _check_tensor(tensor, "tensor")
-    pg = _pg._resolve(group)
+    pg = _group_for(group, tensor=tensor)
     if pg is None:
         return None
     buf, back = _inout(tensor)
     mop, post = _op(op, buf.dtype)
     req = pg._comm.Iallreduce(_mpi.mpi().IN_PLACE, _msg(buf), mop)
-    n = pg.size()
-
-    def finish():
-        if post is not None:
-            post(buf, n)
-        back()
-    return _run([req], pg, "all_reduce", finish, async_op, [tensor])
+    return _run([req], pg, "all_reduce", _after_reduce(post, buf, pg.size(), back), async_op, [tensor])
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
     """Reduce ``tensor`` over the group into ``tensor`` on rank ``dst`` (the others' are left as they were)."""
-    _check_tensor(tensor, "tensor")
-    pg = _pg._resolve(group)
+    pg, root = _rooted(group, dst, group_dst, "reduce", "dst", tensor=tensor)
     if pg is None:
         return None
-    root = _root(pg, dst, group_dst, "reduce", "dst")
     MPI = _mpi.mpi()
     mop, post = _op(op, tensor._data.dtype)
-    n = pg.size()
     if pg.rank() == root:
         buf, back = _inout(tensor)
         req = pg._comm.Ireduce(MPI.IN_PLACE, _msg(buf), mop, root=root)
-
-        def finish():
-            if post is not None:
-                post(buf, n)
-            back()
+        finish = _after_reduce(post, buf, pg.size(), back)
     else:
         buf = _buffer(tensor)
         req = pg._comm.Ireduce(_msg(buf), None, mop, root=root)
@@ -236,33 +273,21 @@ def _check_same(t: Tensor, ref: Tensor, what: str) -> None:
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Every rank's ``tensor`` into ``tensor_list[r]`` for each rank ``r`` of the group."""
-    _check_list(tensor_list, "tensor_list")
-    _check_tensor(tensor, "tensor")
-    pg = _pg._resolve(group)
+    pg = _group_for(group, tensor_list=tensor_list, tensor=tensor)
     if pg is None:
         return None
     n = pg.size()
-    if len(tensor_list) != n:
-        raise ValueError(f"all_gather: tensor_list must hold one tensor per rank ({n}), got {len(tensor_list)}")
-    for t in tensor_list:
-        _check_same(t, tensor, "all_gather")
-        if t._data.size != tensor._data.size:
-            raise ValueError(f"all_gather: output tensors must have {tensor._data.size} elements like the input, got shape {tuple(t.shape)}")
+    _check_per_rank(tensor_list, tensor, n, "all_gather", "tensor_list",
+                    "output tensors must have {size} elements like the input, got shape {shape}")
     send = _buffer(tensor)
     recv = np.empty((n,) + send.shape, dtype=send.dtype)
     req = pg._comm.Iallgather(_msg(send), _msg(recv))
-
-    def finish():
-        for i, t in enumerate(tensor_list):
-            _write(t, recv[i])
-    return _run([req], pg, "all_gather", finish, async_op, list(tensor_list))
+    return _run([req], pg, "all_gather", _into_each(tensor_list, recv), async_op, list(tensor_list))
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     """Every rank's ``input_tensor`` concatenated (or stacked) into ``output_tensor``, in rank order."""
-    _check_tensor(output_tensor, "output_tensor")
-    _check_tensor(input_tensor, "input_tensor")
-    pg = _pg._resolve(group)
+    pg = _group_for(group, output_tensor=output_tensor, input_tensor=input_tensor)
     if pg is None:
         return None
     n = pg.size()
@@ -280,27 +305,19 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``input_list[r]`` over the group into ``output`` on rank ``r``."""
-    _check_tensor(output, "output")
-    _check_list(input_list, "input_list")
-    pg = _pg._resolve(group)
+    pg = _group_for(group, output=output, input_list=input_list)
     if pg is None:
         return None
     n = pg.size()
-    if len(input_list) != n:
-        raise ValueError(f"reduce_scatter: input_list must hold one tensor per rank ({n}), got {len(input_list)}")
-    for t in input_list:
-        _check_same(t, output, "reduce_scatter")
-        if t._data.size != output._data.size:
-            raise ValueError(f"reduce_scatter: input tensors must have {output._data.size} elements like the output")
+    _check_per_rank(input_list, output, n, "reduce_scatter", "input_list",
+                    "input tensors must have {size} elements like the output")
     send = np.concatenate([t._data.reshape(-1) for t in input_list]) if n else np.empty(0, output._data.dtype)
     return _reduce_scatter(pg, output, send, op, async_op, "reduce_scatter")
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``input`` (``world_size`` equal chunks) over the group; rank ``r`` gets chunk ``r`` in ``output``."""
-    _check_tensor(output, "output")
-    _check_tensor(input, "input")
-    pg = _pg._resolve(group)
+    pg = _group_for(group, output=output, input=input)
     if pg is None:
         return None
     _check_same(input, output, "reduce_scatter_tensor")
@@ -316,42 +333,24 @@ def _reduce_scatter(pg, output, send, op, async_op, what):
     mop, post = _op(op, send.dtype)
     recv, back = _inout(output)
     req = pg._comm.Ireduce_scatter_block(_msg(send), _msg(recv), mop)
-    n = pg.size()
-
-    def finish():
-        if post is not None:
-            post(recv, n)
-        back()
-    return _run([req], pg, what, finish, async_op, [output])
+    return _run([req], pg, what, _after_reduce(post, recv, pg.size(), back), async_op, [output])
 
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     """Every rank's ``tensor`` into ``gather_list`` on rank ``dst``."""
-    _check_tensor(tensor, "tensor")
-    pg = _pg._resolve(group)
+    pg, root = _rooted(group, dst, group_dst, "gather", "dst", tensor=tensor)
     if pg is None:
         return None
-    root = _root(pg, dst, group_dst, "gather", "dst")
     n = pg.size()
     send = _buffer(tensor)
+    _check_root_list(gather_list, pg.rank() == root, "gather_list", "destination")
     if pg.rank() == root:
-        if gather_list is None:
-            raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
-        _check_list(gather_list, "gather_list")
-        if len(gather_list) != n:
-            raise ValueError(f"gather: gather_list must hold one tensor per rank ({n}), got {len(gather_list)}")
-        for t in gather_list:
-            _check_same(t, tensor, "gather")
+        _check_per_rank(gather_list, tensor, n, "gather", "gather_list")
         recv = np.empty((n,) + send.shape, dtype=send.dtype)
         req = pg._comm.Igather(_msg(send), _msg(recv), root=root)
-
-        def finish():
-            for i, t in enumerate(gather_list):
-                _write(t, recv[i])
+        finish = _into_each(gather_list, recv)
         result = list(gather_list)
     else:
-        if gather_list:
-            raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
         req = pg._comm.Igather(_msg(send), None, root=root)
         finish, result = None, []
     return _run([req], pg, "gather", finish, async_op, result)
@@ -359,28 +358,18 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     """``scatter_list[r]`` on rank ``src`` into ``tensor`` on rank ``r``."""
-    _check_tensor(tensor, "tensor")
-    pg = _pg._resolve(group)
+    pg, root = _rooted(group, src, group_src, "scatter", "src", tensor=tensor)
     if pg is None:
         return None
-    root = _root(pg, src, group_src, "scatter", "src")
     n = pg.size()
     recv, back = _inout(tensor)
+    _check_root_list(scatter_list, pg.rank() == root, "scatter_list", "source")
     if pg.rank() == root:
-        if scatter_list is None:
-            raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
-        _check_list(scatter_list, "scatter_list")
-        if len(scatter_list) != n:
-            raise ValueError(f"scatter: scatter_list must hold one tensor per rank ({n}), got {len(scatter_list)}")
-        for t in scatter_list:
-            _check_same(t, tensor, "scatter")
-            if t._data.size != tensor._data.size:
-                raise ValueError(f"scatter: each tensor in scatter_list must have {tensor._data.size} elements")
+        _check_per_rank(scatter_list, tensor, n, "scatter", "scatter_list",
+                        "each tensor in scatter_list must have {size} elements")
         send = np.concatenate([t._data.reshape(-1) for t in scatter_list])
         req = pg._comm.Iscatter(_msg(send), _msg(recv), root=root)
     else:
-        if scatter_list:
-            raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
         req = pg._comm.Iscatter(None, _msg(recv), root=root)
     return _run([req], pg, "scatter", back, async_op, [tensor])
 
@@ -404,8 +393,7 @@ def _peer(pg, rank, group_rank, what: str, name: str) -> int:
 
 def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     """Send ``tensor`` to rank ``dst`` without waiting; returns a ``Work``."""
-    _check_tensor(tensor, "tensor")
-    pg = _pg._resolve(group)
+    pg = _group_for(group, tensor=tensor)
     if pg is None:
         return None
     peer = _peer(pg, dst, group_dst, "send", "dst")
@@ -417,8 +405,7 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
 
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     """Receive into ``tensor`` from rank ``src`` (any rank when ``None``) without waiting; returns a ``Work``."""
-    _check_tensor(tensor, "tensor")
-    pg = _pg._resolve(group)
+    pg = _group_for(group, tensor=tensor)
     if pg is None:
         return None
     MPI = _mpi.mpi()

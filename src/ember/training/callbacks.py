@@ -22,6 +22,9 @@ import warnings
 from pathlib import Path
 from typing import Any, TextIO
 
+import ember
+from ember.serialization._io import atomic_write
+
 from . import csvlog as _csvlog
 from . import progress as _progress
 from .history import resolve_mode
@@ -187,8 +190,6 @@ class EarlyStopping(Callback):
 
 
 def _copy_atomic(src: Path, dst: Path) -> None:
-    from ember.serialization._io import atomic_write
-
     with open(src, "rb") as f, atomic_write(dst) as out:
         shutil.copyfileobj(f, out, 1 << 20)
 
@@ -246,8 +247,6 @@ class ModelCheckpoint(Callback):
         return self.dir / self.last_name
 
     def _save(self, epoch: int) -> Path:
-        import ember
-
         state = self.trainer.checkpoint(epoch=epoch, extra=self.extra)
         path = self.last_path if self.save_last else self.best_path
         ember.save(state, path)
@@ -409,8 +408,6 @@ class CSVLogger(Callback, _csvlog.CSVLogger):
         kept = [rows[0]] + [r for r in rows[1:] if r and r[col].strip().isdigit() and int(r[col]) <= start]
         if len(kept) == len(rows):
             return
-        from ember.serialization._io import atomic_write
-
         text = io.StringIO(newline="")
         csv.writer(text).writerows(kept)
         with atomic_write(self.path) as f:

@@ -116,6 +116,16 @@ def default_config() -> dict[str, Any]:
     return {k: (list(f.default) if isinstance(f.default, list) else f.default) for k, f in FIELDS.items()}
 
 
+def _number(key: str, value: Any, expected: str) -> float:
+    """``value`` (a number, or a string of one, never a bool) as a float; else a ConfigError naming ``expected``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ConfigError(f"config key {key!r}: expected {expected}, got {value!r}")
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"config key {key!r}: expected {expected}, got {value!r}") from None
+
+
 def _coerce(key: str, value: Any) -> Any:
     field = FIELDS[key]
     t = field.type
@@ -126,22 +136,12 @@ def _coerce(key: str, value: Any) -> Any:
             return value.lower() in ("true", "yes", "1")
         raise ConfigError(f"config key {key!r}: expected true or false, got {value!r}")
     if t is int:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ConfigError(f"config key {key!r}: expected an integer, got {value!r}")
-        try:
-            f = float(value)
-        except ValueError:
-            raise ConfigError(f"config key {key!r}: expected an integer, got {value!r}") from None
+        f = _number(key, value, "an integer")
         if not f.is_integer():
             raise ConfigError(f"config key {key!r}: expected an integer, got {value!r}")
         return int(f)
     if t is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ConfigError(f"config key {key!r}: expected a number, got {value!r}")
-        try:
-            f = float(value)
-        except ValueError:
-            raise ConfigError(f"config key {key!r}: expected a number, got {value!r}") from None
+        f = _number(key, value, "a number")
         if math.isnan(f):
             raise ConfigError(f"config key {key!r}: expected a number, got nan")
         return f

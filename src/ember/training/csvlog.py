@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ember import _faults
+
 __all__ = ["CSVLogger"]
 
 
@@ -71,8 +73,6 @@ class CSVLogger:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         mode = "w" if self._fresh else "a"
-        from ember import _faults
-
         _faults.write_point(str(self.path))
         with self.path.open(mode, newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=self.fieldnames, restval="")

@@ -14,31 +14,31 @@ from typing import Any
 
 import numpy as np
 
+import ember
+import ember.distributed as dist
+from ember import nn
+from ember.nn.parallel import DistributedDataParallel
+from ember.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+from .errors import RunError, UsageError
+
 __all__ = ["DataParallelRun", "all_reduce_logs", "process_rank", "sampler_epoch", "unwrap"]
 
 
 def process_rank() -> int:
     """This process's rank in the default process group (0 without one)."""
-    import ember.distributed as dist
-
     return dist.get_rank() if dist.is_initialized() else 0
 
 
 def unwrap(model: Any) -> Any:
     """The model inside a ``DistributedDataParallel`` wrapper (checkpoints hold the plain model's keys)."""
-    from ember.nn.parallel import DistributedDataParallel
-
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 
 def all_reduce_logs(logs: dict[str, float], count: int) -> dict[str, float]:
     """Per-process epoch averages -> averages over every process's samples (no-op outside a process group)."""
-    import ember.distributed as dist
-
     if not dist.is_initialized() or dist.get_world_size() == 1:
         return logs
-    import ember
-
     keys = list(logs)  # the same order on every rank: the Trainer builds logs identically
     sums = np.array([float(logs[k]) * count for k in keys] + [float(count)], dtype=np.float64)
     dist.all_reduce(ember.from_numpy(sums))
@@ -57,21 +57,15 @@ class DataParallelRun:
     """The process group of an ``ember train --nproc N`` run, and the pieces that differ per rank."""
 
     def __init__(self, nproc: int) -> None:
-        import ember.distributed as dist
-
         if not dist.is_initialized():
             try:
                 dist.init_process_group("mpi")
             except RuntimeError as e:  # no mpi4py: the message names the extra to install
-                from .run import RunError
-
                 raise RunError(str(e)) from None
         self.dist = dist
         self.rank = dist.get_rank()
         self.world = dist.get_world_size()
         if self.world != nproc:
-            from .run import UsageError
-
             raise UsageError(f"--nproc {nproc}, but the MPI launcher started {self.world} processes")
 
     @property
@@ -80,8 +74,6 @@ class DataParallelRun:
         return self.rank == 0
 
     def local_batch(self, batch_size: int) -> int:
-        from .run import UsageError
-
         if batch_size % self.world:
             raise UsageError(
                 f"--batch-size {batch_size} is the global batch and must divide evenly among the {self.world} "
@@ -103,9 +95,6 @@ class DataParallelRun:
 
     def loader(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
         """This rank's shard of the training data: ``batch_size / N`` samples per step, PyTorch's sampler order."""
-        import ember
-        from ember.utils.data import DataLoader, DistributedSampler, TensorDataset
-
         ds = TensorDataset(ember.from_numpy(x), ember.from_numpy(y))
         sampler = DistributedSampler(ds, num_replicas=self.world, rank=self.rank, shuffle=True, seed=seed)
         return DataLoader(ds, batch_size=self.local_batch(batch_size), sampler=sampler)
@@ -113,7 +102,4 @@ class DataParallelRun:
     def wrap(self, model: Any) -> Any:
         """``DistributedDataParallel`` around the model, its batch norms synchronised: the statistics
         are those of the global batch, as in one process (checkpoints keep BatchNorm's keys)."""
-        from ember import nn
-        from ember.nn.parallel import DistributedDataParallel
-
         return DistributedDataParallel(nn.SyncBatchNorm.convert_sync_batchnorm(model))

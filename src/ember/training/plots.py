@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ember.serialization._io import atomic_write
+
 from .metrics import _labels, _to_numpy
 
 if TYPE_CHECKING:
@@ -65,8 +67,6 @@ def _save(fig: Figure, path: PathLike) -> Path:
     """Write ``fig`` as PNG to ``path`` atomically (temp file in the same directory, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    from ember.serialization._io import atomic_write
-
     with atomic_write(path) as f:
         fig.savefig(f, format="png")  # layouts are set when drawn: "tight" bboxes cost a second draw
     return path

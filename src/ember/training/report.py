@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ember.serialization._io import atomic_write
+
 __all__ = ["write_report"]
 
 PathLike = str | os.PathLike
@@ -127,8 +129,6 @@ def _figure(path: Path) -> str:
 
 def _atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so readers see the old file or the new one, never half of it."""
-    from ember.serialization._io import atomic_write
-
     with atomic_write(path) as f:
         f.write(text.encode("utf-8"))
 

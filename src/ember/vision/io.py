@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+import ember
+
 __all__ = ["ImageReadMode", "decode_image", "read_file", "read_image", "write_file", "write_jpeg", "write_png"]
 
 
@@ -40,8 +42,6 @@ def _mode(mode: ImageReadMode | str) -> ImageReadMode:
 
 
 def _to_tensor(img: Any, mode: ImageReadMode):
-    import ember
-
     if mode is not ImageReadMode.UNCHANGED:
         img = img.convert(_PIL_MODES[mode])
     elif img.mode not in ("L", "LA", "RGB", "RGBA"):
@@ -53,8 +53,6 @@ def _to_tensor(img: Any, mode: ImageReadMode):
 
 def read_file(path: str | os.PathLike):
     """The bytes of a file as a 1-D uint8 tensor."""
-    import ember
-
     with open(path, "rb") as f:
         return ember.from_numpy(np.frombuffer(f.read(), dtype=np.uint8).copy())
 

@@ -11,12 +11,12 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+import ember
+
 __all__ = ["make_grid", "save_image"]
 
 
 def _is_tensor(x: Any) -> bool:
-    import ember
-
     return isinstance(x, ember.Tensor)
 
 
@@ -36,8 +36,6 @@ def make_grid(
     are clamped to ``value_range`` (default: the min and max, of each image if ``scale_each``) and
     shifted and scaled into [0, 1]. A batch of one image is returned without padding.
     """
-    import ember
-
     if isinstance(tensor, (list, tuple)):
         for t in tensor:
             if not _is_tensor(t):

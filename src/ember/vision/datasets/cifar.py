@@ -16,16 +16,16 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ember.vision.datasets._safe_pickle import load_array_pickle
 from ember.vision.datasets.download import default_root, download_file, mirrors_from_env
-from ember.vision.datasets.vision import VisionDataset, to_image
+from ember.vision.datasets.utils import extract_tar_members
+from ember.vision.datasets.vision import ImageArrays
 
 
-class CIFAR10(VisionDataset):
+class CIFAR10(ImageArrays):
     """`CIFAR-10 <https://www.cs.toronto.edu/~kriz/cifar.html>`_: 50,000 train and 10,000 test 32x32 colour images.
 
     Args:
@@ -114,13 +114,6 @@ class CIFAR10(VisionDataset):
         )
         extract_tar(archive, self.root, self.base_folder)
 
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        """``(image, label)``: a PIL RGB image (uint8 HWC array without Pillow) and an int."""
-        return self._apply_transforms(to_image(self.data[index]), self.targets[index])
-
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'}"
 
@@ -145,22 +138,12 @@ def extract_tar(archive: str, root: str, folder: str) -> None:
     tmp = tempfile.mkdtemp(prefix=f".{folder}.", dir=root)
     try:
         with tarfile.open(archive, "r:*") as tar:
-            members = []
-            for m in tar.getmembers():
+            members = tar.getmembers()
+            for m in members:  # all checked before anything is written
                 parts = m.name.replace("\\", "/").split("/")
                 if m.name.startswith("/") or ".." in parts or parts[0] != folder:
                     raise ValueError(f"{archive}: refusing to extract {m.name!r} (outside {folder}/)")
-                if not (m.isfile() or m.isdir()):
-                    raise ValueError(f"{archive}: refusing to extract {m.name!r} (not a regular file or folder)")
-                members.append(m)
-            for m in members:
-                target = os.path.join(tmp, *m.name.split("/"))
-                if m.isdir():
-                    os.makedirs(target, exist_ok=True)
-                    continue
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                with tar.extractfile(m) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
+            extract_tar_members(tar, members, tmp, archive)
         final = os.path.join(root, folder)
         if os.path.isdir(final):
             shutil.rmtree(final)  # an incomplete copy: _check_exists() said it was not usable

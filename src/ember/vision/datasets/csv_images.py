@@ -6,11 +6,10 @@ import gzip
 import math
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
-from ember.vision.datasets.vision import VisionDataset, to_image
+from ember.vision.datasets.vision import ImageArrays
 
 
 def _looks_like_header(first_line: str) -> bool:
@@ -56,7 +55,7 @@ def read_label_pixel_csv(
     return labels.astype(np.int64), pixels
 
 
-class CSVImageDataset(VisionDataset):
+class CSVImageDataset(ImageArrays):
     """Images stored one per CSV row: a label column and ``prod(image_shape)`` pixel columns.
 
     The common MNIST CSV layout (``label,1x1,1x2,...,28x28``) is the default.
@@ -95,12 +94,6 @@ class CSVImageDataset(VisionDataset):
         self.data = pixels.reshape((len(pixels),) + shape)
         self.targets = labels
         self.classes = [str(i) for i in range(int(labels.max()) + 1)]
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        return self._apply_transforms(to_image(self.data[index]), int(self.targets[index]))
 
     def extra_repr(self) -> str:
         return f"File: {self.csv_path}\nImage shape: {self.data.shape[1:]}"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
 
 import numpy as np
 
-from ember.vision.datasets.vision import VisionDataset, to_image
+from ember.vision.datasets.vision import ImageArrays
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +34,7 @@ def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> tup
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
-class Digits(VisionDataset):
+class Digits(ImageArrays):
     """scikit-learn's handwritten digits (UCI), 10 classes of 8x8 images, shipped with ember.
 
     The split is stratified and depends only on ``seed``: the same ``seed`` and
@@ -80,13 +79,6 @@ class Digits(VisionDataset):
         self.indices = index
         self.data = np.rint(images[index].astype(np.float32) * (255.0 / 16.0)).astype(np.uint8)
         self.targets = labels[index].astype(np.int64)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        """``(image, label)`` with ``transform`` / ``target_transform`` applied."""
-        return self._apply_transforms(to_image(self.data[index]), int(self.targets[index]))
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'} (test_fraction={self.test_fraction}, seed={self.seed})"

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import ember
 from ember.vision.datasets.vision import VisionDataset, to_image
 
 
@@ -44,8 +45,6 @@ class FakeData(VisionDataset):
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         if index >= len(self):
             raise IndexError(f"{type(self).__name__} index out of range")
-        import ember
-
         state = ember.get_rng_state()
         try:
             ember.manual_seed(index + self.random_offset)

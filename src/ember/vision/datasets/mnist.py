@@ -52,6 +52,15 @@ EMNIST_MIRRORS = [
 ]
 
 
+def _renamed(old: str, new: str) -> property:
+    """torchvision's deprecated attribute ``old``: reads ``new`` with a warning."""
+
+    def get(self):
+        warnings.warn(f"{old} has been renamed {new}", UserWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated: ``{new}``.")
+
 class MNIST(VisionDataset):
     """`MNIST <http://yann.lecun.com/exdb/mnist/>`_ handwritten digits: 60,000 train and 10,000 test images.
 
@@ -203,25 +212,10 @@ class MNIST(VisionDataset):
 
     # ------------------------------------------------------------------ torchvision's deprecated names
 
-    @property
-    def train_labels(self):
-        warnings.warn("train_labels has been renamed targets", UserWarning, stacklevel=2)
-        return self.targets
-
-    @property
-    def test_labels(self):
-        warnings.warn("test_labels has been renamed targets", UserWarning, stacklevel=2)
-        return self.targets
-
-    @property
-    def train_data(self):
-        warnings.warn("train_data has been renamed data", UserWarning, stacklevel=2)
-        return self.data
-
-    @property
-    def test_data(self):
-        warnings.warn("test_data has been renamed data", UserWarning, stacklevel=2)
-        return self.data
+    train_labels = _renamed("train_labels", "targets")
+    test_labels = _renamed("test_labels", "targets")
+    train_data = _renamed("train_data", "data")
+    test_data = _renamed("test_data", "data")
 
     # ------------------------------------------------------------------ Dataset protocol
 

@@ -74,6 +74,22 @@ def _safe_member(name: str, archive: str) -> list[str]:
     return [p for p in parts if p not in ("", ".")]
 
 
+def extract_tar_members(tar: tarfile.TarFile, members: Iterable[tarfile.TarInfo], to_path: str, archive: str) -> None:
+    """Write ``members`` of ``tar`` under ``to_path``: folders and regular files only (a link or a device file
+    is refused), and never outside ``to_path``."""
+    for m in members:
+        parts = _safe_member(m.name, archive)
+        if not (m.isfile() or m.isdir()):
+            raise ValueError(f"{archive}: refusing to extract {m.name!r} (not a regular file or folder)")
+        target = os.path.join(to_path, *parts)
+        if m.isdir():
+            os.makedirs(target, exist_ok=True)
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with tar.extractfile(m) as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
+
 def extract_archive(from_path: str | os.PathLike, to_path: str | os.PathLike | None = None, remove_finished: bool = False) -> str:
     """Unpack a ``.tar[.gz|.bz2|.xz]``, ``.tgz``, ``.zip`` or single-file ``.gz`` into ``to_path`` (default: its folder).
 
@@ -96,17 +112,7 @@ def extract_archive(from_path: str | os.PathLike, to_path: str | os.PathLike | N
                     shutil.copyfileobj(src, dst)
     elif tarfile.is_tarfile(from_path):
         with tarfile.open(from_path, "r:*") as tar:
-            for m in tar.getmembers():
-                parts = _safe_member(m.name, from_path)
-                if not (m.isfile() or m.isdir()):
-                    raise ValueError(f"{from_path}: refusing to extract {m.name!r} (not a regular file or folder)")
-                target = os.path.join(to_path, *parts)
-                if m.isdir():
-                    os.makedirs(target, exist_ok=True)
-                    continue
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                with tar.extractfile(m) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
+            extract_tar_members(tar, tar.getmembers(), to_path, from_path)
     elif from_path.endswith(".gz"):
         target = os.path.join(to_path, os.path.basename(from_path)[: -len(".gz")])
         with gzip.open(from_path, "rb") as src, open(target, "wb") as dst:

@@ -53,6 +53,15 @@ def as_array(x: Any) -> np.ndarray:
     return data if isinstance(data, np.ndarray) else np.asarray(x)
 
 
+def _apply(transform: Callable | None, target_transform: Callable | None, input: Any, target: Any) -> tuple[Any, Any]:
+    """``(transform(input), target_transform(target))``, a missing transform leaving its value as it is."""
+    if transform is not None:
+        input = transform(input)
+    if target_transform is not None:
+        target = target_transform(target)
+    return input, target
+
+
 class StandardTransform:
     """``(transform(input), target_transform(target))``: the joint transform built from the two separate ones."""
 
@@ -61,11 +70,7 @@ class StandardTransform:
         self.target_transform = target_transform
 
     def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
+        return _apply(self.transform, self.target_transform, input, target)
 
     def __repr__(self) -> str:
         parts = [f"Transform: {self.transform!r}"] if self.transform is not None else []
@@ -96,11 +101,7 @@ class VisionDataset(_DatasetBase):
         self.transforms = StandardTransform(transform, target_transform) if has_separate else transforms
 
     def _apply_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return _apply(self.transform, self.target_transform, img, target)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         raise NotImplementedError
@@ -134,3 +135,18 @@ class VisionDataset(_DatasetBase):
             lines.append(f"Target transform: {self.target_transform!r}")
         pad = " " * self._repr_indent
         return "\n".join([f"Dataset {type(self).__name__}"] + [pad + line for line in lines])
+
+
+class ImageArrays(VisionDataset):
+    """A ``VisionDataset`` held in memory: ``data[i]`` an image array (given out as a PIL image, or as the uint8
+    array without Pillow) and ``targets[i]`` its class index."""
+
+    data: np.ndarray
+    targets: Any
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        """``(image, label)`` with ``transform`` / ``target_transform`` applied."""
+        return self._apply_transforms(to_image(self.data[index]), int(self.targets[index]))

@@ -44,9 +44,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ember import nn
+
 from . import _named_weights
 from ._named_weights import *  # noqa: F403  (ResNet18_Weights, ...)
-from ._weights import WeightsEnum, freeze, load_weights, unfreeze
+from ._weights import _WEIGHTS_BY_ARCH, WeightsEnum, freeze, load_weights, unfreeze
 from .alexnet import AlexNet, alexnet
 from .convnext import ConvNeXt, convnext_base, convnext_large, convnext_small, convnext_tiny
 from .course_cnn import CourseCNN, course_cnn
@@ -271,8 +273,6 @@ def _load_user_attr(spec: str) -> Any:
     sys.modules[mod_name] = module
     module_spec.loader.exec_module(module)
     if not hasattr(module, attr):
-        from ember import nn
-
         candidates = [
             n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, nn.Module) and v.__module__ == mod_name
         ]
@@ -346,8 +346,6 @@ def list_models(module: Any = None, include: str | list[str] | None = None, excl
 
 def get_model_weights(name: str | Callable[..., Any]) -> type[WeightsEnum]:
     """The weights enum of a model (``get_model_weights("resnet18") is ResNet18_Weights``)."""
-    from ._weights import _WEIGHTS_BY_ARCH
-
     key = name.__name__ if callable(name) else _resolve(name)
     if key not in _WEIGHTS_BY_ARCH:
         raise ValueError(f"no weights are listed for model {key!r}")

@@ -9,6 +9,10 @@ from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any, NamedTuple, Union
 
+import ember
+from ember.vision.transforms._presets import ImageClassification
+from ember.vision.transforms.functional import InterpolationMode
+
 __all__ = ["WeightsEnum", "build", "freeze", "load_weights", "resolve_weights", "unfreeze"]
 
 # torchvision's DenseNet checkpoints predate its module names: "denselayer1.norm.1.weight" is
@@ -34,8 +38,6 @@ def load_weights(model: Any, weights: str | os.PathLike | dict[str, Any], strict
     """
     where = f"load_weights({os.fspath(weights)!r})" if isinstance(weights, (str, os.PathLike)) else "load_weights"
     if isinstance(weights, (str, os.PathLike)):
-        import ember
-
         if not os.path.isfile(weights):
             raise FileNotFoundError(f"{where}: no such file")
         weights = ember.load(weights)
@@ -117,10 +119,6 @@ class WeightsEnum(Enum):
         return {}
 
     def transforms(self, **kwargs: Any) -> Any:
-        from ember.vision.transforms._presets import ImageClassification
-
-        from ember.vision.transforms.functional import InterpolationMode
-
         kwargs.setdefault("interpolation", InterpolationMode(self.value.interpolation))
         return ImageClassification(crop_size=self.value.crop_size, resize_size=self.value.resize_size, **kwargs)
 

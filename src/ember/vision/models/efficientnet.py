@@ -18,6 +18,7 @@ from ember import nn
 from ember.vision.ops.misc import Conv2dNormActivation, SqueezeExcitation
 from ember.vision.ops.stochastic_depth import StochasticDepth
 
+from ._init import init_mobile
 from ._weights import WeightsSpec, build
 from .mobilenetv2 import _make_divisible
 
@@ -127,18 +128,7 @@ class EfficientNet(nn.Module):
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True), nn.Linear(last_out, num_classes))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                init_range = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -init_range, init_range)
-                nn.init.zeros_(m.bias)
+        init_mobile(self, _init_linear_uniform)
 
     def forward(self, x):
         x = self.avgpool(self.features(x))
@@ -150,6 +140,12 @@ _SCALING = {
     0: (1.0, 1.0, 0.2, False), 1: (1.0, 1.1, 0.2, False), 2: (1.1, 1.2, 0.3, False), 3: (1.2, 1.4, 0.3, False),
     4: (1.4, 1.8, 0.4, False), 5: (1.6, 2.2, 0.4, True), 6: (1.8, 2.6, 0.5, True), 7: (2.0, 3.1, 0.5, True),
 }  # fmt: skip
+
+
+def _init_linear_uniform(m: nn.Linear) -> None:
+    """EfficientNet's classifier: U(-1/sqrt(out_features), 1/sqrt(out_features))."""
+    init_range = 1.0 / math.sqrt(m.out_features)
+    nn.init.uniform_(m.weight, -init_range, init_range)
 
 
 def _efficientnet_b(i: int, weights: WeightsSpec, kwargs: dict[str, Any]) -> EfficientNet:

@@ -14,6 +14,7 @@ from typing import Any
 from ember import nn
 from ember.vision.ops.misc import Conv2dNormActivation, SqueezeExcitation
 
+from ._init import init_linear_normal, init_mobile
 from ._weights import WeightsSpec, build
 from .mobilenetv2 import _make_divisible
 
@@ -125,17 +126,7 @@ class MobileNetV3(nn.Module):
             nn.Dropout(p=dropout, inplace=True),
             nn.Linear(last_channel, num_classes),
         )
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
-                nn.init.zeros_(m.bias)
+        init_mobile(self, init_linear_normal)
 
     def forward(self, x):
         x = self.avgpool(self.features(x))

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _ember():
-    import ember
-
-    return ember
+import ember
 
 
 def box_area(boxes):
@@ -22,7 +18,6 @@ def box_area(boxes):
 
 
 def _inter_union(boxes1, boxes2):
-    ember = _ember()
     area1, area2 = box_area(boxes1), box_area(boxes2)
     lt = ember.maximum(boxes1[:, None, :2], boxes2[:, :2])
     rb = ember.minimum(boxes1[:, None, 2:], boxes2[:, 2:])
@@ -39,7 +34,6 @@ def box_iou(boxes1, boxes2):
 
 def generalized_box_iou(boxes1, boxes2):
     """``(N, M)`` generalized IoU (Rezatofighi et al., 2019): IoU minus the empty share of the enclosing box."""
-    ember = _ember()
     inter, union = _inter_union(boxes1, boxes2)
     iou = inter / union
     lti = ember.minimum(boxes1[:, None, :2], boxes2[:, :2])
@@ -51,7 +45,6 @@ def generalized_box_iou(boxes1, boxes2):
 
 def box_convert(boxes, in_fmt: str, out_fmt: str):
     """Convert between ``"xyxy"``, ``"xywh"`` (corner, size) and ``"cxcywh"`` (centre, size)."""
-    ember = _ember()
     allowed = ("xyxy", "xywh", "cxcywh")
     if in_fmt not in allowed or out_fmt not in allowed:
         raise ValueError("Unsupported Bounding Box Conversions for given in_fmt and out_fmt")
@@ -75,7 +68,6 @@ def box_convert(boxes, in_fmt: str, out_fmt: str):
 
 def clip_boxes_to_image(boxes, size: tuple[int, int]):
     """Clip the coordinates to an image of ``size = (height, width)``."""
-    ember = _ember()
     height, width = size
     x = boxes[..., 0::2].clamp(min=0, max=width)
     y = boxes[..., 1::2].clamp(min=0, max=height)
@@ -84,7 +76,6 @@ def clip_boxes_to_image(boxes, size: tuple[int, int]):
 
 def remove_small_boxes(boxes, min_size: float):
     """Indices of the boxes whose width and height are both at least ``min_size``."""
-    ember = _ember()
     b = boxes._data
     keep = np.nonzero(((b[:, 2] - b[:, 0]) >= min_size) & ((b[:, 3] - b[:, 1]) >= min_size))[0]
     return ember.from_numpy(keep.astype(np.int64))
@@ -116,13 +107,11 @@ def nms(boxes, scores, iou_threshold: float):
 
     A box is dropped when its IoU with a higher-scoring kept box exceeds ``iou_threshold``.
     """
-    ember = _ember()
     return ember.from_numpy(_nms_array(boxes._data, scores._data, float(iou_threshold)))
 
 
 def batched_nms(boxes, scores, idxs, iou_threshold: float):
     """``nms`` within each category of ``idxs`` independently; indices sorted by decreasing score."""
-    ember = _ember()
     b, s, c = boxes._data, scores._data, idxs._data
     if b.size == 0:
         return ember.from_numpy(np.zeros(0, dtype=np.int64))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ember
 from ember import nn
 
 
@@ -10,8 +11,6 @@ def stochastic_depth(input, p: float, mode: str, training: bool = True):
 
     The identity when not ``training`` or ``p == 0``.
     """
-    import ember
-
     if p < 0.0 or p > 1.0:
         raise ValueError(f"drop probability has to be between 0 and 1, but got {p}")
     if mode not in ("batch", "row"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ember.vision.transforms import functional as F
-from ember.vision.transforms.transforms import _check_probability, _repr, _rng, _TransformModule
+from ember.vision.transforms.transforms import _box_draws, _check_probability, _repr, _rng, _TransformModule, _WithProbability
 
 
 class RandomChoice:
@@ -46,54 +45,6 @@ class RandomOrder:
         return _repr(self, transforms=list(self.transforms))
 
 
-def _gaussian_kernel1d(kernel_size: int, sigma: float) -> np.ndarray:
-    half = (kernel_size - 1) * 0.5
-    x = np.linspace(-half, half, kernel_size)
-    pdf = np.exp(-0.5 * (x / sigma) ** 2)
-    return pdf / pdf.sum()
-
-
-def gaussian_blur(img: Any, kernel_size: Sequence[int], sigma: Sequence[float] | None = None):
-    """Blur with a separable Gaussian (reflect padding at the borders), as torchvision's ``F.gaussian_blur``.
-
-    ``kernel_size`` is ``[kx, ky]`` (odd, positive); ``sigma`` is ``[sx, sy]`` (default
-    ``0.3 * ((k - 1) * 0.5 - 1) + 0.8``). Integer images are rounded back to their dtype.
-    """
-    if isinstance(kernel_size, numbers.Integral):
-        kernel_size = [int(kernel_size)] * 2
-    if len(kernel_size) == 1:
-        kernel_size = [kernel_size[0]] * 2
-    if any(k <= 0 or k % 2 == 0 for k in kernel_size):
-        raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
-    if sigma is None:
-        sigma = [0.3 * ((k - 1) * 0.5 - 1) + 0.8 for k in kernel_size]
-    elif isinstance(sigma, numbers.Number):
-        sigma = [float(sigma)] * 2
-    elif len(sigma) == 1:
-        sigma = [float(sigma[0])] * 2
-    if any(s <= 0 for s in sigma):
-        raise ValueError(f"sigma should have positive values. Got {sigma}")
-    kx = _gaussian_kernel1d(kernel_size[0], sigma[0])
-    ky = _gaussian_kernel1d(kernel_size[1], sigma[1])
-
-    def blur(arr: np.ndarray) -> np.ndarray:
-        work = arr.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float32)
-        px, py = kernel_size[0] // 2, kernel_size[1] // 2
-        pad = [(0, 0)] * (work.ndim - 2) + [(py, py), (px, px)]
-        padded = np.pad(work, pad, mode="reflect")
-        h, w = arr.shape[-2:]
-        kx_, ky_ = kx.astype(work.dtype), ky.astype(work.dtype)
-        rows = sum(kx_[i] * padded[..., :, i : i + w] for i in range(kernel_size[0]))
-        out = sum(ky_[j] * rows[..., j : j + h, :] for j in range(kernel_size[1]))
-        if not np.issubdtype(arr.dtype, np.floating):
-            out = np.round(out).clip(np.iinfo(arr.dtype).min, np.iinfo(arr.dtype).max)
-        return out.astype(arr.dtype)
-
-    if F._is_pil_image(img):
-        return F.to_pil_image(F._wrap_tensor(blur(F.pil_to_tensor(img)._data)), mode=img.mode)
-    return F._dispatch(img, "gaussian_blur", blur)
-
-
 class GaussianBlur(_TransformModule):
     """Blur with a Gaussian whose sigma is drawn uniformly from ``sigma`` (a number means that value)."""
 
@@ -118,7 +69,7 @@ class GaussianBlur(_TransformModule):
 
     def __call__(self, img: Any):
         s = self.get_params(self.sigma[0], self.sigma[1])
-        return gaussian_blur(img, list(self.kernel_size), [s, s])
+        return F.gaussian_blur(img, list(self.kernel_size), [s, s])
 
     def __repr__(self) -> str:
         return _repr(self, kernel_size=self.kernel_size, sigma=self.sigma)
@@ -161,14 +112,8 @@ class RandomErasing(_TransformModule):
         """Draw ``(i, j, h, w, v)``; after 10 misses the whole image is returned unchanged (``v`` is the image)."""
         arr = F._as_array(img, "RandomErasing")
         img_c, img_h, img_w = arr.shape[-3], arr.shape[-2], arr.shape[-1]
-        area = img_h * img_w
         rng = _rng()
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
-        for _ in range(10):
-            erase_area = area * rng.uniform(scale[0], scale[1])
-            aspect = math.exp(rng.uniform(log_ratio[0], log_ratio[1]))
-            h = int(round(math.sqrt(erase_area * aspect)))
-            w = int(round(math.sqrt(erase_area / aspect)))
+        for h, w in _box_draws(rng, img_h * img_w, scale, ratio):
             if not (h < img_h and w < img_w):
                 continue
             if value is None:
@@ -211,72 +156,52 @@ class RandomErasing(_TransformModule):
         return _repr(self, p=self.p, scale=self.scale, ratio=self.ratio, value=self.value, inplace=self.inplace)
 
 
-class _RandomPhotometric(_TransformModule):
-    """Apply ``self._apply(img)`` with probability ``p``."""
-
-    def __init__(self, p: float = 0.5) -> None:
-        self.p = _check_probability(p, type(self).__name__)
-
-    def __call__(self, img: Any):
-        return self._apply(img) if _rng().random() < self.p else img
-
-    def __repr__(self) -> str:
-        fields = {k: v for k, v in vars(self).items() if k != "p"}
-        return _repr(self, **fields, p=self.p)
-
-
-class RandomInvert(_RandomPhotometric):
+class RandomInvert(_WithProbability):
     """Invert the colours with probability ``p``."""
 
-    def _apply(self, img: Any):
-        return F.invert(img)
+    _op = staticmethod(F.invert)
 
 
-class RandomPosterize(_RandomPhotometric):
+class RandomPosterize(_WithProbability):
     """Keep ``bits`` bits per channel with probability ``p`` (uint8 images)."""
+
+    _op, _fields = staticmethod(F.posterize), ("bits",)
 
     def __init__(self, bits: int, p: float = 0.5) -> None:
         super().__init__(p)
         self.bits = bits
 
-    def _apply(self, img: Any):
-        return F.posterize(img, self.bits)
 
-
-class RandomSolarize(_RandomPhotometric):
+class RandomSolarize(_WithProbability):
     """Invert the values at or above ``threshold`` with probability ``p``."""
+
+    _op, _fields = staticmethod(F.solarize), ("threshold",)
 
     def __init__(self, threshold: float, p: float = 0.5) -> None:
         super().__init__(p)
         self.threshold = threshold
 
-    def _apply(self, img: Any):
-        return F.solarize(img, self.threshold)
 
-
-class RandomAdjustSharpness(_RandomPhotometric):
+class RandomAdjustSharpness(_WithProbability):
     """Adjust the sharpness by ``sharpness_factor`` with probability ``p``."""
+
+    _op, _fields = staticmethod(F.adjust_sharpness), ("sharpness_factor",)
 
     def __init__(self, sharpness_factor: float, p: float = 0.5) -> None:
         super().__init__(p)
         self.sharpness_factor = sharpness_factor
 
-    def _apply(self, img: Any):
-        return F.adjust_sharpness(img, self.sharpness_factor)
 
-
-class RandomAutocontrast(_RandomPhotometric):
+class RandomAutocontrast(_WithProbability):
     """Stretch the contrast of each channel with probability ``p``."""
 
-    def _apply(self, img: Any):
-        return F.autocontrast(img)
+    _op = staticmethod(F.autocontrast)
 
 
-class RandomEqualize(_RandomPhotometric):
+class RandomEqualize(_WithProbability):
     """Equalize the histogram with probability ``p`` (uint8 images)."""
 
-    def _apply(self, img: Any):
-        return F.equalize(img)
+    _op = staticmethod(F.equalize)
 
 
 class FiveCrop(_TransformModule):

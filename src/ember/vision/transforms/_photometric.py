@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ember.vision.transforms import _array
-from ember.vision.transforms import functional as F
+from ember.vision.transforms._dispatch import _dispatch
 
 
 def _bound(arr: np.ndarray) -> float:
@@ -110,24 +110,24 @@ def _pil_ops():
 
 def invert(img: Any):
     """``bound - img`` (bound 1.0 for floats, 255 for uint8)."""
-    return F._dispatch(img, "invert", _invert, lambda p: _pil_ops()[0].invert(p))
+    return _dispatch(img, "invert", _invert, lambda p: _pil_ops()[0].invert(p))
 
 
 def posterize(img: Any, bits: int):
     """Keep the ``bits`` most significant bits of each uint8 value."""
     if not 0 <= int(bits) <= 8:
         raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
-    return F._dispatch(img, "posterize", lambda a: _posterize(a, int(bits)), lambda p: _pil_ops()[0].posterize(p, int(bits)))
+    return _dispatch(img, "posterize", lambda a: _posterize(a, int(bits)), lambda p: _pil_ops()[0].posterize(p, int(bits)))
 
 
 def solarize(img: Any, threshold: float):
     """Invert every value at or above ``threshold``."""
-    return F._dispatch(img, "solarize", lambda a: _solarize(a, threshold), lambda p: _pil_ops()[0].solarize(p, threshold))
+    return _dispatch(img, "solarize", lambda a: _solarize(a, threshold), lambda p: _pil_ops()[0].solarize(p, threshold))
 
 
 def adjust_sharpness(img: Any, sharpness_factor: float):
     """Blend with a smoothed copy: 0 blurs, 1 is the original, 2 doubles the sharpness."""
-    return F._dispatch(
+    return _dispatch(
         img,
         "adjust_sharpness",
         lambda a: _sharpness(a, sharpness_factor),
@@ -137,12 +137,12 @@ def adjust_sharpness(img: Any, sharpness_factor: float):
 
 def autocontrast(img: Any):
     """Stretch each channel so its darkest value becomes 0 and its brightest the maximum."""
-    return F._dispatch(img, "autocontrast", _autocontrast, lambda p: _pil_ops()[0].autocontrast(p))
+    return _dispatch(img, "autocontrast", _autocontrast, lambda p: _pil_ops()[0].autocontrast(p))
 
 
 def equalize(img: Any):
     """Equalize each uint8 channel's histogram."""
-    return F._dispatch(img, "equalize", _equalize, lambda p: _pil_ops()[0].equalize(p))
+    return _dispatch(img, "equalize", _equalize, lambda p: _pil_ops()[0].equalize(p))
 
 
 def adjust_gamma(img: Any, gamma: float, gain: float = 1.0):
@@ -155,4 +155,4 @@ def adjust_gamma(img: Any, gamma: float, gain: float = 1.0):
         table = [int((255 + 1 - 1e-3) * gain * pow(v / 255.0, gamma)) for v in range(256)] * 3
         return p.convert("RGB").point(table).convert(mode)
 
-    return F._dispatch(img, "adjust_gamma", lambda a: _gamma(a, gamma, gain), pil)
+    return _dispatch(img, "adjust_gamma", lambda a: _gamma(a, gamma, gain), pil)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from ember.vision.transforms import _array
+
 _RESAMPLE = {
     "nearest": Image.Resampling.NEAREST,
     "nearest-exact": Image.Resampling.NEAREST,
@@ -67,8 +69,6 @@ def resize(img: Image.Image, size: tuple[int, int], interpolation: str) -> Image
 
 def pad(img: Image.Image, padding: Sequence[int], fill, padding_mode: str) -> Image.Image:
     """Pad by (left, top, right, bottom) through NumPy, keeping the mode (and palette)."""
-    from ember.vision.transforms import _array
-
     arr = np.asarray(img)
     # Pillow arrays are (H, W) or (H, W, C); the kernels want channels first.
     chw = arr if arr.ndim == 2 else np.moveaxis(arr, -1, 0)

@@ -182,6 +182,16 @@ class AutoAugment(_TransformModule):
         return f"AutoAugment(policy={self.policy}, fill={self.fill})"
 
 
+def _random_op(img: Any, space: dict, rng, magnitude_bin, interpolation: InterpolationMode, fill: Any) -> Any:
+    """Apply one op of ``space`` drawn uniformly, at its magnitude number ``magnitude_bin(magnitudes)``, negated
+    at random for signed ops: RandAugment's and TrivialAugmentWide's step (random draws in that order)."""
+    op_name = list(space)[int(rng.integers(0, len(space)))]
+    magnitudes, signed = space[op_name]
+    magnitude = float(magnitudes[magnitude_bin(magnitudes)]) if magnitudes.ndim > 0 else 0.0
+    if signed and rng.integers(0, 2):
+        magnitude = -magnitude
+    return _apply_op(img, op_name, magnitude, interpolation, fill)
+
 class RandAugment(_TransformModule):
     """Apply ``num_ops`` ops drawn uniformly, all at the same ``magnitude`` bin (Cubuk et al., 2020)."""
 
@@ -204,12 +214,7 @@ class RandAugment(_TransformModule):
         rng = _rng()
         for _ in range(self.num_ops):
             space = _space(self.num_magnitude_bins, F.get_image_size(img), False, True, False)
-            op_name = list(space)[int(rng.integers(0, len(space)))]
-            magnitudes, signed = space[op_name]
-            magnitude = float(magnitudes[self.magnitude]) if magnitudes.ndim > 0 else 0.0
-            if signed and rng.integers(0, 2):
-                magnitude = -magnitude
-            img = _apply_op(img, op_name, magnitude, self.interpolation, fill)
+            img = _random_op(img, space, rng, lambda _magnitudes: self.magnitude, self.interpolation, fill)
         return img
 
     def __repr__(self) -> str:
@@ -233,12 +238,7 @@ class TrivialAugmentWide(_TransformModule):
         fill = _fill(self.fill, img)
         rng = _rng()
         space = _space(self.num_magnitude_bins, [0, 0], True, True, False)
-        op_name = list(space)[int(rng.integers(0, len(space)))]
-        magnitudes, signed = space[op_name]
-        magnitude = float(magnitudes[int(rng.integers(0, len(magnitudes)))]) if magnitudes.ndim > 0 else 0.0
-        if signed and rng.integers(0, 2):
-            magnitude = -magnitude
-        return _apply_op(img, op_name, magnitude, self.interpolation, fill)
+        return _random_op(img, space, rng, lambda m: int(rng.integers(0, len(m))), self.interpolation, fill)
 
     def __repr__(self) -> str:
         return (

@@ -17,14 +17,22 @@ tensors.
 from __future__ import annotations
 
 import numbers
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
 import numpy as np
 
-from ember.vision.transforms import _array
+from ember.vision.transforms import _array, _photometric
+from ember.vision.transforms._dispatch import (
+    _as_array,
+    _dispatch,
+    _is_pil_image,
+    _is_tensor,
+    _pil_kernels,
+    _require_pil,
+    _wrap_tensor,
+)
 
 
 class InterpolationMode(Enum):
@@ -51,62 +59,9 @@ def _interp(mode: InterpolationMode | str) -> str:
     raise ValueError(f"interpolation: expected an InterpolationMode or one of {valid}, got {mode!r}")
 
 
-def _pil_image_class():
-    # A PIL image can only exist if PIL.Image has been imported, so never import it here.
-    module = sys.modules.get("PIL.Image")
-    return None if module is None else module.Image
-
-
-def _is_pil_image(img: Any) -> bool:
-    cls = _pil_image_class()
-    return cls is not None and isinstance(img, cls)
-
-
-def _is_tensor(img: Any) -> bool:
-    ember = sys.modules.get("ember")
-    tensor_cls = getattr(ember, "Tensor", None)
-    return tensor_cls is not None and isinstance(img, tensor_cls)
-
-
-def _require_pil(who: str):
-    try:
-        from PIL import Image
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(f"{who} needs Pillow: install the extra with `pip install ember[image]`") from exc
-    return Image
-
-
-def _pil_kernels():
-    from ember.vision.transforms import _pil
-
-    return _pil
-
-
-def _wrap_tensor(arr: np.ndarray):
-    import ember
-
-    return ember.from_numpy(np.ascontiguousarray(arr))
-
-
-def _dispatch(img: Any, who: str, on_array: Callable[[np.ndarray], np.ndarray], on_pil: Callable | None = None):
-    """Run ``on_pil`` for PIL images, else ``on_array`` on the array behind ``img``."""
-    if _is_pil_image(img):
-        if on_pil is None:
-            raise TypeError(f"{who}: expected an ember Tensor or a NumPy array, got a PIL image")
-        return on_pil(img)
-    if _is_tensor(img):
-        return _wrap_tensor(on_array(img._data))
-    if isinstance(img, np.ndarray):
-        return np.ascontiguousarray(on_array(img))
-    raise TypeError(f"{who}: expected a PIL image, an ember Tensor or a NumPy array, got {type(img).__name__}")
-
-
-def _as_array(img: Any, who: str) -> np.ndarray:
-    if _is_tensor(img):
-        return img._data
-    if isinstance(img, np.ndarray):
-        return img
-    raise TypeError(f"{who}: expected a PIL image, an ember Tensor or a NumPy array, got {type(img).__name__}")
+def _same_kernel(img: Any, name: str, *args: Any):
+    """The kernel called ``name`` in `_array` or in `_pil` (whichever takes ``img``), with ``args``."""
+    return _dispatch(img, name, lambda a: getattr(_array, name)(a, *args), lambda p: getattr(_pil_kernels(), name)(p, *args))
 
 
 # --------------------------------------------------------------------------- inspection
@@ -294,12 +249,7 @@ def resize(
 def crop(img: Any, top: int, left: int, height: int, width: int):
     """The ``height x width`` box with top-left corner ``(top, left)``; outside pixels are 0."""
     top, left, height, width = int(top), int(left), int(height), int(width)
-    return _dispatch(
-        img,
-        "crop",
-        lambda a: _array.crop(a, top, left, height, width),
-        lambda p: _pil_kernels().crop(p, top, left, height, width),
-    )
+    return _same_kernel(img, "crop", top, left, height, width)
 
 
 def center_crop(img: Any, output_size: int | Sequence[int]):
@@ -342,12 +292,12 @@ def resized_crop(
 
 def hflip(img: Any):
     """Mirror left-right."""
-    return _dispatch(img, "hflip", _array.hflip, lambda p: _pil_kernels().hflip(p))
+    return _same_kernel(img, "hflip")
 
 
 def vflip(img: Any):
     """Mirror top-bottom."""
-    return _dispatch(img, "vflip", _array.vflip, lambda p: _pil_kernels().vflip(p))
+    return _same_kernel(img, "vflip")
 
 
 def _parse_padding(padding: Any) -> list[int]:
@@ -383,12 +333,7 @@ def pad(img: Any, padding: int | Sequence[int], fill: Any = 0, padding_mode: str
     ltrb = _parse_padding(padding)
     if padding_mode not in _PAD_MODES:
         raise ValueError(f"pad: padding_mode must be one of {', '.join(_PAD_MODES)}, got {padding_mode!r}")
-    return _dispatch(
-        img,
-        "pad",
-        lambda a: _array.pad(a, ltrb, fill, padding_mode),
-        lambda p: _pil_kernels().pad(p, ltrb, fill, padding_mode),
-    )
+    return _same_kernel(img, "pad", ltrb, fill, padding_mode)
 
 
 def rotate(
@@ -492,91 +437,106 @@ to_grayscale = rgb_to_grayscale
 
 def adjust_brightness(img: Any, brightness_factor: float):
     """Multiply intensities by ``brightness_factor`` (0 black, 1 unchanged), clipped to range."""
-    return _dispatch(
-        img,
-        "adjust_brightness",
-        lambda a: _array.adjust_brightness(a, brightness_factor),
-        lambda p: _pil_kernels().adjust_brightness(p, brightness_factor),
-    )
+    return _same_kernel(img, "adjust_brightness", brightness_factor)
 
 
 def adjust_contrast(img: Any, contrast_factor: float):
     """Blend with the mean gray level (0 flat gray, 1 unchanged)."""
-    return _dispatch(
-        img,
-        "adjust_contrast",
-        lambda a: _array.adjust_contrast(a, contrast_factor),
-        lambda p: _pil_kernels().adjust_contrast(p, contrast_factor),
-    )
+    return _same_kernel(img, "adjust_contrast", contrast_factor)
 
 
 def adjust_saturation(img: Any, saturation_factor: float):
     """Blend with the grayscale image (0 gray, 1 unchanged, 2 doubly saturated)."""
-    return _dispatch(
-        img,
-        "adjust_saturation",
-        lambda a: _array.adjust_saturation(a, saturation_factor),
-        lambda p: _pil_kernels().adjust_saturation(p, saturation_factor),
-    )
+    return _same_kernel(img, "adjust_saturation", saturation_factor)
 
 
 def adjust_hue(img: Any, hue_factor: float):
     """Rotate the hue by ``hue_factor`` of a full turn, ``hue_factor`` in [-0.5, 0.5]."""
-    return _dispatch(
-        img,
-        "adjust_hue",
-        lambda a: _array.adjust_hue(a, hue_factor),
-        lambda p: _pil_kernels().adjust_hue(p, hue_factor),
-    )
+    return _same_kernel(img, "adjust_hue", hue_factor)
 
+
+
+def _gaussian_kernel1d(kernel_size: int, sigma: float) -> np.ndarray:
+    half = (kernel_size - 1) * 0.5
+    x = np.linspace(-half, half, kernel_size)
+    pdf = np.exp(-0.5 * (x / sigma) ** 2)
+    return pdf / pdf.sum()
 
 
 def gaussian_blur(img: Any, kernel_size: Sequence[int], sigma: Sequence[float] | None = None):
-    """Separable Gaussian blur with reflect padding (see ``transforms.GaussianBlur``)."""
-    from ember.vision.transforms._extra import gaussian_blur as blur
+    """Blur with a separable Gaussian (reflect padding at the borders), as torchvision's ``F.gaussian_blur``.
 
-    return blur(img, kernel_size, sigma)
+    ``kernel_size`` is ``[kx, ky]`` (odd, positive); ``sigma`` is ``[sx, sy]`` (default
+    ``0.3 * ((k - 1) * 0.5 - 1) + 0.8``). Integer images are rounded back to their dtype.
+    """
+    if isinstance(kernel_size, numbers.Integral):
+        kernel_size = [int(kernel_size)] * 2
+    if len(kernel_size) == 1:
+        kernel_size = [kernel_size[0]] * 2
+    if any(k <= 0 or k % 2 == 0 for k in kernel_size):
+        raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+    if sigma is None:
+        sigma = [0.3 * ((k - 1) * 0.5 - 1) + 0.8 for k in kernel_size]
+    elif isinstance(sigma, numbers.Number):
+        sigma = [float(sigma)] * 2
+    elif len(sigma) == 1:
+        sigma = [float(sigma[0])] * 2
+    if any(s <= 0 for s in sigma):
+        raise ValueError(f"sigma should have positive values. Got {sigma}")
+    kx = _gaussian_kernel1d(kernel_size[0], sigma[0])
+    ky = _gaussian_kernel1d(kernel_size[1], sigma[1])
 
+    def blur(arr: np.ndarray) -> np.ndarray:
+        work = arr.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float32)
+        px, py = kernel_size[0] // 2, kernel_size[1] // 2
+        pad = [(0, 0)] * (work.ndim - 2) + [(py, py), (px, px)]
+        padded = np.pad(work, pad, mode="reflect")
+        h, w = arr.shape[-2:]
+        kx_, ky_ = kx.astype(work.dtype), ky.astype(work.dtype)
+        rows = sum(kx_[i] * padded[..., :, i : i + w] for i in range(kernel_size[0]))
+        out = sum(ky_[j] * rows[..., j : j + h, :] for j in range(kernel_size[1]))
+        if not np.issubdtype(arr.dtype, np.floating):
+            out = np.round(out).clip(np.iinfo(arr.dtype).min, np.iinfo(arr.dtype).max)
+        return out.astype(arr.dtype)
 
-def _photometric():
-    from ember.vision.transforms import _photometric
-
-    return _photometric
+    if _is_pil_image(img):
+        return to_pil_image(_wrap_tensor(blur(pil_to_tensor(img)._data)), mode=img.mode)
+    return _dispatch(img, "gaussian_blur", blur)
 
 
 def invert(img: Any):
     """Invert the colours: ``bound - img``."""
-    return _photometric().invert(img)
+    return _photometric.invert(img)
 
 
 def posterize(img: Any, bits: int):
     """Keep the ``bits`` most significant bits of each uint8 value."""
-    return _photometric().posterize(img, bits)
+    return _photometric.posterize(img, bits)
 
 
 def solarize(img: Any, threshold: float):
     """Invert the values at or above ``threshold``."""
-    return _photometric().solarize(img, threshold)
+    return _photometric.solarize(img, threshold)
 
 
 def adjust_sharpness(img: Any, sharpness_factor: float):
     """Sharpen (factor > 1) or blur (factor < 1)."""
-    return _photometric().adjust_sharpness(img, sharpness_factor)
+    return _photometric.adjust_sharpness(img, sharpness_factor)
 
 
 def autocontrast(img: Any):
     """Stretch each channel to the full intensity range."""
-    return _photometric().autocontrast(img)
+    return _photometric.autocontrast(img)
 
 
 def equalize(img: Any):
     """Equalize the histogram of each uint8 channel."""
-    return _photometric().equalize(img)
+    return _photometric.equalize(img)
 
 
 def adjust_gamma(img: Any, gamma: float, gain: float = 1.0):
     """Gamma correction ``gain * img ** gamma`` on [0, 1] intensities."""
-    return _photometric().adjust_gamma(img, gamma, gain)
+    return _photometric.adjust_gamma(img, gamma, gain)
 
 
 def five_crop(img: Any, size: int | Sequence[int]):

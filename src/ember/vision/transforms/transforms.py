@@ -274,6 +274,16 @@ class RandomCrop(_TransformModule):
         return _repr(self, size=self.size, padding=self.padding)
 
 
+def _box_draws(rng, area: int, scale: Sequence[float], ratio: Sequence[float]):
+    """Ten draws of ``(round(sqrt(a * r)), round(sqrt(a / r)))``, ``a`` a uniform ``scale`` fraction of ``area``
+    and ``r`` log-uniform in ``ratio``: the boxes RandomResizedCrop and RandomErasing try, in torchvision's order."""
+    log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+    for _ in range(10):
+        a = area * rng.uniform(scale[0], scale[1])
+        r = math.exp(rng.uniform(log_ratio[0], log_ratio[1]))
+        yield int(round(math.sqrt(a * r))), int(round(math.sqrt(a / r)))
+
+
 class RandomResizedCrop(_TransformModule):
     """Crop a random area (fraction ``scale``, aspect ``ratio``) and resize it to ``size``."""
 
@@ -297,14 +307,8 @@ class RandomResizedCrop(_TransformModule):
     def get_params(img: Any, scale: Sequence[float], ratio: Sequence[float]) -> tuple[int, int, int, int]:
         """Draw ``(top, left, height, width)``; falls back to a central crop after 10 misses."""
         _, height, width = F.get_dimensions(img)
-        area = height * width
         rng = _rng()
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
-        for _ in range(10):
-            target_area = area * rng.uniform(scale[0], scale[1])
-            aspect = math.exp(rng.uniform(log_ratio[0], log_ratio[1]))
-            w = int(round(math.sqrt(target_area * aspect)))
-            h = int(round(math.sqrt(target_area / aspect)))
+        for w, h in _box_draws(rng, height * width, scale, ratio):
             if 0 < w <= width and 0 < h <= height:
                 i = int(rng.integers(0, height - h + 1))
                 j = int(rng.integers(0, width - w + 1))
@@ -326,30 +330,38 @@ class RandomResizedCrop(_TransformModule):
         return _repr(self, size=self.size, scale=self.scale, ratio=self.ratio, interpolation=self.interpolation.value)
 
 
-class RandomHorizontalFlip(_TransformModule):
+class _WithProbability(_TransformModule):
+    """Apply ``_op(img, *fields)`` with probability ``p``; ``__repr__`` shows the ``_fields`` and ``p``.
+
+    (No ``_apply`` hook here: that name is ``nn.Module``'s, for ``.to()`` / ``.float()``; nor ``_transform``,
+    the v2 classes' hook.)
+    """
+
+    _op: Callable[..., Any]  # a functional op, as a staticmethod
+    _fields: tuple[str, ...] = ()
+
+    def __init__(self, p: float = 0.5) -> None:
+        self.p = _check_probability(p, type(self).__name__)
+
+    def __call__(self, img: Any):
+        if _rng().random() >= self.p:
+            return img
+        return self._op(img, *(getattr(self, k) for k in self._fields))
+
+    def __repr__(self) -> str:
+        return _repr(self, **{k: getattr(self, k) for k in self._fields}, p=self.p)
+
+
+class RandomHorizontalFlip(_WithProbability):
     """Mirror left-right with probability ``p``."""
 
-    def __init__(self, p: float = 0.5) -> None:
-        self.p = _check_probability(p, "RandomHorizontalFlip")
-
-    def __call__(self, img: Any):
-        return F.hflip(img) if _rng().random() < self.p else img
-
-    def __repr__(self) -> str:
-        return _repr(self, p=self.p)
+    _op = staticmethod(F.hflip)
 
 
-class RandomVerticalFlip(_TransformModule):
+class RandomVerticalFlip(_WithProbability):
     """Mirror top-bottom with probability ``p``."""
 
-    def __init__(self, p: float = 0.5) -> None:
-        self.p = _check_probability(p, "RandomVerticalFlip")
-
-    def __call__(self, img: Any):
-        return F.vflip(img) if _rng().random() < self.p else img
-
-    def __repr__(self) -> str:
-        return _repr(self, p=self.p)
+    _op = staticmethod(F.vflip)
 
 
 def _setup_range(value: Any, name: str, who: str, center: float = 0.0) -> tuple[float, float]:

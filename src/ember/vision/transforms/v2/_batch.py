@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+import ember
 from ember.vision.transforms.transforms import _rng
 
 
@@ -28,8 +29,6 @@ class _BaseMixUpCutMix:
         return sample[0], sample[1]
 
     def __call__(self, *inputs: Any) -> tuple[Any, Any]:
-        import ember
-
         images, labels = self._split(inputs)
         if not isinstance(images, ember.Tensor) or images.dim() != 4:
             raise ValueError(f"{type(self).__name__}: expected a batch of images of shape (B, C, H, W), got {getattr(images, 'shape', type(images))}")

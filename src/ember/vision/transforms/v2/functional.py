@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+import ember
 from ember.vision.transforms.functional import *  # noqa: F403
 from ember.vision.transforms.functional import _is_pil_image, _is_tensor, _np_dtype, _wrap_tensor, convert_image_dtype, pil_to_tensor
 
@@ -26,8 +27,6 @@ def to_image(inpt: Any):
 
 def to_dtype(inpt: Any, dtype: Any = None, scale: bool = False):
     """Cast an image tensor to ``dtype``; with ``scale``, rescale values too (uint8 255 <-> float 1.0)."""
-    import ember
-
     if dtype is None:
         dtype = ember.float32
     if scale:
