@@ -16,12 +16,6 @@ import pytest
 SRC = pathlib.Path(__file__).resolve().parents[1] / "src"
 ROOT = SRC / "ember"
 
-# Cycles other work in flight is removing (issue 17); the lead drops these entries at merge.
-KNOWN_CYCLES = [
-    {"ember.training.distributed", "ember.training.run", "ember.training.trainer"},
-    {"ember.vision.transforms._extra", "ember.vision.transforms._photometric", "ember.vision.transforms.functional",
-     "ember.vision.transforms.transforms"},
-]
 
 
 def _module_names() -> dict[str, pathlib.Path]:
@@ -164,7 +158,7 @@ def test_a_circle_is_found_and_printed(tmp_path):
 
 
 def test_there_is_no_import_circle():
-    circles = [c for c in strongly_connected(GRAPH) if not any(set(c) <= known for known in KNOWN_CYCLES)]
+    circles = strongly_connected(GRAPH)
     assert not circles, "import circles:\n" + "\n".join(" -> ".join(a_cycle(GRAPH, c)) for c in circles)
 
 
