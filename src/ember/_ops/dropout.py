@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import warnings
 
+import math
+
 import numpy as np
 
+from .._backend import array_module
 from .._random import _rng
 from .._tensor import Tensor
 from ..autograd.function import Op
@@ -57,13 +60,15 @@ def _check_p(p) -> None:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _keep_mask(shape, p: float, dtype, generator=None) -> np.ndarray:
-    """1 with probability 1 - p, else 0, in ``dtype`` (random draws in float32 or float64)."""
+def _keep_mask(xp, shape, p: float, dtype, generator=None):
+    """1 with probability 1 - p, else 0, in ``dtype`` (random draws in float32 or float64), as an ``xp`` array.
+
+    The draw comes from ember's generator, which is NumPy's: another array library gets the mask copied in."""
     draw_dtype = np.float64 if dtype == np.float64 else np.float32
-    return (_rng(generator).random(shape, dtype=draw_dtype) >= p).astype(dtype)
+    return xp.asarray(_rng(generator).random(shape, dtype=draw_dtype) >= p, dtype=dtype)
 
 
-def _apply(input: Tensor, mask: np.ndarray, offset, inplace: bool) -> Tensor:
+def _apply(input: Tensor, mask, offset, inplace: bool) -> Tensor:
     if inplace:
         return write_inplace(input, lambda t: Dropout.apply(t, mask, offset))
     return Dropout.apply(input, mask, offset)
@@ -77,14 +82,16 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, featur
     x = input._data
     if p == 0 or not training or x.size == 0:
         return input
+    xp = array_module(x)
     if x.dtype.kind != "f":
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.name.capitalize()}")
     if p == 1:
-        return _apply(input, np.zeros((), x.dtype), None, inplace)
+        return _apply(input, xp.zeros((), x.dtype), None, inplace)
     shape = x.shape[:feature] + (1,) * (x.ndim - feature) if feature else x.shape
-    keep = _keep_mask(shape, p, x.dtype, generator)
+    keep = _keep_mask(xp, shape, p, x.dtype, generator)
     if alpha:
-        a = 1.0 / np.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p))
+        # a float64 scalar, so the offset is computed in float64 and rounded once into x's dtype
+        a = np.float64(1.0 / math.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p)))
         offset = ((keep - 1) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p).astype(x.dtype)
         return _apply(input, (keep * a).astype(x.dtype), offset, inplace)
     keep *= x.dtype.type(1.0 / (1.0 - p))
