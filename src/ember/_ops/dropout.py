@@ -68,6 +68,14 @@ def _keep_mask(xp, shape, p: float, dtype, generator=None):
     return xp.asarray(_rng(generator).random(shape, dtype=draw_dtype) >= p, dtype=dtype)
 
 
+def _inverted_keep_mask(xp, shape, p: float, dtype, generator=None):
+    """The keep mask scaled by 1 / (1 - p), so the expectation is unchanged (all zeros when p == 1)."""
+    keep = _keep_mask(xp, shape, p, dtype, generator)
+    if p < 1.0:
+        keep *= dtype.type(1.0 / (1.0 - p))
+    return keep
+
+
 def _apply(input: Tensor, mask, offset, inplace: bool) -> Tensor:
     if inplace:
         return write_inplace(input, lambda t: Dropout.apply(t, mask, offset))
@@ -88,14 +96,13 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, featur
     if p == 1:
         return _apply(input, xp.zeros((), x.dtype), None, inplace)
     shape = x.shape[:feature] + (1,) * (x.ndim - feature) if feature else x.shape
-    keep = _keep_mask(xp, shape, p, x.dtype, generator)
     if alpha:
+        keep = _keep_mask(xp, shape, p, x.dtype, generator)
         # a float64 scalar, so the offset is computed in float64 and rounded once into x's dtype
         a = np.float64(1.0 / math.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p)))
         offset = ((keep - 1) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p).astype(x.dtype)
         return _apply(input, (keep * a).astype(x.dtype), offset, inplace)
-    keep *= x.dtype.type(1.0 / (1.0 - p))
-    return _apply(input, keep, None, inplace)
+    return _apply(input, _inverted_keep_mask(xp, shape, p, x.dtype, generator), None, inplace)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, generator=None) -> Tensor:

@@ -19,7 +19,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .._ops import attention as A
-from .._ops.dropout import _check_p
+from .._backend import array_module
+from .._ops.dropout import _check_p, _inverted_keep_mask
 from .._ops.linalg import linear
 from .._tensor import Tensor
 
@@ -226,18 +227,14 @@ def _mha_batch_first(
     qa = q._data
     keep = None
     if dropout_p > 0.0:
-        from .._ops.dropout import _keep_mask
-
-        keep = _keep_mask((bsz, num_heads, tgt_len, src_len), dropout_p, qa.dtype)
-        if dropout_p < 1.0:
-            keep *= qa.dtype.type(1.0 / (1.0 - dropout_p))
+        keep = _inverted_keep_mask(array_module(qa), (bsz, num_heads, tgt_len, src_len), dropout_p, qa.dtype)
     scale = 1.0 / math.sqrt(head_dim)
     if need_weights:
         if is_causal and attn_mask is None:
             raise AssertionError("FIXME: is_causal not implemented for need_weights")
         out, weights = A._attention(q, k, v, attn_mask, scale, keep, 1, False, True)
     else:
-        bias = A._causal_bias(tgt_len, src_len, qa.dtype) if is_causal else attn_mask
+        bias = A._causal_bias(array_module(qa), tgt_len, src_len, qa.dtype) if is_causal else attn_mask
         out, weights = A._attention(q, k, v, bias, scale, keep, 1, True, False), None
     out = out.transpose(1, 2).reshape(bsz, tgt_len, embed_dim)  # merge heads: (N, L, H, Dh) -> (N, L, E)
     out = linear(out, out_proj_weight, out_proj_bias)
