@@ -26,7 +26,7 @@ NOT_YET_CONVERTED = {
     "_ops/fractional_pool.py", "_ops/index.py", "_ops/inplace.py",
     "_ops/linalg.py", "_ops/linalg_decomp.py", "_ops/loss.py", "_ops/misc.py",
     "_ops/norm.py", "_ops/pointwise.py", "_ops/pool.py", "_ops/pool3d.py", "_ops/reduce.py",
-    "_ops/rnn.py", "_ops/sampling.py", "_ops/scan.py", "_ops/shape.py", "_ops/special.py",
+    "_ops/sampling.py", "_ops/scan.py", "_ops/shape.py", "_ops/special.py",
     "optim/adadelta.py", "optim/adagrad.py", "optim/adam.py", "optim/adamax.py", "optim/asgd.py", "optim/lbfgs.py",
     "optim/nadam.py", "optim/optimizer.py", "optim/radam.py", "optim/rmsprop.py", "optim/rprop.py", "optim/sgd.py",
     "autograd/engine.py", "autograd/function.py",
