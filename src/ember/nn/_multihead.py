@@ -59,42 +59,26 @@ def _canonical_mask(mask, mask_name: str, other_type, other_name: str, target_ty
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
     """Torch's checks of the input ranks; returns whether the input is batched."""
     qd, kd, vd = query.dim(), key.dim(), value.dim()
-    if qd == 3:
-        if kd != 3 or vd != 3:
+    if qd not in (2, 3):
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {qd}-D query tensor")
+    batched = qd == 3
+    which = "For batched (3-D) `query`" if batched else "For unbatched (2-D) `query`"
+    if kd != qd or vd != qd:
+        raise AssertionError(f"{which}, expected `key` and `value` to be {qd}-D but found {kd}-D and {vd}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != qd - 1:
+        raise AssertionError(
+            f"{which}, expected `key_padding_mask` to be `None` or {qd - 1}-D but found {key_padding_mask.dim()}-D tensor instead"
+        )
+    if attn_mask is not None:
+        if attn_mask.dim() not in (2, 3):
             raise AssertionError(
-                f"For batched (3-D) `query`, expected `key` and `value` to be 3-D but found {kd}-D and {vd}-D tensors respectively"
+                f"{which}, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor instead"
             )
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise AssertionError(
-                "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but found "
-                f"{key_padding_mask.dim()}-D tensor instead"
-            )
-        if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise AssertionError(
-                f"For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor instead"
-            )
-        return True
-    if qd == 2:
-        if kd != 2 or vd != 2:
-            raise AssertionError(
-                f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found {kd}-D and {vd}-D tensors respectively"
-            )
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise AssertionError(
-                "For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D but found "
-                f"{key_padding_mask.dim()}-D tensor instead"
-            )
-        if attn_mask is not None:
-            if attn_mask.dim() not in (2, 3):
-                raise AssertionError(
-                    f"For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor instead"
-                )
-            if attn_mask.dim() == 3:
-                expected = (num_heads, query.shape[0], key.shape[0])
-                if tuple(attn_mask.shape) != expected:
-                    raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
-        return False
-    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {qd}-D query tensor")
+        if not batched and attn_mask.dim() == 3:
+            expected = (num_heads, query.shape[0], key.shape[0])
+            if tuple(attn_mask.shape) != expected:
+                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
+    return batched
 
 
 def _seq_first(shape) -> tuple:
