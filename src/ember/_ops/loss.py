@@ -351,6 +351,15 @@ def _check_target_range(t, c: int, ignore_index):
         raise IndexError(f"Target {int(flat[bad][0])} is out of bounds.")
 
 
+def _class_index_weight(input: Tensor, target: Tensor, weight, ignore_index, name: str):
+    """Check class-index targets (shape, dtype, range) and return the class ``weight`` in the input's dtype."""
+    c = _check_class_target(input, target, weight, name)
+    _check_target_range(target._data, c, ignore_index)
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        weight = Tensor._wrap(weight._data.astype(input._data.dtype))
+    return weight
+
+
 def cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -388,10 +397,7 @@ def cross_entropy(
         if t.dtype != x.dtype:
             raise RuntimeError(f"expected scalar type {_type_name(x)} but found {_type_name(t)}")
         return CrossEntropy.apply(input, target, weight, None, float(label_smoothing), reduction, True)
-    c = _check_class_target(input, target, weight, "cross_entropy")
-    _check_target_range(t, c, ignore_index)
-    if weight is not None and w.dtype != x.dtype:
-        weight = Tensor._wrap(w.astype(x.dtype))
+    weight = _class_index_weight(input, target, weight, ignore_index, "cross_entropy")
     return CrossEntropy.apply(input, target, weight, ignore_index, float(label_smoothing), reduction, False)
 
 
@@ -485,10 +491,7 @@ def nll_loss(
     x = input._data
     if x.ndim < 1:
         raise ValueError(f"Expected 2 or more dimensions (got {x.ndim})")
-    c = _check_class_target(input, target, weight, "nll_loss")
-    _check_target_range(target._data, c, ignore_index)
-    if weight is not None and weight._data.dtype != x.dtype:
-        weight = Tensor._wrap(weight._data.astype(x.dtype))
+    weight = _class_index_weight(input, target, weight, ignore_index, "nll_loss")
     w = weight._data if weight is not None else None
     out = NLLLoss.apply(input, target, w, ignore_index, reduction)
     if reduction == "none" and x.ndim == 1:
