@@ -127,6 +127,18 @@ def _channels(input: Tensor, batched: bool, p, training, inplace, generator) -> 
     return _dropout_impl(input, p, training, inplace, feature=2 if batched else 1, alpha=False, generator=generator)
 
 
+def _warn_spatial_dims(n: int, ndim: int) -> None:
+    """torch's deprecation warning for a dropout{n}d input that is not (C, *n spatial) or (N, C, *n spatial)."""
+    if ndim not in (n + 1, n + 2):
+        warnings.warn(
+            f"dropout{n}d: Received a {ndim}-D input to dropout{n}d, which is deprecated and will result in an error in a "
+            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
+            f"dropout{n}d exists to provide channel-wise dropout on inputs with {n} spatial dimensions, a channel dimension, "
+            f"and an optional batch dimension (i.e. {n + 1}D or {n + 2}D inputs).",
+            stacklevel=3,
+        )
+
+
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, generator=None) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) inputs with probability ``p``."""
     _check_p(p)
@@ -144,14 +156,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels (dim 1) of (N, C, H, W) inputs with probability ``p``."""
     _check_p(p)
     ndim = input._data.ndim
-    if ndim not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in an error in a "
-            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
-            "dropout2d exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 3D or 4D inputs).",
-            stacklevel=2,
-        )
+    _warn_spatial_dims(2, ndim)
     if ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is desired - "
@@ -167,12 +172,5 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability ``p``."""
     _check_p(p)
     ndim = input._data.ndim
-    if ndim not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated and will result in an error in a "
-            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
-            "dropout3d exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 4D or 5D inputs).",
-            stacklevel=2,
-        )
+    _warn_spatial_dims(3, ndim)
     return _channels(input, ndim == 5, p, training, inplace, generator)
