@@ -18,10 +18,13 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
-from .._ops import attention as A
 from .._backend import array_module
+from .._ops import attention as A
+from .._ops import pointwise as P
 from .._ops.dropout import _check_p, _inverted_keep_mask
 from .._ops.linalg import linear
+from .._ops.resample import pad
+from .._ops.shape import cat
 from .._tensor import Tensor
 
 __all__ = ["multi_head_attention_forward"]
@@ -117,10 +120,6 @@ def _mha_batch_first(
     is_causal,
 ):
     """Multi-head attention on batched (N, L, E) inputs; masks already checked for rank."""
-    from .._ops import pointwise as P
-    from .._ops.resample import pad
-    from .._ops.shape import cat
-
     bsz, tgt_len, embed_dim = query.shape
     src_len = key.shape[1]
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask), "attn_mask", query.dtype)
