@@ -459,6 +459,32 @@ def test_mha_errors_match_torch(case):
         assert ember_msg == torch_msg
 
 
+@pytest.mark.parametrize("case", ["kv_rank", "kpm_rank", "mask_rank", "mask3d_shape", "query_rank"])
+def test_mha_unbatched_rank_errors_match_torch(case):
+    rng = _rng(0)
+    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in [(4, 8), (5, 8), (5, 8)])
+    kw = {}
+    if case == "kv_rank":
+        v = v[None]
+    elif case == "kpm_rank":
+        kw = dict(key_padding_mask=np.zeros((1, 5), bool))
+    elif case == "mask_rank":
+        kw = dict(attn_mask=np.zeros((5,), np.float32))
+    elif case == "mask3d_shape":
+        kw = dict(attn_mask=np.zeros((3, 4, 5), np.float32))
+    elif case == "query_rank":
+        q = q[0]
+
+    def call(lib, mod):
+        def run():
+            m = mod(embed_dim=8, num_heads=2)
+            return m(*(lib.tensor(x) for x in (q, k, v)), **{n: lib.tensor(a) for n, a in kw.items()})
+        return run
+
+    torch_msg, ember_msg = _raises_like_torch(call(ember, nn.MultiheadAttention), call(torch, torch.nn.MultiheadAttention))
+    assert ember_msg == torch_msg.replace("torch.Size", "ember.Size")
+
+
 def test_mismatched_mask_types_warn_like_torch():
     m = nn.MultiheadAttention(8, 2)
     x = ember.randn(4, 3, 8)

@@ -22,10 +22,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._backend import array_module, errstate
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ._common import c_type_name, check_broadcast, type_name
-from .dropout import _keep_mask
+from .dropout import _inverted_keep_mask
 
 __all__ = ["scaled_dot_product_attention"]  # split_heads is internal: multi-head attention uses it
 
@@ -34,31 +35,32 @@ _wrap = Tensor._wrap
 
 def _t(x):
     """The last two axes swapped (an array view, or a differentiable Tensor view under create_graph)."""
-    return np.swapaxes(x, -1, -2)
+    return x.swapaxes(-1, -2)
 
 
 @lru_cache(maxsize=32)
-def _causal_bias(L: int, S: int, np_dtype) -> np.ndarray:
-    """0 on and below the diagonal (top-left aligned, as torch's ``is_causal``), -inf above."""
-    bias = np.triu(np.full((L, S), -np.inf, dtype=np_dtype), 1)
+def _causal_bias(xp, L: int, S: int, np_dtype):
+    """0 on and below the diagonal (top-left aligned, as torch's ``is_causal``), -inf above, an ``xp`` array."""
+    bias = xp.triu(xp.full((L, S), -math.inf, dtype=np_dtype), 1)
     bias.flags.writeable = False
     return bias
 
 
-def _softmax_rows_(s: np.ndarray, safe: bool) -> np.ndarray:
+def _softmax_rows_(s, safe: bool):
     """Softmax over the last axis of ``s``, in place. ``safe``: a row whose every entry is -inf
     becomes zeros (torch's attention kernels), not the NaN of a plain softmax."""
     if s.size == 0:
         return s
+    xp = array_module(s)
     m = s.max(axis=-1, keepdims=True)
-    if safe and not np.isfinite(m).all():
-        m[np.isneginf(m)] = 0
-    with np.errstate(invalid="ignore"):
+    if safe and not xp.isfinite(m).all():
+        m[xp.isneginf(m)] = 0
+    with errstate(xp, invalid="ignore"):
         s -= m
-    np.exp(s, out=s)
+    xp.exp(s, out=s)
     total = s.sum(axis=-1, keepdims=True)
     if safe and not total.all():
-        total[total == 0] = np.inf  # exp(-inf) everywhere: 0 / inf keeps the row at 0
+        total[total == 0] = math.inf  # exp(-inf) everywhere: 0 / inf keeps the row at 0
     s /= total
     return s
 
@@ -71,8 +73,9 @@ class ScaledDotProductAttention(Op):
 
     @staticmethod
     def forward(ctx, query, key, value, bias, scale, keep, groups, safe, with_weights):
+        xp = array_module(query, key, value)
         q, k, v = _grouped(query, key, value, groups)
-        s = np.matmul(q, _t(k))
+        s = xp.matmul(q, _t(k))
         s *= scale
         if bias is not None:
             b = _grouped_bias(bias, groups)
@@ -82,7 +85,7 @@ class ScaledDotProductAttention(Op):
                 s = s + b
         p = _softmax_rows_(s, safe)
         pd = p * keep if keep is not None else p
-        out = np.matmul(pd, v)
+        out = xp.matmul(pd, v)
         ctx.save_for_backward(query, key, value, bias, p, keep)
         ctx.meta = (scale, groups, safe)
         if groups > 1:
@@ -99,6 +102,7 @@ class ScaledDotProductAttention(Op):
             # second derivative flows through it.
             return _graph_backward(ctx, g, g_weights)
         query, key, value, _, p, keep = ctx.saved_tensors
+        xp = array_module(g, g_weights, p)
         scale, groups, _ = ctx.meta
         q, k, v = _grouped(query, key, value, groups)
         need_q, need_k, need_v, need_m = ctx.needs_input_grad[:4]
@@ -111,17 +115,17 @@ class ScaledDotProductAttention(Op):
         dv = dp = None
         if g is not None:
             if need_v:
-                dv = np.matmul(_t(pd), g)
+                dv = xp.matmul(_t(pd), g)
             if need_q or need_k or need_m:
-                dp = np.matmul(g, _t(v))
+                dp = xp.matmul(g, _t(v))
         if g_weights is not None:
-            dp = g_weights.copy() if dp is None else np.add(dp, g_weights, out=dp)
+            dp = g_weights.copy() if dp is None else xp.add(dp, g_weights, out=dp)
         dq = dk = dm = None
         if dp is not None and (need_q or need_k or need_m):
             if keep is not None:
                 dp *= keep
             # dS = P (dP - rowsum(dP P)), computed in dp's buffer
-            dp -= np.einsum("...j,...j->...", dp, p)[..., None]
+            dp -= xp.einsum("...j,...j->...", dp, p)[..., None]
             dp *= p
             ds = dp
             if need_m:
@@ -130,9 +134,9 @@ class ScaledDotProductAttention(Op):
             else:
                 ds *= scale
             if need_q:
-                dq = np.matmul(ds, k)
+                dq = xp.matmul(ds, k)
             if need_k:
-                dk = np.matmul(_t(ds), q)
+                dk = xp.matmul(_t(ds), q)
         if groups > 1:
             dq = _merge_heads(dq) if dq is not None else None
             dk = dk.sum(axis=-3) if dk is not None else None  # a key head serves its whole group
@@ -181,7 +185,8 @@ def _graph_backward(ctx, g, g_weights):
         s = P.add(s, _grouped_bias(bias, groups))
     p = softmax(s, -1)
     if safe:
-        p = P.where(_wrap(np.isnan(p._data)), _wrap(np.zeros((), p._data.dtype)), p)
+        xp = array_module(p._data)
+        p = P.where(_wrap(xp.isnan(p._data)), _wrap(xp.zeros((), p._data.dtype)), p)
     keep_t = _wrap(keep) if keep is not None else None
     pd = P.mul(p, keep_t) if keep_t is not None else p
     if groups > 1:
@@ -209,7 +214,7 @@ def _graph_backward(ctx, g, g_weights):
     return dq, dk, dv, dm, None, None, None, None, None
 
 
-def _dtype_name(a: np.ndarray) -> str:
+def _dtype_name(a) -> str:
     from .. import _dtype as D
 
     return c_type_name(D.from_numpy_dtype(a.dtype))
@@ -254,8 +259,8 @@ def _check_inputs(q: Tensor, k: Tensor, v: Tensor, attn_mask, is_causal: bool, e
     return groups
 
 
-def _batch_error(q: np.ndarray, other: np.ndarray, what: str) -> RuntimeError:
-    bh = int(np.prod(q.shape[:-2], dtype=np.int64))
+def _batch_error(q, other, what: str) -> RuntimeError:
+    bh = math.prod(q.shape[:-2])
     want = q.shape[-1] if what == "key" else other.shape[-2]
     got = other.shape[-1]
     return RuntimeError(
@@ -263,7 +268,7 @@ def _batch_error(q: np.ndarray, other: np.ndarray, what: str) -> RuntimeError:
     )
 
 
-def _score_shape(qa: np.ndarray, ka: np.ndarray, groups: int) -> tuple:
+def _score_shape(qa, ka, groups: int) -> tuple:
     """The shape of Q K^T: the batch dims of query and key broadcast (key heads counted per query head)."""
     kb = ka.shape[:-2]
     if groups > 1:
@@ -303,17 +308,18 @@ def scaled_dot_product_attention(
     if va.shape[-2] != ka.shape[-2]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{int(np.prod(qa.shape[:-2], dtype=np.int64))}, {ka.shape[-2]}] but got: "
-            f"[{int(np.prod(qa.shape[:-2], dtype=np.int64))}, {va.shape[-2]}]."
+            f"[{math.prod(qa.shape[:-2])}, {ka.shape[-2]}] but got: "
+            f"[{math.prod(qa.shape[:-2])}, {va.shape[-2]}]."
         )
     L, S = qa.shape[-2], ka.shape[-2]
+    xp = array_module(qa, ka, va)
     scale = 1.0 / math.sqrt(qa.shape[-1]) if scale is None else float(scale)
     bias = None
     if is_causal:
-        bias = _causal_bias(L, S, qa.dtype)
+        bias = _causal_bias(xp, L, S, qa.dtype)
     elif attn_mask is not None:
         if attn_mask._data.dtype == np.bool_:
-            bias = np.where(attn_mask._data, qa.dtype.type(0), qa.dtype.type(-np.inf))
+            bias = xp.where(attn_mask._data, qa.dtype.type(0), qa.dtype.type(-math.inf))
         else:
             bias = attn_mask
         check_broadcast(_score_shape(qa, ka, groups), attn_mask._data.shape)
@@ -322,9 +328,7 @@ def scaled_dot_product_attention(
         out_shape = _score_shape(qa, ka, groups)
         if groups > 1:
             out_shape = out_shape[:-3] + (out_shape[-3] // groups, groups) + out_shape[-2:]
-        keep = _keep_mask(out_shape, dropout_p, qa.dtype)
-        if dropout_p < 1.0:
-            keep *= qa.dtype.type(1.0 / (1.0 - dropout_p))
+        keep = _inverted_keep_mask(xp, out_shape, dropout_p, qa.dtype)
     return _attention(query, key, value, bias, scale, keep, groups, True, False)
 
 
@@ -353,11 +357,12 @@ class SplitHeads(Op):
         if ctx._graph_mode:
             from .shape import stack
 
-            zeros = _wrap(np.zeros((B, H, L, D), grads[0].dtype if grads[0] is not None else np.float64))
+            xp = array_module(*(g._data for g in grads if g is not None))
+            zeros = _wrap(xp.zeros((B, H, L, D), grads[0].dtype if grads[0] is not None else np.float64))
             gs = [g if g is not None else zeros for g in grads]
             return stack(gs, 0).permute(1, 3, 0, 2, 4).reshape(B, L, n * H * D), None, None
         dtype = next(g.dtype for g in grads if g is not None)
-        out = np.empty((B, L, n, H, D), dtype)
+        out = array_module(*grads).empty((B, L, n, H, D), dtype)
         for i, g in enumerate(grads):
             if g is None:
                 out[:, :, i] = 0

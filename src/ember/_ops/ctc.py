@@ -15,27 +15,30 @@ Vectorised over the batch and the extended labels; the only Python loop is over 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .._backend import array_module, errstate
 from .._tensor import Tensor
 from ..autograd.function import Op
 from .loss import _reduction
 
 __all__ = ["ctc_loss"]
 
-_NEG = -np.inf
+_NEG = -math.inf
 
 
 def _shift(a, k):
     """a[..., s - k] along the last axis, -inf where s < k."""
-    out = np.full_like(a, _NEG)
+    out = array_module(a).full_like(a, _NEG)
     out[..., k:] = a[..., :-k]
     return out
 
 
 def _unshift(a, k):
     """a[..., s + k] along the last axis, -inf past the end."""
-    out = np.full_like(a, _NEG)
+    out = array_module(a).full_like(a, _NEG)
     out[..., :-k] = a[..., k:]
     return out
 
@@ -48,32 +51,33 @@ class CTCLoss(Op):
 
     @staticmethod
     def forward(ctx, log_probs, targets, in_lens, tg_lens, blank, zero_infinity):
+        xp = array_module(log_probs, targets)
         t_max, n, c = log_probs.shape
         lp = log_probs.astype(np.float64)
         s_max = targets.shape[1]
         ell = 2 * s_max + 1
-        ext = np.full((n, ell), blank, dtype=np.int64)
-        ext[:, 1::2] = np.where((targets >= 0) & (targets < c), targets, blank)  # padding may hold anything
-        skip = np.zeros((n, ell), dtype=bool)
+        ext = xp.full((n, ell), blank, dtype=np.int64)
+        ext[:, 1::2] = xp.where((targets >= 0) & (targets < c), targets, blank)  # padding may hold anything
+        skip = xp.zeros((n, ell), dtype=bool)
         skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
-        lpe = np.take_along_axis(lp, np.broadcast_to(ext[None], (t_max, n, ell)), axis=2)  # (T, N, L)
-        rows = np.arange(n)
+        lpe = xp.take_along_axis(lp, xp.broadcast_to(ext[None], (t_max, n, ell)), axis=2)  # (T, N, L)
+        rows = xp.arange(n)
         last, prev = 2 * tg_lens, 2 * tg_lens - 1
         has_label = tg_lens > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            alpha = np.full((t_max, n, ell), _NEG)
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            alpha = xp.full((t_max, n, ell), _NEG)
             if t_max:
                 alpha[0, :, 0] = lpe[0, :, 0]
                 if ell > 1:
-                    alpha[0, :, 1] = np.where(has_label, lpe[0, :, 1], _NEG)
+                    alpha[0, :, 1] = xp.where(has_label, lpe[0, :, 1], _NEG)
             for t in range(1, t_max):
                 a = alpha[t - 1]
-                alpha[t] = lpe[t] + np.logaddexp(np.logaddexp(a, _shift(a, 1)), np.where(skip, _shift(a, 2), _NEG))
-            tl = np.maximum(in_lens - 1, 0)
-            end = np.logaddexp(alpha[tl, rows, last], np.where(has_label, alpha[tl, rows, np.maximum(prev, 0)], _NEG))
-            nll = np.where(in_lens > 0, -end, np.where(has_label, np.inf, 0.0))
+                alpha[t] = lpe[t] + xp.logaddexp(xp.logaddexp(a, _shift(a, 1)), xp.where(skip, _shift(a, 2), _NEG))
+            tl = xp.maximum(in_lens - 1, 0)
+            end = xp.logaddexp(alpha[tl, rows, last], xp.where(has_label, alpha[tl, rows, xp.maximum(prev, 0)], _NEG))
+            nll = xp.where(in_lens > 0, -end, xp.where(has_label, math.inf, 0.0))
         ctx.meta = (lp, ext, skip, lpe, alpha, nll, in_lens, tg_lens, zero_infinity, log_probs.dtype)
-        out = np.where(zero_infinity & np.isinf(nll), 0.0, nll)
+        out = xp.where(zero_infinity & xp.isinf(nll), 0.0, nll)
         return out.astype(log_probs.dtype)
 
     @staticmethod
@@ -81,46 +85,47 @@ class CTCLoss(Op):
         if isinstance(g, Tensor):
             raise RuntimeError("ctc_loss: double backward (create_graph=True) is not implemented in ember")
         lp, ext, skip, lpe, alpha, nll, in_lens, tg_lens, zero_infinity, dtype = ctx.meta
+        xp = array_module(g, lp)
         t_max, n, c = lp.shape
         ell = ext.shape[1]
-        rows = np.arange(n)
+        rows = xp.arange(n)
         last, prev = 2 * tg_lens, 2 * tg_lens - 1
         skip_up = _unshift(skip.astype(np.float64), 2) > 0  # may s jump to s + 2
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            beta = np.full((t_max, n, ell), _NEG)
+        with errstate(xp, invalid="ignore", divide="ignore", over="ignore"):
+            beta = xp.full((t_max, n, ell), _NEG)
             for t in range(t_max - 1, -1, -1):
-                init = np.full((n, ell), _NEG)
+                init = xp.full((n, ell), _NEG)
                 init[rows, last] = lpe[t, rows, last]
                 ok = tg_lens > 0
                 init[rows[ok], prev[ok]] = lpe[t, rows[ok], prev[ok]]
                 if t < t_max - 1:
                     b = beta[t + 1]
-                    rec = lpe[t] + np.logaddexp(np.logaddexp(b, _unshift(b, 1)), np.where(skip_up, _unshift(b, 2), _NEG))
+                    rec = lpe[t] + xp.logaddexp(xp.logaddexp(b, _unshift(b, 1)), xp.where(skip_up, _unshift(b, 2), _NEG))
                 else:
-                    rec = np.full((n, ell), _NEG)
+                    rec = xp.full((n, ell), _NEG)
                 ends = in_lens - 1
-                beta[t] = np.where((t == ends)[:, None], init, np.where((t < ends)[:, None], rec, _NEG))
+                beta[t] = xp.where((t == ends)[:, None], init, xp.where((t < ends)[:, None], rec, _NEG))
             ab = alpha + beta  # (T, N, L)
-            m = np.max(ab, axis=2, keepdims=True)
-            m = np.where(np.isfinite(m), m, 0.0)
-            index = ((np.arange(t_max)[:, None, None] * n + rows[None, :, None]) * c + ext[None]).ravel()
-            sums = np.bincount(index, weights=np.exp(ab - m).ravel(), minlength=t_max * n * c).reshape(t_max, n, c)
-            lcab = np.log(sums) + m
-            grad = np.exp(lp) - np.exp(lcab + nll[None, :, None] - lp)
-        grad[np.arange(t_max)[:, None] >= in_lens[None, :]] = 0.0
+            m = xp.max(ab, axis=2, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0.0)
+            index = ((xp.arange(t_max)[:, None, None] * n + rows[None, :, None]) * c + ext[None]).ravel()
+            sums = xp.bincount(index, weights=xp.exp(ab - m).ravel(), minlength=t_max * n * c).reshape(t_max, n, c)
+            lcab = xp.log(sums) + m
+            grad = xp.exp(lp) - xp.exp(lcab + nll[None, :, None] - lp)
+        grad[xp.arange(t_max)[:, None] >= in_lens[None, :]] = 0.0
         if zero_infinity:
-            grad[:, np.isinf(nll)] = 0.0
-        grad *= np.asarray(g, dtype=np.float64)[None, :, None]
+            grad[:, xp.isinf(nll)] = 0.0
+        grad *= xp.asarray(g, dtype=np.float64)[None, :, None]
         return grad.astype(dtype), None, None, None, None, None
 
 
-def _lengths(x, name):
+def _lengths(xp, x, name):
     if isinstance(x, Tensor):
         if x.dtype.is_floating_point or x.dtype.name == "bool":
             raise RuntimeError(f"{name} must be integral")
-        return np.asarray(x._data, dtype=np.int64).reshape(-1)
+        return xp.asarray(x._data, dtype=np.int64).reshape(-1)
     if isinstance(x, (list, tuple)):
-        return np.asarray([int(v) for v in x], dtype=np.int64).reshape(-1)
+        return xp.asarray([int(v) for v in x], dtype=np.int64).reshape(-1)
     raise TypeError(f"ctc_loss(): argument '{name}' must be a tuple of ints or a Tensor, not {type(x).__name__}")
 
 
@@ -156,14 +161,15 @@ def ctc_loss(
     t_max, n, c = lp.shape
     if not 0 <= blank < c:
         raise RuntimeError("blank must be in label range")
-    in_lens, tg_lens = _lengths(input_lengths, "input_lengths"), _lengths(target_lengths, "target_lengths")
+    xp = array_module(lp._data)
+    in_lens, tg_lens = _lengths(xp, input_lengths, "input_lengths"), _lengths(xp, target_lengths, "target_lengths")
     if in_lens.shape[0] != n:
         raise RuntimeError("input_lengths must be of size batch_size")
     if tg_lens.shape[0] != n:
         raise RuntimeError("target_lengths must be of size batch_size")
     _check_range(in_lens, 0, t_max, "input_lengths")
     _check_range(tg_lens, 0, None, "target_lengths")
-    tg = np.asarray(targets._data).astype(np.int64)
+    tg = xp.asarray(targets._data).astype(np.int64)
     where = " for argument #2 'targets' (while checking arguments for ctc_loss_allocate_outputs)"
     if unbatched:
         tg = tg.reshape(1, -1)
@@ -172,9 +178,9 @@ def ctc_loss(
         if tg.shape[0] != total:
             raise RuntimeError(f"Expected tensor to have size {total} at dimension 0, but got size {tg.shape[0]}{where}")
         s_max = int(tg_lens.max(initial=0))
-        padded = np.full((n, s_max), blank, dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(tg_lens)[:-1]])
-        pos = np.arange(s_max)[None, :]
+        padded = xp.full((n, s_max), blank, dtype=np.int64)
+        starts = xp.concatenate([xp.zeros(1, np.int64), xp.cumsum(tg_lens)[:-1]])
+        pos = xp.arange(s_max)[None, :]
         inside = pos < tg_lens[:, None]
         padded[inside] = tg[(starts[:, None] + pos)[inside]]
         tg = padded
@@ -184,7 +190,7 @@ def ctc_loss(
             raise RuntimeError(f"Expected tensor to have size at least {longest} at dimension 1, but got size {tg.shape[1]}{where}")
     loss = CTCLoss.apply(lp, tg, in_lens, tg_lens, int(blank), bool(zero_infinity))
     if reduction == "mean":
-        denom = Tensor._wrap(np.maximum(tg_lens, 1).astype(loss._data.dtype))
+        denom = Tensor._wrap(xp.maximum(tg_lens, 1).astype(loss._data.dtype))
         return mean(div(loss, denom))
     if reduction == "sum":
         return _sum(loss)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import warnings
 
+import math
+
 import numpy as np
 
+from .._backend import array_module
 from .._random import _rng
 from .._tensor import Tensor
 from ..autograd.function import Op
@@ -57,13 +60,23 @@ def _check_p(p) -> None:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _keep_mask(shape, p: float, dtype, generator=None) -> np.ndarray:
-    """1 with probability 1 - p, else 0, in ``dtype`` (random draws in float32 or float64)."""
+def _keep_mask(xp, shape, p: float, dtype, generator=None):
+    """1 with probability 1 - p, else 0, in ``dtype`` (random draws in float32 or float64), as an ``xp`` array.
+
+    The draw comes from ember's generator, which is NumPy's: another array library gets the mask copied in."""
     draw_dtype = np.float64 if dtype == np.float64 else np.float32
-    return (_rng(generator).random(shape, dtype=draw_dtype) >= p).astype(dtype)
+    return xp.asarray(_rng(generator).random(shape, dtype=draw_dtype) >= p, dtype=dtype)
 
 
-def _apply(input: Tensor, mask: np.ndarray, offset, inplace: bool) -> Tensor:
+def _inverted_keep_mask(xp, shape, p: float, dtype, generator=None):
+    """The keep mask scaled by 1 / (1 - p), so the expectation is unchanged (all zeros when p == 1)."""
+    keep = _keep_mask(xp, shape, p, dtype, generator)
+    if p < 1.0:
+        keep *= dtype.type(1.0 / (1.0 - p))
+    return keep
+
+
+def _apply(input: Tensor, mask, offset, inplace: bool) -> Tensor:
     if inplace:
         return write_inplace(input, lambda t: Dropout.apply(t, mask, offset))
     return Dropout.apply(input, mask, offset)
@@ -77,18 +90,19 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, featur
     x = input._data
     if p == 0 or not training or x.size == 0:
         return input
+    xp = array_module(x)
     if x.dtype.kind != "f":
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.name.capitalize()}")
     if p == 1:
-        return _apply(input, np.zeros((), x.dtype), None, inplace)
+        return _apply(input, xp.zeros((), x.dtype), None, inplace)
     shape = x.shape[:feature] + (1,) * (x.ndim - feature) if feature else x.shape
-    keep = _keep_mask(shape, p, x.dtype, generator)
     if alpha:
-        a = 1.0 / np.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p))
+        keep = _keep_mask(xp, shape, p, x.dtype, generator)
+        # a float64 scalar, so the offset is computed in float64 and rounded once into x's dtype
+        a = np.float64(1.0 / math.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p)))
         offset = ((keep - 1) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p).astype(x.dtype)
         return _apply(input, (keep * a).astype(x.dtype), offset, inplace)
-    keep *= x.dtype.type(1.0 / (1.0 - p))
-    return _apply(input, keep, None, inplace)
+    return _apply(input, _inverted_keep_mask(xp, shape, p, x.dtype, generator), None, inplace)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, generator=None) -> Tensor:
@@ -113,6 +127,18 @@ def _channels(input: Tensor, batched: bool, p, training, inplace, generator) -> 
     return _dropout_impl(input, p, training, inplace, feature=2 if batched else 1, alpha=False, generator=generator)
 
 
+def _warn_spatial_dims(n: int, ndim: int) -> None:
+    """torch's deprecation warning for a dropout{n}d input that is not (C, *n spatial) or (N, C, *n spatial)."""
+    if ndim not in (n + 1, n + 2):
+        warnings.warn(
+            f"dropout{n}d: Received a {ndim}-D input to dropout{n}d, which is deprecated and will result in an error in a "
+            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
+            f"dropout{n}d exists to provide channel-wise dropout on inputs with {n} spatial dimensions, a channel dimension, "
+            f"and an optional batch dimension (i.e. {n + 1}D or {n + 2}D inputs).",
+            stacklevel=3,
+        )
+
+
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, generator=None) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) inputs with probability ``p``."""
     _check_p(p)
@@ -130,14 +156,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels (dim 1) of (N, C, H, W) inputs with probability ``p``."""
     _check_p(p)
     ndim = input._data.ndim
-    if ndim not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in an error in a "
-            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
-            "dropout2d exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 3D or 4D inputs).",
-            stacklevel=2,
-        )
+    _warn_spatial_dims(2, ndim)
     if ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is desired - "
@@ -153,12 +172,5 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability ``p``."""
     _check_p(p)
     ndim = input._data.ndim
-    if ndim not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated and will result in an error in a "
-            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
-            "dropout3d exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 4D or 5D inputs).",
-            stacklevel=2,
-        )
+    _warn_spatial_dims(3, ndim)
     return _channels(input, ndim == 5, p, training, inplace, generator)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
 
@@ -30,10 +33,11 @@ class Embedding(Op):
     @staticmethod
     def backward(ctx, g):
         shape, dtype, indices, padding_idx, scale = ctx.meta
+        xp = array_module(g, indices)
         flat = indices.reshape(-1)
         weights = None  # per-position factor on the incoming gradient
         if scale:
-            counts = np.bincount(flat, minlength=shape[0])
+            counts = xp.bincount(flat, minlength=shape[0])
             weights = 1.0 / counts[flat]
         if padding_idx is not None and padding_idx >= 0:
             keep = (flat != padding_idx).astype(dtype)
@@ -44,25 +48,26 @@ class Embedding(Op):
         if isinstance(g2, Tensor):  # create_graph: a differentiable scatter-add
             from .index import index_put_values
 
-            return index_put_values(_wrap(np.zeros(shape, dtype)), (flat,), g2, accumulate=True), None, None, None
+            return index_put_values(_wrap(xp.zeros(shape, dtype)), (flat,), g2, accumulate=True), None, None, None
         return _scatter_rows(flat, g2, shape, dtype), None, None, None
 
 
-def _scatter_rows(flat: np.ndarray, rows: np.ndarray, shape, dtype) -> np.ndarray:
+def _scatter_rows(flat, rows, shape, dtype):
     """out[k] = sum of rows[i] where flat[i] == k. Sorting the indices and summing each run with
-    ``np.add.reduceat`` is about 5x faster than ``np.add.at``'s element-wise scatter."""
-    out = np.zeros(shape, dtype=dtype)
+    ``add.reduceat`` is about 5x faster than ``add.at``'s element-wise scatter."""
+    xp = array_module(flat, rows)
+    out = xp.zeros(shape, dtype=dtype)
     if flat.size == 0:
         return out
-    order = np.argsort(flat, kind="stable")
+    order = xp.argsort(flat, kind="stable")
     sorted_idx = flat[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_idx[1:] != sorted_idx[:-1])))
-    out[sorted_idx[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    starts = xp.flatnonzero(xp.concatenate((xp.ones(1, bool), sorted_idx[1:] != sorted_idx[:-1])))
+    out[sorted_idx[starts]] = xp.add.reduceat(rows[order], starts, axis=0)
     return out
 
 
-def _check_indices(input, name: str = "embedding") -> np.ndarray:
-    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+def _check_indices(input, name: str = "embedding"):
+    idx = input._data if isinstance(input, Tensor) else array_module(input).asarray(input)
     if idx.dtype.kind not in "iu":
         legacy = input.type() if isinstance(input, Tensor) else str(idx.dtype)
         raise RuntimeError(
@@ -72,17 +77,18 @@ def _check_indices(input, name: str = "embedding") -> np.ndarray:
     return idx
 
 
-def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
+def _renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
     """Rescale, in place and outside autograd, the referenced rows whose p-norm exceeds max_norm."""
-    rows = np.unique(idx)
     w = weight._data
+    xp = array_module(w, idx)
+    rows = xp.unique(idx)
     sub = w[rows]
-    if norm_type == np.inf:
-        norms = np.abs(sub).max(axis=1)
+    if norm_type == math.inf:
+        norms = xp.abs(sub).max(axis=1)
     else:
-        norms = (np.abs(sub) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        norms = (xp.abs(sub) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     over = norms > max_norm
-    if np.any(over):
+    if over.any():
         scale = (max_norm / (norms[over] + 1e-7)).astype(w.dtype)
         w[rows[over]] = sub[over] * scale[:, None]
         weight._bump_version()
@@ -150,6 +156,7 @@ def embedding_bag(
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
     idx = _check_indices(input, "embedding_bag")
+    xp = array_module(idx, weight._data)
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(
             f"embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' (got mode='{mode}'). Please open a feature request on GitHub."
@@ -158,47 +165,47 @@ def embedding_bag(
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed length sequences.")
         b, n = idx.shape
-        starts = np.arange(0, b * n, n)
+        starts = xp.arange(0, b * n, n)
         idx = idx.reshape(-1)
         if per_sample_weights is not None:
             per_sample_weights = S.reshape(per_sample_weights, (-1,))
     elif idx.ndim == 1:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
-        starts = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets, dtype=np.int64)
+        starts = xp.asarray(offsets._data if isinstance(offsets, Tensor) else offsets, dtype=np.int64)
         if include_last_offset:
             starts = starts[:-1]
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
     n_rows = weight._data.shape[0]
-    bad = np.flatnonzero((idx < 0) | (idx >= n_rows))
+    bad = xp.flatnonzero((idx < 0) | (idx >= n_rows))
     if bad.size:
         raise RuntimeError(f"Index {int(bad[0])} of input takes value {int(idx[bad[0]])} which is not in the valid range "
                            f"[0, {n_rows})")
     rows = embedding(_wrap(idx), weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)
     if per_sample_weights is not None:
         rows = P.mul(rows, S.unsqueeze(per_sample_weights, 1))
-    keep = np.ones(idx.shape, dtype=bool) if padding_idx is None else idx != (padding_idx % weight._data.shape[0])
-    ends = np.append(starts[1:], idx.size).astype(np.int64)
+    keep = xp.ones(idx.shape, dtype=bool) if padding_idx is None else idx != (padding_idx % weight._data.shape[0])
+    ends = xp.concatenate((starts[1:], xp.asarray([idx.size]))).astype(np.int64)
     n_bags = starts.size
     if mode != "max":
         # One GEMM: bag b = sum_i M[b, i] rows[i], with M holding 1 (sum) or 1/len (mean).
-        bag_of = np.repeat(np.arange(n_bags), ends - starts)
-        m = np.zeros((n_bags, idx.size), dtype=weight._data.dtype)
-        m[bag_of, np.arange(idx.size)] = keep
+        bag_of = xp.repeat(xp.arange(n_bags), ends - starts)
+        m = xp.zeros((n_bags, idx.size), dtype=weight._data.dtype)
+        m[bag_of, xp.arange(idx.size)] = keep
         if mode == "mean":
             counts = m.sum(axis=1, keepdims=True)
-            np.divide(m, counts, out=m, where=counts > 0)
+            xp.divide(m, counts, out=m, where=counts > 0)
         from .linalg import matmul
 
         return matmul(_wrap(m), rows)
     bags = []
     for s, e in zip(starts.tolist(), ends.tolist()):
-        sel = np.arange(s, e)[keep[s:e]]
+        sel = xp.arange(s, e)[keep[s:e]]
         if sel.size == 0:
-            bags.append(_wrap(np.zeros(weight._data.shape[1:], weight._data.dtype)))
+            bags.append(_wrap(xp.zeros(weight._data.shape[1:], weight._data.dtype)))
         else:
             bags.append(R.amax(I.getitem(rows, _wrap(sel)), 0))
     if not bags:
-        return _wrap(np.zeros((0,) + weight._data.shape[1:], weight._data.dtype))
+        return _wrap(xp.zeros((0,) + weight._data.shape[1:], weight._data.dtype))
     return S.stack(bags, 0)

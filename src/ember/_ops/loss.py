@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .._backend import array_module, errstate
 from .._tensor import Tensor
 from .._tensor import data_of as _data
 from ..autograd.function import Op
@@ -73,10 +74,12 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _type_name(a: np.ndarray) -> str:
+def _type_name(a) -> str:
+    """PyTorch's name of the dtype of ``a`` (an array, or a dtype)."""
+    a = np.dtype(getattr(a, "dtype", a))
     return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "float16": "Half", "float32": "Float",
             "float64": "Double", "bool": "Bool", "uint8": "Byte"}.get(
-        str(a.dtype), str(a.dtype)
+        str(a), str(a)
     )
 
 
@@ -115,29 +118,37 @@ def _warn_broadcast(input: Tensor, target: Tensor) -> None:
 
 
 def _as_tensor(x, like: Tensor | None = None):
+    xp = array_module(x, like._data if like is not None else None)
     if isinstance(x, Tensor):
         return x
-    return Tensor._wrap(np.asarray(x, dtype=like._data.dtype if like is not None else None))
+    return Tensor._wrap(xp.asarray(x, dtype=like._data.dtype if like is not None else None))
+
+
+def _scalar(value, like) -> Tensor:
+    """A 0-d constant in the array library and dtype of the array ``like`` (the other branch of a ``where``)."""
+    return Tensor._wrap(array_module(like).full((), value, dtype=like.dtype))
 
 
 # -- cross-entropy (fused) ------------------------------------------------------------------------------------
 
 
-def _class_last(x: np.ndarray) -> np.ndarray:
+def _class_last(x):
     """(N, C, d1, ...) -> (N*d1*..., C); (N, C) and (C,) pass through as 2-D."""
+    xp = array_module(x)
     if x.ndim == 1:
         return x.reshape(1, -1)
     if x.ndim == 2:
         return x
-    return np.moveaxis(x, 1, -1).reshape(x.shape[0] * int(np.prod(x.shape[2:])), x.shape[1])
+    return xp.moveaxis(x, 1, -1).reshape(x.shape[0] * math.prod(x.shape[2:]), x.shape[1])
 
 
 def _class_first(g2, shape):
     """Inverse of ``_class_last`` for a gradient of the input's ``shape``."""
+    xp = array_module(g2)
     if len(shape) <= 2:
         return g2.reshape(shape)
     moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
-    return np.moveaxis(g2.reshape(moved), -1, 1)
+    return xp.moveaxis(g2.reshape(moved), -1, 1)
 
 
 def _softmax_graph(x):
@@ -162,15 +173,16 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, smoothing, reduction, probs):
+        xp = array_module(x, target)
         shape = x.shape
         x2 = _class_last(x)
         m, c = x2.shape
         dt = x2.dtype
-        mx = x2.max(axis=1, keepdims=True) if m and c else np.zeros((m, 1), dt)
-        e = np.exp(x2 - mx)
+        mx = x2.max(axis=1, keepdims=True) if m and c else xp.zeros((m, 1), dt)
+        e = xp.exp(x2 - mx)
         s = e.sum(axis=1, keepdims=True)
         # log-sum-exp per row (of no classes: 0, so the losses of nothing are 0 and not 0 * -inf)
-        lse = (mx + np.log(s)).reshape(-1) if c else np.zeros(m, dt)
+        lse = (mx + xp.log(s)).reshape(-1) if c else xp.zeros(m, dt)
         ctx.meta = (shape, m, c, ignore_index, smoothing, reduction, probs)
         e /= s
         ctx.p, ctx.lse = e, lse  # softmax, for dx = p - target
@@ -181,22 +193,22 @@ class CrossEntropy(Op):
                 q = q * dt.type(1 - smoothing) + dt.type(smoothing / max(c, 1))
             wq = q * weight if weight is not None else q
             sum_wq = wq.sum(axis=1)
-            per = sum_wq * lse - np.einsum("mc,mc->m", wq, x2)
+            per = sum_wq * lse - xp.einsum("mc,mc->m", wq, x2)
             ctx.coef = (sum_wq, wq)
             if reduction == "none":
                 return per.reshape((shape[0],) + shape[2:] if len(shape) > 1 else ())
             total = per.sum()
             if reduction == "mean":
-                with np.errstate(invalid="ignore", divide="ignore"):
+                with errstate(xp, invalid="ignore", divide="ignore"):
                     total = total / dt.type(m)
-            return np.asarray(total, dtype=dt)
+            return xp.asarray(total, dtype=dt)
         t = target.reshape(-1)
         valid = t != ignore_index if ignore_index is not None else None
-        ts = np.where(valid, t, 0) if valid is not None else t
-        picked = x2[np.arange(m), ts] if m else np.zeros(0, dt)
-        wt = weight[ts] if weight is not None else np.ones(m, dt)
+        ts = xp.where(valid, t, 0) if valid is not None else t
+        picked = x2[xp.arange(m), ts] if m else xp.zeros(0, dt)
+        wt = weight[ts] if weight is not None else xp.ones(m, dt)
         if valid is not None:
-            wt = np.where(valid, wt, dt.type(0))
+            wt = xp.where(valid, wt, dt.type(0))
         per = wt * (lse - picked)
         if smoothing > 0:
             if weight is not None:
@@ -204,7 +216,7 @@ class CrossEntropy(Op):
             else:
                 smooth = c * lse - x2.sum(axis=1)
             if valid is not None:
-                smooth = np.where(valid, smooth, dt.type(0))
+                smooth = xp.where(valid, smooth, dt.type(0))
             per = per * dt.type(1 - smoothing) + smooth * dt.type(smoothing / max(c, 1))
         ctx.coef = (ts, wt, valid)
         if reduction == "none":
@@ -212,12 +224,13 @@ class CrossEntropy(Op):
         total = per.sum()
         if reduction == "mean":
             denom = wt.sum()
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with errstate(xp, invalid="ignore", divide="ignore"):
                 total = total / denom
-        return np.asarray(total, dtype=dt)
+        return xp.asarray(total, dtype=dt)
 
     @staticmethod
     def backward(ctx, g):
+        xp = array_module(ctx.p)
         x, target, weight = ctx.saved_tensors
         shape, m, c, ignore_index, smoothing, reduction, probs = ctx.meta
         need_x, need_t = ctx.needs_input_grad[:2]
@@ -254,16 +267,16 @@ class CrossEntropy(Op):
         ts, wt, valid = ctx.coef
         if need_x:
             a = wt * dt.type(1 - smoothing)
-            onehot = np.zeros((m, c), dtype=dt)
+            onehot = xp.zeros((m, c), dtype=dt)
             if m:
-                onehot[np.arange(m), ts] = a
+                onehot[xp.arange(m), ts] = a
             if smoothing > 0:
                 wsum = weight.sum() if weight is not None else dt.type(c)
                 a = a + (wsum * dt.type(smoothing / max(c, 1)))
-                sm = (weight if weight is not None else np.ones(c, dt)) * dt.type(smoothing / max(c, 1))
+                sm = (weight if weight is not None else xp.ones(c, dt)) * dt.type(smoothing / max(c, 1))
                 if valid is not None:
-                    a = np.where(valid, a, dt.type(0))
-                    onehot += np.where(valid[:, None], sm, dt.type(0))
+                    a = xp.where(valid, a, dt.type(0))
+                    onehot += xp.where(valid[:, None], sm, dt.type(0))
                 else:
                     onehot += sm
             gx = (p * a.reshape(-1, 1) - onehot) * scale
@@ -327,7 +340,7 @@ def _check_class_target(input: Tensor, target: Tensor, weight, name: str):
     return c
 
 
-def _check_target_range(t: np.ndarray, c: int, ignore_index):
+def _check_target_range(t, c: int, ignore_index):
     flat = t.reshape(-1)
     if flat.size == 0:
         return
@@ -336,6 +349,15 @@ def _check_target_range(t: np.ndarray, c: int, ignore_index):
         bad &= flat != ignore_index
     if bad.any():
         raise IndexError(f"Target {int(flat[bad][0])} is out of bounds.")
+
+
+def _class_index_weight(input: Tensor, target: Tensor, weight, ignore_index, name: str):
+    """Check class-index targets (shape, dtype, range) and return the class ``weight`` in the input's dtype."""
+    c = _check_class_target(input, target, weight, name)
+    _check_target_range(target._data, c, ignore_index)
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        weight = Tensor._wrap(weight._data.astype(input._data.dtype))
+    return weight
 
 
 def cross_entropy(
@@ -375,10 +397,7 @@ def cross_entropy(
         if t.dtype != x.dtype:
             raise RuntimeError(f"expected scalar type {_type_name(x)} but found {_type_name(t)}")
         return CrossEntropy.apply(input, target, weight, None, float(label_smoothing), reduction, True)
-    c = _check_class_target(input, target, weight, "cross_entropy")
-    _check_target_range(t, c, ignore_index)
-    if weight is not None and w.dtype != x.dtype:
-        weight = Tensor._wrap(w.astype(x.dtype))
+    weight = _class_index_weight(input, target, weight, ignore_index, "cross_entropy")
     return CrossEntropy.apply(input, target, weight, ignore_index, float(label_smoothing), reduction, False)
 
 
@@ -389,24 +408,25 @@ class NLLLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
+        xp = array_module(x, target)
         shape = x.shape
         x2 = _class_last(x)
         m = x2.shape[0]
         dt = x2.dtype
         t = target.reshape(-1)
         valid = t != ignore_index
-        ts = np.where(valid, t, 0)
-        wt = weight[ts] if weight is not None else np.ones(m, dt)
-        wt = np.where(valid, wt, dt.type(0))
-        per = -wt * (x2[np.arange(m), ts] if m and x2.shape[1] else np.zeros(m, dt))
+        ts = xp.where(valid, t, 0)
+        wt = weight[ts] if weight is not None else xp.ones(m, dt)
+        wt = xp.where(valid, wt, dt.type(0))
+        per = -wt * (x2[xp.arange(m), ts] if m and x2.shape[1] else xp.zeros(m, dt))
         ctx.meta = (shape, ts, wt, reduction)
         if reduction == "none":
             return per.reshape(target.shape)
         total = per.sum()
         if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with errstate(xp, invalid="ignore", divide="ignore"):
                 total = total / wt.sum()
-        return np.asarray(total, dtype=dt)
+        return xp.asarray(total, dtype=dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -417,6 +437,7 @@ class NLLLoss(Op):
 
 
 def _nll_grad(g, shape, ts, wt, reduction):
+    xp = array_module(g, wt)
     m = ts.shape[0]
     if reduction == "none":
         scale = g.reshape(-1)
@@ -426,9 +447,9 @@ def _nll_grad(g, shape, ts, wt, reduction):
     else:
         scale = g
     c = shape[1] if len(shape) >= 2 else shape[0]
-    gx = np.zeros((m, c), dtype=wt.dtype)
+    gx = xp.zeros((m, c), dtype=wt.dtype)
     if m and c:
-        gx[np.arange(m), ts] = -wt * scale
+        gx[xp.arange(m), ts] = -wt * scale
     return _class_first(gx, shape)
 
 
@@ -443,16 +464,17 @@ class _NLLGrad(Op):
     @staticmethod
     def backward(ctx, h):
         shape, ts, wt, reduction, gshape = ctx.meta
+        xp = array_module(_data(h), wt)
         h2 = _class_last(_data(h))
         m = ts.shape[0]
-        picked = -wt * (h2[np.arange(m), ts] if m else np.zeros(0, wt.dtype))
+        picked = -wt * (h2[xp.arange(m), ts] if m else xp.zeros(0, wt.dtype))
         if reduction == "none":
             return picked.reshape(gshape), None, None, None, None
         total = picked.sum()
         if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with errstate(xp, invalid="ignore", divide="ignore"):
                 total = total / wt.sum()
-        return np.asarray(total), None, None, None, None
+        return xp.asarray(total), None, None, None, None
 
 
 def nll_loss(
@@ -469,10 +491,7 @@ def nll_loss(
     x = input._data
     if x.ndim < 1:
         raise ValueError(f"Expected 2 or more dimensions (got {x.ndim})")
-    c = _check_class_target(input, target, weight, "nll_loss")
-    _check_target_range(target._data, c, ignore_index)
-    if weight is not None and weight._data.dtype != x.dtype:
-        weight = Tensor._wrap(weight._data.astype(x.dtype))
+    weight = _class_index_weight(input, target, weight, ignore_index, "nll_loss")
     w = weight._data if weight is not None else None
     out = NLLLoss.apply(input, target, w, ignore_index, reduction)
     if reduction == "none" and x.ndim == 1:
@@ -493,11 +512,12 @@ class BinaryCrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, x, t, w):
+        xp = array_module(x, t)
         dt = x.dtype
-        with np.errstate(divide="ignore"):
-            raw_logx, raw_log1mx = np.log(x), np.log1p(-x)
-        logx = np.maximum(raw_logx, dt.type(-100))
-        log1mx = np.maximum(raw_log1mx, dt.type(-100))
+        with errstate(xp, divide="ignore"):
+            raw_logx, raw_log1mx = xp.log(x), xp.log1p(-x)
+        logx = xp.maximum(raw_logx, dt.type(-100))
+        log1mx = xp.maximum(raw_log1mx, dt.type(-100))
         loss = (t - 1) * log1mx - t * logx
         if w is not None:
             loss = loss * w
@@ -508,20 +528,21 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def backward(ctx, g):
         x, t, w = ctx.saved_tensors
+        xp = array_module(_data(x), _data(g))
         need_x, need_t = ctx.needs_input_grad[:2]
         gx = gt = None
         if need_x:
             xd = _data(x)
             eps = xd.dtype.type(1e-12)
-            denom = np.maximum(xd * (1 - xd), eps)
+            denom = xp.maximum(xd * (1 - xd), eps)
             if isinstance(g, Tensor):
-                denom = np.maximum((1 - x) * x, Tensor._wrap(np.full_like(xd, eps)))
+                denom = xp.maximum((1 - x) * x, Tensor._wrap(xp.full_like(xd, eps)))
             gx = g * (x - t) / denom
             if w is not None:
                 gx = gx * w
         if need_t:
             logx, log1mx = ctx.logs
-            with np.errstate(invalid="ignore"):
+            with errstate(xp, invalid="ignore"):
                 gt = g * (log1mx - logx)
             if w is not None:
                 gt = gt * w
@@ -541,6 +562,7 @@ def _check_loss_weight(wshape, xshape) -> None:
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities in [0, 1]; logs are clamped at -100 like PyTorch."""
+    xp = array_module(input._data)
     reduction = _reduction(reduction, size_average, reduce)
     x, t = input._data, target._data
     if t.shape != x.shape:
@@ -548,11 +570,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"Using a target size ({_size(t.shape)}) that is different to the input size ({_size(x.shape)}) is deprecated. "
             "Please ensure they have the same size."
         )
-    if x.size and (np.any(x < 0) or np.any(x > 1) or np.any(np.isnan(x))):
+    if x.size and (xp.any(x < 0) or xp.any(x > 1) or xp.any(xp.isnan(x))):
         raise RuntimeError("all elements of input should be between 0 and 1")
     if t.dtype != x.dtype:  # torch checks the dtype before the target's range
         raise RuntimeError(f"Found dtype {_type_name(t)} but expected {_type_name(x)}")
-    if t.size and (np.any(t < 0) or np.any(t > 1)):
+    if t.size and (xp.any(t < 0) or xp.any(t > 1)):
         raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
         _check_loss_weight(weight._data.shape, x.shape)
@@ -569,7 +591,8 @@ class BCEWithLogits(Op):
 
     @staticmethod
     def forward(ctx, x, t, w, pos_weight):
-        sp = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # softplus(-x)
+        xp = array_module(x, t)
+        sp = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # softplus(-x)
         if pos_weight is not None:
             lw = 1 + (pos_weight - 1) * t
             loss = (1 - t) * x + lw * sp
@@ -612,8 +635,9 @@ class BCEWithLogits(Op):
 
 def _stable_sigmoid(z):
     """1 / (1 + exp(-z)) without overflow: 0.5 (1 + tanh(z / 2))."""
+    xp = array_module(z)
     half = z.dtype.type(0.5)
-    return half * (1 + np.tanh(half * z))
+    return half * (1 + xp.tanh(half * z))
 
 
 def binary_cross_entropy_with_logits(
@@ -649,40 +673,42 @@ class _Elementwise(Op):
 
     @staticmethod
     def forward(ctx, x, t, kind, param):
+        xp = array_module(x, t)
         d = x - t
         ctx.save_for_backward(x, t)
         ctx.kind, ctx.param = kind, param
         if kind == "mse":
             return d * d
-        ad = np.abs(d)
+        ad = xp.abs(d)
         if kind == "l1":
             return ad
         p = x.dtype.type(param)
         if kind == "smooth_l1":  # beta
             if param == 0:
                 return ad
-            return np.where(ad < p, (d * d) * (x.dtype.type(0.5) / p), ad - x.dtype.type(0.5) * p)
+            return xp.where(ad < p, (d * d) * (x.dtype.type(0.5) / p), ad - x.dtype.type(0.5) * p)
         # huber: delta
-        return np.where(ad < p, x.dtype.type(0.5) * d * d, p * (ad - x.dtype.type(0.5) * p))
+        return xp.where(ad < p, x.dtype.type(0.5) * d * d, p * (ad - x.dtype.type(0.5) * p))
 
     @staticmethod
     def backward(ctx, g):
         x, t = ctx.saved_tensors
+        xp = array_module(_data(x), _data(g))
         need_x, need_t = ctx.needs_input_grad[:2]
         kind, param = ctx.kind, ctx.param
         d = x - t
         if kind == "mse":
             gd = g * (d + d)
         elif kind == "l1" or (kind == "smooth_l1" and param == 0):
-            gd = g * np.sign(d)
+            gd = g * xp.sign(d)
         else:
             dd = _data(d)
             p = dd.dtype.type(param)
-            inside = np.abs(dd) < p
+            inside = xp.abs(dd) < p
             if kind == "smooth_l1":
-                gd = g * np.where(inside, d / p, np.sign(d))
+                gd = g * xp.where(inside, d / p, xp.sign(d))
             else:
-                gd = g * np.where(inside, d, np.sign(d) * p)
+                gd = g * xp.where(inside, d, xp.sign(d) * p)
         return (gd if need_x else None), (-gd if need_t else None), None, None
 
 
@@ -694,7 +720,7 @@ def _elementwise_loss(kind, input, target, reduction, param=None, name=""):
         target = _as_tensor(target, input)
     if kind in _INTEGER_KERNELS and input._data.dtype.kind in "biu" and target._data.dtype.kind in "biu":
         dt = np.result_type(input._data, target._data)
-        raise NotImplementedError(f'"{_INTEGER_KERNELS[kind]}" not implemented for \'{_type_name(np.empty(0, dt))}\'')
+        raise NotImplementedError(f'"{_INTEGER_KERNELS[kind]}" not implemented for \'{_type_name(dt)}\'')
     # PyTorch's promotion: an integer tensor meeting a floating one takes the floating dtype (NumPy would widen)
     xk, tk = input._data.dtype.kind, target._data.dtype.kind
     if xk == "f" and tk in "biu":
@@ -730,7 +756,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
         check_broadcast(input._data.shape, target._data.shape)
         res = result_type(input, target)
         if res.category != 2:
-            raise NotImplementedError(f'"mse_cpu" not implemented for \'{_type_name(np.empty(0, res.np))}\'')
+            raise NotImplementedError(f'"mse_cpu" not implemented for \'{_type_name(res.np)}\'')
     if weight is None:
         return _elementwise_loss("mse", input, target, reduction)
     return _weighted(_elementwise_loss("mse", input, target, "none"), input, weight, reduction, True)
@@ -783,6 +809,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     from .pointwise import exp, log, where
     from .reduce import sum as _sum
 
+    xp = array_module(input._data)
     if size_average is not None or reduce is not None:
         reduction = _reduction(reduction, size_average, reduce)
     elif reduction == "mean":
@@ -803,10 +830,10 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         td = target._data
         # xlogy(t, t): 0 where t == 0, NaN where t < 0 (not a distribution), like PyTorch
         nonzero = Tensor._wrap(td != 0)
-        safe = where(nonzero, target, Tensor._wrap(np.ones((), dtype=td.dtype)))
-        with np.errstate(invalid="ignore"):
+        safe = where(nonzero, target, _scalar(1, td))
+        with errstate(xp, invalid="ignore"):
             tlogt = target * log(safe)
-        loss = where(nonzero, tlogt, Tensor._wrap(np.zeros((), dtype=td.dtype))) - target * input
+        loss = where(nonzero, tlogt, _scalar(0, td)) - target * input
     if reduction == "batchmean":
         total = _sum(loss)
         return total / input._data.shape[0] if input._data.ndim else total
@@ -821,7 +848,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
 
     reduction = _reduction(reduction, size_average, reduce)
     td = _data(target)
-    zero = Tensor._wrap(np.zeros((), dtype=input._data.dtype))
+    zero = _scalar(0, input._data)
     margin_clamp = clamp_min(margin - input, 0)
     out_margin = where(Tensor._wrap(td != 1), margin_clamp, zero)
     out_self = where(Tensor._wrap(td != -1), input, zero)
@@ -837,6 +864,7 @@ def multi_margin_loss(
     from .reduce import sum as _sum
     from .shape import reshape, squeeze
 
+    xp = array_module(input._data)
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
@@ -846,9 +874,9 @@ def multi_margin_loss(
     unbatched = x.ndim <= 1
     inp = reshape(input, (1, -1)) if unbatched else input
     c = inp._data.shape[1]
-    t = np.asarray(_data(target)).reshape(-1)
+    t = xp.asarray(_data(target)).reshape(-1)
     if t.shape[0] != inp._data.shape[0]:
-        raise RuntimeError(f"inconsistent target size, expected {inp._data.shape[0]} but got {list(np.shape(_data(target)))}")
+        raise RuntimeError(f"inconsistent target size, expected {inp._data.shape[0]} but got {list(xp.shape(_data(target)))}")
     if t.size and (t.min() < 0 or t.max() >= c):
         raise RuntimeError("target out of range")
     idx = Tensor._wrap(t.reshape(-1, 1).astype(np.int64))
@@ -858,9 +886,9 @@ def multi_margin_loss(
         z = z * z
     if weight is not None:
         z = z * Tensor._wrap(weight._data[t].reshape(-1, 1).astype(x.dtype))
-    mask = np.ones(inp._data.shape, dtype=x.dtype)
+    mask = xp.ones(inp._data.shape, dtype=x.dtype)
     if t.size:
-        mask[np.arange(t.size), t] = 0
+        mask[xp.arange(t.size), t] = 0
     per = _sum(z * Tensor._wrap(mask), 1) / c
     if unbatched:
         per = squeeze(per, 0)
@@ -873,14 +901,15 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     from .pointwise import clamp_min
     from .shape import reshape, squeeze
 
+    xp = array_module(input._data)
     reduction = _reduction(reduction, size_average, reduce)
     x = input._data
     unbatched = x.ndim <= 1
     inp = reshape(input, (1, -1)) if unbatched else input
     n, c = inp._data.shape
-    t = np.asarray(_data(target)).reshape(n, c)
-    is_target = np.zeros((n, c), dtype=bool)
-    pair = np.zeros((n, c, c), dtype=x.dtype)  # pair[n, j, i]: j a target class, i a non-target class
+    t = xp.asarray(_data(target)).reshape(n, c)
+    is_target = xp.zeros((n, c), dtype=bool)
+    pair = xp.zeros((n, c, c), dtype=x.dtype)  # pair[n, j, i]: j a target class, i a non-target class
     for row in range(n):
         labels = []
         for v in t[row]:
@@ -941,20 +970,21 @@ def cosine_embedding_loss(
     from .pointwise import clamp_min, sqrt, where
     from .reduce import sum as _sum
 
+    xp = array_module(input1._data)
     reduction = _reduction(reduction, size_average, reduce)
     a, b = input1._data, input2._data
     if a.shape != b.shape:
         raise RuntimeError(f"cosine_embedding_loss: input1 and input2 must have the same shape, got {list(a.shape)} and {list(b.shape)}")
     t = _data(target)
-    if a.ndim == 2 and np.ndim(t) == 1 and np.shape(t)[0] != a.shape[0]:
-        raise RuntimeError(f"The size of tensor a ({np.shape(t)[0]}) must match the size of tensor b ({a.shape[0]}) at non-singleton dimension 0")
+    if a.ndim == 2 and xp.ndim(t) == 1 and xp.shape(t)[0] != a.shape[0]:
+        raise RuntimeError(f"The size of tensor a ({xp.shape(t)[0]}) must match the size of tensor b ({a.shape[0]}) at non-singleton dimension 0")
     dim = a.ndim - 1
     eps = 1e-12
     prod = _sum(input1 * input2, dim)
     mag1 = _sum(input1 * input1, dim) + eps
     mag2 = _sum(input2 * input2, dim) + eps
     cos = prod / sqrt(mag1 * mag2)
-    zero = Tensor._wrap(np.zeros((), dtype=a.dtype))
+    zero = _scalar(0, a)
     pos = where(Tensor._wrap(t == 1), 1 - cos, zero)
     neg = where(Tensor._wrap(t == -1), clamp_min(cos - margin, 0), zero)
     return _reduce(pos + neg, reduction)
@@ -966,8 +996,9 @@ def margin_ranking_loss(
     """max(0, -t (x1 - x2) + margin)."""
     from .pointwise import clamp_min
 
+    xp = array_module(input1._data)
     reduction = _reduction(reduction, size_average, reduce)
-    shapes = [input1._data.shape, input2._data.shape, np.shape(_data(target))]
+    shapes = [input1._data.shape, input2._data.shape, xp.shape(_data(target))]
     if len({len(s) for s in shapes}) != 1:
         raise RuntimeError(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: {_size(shapes[0])}, "
@@ -1038,9 +1069,9 @@ def poisson_nll_loss(
     if full:
         td = target._data
         big = Tensor._wrap(td > 1)
-        safe = where(big, target, Tensor._wrap(np.ones((), td.dtype)))
+        safe = where(big, target, _scalar(1, td))
         stirling = safe * log(safe) - safe + 0.5 * log(2 * math.pi * safe)
-        loss = loss + where(big, stirling, Tensor._wrap(np.zeros((), td.dtype)))
+        loss = loss + where(big, stirling, _scalar(0, td))
     return _reduce(loss, reduction)
 
 
@@ -1054,9 +1085,10 @@ def gaussian_nll_loss(
     from .pointwise import log
     from .shape import unsqueeze
 
+    xp = array_module(input._data)
     x = input._data
     if not isinstance(var, Tensor):
-        var = Tensor._wrap(np.full(x.shape, var, dtype=x.dtype)) if np.ndim(var) == 0 else _as_tensor(var, input)
+        var = Tensor._wrap(xp.full(x.shape, var, dtype=x.dtype)) if xp.ndim(var) == 0 else _as_tensor(var, input)
     v = var._data
     if v.shape != x.shape:
         if x.shape[:-1] == v.shape:
@@ -1067,9 +1099,9 @@ def gaussian_nll_loss(
             raise ValueError("var is of incorrect size")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    if np.any(var._data < 0):
+    if xp.any(var._data < 0):
         raise ValueError("var has negative entry/entries")
-    clamped = np.maximum(var._data, var._data.dtype.type(eps))
+    clamped = xp.maximum(var._data, var._data.dtype.type(eps))
     var = var + Tensor._wrap(clamped - var._data)  # value clamped, gradient straight through
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
@@ -1089,11 +1121,12 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     from .reduce import norm, sum as _sum
     from .shape import broadcast_tensors
 
+    xp = array_module(x1._data)
     a, b = broadcast_tensors(x1, x2)
     n1 = norm(a, 2, dim, keepdim=True)
     n2 = norm(b, 2, dim, keepdim=True)
-    n1 = n1 + Tensor._wrap(np.maximum(n1._data, eps) - n1._data)
-    n2 = n2 + Tensor._wrap(np.maximum(n2._data, eps) - n2._data)
+    n1 = n1 + Tensor._wrap(xp.maximum(n1._data, eps) - n1._data)
+    n2 = n2 + Tensor._wrap(xp.maximum(n2._data, eps) - n2._data)
     return _sum((a / n1) * (b / n2), dim)
 
 
@@ -1112,16 +1145,18 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     from .index import getitem
     from .reduce import norm
 
+    xp = array_module(input._data)
     x = input._data
     if x.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
-    i, j = np.triu_indices(x.shape[0], 1)
+    i, j = xp.triu_indices(x.shape[0], 1)
     diff = getitem(input, Tensor._wrap(i)) - getitem(input, Tensor._wrap(j))
     return norm(diff, p, -1)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Integer class indices -> int64 one-hot vectors in a new last dim."""
+    xp = array_module(tensor._data)
     t = tensor._data
     if t.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
@@ -1133,6 +1168,6 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError("Class values must be non-negative.")
     if t.size and t.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(t.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(out, t[..., None].astype(np.intp), 1, axis=-1)
+    out = xp.zeros(t.shape + (num_classes,), dtype=np.int64)
+    xp.put_along_axis(out, t[..., None].astype(np.intp), 1, axis=-1)
     return Tensor._wrap(out)

@@ -14,8 +14,10 @@ import warnings
 
 import numpy as np
 
+from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from .resample_uint8 import antialias_matrix, resize_uint8
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 
@@ -43,7 +45,7 @@ class ConstantPad(Op):
             kept = s + min(lo, 0)
             if kept < 0 or kept + min(hi, 0) < 0:
                 raise RuntimeError("narrow(): length must be non-negative.")
-        y = np.full(out_shape, value, dtype=x.dtype)
+        y = array_module(x).full(out_shape, value, dtype=x.dtype)
         src, dst = _overlap(x.shape, widths)
         y[dst] = x[src]
         ctx.meta = (x.shape, widths)
@@ -59,7 +61,7 @@ class ConstantPad(Op):
             if all(lo <= 0 and hi <= 0 for lo, hi in neg):
                 return getitem(g, _overlap(g.shape, neg)[0]), None, None
             return ConstantPad.apply(g, neg, 0), None, None
-        gx = np.zeros(shape, dtype=g.dtype)
+        gx = array_module(g).zeros(shape, dtype=g.dtype)
         src, dst = _overlap(shape, widths)
         gx[src] = g[dst]
         return gx, None, None
@@ -85,9 +87,10 @@ class IndexPad(Op):
 
     @staticmethod
     def forward(ctx, x, maps):
+        xp = array_module(x)
         y = x
         for axis, idx, _lo in maps:
-            y = np.take(y, idx, axis=axis)
+            y = xp.take(y, idx, axis=axis)
         ctx.meta = (x.shape, maps)
         return y if y is not x else x.copy()
 
@@ -100,17 +103,18 @@ class IndexPad(Op):
 
 
 def _index_pad_adjoint(g, shape, maps):
+    xp = array_module(g)
     for axis, idx, lo in reversed(maps):
         n = shape[axis]
-        moved = np.moveaxis(g, axis, 0)
+        moved = xp.moveaxis(g, axis, 0)
         j0, j1 = max(lo, 0), min(lo + n, idx.shape[0])  # output positions that copy x[j - lo] (lo < 0: cropped)
-        acc = np.zeros((n,) + moved.shape[1:], dtype=moved.dtype)
+        acc = xp.zeros((n,) + moved.shape[1:], dtype=moved.dtype)
         acc[j0 - lo : j1 - lo] = moved[j0:j1]
         for j in range(idx.shape[0]):  # the padded positions only: a few per side
             if not j0 <= j < j1:
                 acc[idx[j]] += moved[j]
-        g = np.moveaxis(acc, 0, axis)
-    return np.ascontiguousarray(g)
+        g = xp.moveaxis(acc, 0, axis)
+    return xp.ascontiguousarray(g)
 
 
 class _IndexPadAdjoint(Op):
@@ -159,6 +163,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
     widths = _pairs(pad, x.ndim)
+    xp = array_module(x)
     maps = []
     for axis in range(x.ndim - k, x.ndim):
         signed_lo, signed_hi = widths[axis]
@@ -178,9 +183,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             raise RuntimeError(f"Expected a non-empty dimension {axis} to pad, got input {list(x.shape)}")
         c_lo, c_hi = -min(signed_lo, 0), -min(signed_hi, 0)
         if mode == "circular":  # torch crops first, then wraps what is left
-            idx = np.pad(np.arange(c_lo, n - c_hi), (lo, hi), mode="wrap")
+            idx = xp.pad(xp.arange(c_lo, n - c_hi), (lo, hi), mode="wrap")
         else:
-            idx = np.pad(np.arange(n), (lo, hi), mode=_NP_MODES[mode])
+            idx = xp.pad(xp.arange(n), (lo, hi), mode=_NP_MODES[mode])
             idx = idx[c_lo : idx.shape[0] - c_hi]
         maps.append((axis, idx, signed_lo))
     if not maps:
@@ -191,12 +196,12 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 # -- interpolation -----------------------------------------------------------------------------------------------
 
 
-def _nearest_source(n_in, n_out, scale_factor, exact):
+def _nearest_source(xp, n_in, n_out, scale_factor, exact):
     """PyTorch's nearest source index per output position (float32 arithmetic, like its kernel)."""
     scale = np.float32(1.0 / scale_factor) if scale_factor is not None and scale_factor > 0 else np.float32(n_in) / np.float32(n_out)
-    dst = np.arange(n_out, dtype=np.float32)
-    src = np.floor((dst + np.float32(0.5)) * scale) if exact else np.floor(dst * scale)
-    return np.minimum(src.astype(np.int64), n_in - 1)
+    dst = xp.arange(n_out, dtype=np.float32)
+    src = xp.floor((dst + np.float32(0.5)) * scale) if exact else xp.floor(dst * scale)
+    return xp.minimum(src.astype(np.int64), n_in - 1)
 
 
 def _area_scale(n_in, n_out, align_corners, scale_factor, acc):
@@ -208,31 +213,38 @@ def _area_scale(n_in, n_out, align_corners, scale_factor, acc):
     return acc(n_in) / acc(n_out)
 
 
-def _linear_matrix(n_in, n_out, align_corners, scale_factor, dtype):
-    acc = np.float32 if dtype == np.float32 else np.float64
-    scale = _area_scale(n_in, n_out, align_corners, scale_factor, acc)
-    dst = np.arange(n_out, dtype=acc)
-    if align_corners:
-        src = scale * dst
-    else:
-        src = np.maximum(scale * (dst + acc(0.5)) - acc(0.5), acc(0))
-    i0 = np.minimum(src.astype(np.int64), n_in - 1)
-    i1 = np.minimum(i0 + 1, n_in - 1)
-    l1 = (src - i0).astype(acc)
-    l0 = acc(1) - l1
-    a = np.zeros((n_out, n_in), dtype=dtype)
-    rows = np.arange(n_out)
-    np.add.at(a, (rows, i0), l0.astype(dtype))
-    np.add.at(a, (rows, i1), l1.astype(dtype))
+def _taps_matrix(xp, n_in, taps, dtype):
+    """The (n_out, n_in) matrix summing, per output row, each tap's weight at its source index."""
+    n_out = taps[0][0].shape[0]
+    a = xp.zeros((n_out, n_in), dtype=dtype)
+    rows = xp.arange(n_out)
+    for idx, w in taps:
+        xp.add.at(a, (rows, idx), w.astype(dtype))
     return a
 
 
-def _cubic_matrix(n_in, n_out, align_corners, scale_factor, dtype):
+def _source_positions(xp, n_in, n_out, align_corners, scale_factor, dtype):
+    """The accumulation type (float32 for float32, else float64) and each output's real source position,
+    before any clamping, as torch computes it."""
     acc = np.float32 if dtype == np.float32 else np.float64
     scale = _area_scale(n_in, n_out, align_corners, scale_factor, acc)
-    dst = np.arange(n_out, dtype=acc)
-    src = scale * dst if align_corners else scale * (dst + acc(0.5)) - acc(0.5)
-    i = np.floor(src).astype(np.int64)
+    dst = xp.arange(n_out, dtype=acc)
+    return acc, scale * dst if align_corners else scale * (dst + acc(0.5)) - acc(0.5)
+
+
+def _linear_matrix(xp, n_in, n_out, align_corners, scale_factor, dtype):
+    acc, src = _source_positions(xp, n_in, n_out, align_corners, scale_factor, dtype)
+    if not align_corners:
+        src = xp.maximum(src, acc(0))
+    i0 = xp.minimum(src.astype(np.int64), n_in - 1)
+    i1 = xp.minimum(i0 + 1, n_in - 1)
+    l1 = (src - i0).astype(acc)
+    return _taps_matrix(xp, n_in, [(i0, acc(1) - l1), (i1, l1)], dtype)
+
+
+def _cubic_matrix(xp, n_in, n_out, align_corners, scale_factor, dtype):
+    acc, src = _source_positions(xp, n_in, n_out, align_corners, scale_factor, dtype)
+    i = xp.floor(src).astype(np.int64)
     t = (src - i).astype(acc)
     a_ = acc(-0.75)
 
@@ -243,12 +255,7 @@ def _cubic_matrix(n_in, n_out, align_corners, scale_factor, dtype):
         return ((a_ * x - 5 * a_) * x + 8 * a_) * x - 4 * a_
 
     weights = [far(t + 1), near(t), near(1 - t), far(2 - t)]
-    mat = np.zeros((n_out, n_in), dtype=dtype)
-    rows = np.arange(n_out)
-    for k, w in enumerate(weights):
-        idx = np.clip(i - 1 + k, 0, n_in - 1)
-        np.add.at(mat, (rows, idx), w.astype(dtype))
-    return mat
+    return _taps_matrix(xp, n_in, [(xp.clip(i - 1 + k, 0, n_in - 1), w) for k, w in enumerate(weights)], dtype)
 
 
 class Resample(Op):
@@ -281,6 +288,7 @@ class _ResampleAdjoint(Op):
 
 
 def _apply_mats(x, mats, transpose):
+    xp = array_module(x)
     k = len(mats)
     y = x
     for j, a in enumerate(mats):
@@ -290,12 +298,12 @@ def _apply_mats(x, mats, transpose):
             a = a.T
         axis = y.ndim - k + j
         if axis == y.ndim - 1:
-            y = np.matmul(y, a.T)
+            y = xp.matmul(y, a.T)
         else:
             pre = y.shape[:axis]
             post = y.shape[axis + 1 :]
-            y3 = y.reshape(pre + (y.shape[axis], int(np.prod(post))))
-            y = np.matmul(a, y3).reshape(pre + (a.shape[0],) + post)
+            y3 = y.reshape(pre + (y.shape[axis], math.prod(post)))
+            y = xp.matmul(a, y3).reshape(pre + (a.shape[0],) + post)
     return y if y is not x else x.copy()
 
 
@@ -310,9 +318,10 @@ class NearestRepeat(Op):
         lead = x.shape[:-k]
         expanded_shape = lead + tuple(v for s, f in zip(x.shape[-k:], factors) for v in (s, f))
         src = x.reshape(lead + tuple(v for s in x.shape[-k:] for v in (s, 1)))
-        y = np.broadcast_to(src, expanded_shape)
+        xp = array_module(x)
+        y = xp.broadcast_to(src, expanded_shape)
         ctx.meta = (x.shape, factors, expanded_shape)
-        return np.ascontiguousarray(y).reshape(lead + tuple(s * f for s, f in zip(x.shape[-k:], factors)))
+        return xp.ascontiguousarray(y).reshape(lead + tuple(s * f for s, f in zip(x.shape[-k:], factors)))
 
     @staticmethod
     def backward(ctx, g):
@@ -399,6 +408,7 @@ def interpolate(
         raise ValueError("either size or scale_factor should be defined")
     if any(s <= 0 for s in sizes):
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, spatial))}) and output ({', '.join(map(str, sizes))})")
+    xp = array_module(x)
     if x.dtype == np.uint8:
         return _interpolate_uint8(x, sizes, scales, mode, align_corners, antialias)
     if mode == "area":
@@ -413,46 +423,43 @@ def interpolate(
     if dtype.kind != "f":
         raise NotImplementedError(f'"upsample_{mode}" not implemented for \'{dtype}\'')
     if mode in ("nearest", "nearest-exact"):
-        sources = [_nearest_source(n_in, n_out, sf, mode == "nearest-exact") for n_in, n_out, sf in zip(spatial, sizes, scales)]
-        factors = [n_out // n_in if n_out % n_in == 0 and np.array_equal(src, np.arange(n_out) // (n_out // n_in)) else None
+        sources = [_nearest_source(xp, n_in, n_out, sf, mode == "nearest-exact") for n_in, n_out, sf in zip(spatial, sizes, scales)]
+        factors = [n_out // n_in if n_out % n_in == 0 and bool((src == xp.arange(n_out) // (n_out // n_in)).all()) else None
                    for n_in, n_out, src in zip(spatial, sizes, sources)]
         if all(f is not None for f in factors):  # an integer upscale: repeat, no matrices
             return NearestRepeat.apply(input, tuple(factors))
         mats = []
         for n_in, n_out, src in zip(spatial, sizes, sources):
-            a = np.zeros((n_out, n_in), dtype=dtype)
-            a[np.arange(n_out), src] = 1
+            a = xp.zeros((n_out, n_in), dtype=dtype)
+            a[xp.arange(n_out), src] = 1
             mats.append(a)
         return Resample.apply(input, tuple(mats))
     mats = []
     if antialias:  # PIL-style filters, widened by the downscale factor; the Resample adjoint is torch's backward
-        from .resample_uint8 import antialias_matrix
-
-        mats = [None if n_in == n_out else antialias_matrix(n_in, n_out, mode == "bicubic", align_corners, sf, dtype)
+        mats = [None if n_in == n_out else antialias_matrix(xp, n_in, n_out, mode == "bicubic", align_corners, sf, dtype)
                 for n_in, n_out, sf in zip(spatial, sizes, scales)]
         return Resample.apply(input, tuple(mats))
     for n_in, n_out, sf in zip(spatial, sizes, scales):
         if mode == "bicubic":
-            mats.append(_cubic_matrix(n_in, n_out, align_corners, sf, dtype))
+            mats.append(_cubic_matrix(xp, n_in, n_out, align_corners, sf, dtype))
         else:
-            mats.append(_linear_matrix(n_in, n_out, align_corners, sf, dtype))
+            mats.append(_linear_matrix(xp, n_in, n_out, align_corners, sf, dtype))
     return Resample.apply(input, tuple(mats))
 
 
 def _interpolate_uint8(x, sizes, scales, mode, align_corners, antialias) -> Tensor:
     """uint8 images (never differentiable): torch allows the nearest modes, bilinear and bicubic."""
-    from .resample_uint8 import resize_uint8
-
     if mode == "area":
         kernel = "adaptive_avg_pool3d_cpu" if len(sizes) == 3 else "adaptive_avg_pool2d"
         raise NotImplementedError(f'"{kernel}" not implemented for \'Byte\'')
     if mode in ("linear", "trilinear"):
         raise NotImplementedError('"compute_indices_weights_linear" not implemented for \'Byte\'')
     if mode in ("nearest", "nearest-exact"):
+        xp = array_module(x)
         y = x
         for axis, (n_in, n_out, sf) in enumerate(zip(x.shape[2:], sizes, scales)):
-            y = np.take(y, _nearest_source(n_in, n_out, sf, mode == "nearest-exact"), axis=2 + axis)
-        return Tensor._wrap(np.ascontiguousarray(y) if y is not x else x.copy())
+            y = xp.take(y, _nearest_source(xp, n_in, n_out, sf, mode == "nearest-exact"), axis=2 + axis)
+        return Tensor._wrap(xp.ascontiguousarray(y) if y is not x else x.copy())
     return Tensor._wrap(resize_uint8(x, sizes, scales, mode, align_corners, antialias))
 
 
@@ -485,16 +492,22 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
 # -- pixel shuffle -------------------------------------------------------------------------------------------------
 
 
+def _shuffle_factor(x, factor, name: str, factor_name: str) -> int:
+    """The checked factor of pixel_shuffle / pixel_unshuffle: (*, C, H, W) input, a positive factor."""
+    r = int(factor)
+    if x.ndim < 3:
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input with {x.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"{name} expects a positive {factor_name}, but got {r}")
+    return r
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r): depth to space."""
     from .shape import permute, reshape
 
     x = input._data
-    r = int(upscale_factor)
-    if x.ndim < 3:
-        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with {x.ndim} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    r = _shuffle_factor(x, upscale_factor, "pixel_shuffle", "upscale_factor")
     c, h, w = x.shape[-3:]
     if c % (r * r):
         raise RuntimeError(
@@ -512,11 +525,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     from .shape import permute, reshape
 
     x = input._data
-    r = int(downscale_factor)
-    if x.ndim < 3:
-        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with {x.ndim} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r = _shuffle_factor(x, downscale_factor, "pixel_unshuffle", "downscale_factor")
     c, h, w = x.shape[-3:]
     if h % r:
         raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)={h} is not divisible by {r}")

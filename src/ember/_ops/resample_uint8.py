@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from .._backend import array_module
+
 
 def _linear_filter(x):
     x = abs(x)
@@ -41,27 +43,30 @@ def _scale(n_in, n_out, align_corners, scale_factor):
     return n_in / n_out
 
 
-def _axis_weights(n_in, n_out, cubic, antialias, align_corners, scale_factor):
+def _dense(xp, rows, n_in, dtype):
+    """The (len(rows), n_in) ``xp`` matrix holding each row's weights from its first source index on."""
+    i = [r for r, (_, w) in enumerate(rows) for _ in w]
+    j = [xmin + k for xmin, w in rows for k in range(len(w))]
+    mat = xp.zeros((len(rows), n_in), dtype=dtype)
+    mat[xp.asarray(i, dtype=np.int64), xp.asarray(j, dtype=np.int64)] = xp.asarray([v for _, w in rows for v in w], dtype)
+    return mat
+
+
+def _axis_weights(xp, n_in, n_out, cubic, antialias, align_corners, scale_factor):
     """(n_out, n_in) int64 matrix of int16 fixed-point weights, and its precision in bits."""
     rows, wt_max = _weight_rows(n_in, n_out, cubic, antialias, align_corners, scale_factor)
     precision = 0
     while precision < 22 and int(0.5 + wt_max * (1 << (precision + 1))) < (1 << 15):
         precision += 1
-    mat = np.zeros((n_out, n_in), dtype=np.int64)
-    for i, (xmin, w) in enumerate(rows):
-        for k, v in enumerate(w):
-            v *= 1 << precision
-            mat[i, xmin + k] += int(v - 0.5) if v < 0 else int(v + 0.5)
-    return mat, precision
+    one = 1 << precision
+    fixed = [(xmin, [int(v * one - 0.5) if v < 0 else int(v * one + 0.5) for v in w]) for xmin, w in rows]
+    return _dense(xp, fixed, n_in, np.int64), precision
 
 
-def antialias_matrix(n_in, n_out, cubic, align_corners, scale_factor, dtype):
+def antialias_matrix(xp, n_in, n_out, cubic, align_corners, scale_factor, dtype):
     """(n_out, n_in) float matrix of the antialiased (PIL-style) filter: torch's float ``antialias=True`` weights."""
     rows, _ = _weight_rows(n_in, n_out, cubic, True, align_corners, scale_factor)
-    mat = np.zeros((n_out, n_in), dtype=np.float64)
-    for i, (xmin, w) in enumerate(rows):
-        mat[i, xmin : xmin + len(w)] = w
-    return mat.astype(dtype)
+    return _dense(xp, rows, n_in, np.float64).astype(dtype)
 
 
 def _weight_rows(n_in, n_out, cubic, antialias, align_corners, scale_factor):
@@ -114,16 +119,17 @@ def _weight_rows(n_in, n_out, cubic, antialias, align_corners, scale_factor):
     return rows, wt_max
 
 
-def resize_uint8(x: np.ndarray, sizes, scales, mode: str, align_corners, antialias: bool) -> np.ndarray:
+def resize_uint8(x, sizes, scales, mode: str, align_corners, antialias: bool):
     """Bilinear/bicubic resize of a uint8 (N, C, *spatial) array, torch's fixed-point way."""
+    xp = array_module(x)
     k = len(sizes)
     y = x
     for axis in reversed(range(k)):
         n_in, n_out = x.shape[2 + axis], sizes[axis]
         if n_in == n_out:
             continue
-        mat, p = _axis_weights(n_in, n_out, mode == "bicubic", antialias, bool(align_corners), scales[axis])
-        moved = np.moveaxis(y, 2 + axis, -1).astype(np.int64)
+        mat, p = _axis_weights(xp, n_in, n_out, mode == "bicubic", antialias, bool(align_corners), scales[axis])
+        moved = xp.moveaxis(y, 2 + axis, -1).astype(np.int64)
         acc = moved @ mat.T + (1 << (p - 1) if p > 0 else 0)
-        y = np.moveaxis(np.clip(acc >> p, 0, 255).astype(np.uint8), -1, 2 + axis)
-    return np.ascontiguousarray(y) if y is not x else x.copy()
+        y = xp.moveaxis(xp.clip(acc >> p, 0, 255).astype(np.uint8), -1, 2 + axis)
+    return xp.ascontiguousarray(y) if y is not x else x.copy()

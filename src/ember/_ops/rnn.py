@@ -14,8 +14,7 @@ RNN:   h' = tanh or relu(W_ih x + b_ih + W_hh h + b_hh)
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
 
@@ -25,12 +24,35 @@ __all__: list[str] = []
 def _input_projection(x, w_ih, b_ih, b_hh_part=None):
     """x (T, B, I) -> x W_ih^T + b (T, B, G*H), one GEMM."""
     t, b = x.shape[:2]
-    xw = np.matmul(x.reshape(t * b, x.shape[-1]), w_ih.T)
+    xw = array_module(x, w_ih).matmul(x.reshape(t * b, x.shape[-1]), w_ih.T)
     if b_ih is not None:
         xw += b_ih
     if b_hh_part is not None:
         xw += b_hh_part
     return xw.reshape(t, b, w_ih.shape[0])
+
+
+def _carried(xp, g, shape, dtype):
+    """The gradient flowing into the last step's state: a fresh copy of ``g`` (it is updated in place), or zeros."""
+    return xp.zeros(shape, dtype=dtype) if g is None else xp.array(g, dtype=dtype)
+
+
+def _weight_grads(xp, d_in, d_hid, x, hs, w_ih, need):
+    """dx, dW_ih, dW_hh, db_ih, db_hh from the pre-activation gradients of all steps, one GEMM each.
+
+    ``d_in`` (T, B, G*H) are the input-side pre-activation gradients and ``d_hid`` the hidden-side ones
+    (the same array except for GRU's n gate); ``need`` flags the five results."""
+    rows = d_in.shape[0] * d_in.shape[1]
+    fi = d_in.reshape(rows, d_in.shape[-1])
+    fh = fi if d_hid is d_in else d_hid.reshape(rows, d_hid.shape[-1])
+    gx = xp.matmul(fi, w_ih).reshape(x.shape) if need[0] else None
+    gw_ih = xp.matmul(fi.T, x.reshape(rows, x.shape[-1])) if need[1] else None
+    gw_hh = xp.matmul(fh.T, hs[:-1].reshape(rows, hs.shape[-1])) if need[2] else None
+    gb_ih = fi.sum(axis=0) if need[3] else None
+    gb_hh = None
+    if need[4]:  # the two biases of LSTM and RNN get the same gradient: summed once
+        gb_hh = gb_ih if fh is fi and gb_ih is not None else fh.sum(axis=0)
+    return gx, gw_ih, gw_hh, gb_ih, gb_hh
 
 
 def _no_double_backward(name):
@@ -51,39 +73,40 @@ class LSTMLayer(Op):
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         ctx.set_materialize_grads(False)
+        xp = array_module(x, w_hh)
         t_len, bsz = x.shape[:2]
         hid = w_hh.shape[1]
         dt = x.dtype
         h2, h3 = 2 * hid, 3 * hid
         half = dt.type(0.5)
-        scale = np.full((4 * hid, 1), half, dtype=dt)
+        scale = xp.full((4 * hid, 1), half, dtype=dt)
         scale[h2:h3] = 1  # g keeps a plain tanh
         bias = None
         if b_ih is not None or b_hh is not None:
             bias = (b_ih if b_ih is not None else 0) + (b_hh if b_hh is not None else 0)
             bias = bias * scale[:, 0]
         gates = _input_projection(x, w_ih * scale, bias)  # pre-activations, overwritten by activations
-        whh_t = np.ascontiguousarray((w_hh * scale).T)
-        cs = np.empty((t_len + 1, bsz, hid), dtype=dt)
-        hs = np.empty((t_len + 1, bsz, hid), dtype=dt)
-        tcs = np.empty((t_len, bsz, hid), dtype=dt)
+        whh_t = xp.ascontiguousarray((w_hh * scale).T)
+        cs = xp.empty((t_len + 1, bsz, hid), dtype=dt)
+        hs = xp.empty((t_len + 1, bsz, hid), dtype=dt)
+        tcs = xp.empty((t_len, bsz, hid), dtype=dt)
         cs[0], hs[0] = c0, h0
-        rec = np.empty((bsz, 4 * hid), dtype=dt)
-        ig = np.empty((bsz, hid), dtype=dt)
+        rec = xp.empty((bsz, 4 * hid), dtype=dt)
+        ig = xp.empty((bsz, hid), dtype=dt)
         for t in range(t_len):
             a = gates[t]
-            np.matmul(hs[t], whh_t, out=rec)
+            xp.matmul(hs[t], whh_t, out=rec)
             a += rec
-            np.tanh(a, out=a)
+            xp.tanh(a, out=a)
             for s in (a[:, :h2], a[:, h3:]):  # i, f and o: tanh(a/2) -> sigmoid(a)
                 s *= half
                 s += half
             c = cs[t + 1]
-            np.multiply(a[:, hid:h2], cs[t], out=c)
-            np.multiply(a[:, :hid], a[:, h2:h3], out=ig)
+            xp.multiply(a[:, hid:h2], cs[t], out=c)
+            xp.multiply(a[:, :hid], a[:, h2:h3], out=ig)
             c += ig
-            np.tanh(c, out=tcs[t])
-            np.multiply(a[:, h3:], tcs[t], out=hs[t + 1])
+            xp.tanh(c, out=tcs[t])
+            xp.multiply(a[:, h3:], tcs[t], out=hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh)
         ctx.cache = (gates, cs, hs, tcs, b_ih is not None, b_hh is not None)
         return hs[1:].copy(), hs[t_len].copy(), cs[t_len].copy()
@@ -93,47 +116,44 @@ class LSTMLayer(Op):
         if isinstance(g_out, Tensor) or isinstance(g_h, Tensor) or isinstance(g_c, Tensor):
             _no_double_backward("LSTM")
         x, w_ih, w_hh = ctx.saved_tensors
+        xp = array_module(g_out, g_h, x)
         gates, cs, hs, tcs, has_bih, has_bhh = ctx.cache
         t_len, bsz, hid = tcs.shape
         dt = x.dtype
         h2, h3 = 2 * hid, 3 * hid
         one = dt.type(1)
         # per-gate factors for all steps at once: dc multiplies (i, f, g) columns, dh the o columns
-        fac = np.subtract(one, gates)
+        fac = xp.subtract(one, gates)
         fac *= gates  # s (1 - s)
         gg = gates[:, :, h2:h3]
         fg = fac[:, :, h2:h3]
-        np.multiply(gg, gg, out=fg)
-        np.subtract(one, fg, out=fg)  # 1 - g^2
+        xp.multiply(gg, gg, out=fg)
+        xp.subtract(one, fg, out=fg)  # 1 - g^2
         fac[:, :, :hid] *= gg
         fac[:, :, hid:h2] *= cs[:-1]
         fg *= gates[:, :, :hid]
         fac[:, :, h3:] *= tcs
-        dtc = np.multiply(tcs, tcs)
-        np.subtract(one, dtc, out=dtc)
+        dtc = xp.multiply(tcs, tcs)
+        xp.subtract(one, dtc, out=dtc)
         dtc *= gates[:, :, h3:]  # o (1 - tanh^2 c)
-        dgates = np.empty_like(gates)
-        dh = np.zeros((bsz, hid), dtype=dt) if g_h is None else np.array(g_h, dtype=dt)
-        dc = np.zeros((bsz, hid), dtype=dt) if g_c is None else np.array(g_c, dtype=dt)
-        tmp = np.empty((bsz, hid), dtype=dt)
+        dgates = xp.empty_like(gates)
+        dh = _carried(xp, g_h, (bsz, hid), dt)
+        dc = _carried(xp, g_c, (bsz, hid), dt)
+        tmp = xp.empty((bsz, hid), dtype=dt)
         for t in range(t_len - 1, -1, -1):
             if g_out is not None:
                 dh += g_out[t]
-            np.multiply(dh, dtc[t], out=tmp)
+            xp.multiply(dh, dtc[t], out=tmp)
             dc += tmp
             dg = dgates[t]
-            np.multiply(fac[t, :, :h3].reshape(bsz, 3, hid), dc[:, None, :], out=dg[:, :h3].reshape(bsz, 3, hid))
-            np.multiply(dh, fac[t, :, h3:], out=dg[:, h3:])
+            xp.multiply(fac[t, :, :h3].reshape(bsz, 3, hid), dc[:, None, :], out=dg[:, :h3].reshape(bsz, 3, hid))
+            xp.multiply(dh, fac[t, :, h3:], out=dg[:, h3:])
             dc *= gates[t, :, hid:h2]
-            dh = np.matmul(dg, w_hh)
+            dh = xp.matmul(dg, w_hh)
         need = ctx.needs_input_grad
-        flat = dgates.reshape(t_len * bsz, dgates.shape[-1])
-        gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
-        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, x.shape[-1])) if need[3] else None
-        gw_hh = np.matmul(flat.T, hs[:-1].reshape(t_len * bsz, hid)) if need[4] else None
-        gb = flat.sum(axis=0) if (need[5] or need[6]) else None
-        return (gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh,
-                gb if has_bih and need[5] else None, gb if has_bhh and need[6] else None)
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
+            xp, dgates, dgates, x, hs, w_ih, (need[0], need[3], need[4], has_bih and need[5], has_bhh and need[6]))
+        return gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh, gb_ih, gb_hh
 
 
 class GRULayer(Op):
@@ -144,6 +164,7 @@ class GRULayer(Op):
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh):
         ctx.set_materialize_grads(False)
+        xp = array_module(x, w_hh)
         t_len, bsz = x.shape[:2]
         hid = w_hh.shape[1]
         dt = x.dtype
@@ -151,38 +172,38 @@ class GRULayer(Op):
         # r and z: sigmoid(a) = (tanh(a / 2) + 1) / 2, the 1/2 folded into their weight rows;
         # b_hr and b_hz join the input projection, b_hn stays inside r * (W_hn h + b_hn).
         half = dt.type(0.5)
-        scale = np.ones((3 * hid, 1), dtype=dt)
+        scale = xp.ones((3 * hid, 1), dtype=dt)
         scale[:h2] = half
-        bias = b_ih.copy() if b_ih is not None else np.zeros(3 * hid, dtype=dt)
+        bias = b_ih.copy() if b_ih is not None else xp.zeros(3 * hid, dtype=dt)
         if b_hh is not None:
             bias[:h2] += b_hh[:h2]
         xw = _input_projection(x, w_ih * scale, bias * scale[:, 0])
         b_hn = b_hh[h2:] if b_hh is not None else None
-        rz = np.empty((t_len, bsz, h2), dtype=dt)
-        ns = np.empty((t_len, bsz, hid), dtype=dt)
-        hn = np.empty((t_len, bsz, hid), dtype=dt)  # W_hn h + b_hn, needed for dr
-        hs = np.empty((t_len + 1, bsz, hid), dtype=dt)
+        rz = xp.empty((t_len, bsz, h2), dtype=dt)
+        ns = xp.empty((t_len, bsz, hid), dtype=dt)
+        hn = xp.empty((t_len, bsz, hid), dtype=dt)  # W_hn h + b_hn, needed for dr
+        hs = xp.empty((t_len + 1, bsz, hid), dtype=dt)
         hs[0] = h0
-        whh_t = np.ascontiguousarray((w_hh * scale).T)
-        hw = np.empty((bsz, 3 * hid), dtype=dt)
+        whh_t = xp.ascontiguousarray((w_hh * scale).T)
+        hw = xp.empty((bsz, 3 * hid), dtype=dt)
         for t in range(t_len):
-            np.matmul(hs[t], whh_t, out=hw)
+            xp.matmul(hs[t], whh_t, out=hw)
             a = rz[t]
-            np.add(xw[t, :, :h2], hw[:, :h2], out=a)
-            np.tanh(a, out=a)
+            xp.add(xw[t, :, :h2], hw[:, :h2], out=a)
+            xp.tanh(a, out=a)
             a *= half
             a += half
             hnt = hn[t]
             if b_hn is not None:
-                np.add(hw[:, h2:], b_hn, out=hnt)
+                xp.add(hw[:, h2:], b_hn, out=hnt)
             else:
                 hnt[...] = hw[:, h2:]
             n = ns[t]
-            np.multiply(a[:, :hid], hnt, out=n)
+            xp.multiply(a[:, :hid], hnt, out=n)
             n += xw[t, :, h2:]
-            np.tanh(n, out=n)
+            xp.tanh(n, out=n)
             h = hs[t + 1]
-            np.subtract(hs[t], n, out=h)
+            xp.subtract(hs[t], n, out=h)
             h *= a[:, hid:]
             h += n
         ctx.save_for_backward(x, w_ih, w_hh)
@@ -194,6 +215,7 @@ class GRULayer(Op):
         if isinstance(g_out, Tensor) or isinstance(g_h, Tensor):
             _no_double_backward("GRU")
         x, w_ih, w_hh = ctx.saved_tensors
+        xp = array_module(g_out, g_h, x)
         rz, ns, hn, hs, has_bih, has_bhh = ctx.cache
         t_len, bsz, hid = ns.shape
         dt = x.dtype
@@ -202,32 +224,27 @@ class GRULayer(Op):
         drz_act = rz * (one - rz)
         dn_act = one - ns * ns
         zs = rz[:, :, hid:]
-        dgi = np.empty((t_len, bsz, 3 * hid), dtype=dt)  # input-side pre-activation gradients (r, z, n)
-        dgh = np.empty((t_len, bsz, 3 * hid), dtype=dt)  # hidden-side: (r, z, W_hn h + b_hn)
-        dh = np.zeros((bsz, hid), dtype=dt) if g_h is None else np.array(g_h, dtype=dt)
+        dgi = xp.empty((t_len, bsz, 3 * hid), dtype=dt)  # input-side pre-activation gradients (r, z, n)
+        dgh = xp.empty((t_len, bsz, 3 * hid), dtype=dt)  # hidden-side: (r, z, W_hn h + b_hn)
+        dh = _carried(xp, g_h, (bsz, hid), dt)
         for t in range(t_len - 1, -1, -1):
             if g_out is not None:
                 dh += g_out[t]
             z = zs[t]
             gi, gh = dgi[t], dgh[t]
             dan = gi[:, h2:]
-            np.multiply(dh, one - z, out=dan)
+            xp.multiply(dh, one - z, out=dan)
             dan *= dn_act[t]  # d pre-activation of n
-            np.multiply(dan, hn[t], out=gi[:, :hid])  # dr
-            np.multiply(dh, hs[t] - ns[t], out=gi[:, hid:h2])  # dz
+            xp.multiply(dan, hn[t], out=gi[:, :hid])  # dr
+            xp.multiply(dh, hs[t] - ns[t], out=gi[:, hid:h2])  # dz
             gi[:, :h2] *= drz_act[t]
             gh[:, :h2] = gi[:, :h2]
-            np.multiply(dan, rz[t, :, :hid], out=gh[:, h2:])
+            xp.multiply(dan, rz[t, :, :hid], out=gh[:, h2:])
             dh = dh * z
-            dh += np.matmul(gh, w_hh)
+            dh += xp.matmul(gh, w_hh)
         need = ctx.needs_input_grad
-        fi = dgi.reshape(t_len * bsz, dgi.shape[-1])
-        fh = dgh.reshape(t_len * bsz, dgh.shape[-1])
-        gx = np.matmul(fi, w_ih).reshape(x.shape) if need[0] else None
-        gw_ih = np.matmul(fi.T, x.reshape(t_len * bsz, x.shape[-1])) if need[2] else None
-        gw_hh = np.matmul(fh.T, hs[:-1].reshape(t_len * bsz, hid)) if need[3] else None
-        gb_ih = fi.sum(axis=0) if has_bih and need[4] else None
-        gb_hh = fh.sum(axis=0) if has_bhh and need[5] else None
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
+            xp, dgi, dgh, x, hs, w_ih, (need[0], need[2], need[3], has_bih and need[4], has_bhh and need[5]))
         return gx, (dh if need[1] else None), gw_ih, gw_hh, gb_ih, gb_hh
 
 
@@ -239,19 +256,20 @@ class RNNLayer(Op):
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu):
         ctx.set_materialize_grads(False)
+        xp = array_module(x, w_hh)
         t_len, bsz = x.shape[:2]
         hid = w_hh.shape[1]
         a_all = _input_projection(x, w_ih, b_ih, b_hh)
-        hs = np.empty((t_len + 1, bsz, hid), dtype=x.dtype)
+        hs = xp.empty((t_len + 1, bsz, hid), dtype=x.dtype)
         hs[0] = h0
-        whh_t = np.ascontiguousarray(w_hh.T)
+        whh_t = xp.ascontiguousarray(w_hh.T)
         for t in range(t_len):
             a = a_all[t]
-            a += np.matmul(hs[t], whh_t)
+            a += xp.matmul(hs[t], whh_t)
             if relu:
-                np.maximum(a, 0, out=hs[t + 1])
+                xp.maximum(a, 0, out=hs[t + 1])
             else:
-                np.tanh(a, out=hs[t + 1])
+                xp.tanh(a, out=hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh)
         ctx.cache = (hs, relu, b_ih is not None, b_hh is not None)
         return hs[1:].copy(), hs[t_len].copy()
@@ -261,25 +279,23 @@ class RNNLayer(Op):
         if isinstance(g_out, Tensor) or isinstance(g_h, Tensor):
             _no_double_backward("RNN")
         x, w_ih, w_hh = ctx.saved_tensors
+        xp = array_module(g_out, g_h, x)
         hs, relu, has_bih, has_bhh = ctx.cache
         t_len, bsz, hid = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
         dt = x.dtype
         out = hs[1:]
         dact = (out > 0).astype(dt) if relu else dt.type(1) - out * out
-        da = np.empty((t_len, bsz, hid), dtype=dt)
-        dh = np.zeros((bsz, hid), dtype=dt) if g_h is None else np.array(g_h, dtype=dt)
+        da = xp.empty((t_len, bsz, hid), dtype=dt)
+        dh = _carried(xp, g_h, (bsz, hid), dt)
         for t in range(t_len - 1, -1, -1):
             if g_out is not None:
                 dh += g_out[t]
-            np.multiply(dh, dact[t], out=da[t])
-            dh = np.matmul(da[t], w_hh)
+            xp.multiply(dh, dact[t], out=da[t])
+            dh = xp.matmul(da[t], w_hh)
         need = ctx.needs_input_grad
-        flat = da.reshape(t_len * bsz, hid)
-        gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
-        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, x.shape[-1])) if need[2] else None
-        gw_hh = np.matmul(flat.T, hs[:-1].reshape(t_len * bsz, hid)) if need[3] else None
-        gb = flat.sum(axis=0) if (need[4] or need[5]) else None
-        return gx, (dh if need[1] else None), gw_ih, gw_hh, (gb if has_bih and need[4] else None), (gb if has_bhh and need[5] else None), None
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
+            xp, da, da, x, hs, w_ih, (need[0], need[2], need[3], has_bih and need[4], has_bhh and need[5]))
+        return gx, (dh if need[1] else None), gw_ih, gw_hh, gb_ih, gb_hh, None
 
 
 class LSTMProjLayer(Op):
@@ -295,6 +311,7 @@ class LSTMProjLayer(Op):
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
         ctx.set_materialize_grads(False)
+        xp = array_module(x, w_hh)
         t_len, bsz = x.shape[:2]
         hid, proj = w_hr.shape[1], w_hr.shape[0]
         dt = x.dtype
@@ -302,27 +319,27 @@ class LSTMProjLayer(Op):
         if b_ih is not None or b_hh is not None:
             bias = (b_ih if b_ih is not None else 0) + (b_hh if b_hh is not None else 0)
         gates = _input_projection(x, w_ih, bias)
-        hs = np.empty((t_len + 1, bsz, proj), dtype=dt)
-        cs = np.empty((t_len + 1, bsz, hid), dtype=dt)
-        tcs = np.empty((t_len, bsz, hid), dtype=dt)
-        ms = np.empty((t_len, bsz, hid), dtype=dt)
+        hs = xp.empty((t_len + 1, bsz, proj), dtype=dt)
+        cs = xp.empty((t_len + 1, bsz, hid), dtype=dt)
+        tcs = xp.empty((t_len, bsz, hid), dtype=dt)
+        ms = xp.empty((t_len, bsz, hid), dtype=dt)
         hs[0], cs[0] = h0, c0
-        whh_t, whr_t = np.ascontiguousarray(w_hh.T), np.ascontiguousarray(w_hr.T)
+        whh_t, whr_t = xp.ascontiguousarray(w_hh.T), xp.ascontiguousarray(w_hr.T)
         h2, h3 = 2 * hid, 3 * hid
         for t in range(t_len):
             a = gates[t]
-            a += np.matmul(hs[t], whh_t)
+            a += xp.matmul(hs[t], whh_t)
             for s in (a[:, :h2], a[:, h3:]):
-                np.negative(s, out=s)
-                np.exp(s, out=s)
+                xp.negative(s, out=s)
+                xp.exp(s, out=s)
                 s += 1
-                np.reciprocal(s, out=s)
-            np.tanh(a[:, h2:h3], out=a[:, h2:h3])
-            np.multiply(a[:, hid:h2], cs[t], out=cs[t + 1])
+                xp.reciprocal(s, out=s)
+            xp.tanh(a[:, h2:h3], out=a[:, h2:h3])
+            xp.multiply(a[:, hid:h2], cs[t], out=cs[t + 1])
             cs[t + 1] += a[:, :hid] * a[:, h2:h3]
-            np.tanh(cs[t + 1], out=tcs[t])
-            np.multiply(a[:, h3:], tcs[t], out=ms[t])
-            np.matmul(ms[t], whr_t, out=hs[t + 1])
+            xp.tanh(cs[t + 1], out=tcs[t])
+            xp.multiply(a[:, h3:], tcs[t], out=ms[t])
+            xp.matmul(ms[t], whr_t, out=hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh, w_hr)
         ctx.cache = (gates, cs, hs, tcs, ms, b_ih is not None, b_hh is not None)
         return hs[1:].copy(), hs[t_len].copy(), cs[t_len].copy()
@@ -332,21 +349,22 @@ class LSTMProjLayer(Op):
         if isinstance(g_out, Tensor) or isinstance(g_h, Tensor) or isinstance(g_c, Tensor):
             _no_double_backward("LSTM")
         x, w_ih, w_hh, w_hr = ctx.saved_tensors
+        xp = array_module(g_out, g_h, x)
         gates, cs, hs, tcs, ms, has_bih, has_bhh = ctx.cache
         t_len, bsz, hid = tcs.shape
         proj = hs.shape[2]
         dt = x.dtype
         one = dt.type(1)
         h2, h3 = 2 * hid, 3 * hid
-        dgates = np.empty_like(gates)
-        dhs = np.empty((t_len, bsz, proj), dtype=dt)  # dL/dh_t for every step, for dW_hr in one GEMM
-        dh = np.zeros((bsz, proj), dtype=dt) if g_h is None else np.array(g_h, dtype=dt)
-        dc = np.zeros((bsz, hid), dtype=dt) if g_c is None else np.array(g_c, dtype=dt)
+        dgates = xp.empty_like(gates)
+        dhs = xp.empty((t_len, bsz, proj), dtype=dt)  # dL/dh_t for every step, for dW_hr in one GEMM
+        dh = _carried(xp, g_h, (bsz, proj), dt)
+        dc = _carried(xp, g_c, (bsz, hid), dt)
         for t in range(t_len - 1, -1, -1):
             if g_out is not None:
                 dh = dh + g_out[t]
             dhs[t] = dh
-            dm = np.matmul(dh, w_hr)
+            dm = xp.matmul(dh, w_hr)
             a = gates[t]
             i, f, g, o = a[:, :hid], a[:, hid:h2], a[:, h2:h3], a[:, h3:]
             dc = dc + dm * o * (one - tcs[t] * tcs[t])
@@ -356,16 +374,12 @@ class LSTMProjLayer(Op):
             dg[:, h2:h3] = dc * i * (one - g * g)
             dg[:, h3:] = dm * tcs[t] * o * (one - o)
             dc = dc * f
-            dh = np.matmul(dg, w_hh)
+            dh = xp.matmul(dg, w_hh)
         need = ctx.needs_input_grad
-        flat = dgates.reshape(t_len * bsz, -1)
-        gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
-        gw_ih = np.matmul(flat.T, x.reshape(t_len * bsz, -1)) if need[3] else None
-        gw_hh = np.matmul(flat.T, hs[:-1].reshape(t_len * bsz, proj)) if need[4] else None
-        gb = flat.sum(axis=0) if (need[5] or need[6]) else None
-        gw_hr = np.matmul(dhs.reshape(t_len * bsz, proj).T, ms.reshape(t_len * bsz, hid)) if need[7] else None
-        return (gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh,
-                gb if has_bih and need[5] else None, gb if has_bhh and need[6] else None, gw_hr)
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
+            xp, dgates, dgates, x, hs, w_ih, (need[0], need[3], need[4], has_bih and need[5], has_bhh and need[6]))
+        gw_hr = xp.matmul(dhs.reshape(t_len * bsz, proj).T, ms.reshape(t_len * bsz, hid)) if need[7] else None
+        return gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh, gb_ih, gb_hh, gw_hr
 
 
 def run_layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights, reverse: bool):

@@ -18,9 +18,13 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module
 from .._ops import attention as A
-from .._ops.dropout import _check_p
+from .._ops import pointwise as P
+from .._ops.dropout import _check_p, _inverted_keep_mask
 from .._ops.linalg import linear
+from .._ops.resample import pad
+from .._ops.shape import cat
 from .._tensor import Tensor
 
 __all__ = ["multi_head_attention_forward"]
@@ -58,42 +62,26 @@ def _canonical_mask(mask, mask_name: str, other_type, other_name: str, target_ty
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
     """Torch's checks of the input ranks; returns whether the input is batched."""
     qd, kd, vd = query.dim(), key.dim(), value.dim()
-    if qd == 3:
-        if kd != 3 or vd != 3:
+    if qd not in (2, 3):
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {qd}-D query tensor")
+    batched = qd == 3
+    which = "For batched (3-D) `query`" if batched else "For unbatched (2-D) `query`"
+    if kd != qd or vd != qd:
+        raise AssertionError(f"{which}, expected `key` and `value` to be {qd}-D but found {kd}-D and {vd}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != qd - 1:
+        raise AssertionError(
+            f"{which}, expected `key_padding_mask` to be `None` or {qd - 1}-D but found {key_padding_mask.dim()}-D tensor instead"
+        )
+    if attn_mask is not None:
+        if attn_mask.dim() not in (2, 3):
             raise AssertionError(
-                f"For batched (3-D) `query`, expected `key` and `value` to be 3-D but found {kd}-D and {vd}-D tensors respectively"
+                f"{which}, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor instead"
             )
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise AssertionError(
-                "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but found "
-                f"{key_padding_mask.dim()}-D tensor instead"
-            )
-        if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise AssertionError(
-                f"For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor instead"
-            )
-        return True
-    if qd == 2:
-        if kd != 2 or vd != 2:
-            raise AssertionError(
-                f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found {kd}-D and {vd}-D tensors respectively"
-            )
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise AssertionError(
-                "For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D but found "
-                f"{key_padding_mask.dim()}-D tensor instead"
-            )
-        if attn_mask is not None:
-            if attn_mask.dim() not in (2, 3):
-                raise AssertionError(
-                    f"For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor instead"
-                )
-            if attn_mask.dim() == 3:
-                expected = (num_heads, query.shape[0], key.shape[0])
-                if tuple(attn_mask.shape) != expected:
-                    raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
-        return False
-    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {qd}-D query tensor")
+        if not batched and attn_mask.dim() == 3:
+            expected = (num_heads, query.shape[0], key.shape[0])
+            if tuple(attn_mask.shape) != expected:
+                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
+    return batched
 
 
 def _seq_first(shape) -> tuple:
@@ -132,10 +120,6 @@ def _mha_batch_first(
     is_causal,
 ):
     """Multi-head attention on batched (N, L, E) inputs; masks already checked for rank."""
-    from .._ops import pointwise as P
-    from .._ops.resample import pad
-    from .._ops.shape import cat
-
     bsz, tgt_len, embed_dim = query.shape
     src_len = key.shape[1]
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask), "attn_mask", query.dtype)
@@ -226,18 +210,14 @@ def _mha_batch_first(
     qa = q._data
     keep = None
     if dropout_p > 0.0:
-        from .._ops.dropout import _keep_mask
-
-        keep = _keep_mask((bsz, num_heads, tgt_len, src_len), dropout_p, qa.dtype)
-        if dropout_p < 1.0:
-            keep *= qa.dtype.type(1.0 / (1.0 - dropout_p))
+        keep = _inverted_keep_mask(array_module(qa), (bsz, num_heads, tgt_len, src_len), dropout_p, qa.dtype)
     scale = 1.0 / math.sqrt(head_dim)
     if need_weights:
         if is_causal and attn_mask is None:
             raise AssertionError("FIXME: is_causal not implemented for need_weights")
         out, weights = A._attention(q, k, v, attn_mask, scale, keep, 1, False, True)
     else:
-        bias = A._causal_bias(tgt_len, src_len, qa.dtype) if is_causal else attn_mask
+        bias = A._causal_bias(array_module(qa), tgt_len, src_len, qa.dtype) if is_causal else attn_mask
         out, weights = A._attention(q, k, v, bias, scale, keep, 1, True, False), None
     out = out.transpose(1, 2).reshape(bsz, tgt_len, embed_dim)  # merge heads: (N, L, H, Dh) -> (N, L, E)
     out = linear(out, out_proj_weight, out_proj_bias)

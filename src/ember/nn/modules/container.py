@@ -154,6 +154,16 @@ class Sequential(Module):
         return input
 
 
+def _assign_pairs(container, pairs, kind: str) -> None:
+    """``container[key] = value`` for each (key, value) of ``pairs``, with torch's errors for a malformed element."""
+    for j, pair in enumerate(pairs):
+        if not isinstance(pair, container_abcs.Iterable):
+            raise TypeError(f"{kind} update sequence element #{j} should be Iterable; is" + type(pair).__name__)
+        if len(pair) != 2:
+            raise ValueError(f"{kind} update sequence element #{j} has length {len(pair)}; 2 is required")
+        container[pair[0]] = pair[1]
+
+
 class ModuleList(Module):
     """A list of modules, each registered (so its parameters are the container's)."""
 
@@ -296,12 +306,7 @@ class ModuleDict(Module):
             for key, module in modules.items():
                 self[key] = module
         else:
-            for j, m in enumerate(modules):
-                if not isinstance(m, container_abcs.Iterable):
-                    raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; is" + type(m).__name__)
-                if len(m) != 2:
-                    raise ValueError(f"ModuleDict update sequence element #{j} has length {len(m)}; 2 is required")
-                self[m[0]] = m[1]
+            _assign_pairs(self, modules, "ModuleDict")
 
 
 def _param_line(k, p) -> str:
@@ -321,13 +326,7 @@ class ParameterList(Module):
         if values is not None:
             self += values
 
-    def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+    _get_abs_string_index = ModuleList._get_abs_string_index  # the same key: str of the non-negative index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -470,12 +469,7 @@ class ParameterDict(Module):
             for key, parameter in sorted(parameters.items()):
                 self[key] = parameter
         else:
-            for j, p in enumerate(parameters):
-                if not isinstance(p, container_abcs.Iterable):
-                    raise TypeError(f"ParameterDict update sequence element #{j} should be Iterable; is" + type(p).__name__)
-                if len(p) != 2:
-                    raise ValueError(f"ParameterDict update sequence element #{j} has length {len(p)}; 2 is required")
-                self[p[0]] = p[1]
+            _assign_pairs(self, parameters, "ParameterDict")
 
     def extra_repr(self) -> str:
         lines = []

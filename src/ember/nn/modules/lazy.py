@@ -24,16 +24,22 @@ __all__ = [
 ]
 
 
-class _LazyConvXdMixin(LazyModuleMixin):
+class _LazyXdMixin(LazyModuleMixin):
+    """Initialise like the ordinary layer only once the size read from the input (``_inferred``) is known."""
+
+    _inferred = "in_channels"
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and getattr(self, self._inferred) != 0:
+            super().reset_parameters()
+
+
+class _LazyConvXdMixin(_LazyXdMixin):
     def _lazy_init(self, bias: bool, dtype) -> None:
         # the ordinary constructor ran with in_channels=0; the parameters wait for the first input
         self.weight = UninitializedParameter(self.weight._data.reshape(-1))
         if bias:
             self.bias = UninitializedParameter(self.bias._data.reshape(-1))
-
-    def reset_parameters(self) -> None:
-        if not self.has_uninitialized_params() and self.in_channels != 0:
-            super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
         if not self.has_uninitialized_params():
@@ -82,7 +88,9 @@ LazyConvTranspose1d = _lazy_conv(ConvTranspose1d, True)
 LazyConvTranspose2d = _lazy_conv(ConvTranspose2d, True)
 
 
-class _LazyNormXdMixin(LazyModuleMixin):
+class _LazyNormXdMixin(_LazyXdMixin):
+    _inferred = "num_features"
+
     def _lazy_init(self) -> None:
         if self.affine:
             self.weight = UninitializedParameter(self.weight._data)
@@ -91,10 +99,6 @@ class _LazyNormXdMixin(LazyModuleMixin):
         if self.track_running_stats:
             self.running_mean = UninitializedBuffer(self.running_mean._data)
             self.running_var = UninitializedBuffer(self.running_var._data)
-
-    def reset_parameters(self) -> None:
-        if not self.has_uninitialized_params() and self.num_features != 0:
-            super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
         if not self.has_uninitialized_params():

@@ -17,6 +17,15 @@ from .module import Module
 __all__ = ["Bilinear", "Identity", "LazyLinear", "Linear"]
 
 
+def _add_weight_and_bias(module: Module, weight_shape: tuple, bias: bool, dtype) -> None:
+    """Register an uninitialised ``weight`` of ``weight_shape`` and a ``bias`` of its first dim (or ``bias=None``)."""
+    module.weight = Parameter(C.empty(weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(C.empty(weight_shape[0], dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 class Identity(Module):
     """Returns its input unchanged; accepts (and ignores) any constructor arguments."""
 
@@ -52,11 +61,7 @@ class Linear(Module):
         _check_device(device)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(C.empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(C.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _add_weight_and_bias(self, (out_features, in_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -90,11 +95,7 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(C.empty((out_features, in1_features, in2_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(C.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _add_weight_and_bias(self, (out_features, in1_features, in2_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -27,4 +27,16 @@ def _reverse_repeat_tuple(t, n: int) -> tuple:
     return tuple(x for x in reversed(t) for _ in range(n))
 
 
+def _non_default(module, defaults: dict) -> str:
+    """``", name=value"`` for each attribute of ``module`` that differs from its default, in order: the tail of
+    torch's ``extra_repr`` (None and bool defaults compare by identity, numbers by value, as torch's checks do)."""
+    parts = []
+    for name, default in defaults.items():
+        value = getattr(module, name)
+        changed = value is not default if default is None or isinstance(default, bool) else value != default
+        if changed:
+            parts.append(f", {name}={value}")
+    return "".join(parts)
+
+
 __all__: list[str] = []
