@@ -27,6 +27,11 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ._common import c_type_name, check_broadcast, type_name
 from .dropout import _inverted_keep_mask
+from . import pointwise as P
+from .linalg import matmul
+from .activation import softmax
+from .. import _dtype as D
+from .shape import stack
 
 __all__ = ["scaled_dot_product_attention"]  # split_heads is internal: multi-head attention uses it
 
@@ -169,11 +174,6 @@ def _grouped_bias(bias, groups):
 
 def _graph_backward(ctx, g, g_weights):
     """The same derivative in differentiable ember ops (used under ``create_graph``)."""
-    from . import pointwise as P
-    from .linalg import matmul
-
-    from .activation import softmax
-
     saved = ctx.saved_tensors
     q, k, v, bias = (x if x is None or isinstance(x, Tensor) else _wrap(x) for x in saved[:4])
     keep = saved[5]
@@ -215,8 +215,6 @@ def _graph_backward(ctx, g, g_weights):
 
 
 def _dtype_name(a) -> str:
-    from .. import _dtype as D
-
     return c_type_name(D.from_numpy_dtype(a.dtype))
 
 
@@ -355,8 +353,6 @@ class SplitHeads(Op):
         B, H, L, D = next(g.shape for g in grads if g is not None)
         n = len(grads)
         if ctx._graph_mode:
-            from .shape import stack
-
             xp = array_module(*(g._data for g in grads if g is not None))
             zeros = _wrap(xp.zeros((B, H, L, D), grads[0].dtype if grads[0] is not None else np.float64))
             gs = [g if g is not None else zeros for g in grads]

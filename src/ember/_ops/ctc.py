@@ -23,6 +23,8 @@ from .._backend import array_module, errstate
 from .._tensor import Tensor
 from ..autograd.function import Op
 from .loss import _reduction
+from .pointwise import div
+from .reduce import mean, sum as _sum
 
 __all__ = ["ctc_loss"]
 
@@ -150,9 +152,6 @@ def ctc_loss(
     """CTC loss of ``log_probs`` (T, N, C) or (T, C) (log_softmax outputs) against ``targets``: padded (N, S)
     or all targets concatenated (sum(target_lengths),). ``'mean'`` divides each loss by its target length
     (at least 1) and averages over the batch; ``zero_infinity`` zeroes impossible alignments and their gradients."""
-    from .pointwise import div
-    from .reduce import mean, sum as _sum
-
     reduction = _reduction(reduction)
     if log_probs.numel() == 0:
         raise RuntimeError("log_probs tensor must not be empty")

@@ -9,6 +9,9 @@ import numpy as np
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from .index import index_put_values
+from . import index as I, pointwise as P, reduce as R, shape as S
+from .linalg import matmul
 
 __all__ = ["embedding", "embedding_bag"]
 
@@ -46,7 +49,6 @@ class Embedding(Op):
         if weights is not None:
             g2 = g2 * weights.astype(dtype).reshape((-1,) + (1,) * (len(shape) - 1))
         if isinstance(g2, Tensor):  # create_graph: a differentiable scatter-add
-            from .index import index_put_values
 
             return index_put_values(_wrap(xp.zeros(shape, dtype)), (flat,), g2, accumulate=True), None, None, None
         return _scatter_rows(flat, g2, shape, dtype), None, None, None
@@ -148,11 +150,6 @@ def embedding_bag(
 
     ``input`` is 2-D (B, N) (one bag per row) or 1-D with ``offsets`` marking where bags start.
     """
-    from . import index as I
-    from . import pointwise as P
-    from . import reduce as R
-    from . import shape as S
-
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
     idx = _check_indices(input, "embedding_bag")
@@ -196,7 +193,6 @@ def embedding_bag(
         if mode == "mean":
             counts = m.sum(axis=1, keepdims=True)
             xp.divide(m, counts, out=m, where=counts > 0)
-        from .linalg import matmul
 
         return matmul(_wrap(m), rows)
     bags = []

@@ -10,6 +10,10 @@ from .._backend import array_module, is_array
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ._common import c_type_name, check_broadcast, type_name
+from .shape import squeeze, unsqueeze
+from ._out import write_out
+from .pointwise import add, mul
+from .reduce import sum as _sum
 
 _wrap = Tensor._wrap
 
@@ -48,14 +52,10 @@ def _check_dtypes(a: Tensor, b: Tensor):
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
-    from .shape import squeeze, unsqueeze
-
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(other).__name__}")
     _check_dtypes(input, other)
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, matmul(input, other), "matmul",
                          exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     a, b = input._data, other._data
@@ -107,8 +107,6 @@ def _check_matmul_shapes(sa: tuple, sb: tuple) -> None:
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """2-D matrix product."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, mm(input, mat2), "mm", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -120,8 +118,6 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of (b, n, k) and (b, k, m)."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, bmm(input, mat2), "bmm", exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     _check_bmm(input._data, mat2._data)
     _check_dtypes(input, mat2)
@@ -168,8 +164,6 @@ class Dot(Op):
 def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-D tensors."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, dot(input, other), "dot", exact="result dtype {got} does not match input dtype {want}")
     a, b = input._data, other._data
     if a.ndim != 1 or b.ndim != 1:
@@ -199,11 +193,7 @@ vdot = dot
 def outer(input: Tensor, vec2: Tensor, *, out=None) -> Tensor:
     """a_i b_j."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, outer(input, vec2), "outer")
-    from .pointwise import mul
-    from .shape import unsqueeze
 
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:
@@ -278,8 +268,6 @@ def _check_mm_shapes(sa, sb) -> None:
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
-    from .pointwise import add, mul
-
     prod = mv(mat, vec)
     return add(mul(input, beta) if beta != 1 else input, mul(prod, alpha) if alpha != 1 else prod)
 
@@ -295,9 +283,6 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    from .pointwise import add, mul
-    from .reduce import sum as _sum
-
     prod = _sum(bmm(batch1, batch2), 0)
     return add(mul(input, beta) if beta != 1 else input, mul(prod, alpha) if alpha != 1 else prod)
 
@@ -352,8 +337,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if w.ndim != 2 and w.ndim != 1:
         raise RuntimeError(f"linear(): weight must be 1-D or 2-D, got {w.ndim}-D")
     if w.ndim == 1:
-        from .pointwise import add
-
         out = matmul(input, weight)
         return add(out, bias) if bias is not None else out
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:

@@ -21,6 +21,12 @@ from .._backend import array_module, errstate
 from .._tensor import Tensor
 from .._tensor import data_of as _data
 from ..autograd.function import Op
+from .reduce import logsumexp, mean as _mean, norm, sum as _sum
+from .shape import _mismatch, broadcast_tensors, movedim, reshape, squeeze, unsqueeze
+from .pointwise import abs as _abs, clamp_min, exp, log, log1p, minimum, relu, sigmoid, sqrt, where
+from .._dtype import result_type
+from ._common import check_broadcast
+from .index import gather, getitem
 
 __all__ = [
     "cross_entropy",
@@ -65,8 +71,6 @@ def _reduction(reduction: str, size_average=None, reduce=None) -> str:
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    from .reduce import mean as _mean, sum as _sum
-
     if reduction == "mean":
         return _mean(loss)
     if reduction == "sum":
@@ -90,8 +94,6 @@ def _size(shape) -> str:
 def _check_shapes(input, target) -> None:
     """PyTorch broadcasts input and target before it reads ``reduction``: a mismatch is reported first."""
     if isinstance(input, Tensor) and isinstance(target, Tensor):
-        from .shape import _mismatch
-
         try:
             np.broadcast_shapes(input._data.shape, target._data.shape)
         except ValueError:
@@ -153,9 +155,6 @@ def _class_first(g2, shape):
 
 def _softmax_graph(x):
     """Softmax over the class dim of a Tensor (class dim last, 2-D), from differentiable ops."""
-    from .reduce import logsumexp
-    from .pointwise import exp
-
     return exp(x - logsumexp(x, 1, keepdim=True))
 
 
@@ -255,8 +254,6 @@ class CrossEntropy(Op):
                 gx = _class_first_any(gx, shape)
             if need_t:
                 if graph:
-                    from .reduce import logsumexp
-
                     x2 = _class_last_t(x)
                     logp = x2 - logsumexp(x2, 1, keepdim=True)
                 else:
@@ -286,8 +283,6 @@ class CrossEntropy(Op):
 
 def _class_last_t(x):
     """``_class_last`` for arrays and Tensors alike."""
-    from .shape import movedim, reshape
-
     if not isinstance(x, Tensor):
         return _class_last(x)
     if x.ndim == 1:
@@ -298,8 +293,6 @@ def _class_last_t(x):
 
 
 def _class_first_any(g2, shape):
-    from .shape import movedim, reshape
-
     if not isinstance(g2, Tensor):
         return _class_first(g2, shape)
     if len(shape) <= 2:
@@ -495,8 +488,6 @@ def nll_loss(
     w = weight._data if weight is not None else None
     out = NLLLoss.apply(input, target, w, ignore_index, reduction)
     if reduction == "none" and x.ndim == 1:
-        from .shape import reshape
-
         return reshape(out, target._data.shape)
     return out
 
@@ -610,8 +601,6 @@ class BCEWithLogits(Op):
         need_x, need_t, need_w, need_pw = ctx.needs_input_grad[:4]
         graph = isinstance(g, Tensor)
         if graph:
-            from .pointwise import sigmoid, relu, log1p, exp, abs as _abs
-
             sig_neg = sigmoid(-x)
             sp = relu(-x) + log1p(exp(-_abs(x)))
         else:
@@ -733,8 +722,6 @@ def _elementwise_loss(kind, input, target, reduction, param=None, name=""):
 
 def _weighted(loss: Tensor, input: Tensor, weight, reduction: str, mean_by_weight: bool) -> Tensor:
     """PyTorch's optional elementwise ``weight`` of mse/l1 (mean = sum / sum(weight)) and huber (plain mean)."""
-    from .reduce import sum as _sum
-
     if weight is None:
         return _reduce(loss, reduction)
     if tuple(_data(weight).shape) != tuple(input._data.shape):
@@ -750,9 +737,6 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
     _check_shapes(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     if input._data.dtype.kind != "f" and isinstance(target, Tensor):
-        from .._dtype import result_type
-        from ._common import check_broadcast
-
         check_broadcast(input._data.shape, target._data.shape)
         res = result_type(input, target)
         if res.category != 2:
@@ -796,8 +780,6 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 def _softplus(z: Tensor) -> Tensor:
     """log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)), from differentiable ops."""
-    from .pointwise import abs as _abs, exp, log1p, relu
-
     return relu(z) + log1p(exp(-_abs(z)))
 
 
@@ -806,9 +788,6 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
 
     ``reduction='batchmean'`` divides the sum by the batch size (the true KL divergence).
     """
-    from .pointwise import exp, log, where
-    from .reduce import sum as _sum
-
     xp = array_module(input._data)
     if size_average is not None or reduce is not None:
         reduction = _reduction(reduction, size_average, reduce)
@@ -844,8 +823,6 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """x where t = 1, max(0, margin - x) where t = -1."""
-    from .pointwise import clamp_min, where
-
     reduction = _reduction(reduction, size_average, reduce)
     td = _data(target)
     zero = _scalar(0, input._data)
@@ -859,11 +836,6 @@ def multi_margin_loss(
     input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
     """sum_{j != y} max(0, margin - x[y] + x[j])^p / C (times w[y]) per sample."""
-    from .index import gather
-    from .pointwise import clamp_min
-    from .reduce import sum as _sum
-    from .shape import reshape, squeeze
-
     xp = array_module(input._data)
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
@@ -897,10 +869,6 @@ def multi_margin_loss(
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """sum over target classes j and non-target classes i of max(0, 1 - (x[j] - x[i])) / C."""
-    from .reduce import sum as _sum
-    from .pointwise import clamp_min
-    from .shape import reshape, squeeze
-
     xp = array_module(input._data)
     reduction = _reduction(reduction, size_average, reduce)
     x = input._data
@@ -950,8 +918,6 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """-mean_c [t log sigmoid(x) + (1 - t) log sigmoid(-x)] (times weight) per sample."""
-    from .reduce import mean as _mean
-
     reduction = _reduction(reduction, size_average, reduce)
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
@@ -967,9 +933,6 @@ def cosine_embedding_loss(
     input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
     """1 - cos(x1, x2) where t = 1, max(0, cos(x1, x2) - margin) where t = -1."""
-    from .pointwise import clamp_min, sqrt, where
-    from .reduce import sum as _sum
-
     xp = array_module(input1._data)
     reduction = _reduction(reduction, size_average, reduce)
     a, b = input1._data, input2._data
@@ -994,8 +957,6 @@ def margin_ranking_loss(
     input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
     """max(0, -t (x1 - x2) + margin)."""
-    from .pointwise import clamp_min
-
     xp = array_module(input1._data)
     reduction = _reduction(reduction, size_average, reduce)
     shapes = [input1._data.shape, input2._data.shape, xp.shape(_data(target))]
@@ -1022,8 +983,6 @@ def triplet_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with the p-norm pairwise distance."""
-    from .pointwise import clamp_min, minimum
-
     reduction = _reduction(reduction, size_average, reduce)
     dims = {anchor._data.ndim, positive._data.ndim, negative._data.ndim}
     if len(dims) != 1:
@@ -1042,8 +1001,6 @@ def triplet_margin_with_distance_loss(
     anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None, margin: float = 1.0, swap: bool = False, reduction: str = "mean"
 ) -> Tensor:
     """Triplet loss with a custom ``distance_function`` (pairwise_distance by default)."""
-    from .pointwise import clamp_min, minimum
-
     reduction = _reduction(reduction)
     dist = distance_function if distance_function is not None else pairwise_distance
     d_pos = dist(anchor, positive)
@@ -1057,8 +1014,6 @@ def poisson_nll_loss(
     input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8, reduce=None, reduction: str = "mean"
 ) -> Tensor:
     """exp(x) - t x (``log_input``) or x - t log(x + eps); ``full`` adds Stirling's term."""
-    from .pointwise import exp, log, where
-
     reduction = _reduction(reduction, size_average, reduce)
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
@@ -1082,9 +1037,6 @@ def gaussian_nll_loss(
 
     The clamp passes the gradient through unchanged, like PyTorch's in-place no-grad clamp.
     """
-    from .pointwise import log
-    from .shape import unsqueeze
-
     xp = array_module(input._data)
     x = input._data
     if not isinstance(var, Tensor):
@@ -1118,9 +1070,6 @@ def gaussian_nll_loss(
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along ``dim`` (PyTorch's formula: the
     clamp is applied to the value only, the gradient flows through the norm)."""
-    from .reduce import norm, sum as _sum
-    from .shape import broadcast_tensors
-
     xp = array_module(x1._data)
     a, b = broadcast_tensors(x1, x2)
     n1 = norm(a, 2, dim, keepdim=True)
@@ -1132,8 +1081,6 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dim."""
-    from .reduce import norm
-
     nd = max(x1._data.ndim, x2._data.ndim)
     if nd == 0:
         raise RuntimeError("pairwise_distance: expected at least 1-D inputs")
@@ -1142,9 +1089,6 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 
 def pdist(input: Tensor, p: float = 2) -> Tensor:
     """Distances between every pair of rows of a 2-D input (upper triangle, row-major)."""
-    from .index import getitem
-    from .reduce import norm
-
     xp = array_module(input._data)
     x = input._data
     if x.ndim != 2:

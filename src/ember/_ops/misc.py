@@ -16,6 +16,7 @@ from . import pointwise as P
 from . import reduce as R
 from . import shape as S
 from ._common import type_name
+from .linalg_decomp import vector_norm
 
 _wrap = Tensor._wrap
 
@@ -76,8 +77,6 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     """The p-norm of input - other."""
-    from .linalg_decomp import vector_norm
-
     return vector_norm(P.sub(input, other), p)
 
 

@@ -14,6 +14,10 @@ from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _d
 from ..autograd.function import Op
 from ._common import dim_arg, normalize_dims, type_name
+from ._out import write_out, write_out_tuple
+from .pointwise import _float_input, abs as _abs, div, isnan, maximum as _m, pow as _pow, sqrt, to_dtype, where
+from .index import gather, scatter_add
+from .shape import flatten, squeeze
 
 _wrap = Tensor._wrap
 
@@ -67,8 +71,6 @@ class Sum(Op):
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all elements when None)."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, sum(input, dim, keepdim, axis=axis, dtype=out.dtype), "sum")
     data = input._data
     if type(dim) is int and dtype is None and axis is None and data.dtype.kind == "f" and data.ndim:
@@ -106,12 +108,8 @@ def _reduced_shape(shape, axes, keepdim):
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None) -> Tensor:
     """Mean over ``dim`` (floating tensors only, like PyTorch)."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, mean(input, dim, keepdim, dtype=dtype, axis=axis), "mean")
     if dtype is not None:
-        from .pointwise import to_dtype
-
         input = to_dtype(input, D.as_dtype(dtype))
     if input._data.dtype.kind != "f":
         raise RuntimeError(
@@ -121,19 +119,14 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    from .pointwise import isnan, where
-
     mask = isnan(input)
     zeroed = where(mask, 0.0, input)
     count = sum(_wrap(~mask._data), dim, keepdim)
-    from .pointwise import div
 
     return div(sum(zeroed, dim, keepdim), count)
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    from .pointwise import isnan, where
-
     return sum(where(isnan(input), 0.0, input), dim, keepdim)
 
 
@@ -181,12 +174,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
     """Product over ``dim`` (one dim, or all)."""
     xp = array_module(input._data)
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, prod(input, dim, keepdim, dtype=out.dtype), "prod")
     if dtype is not None:
-        from .pointwise import to_dtype
-
         input = to_dtype(input, D.as_dtype(dtype))
     if input._data.dtype.kind in "bui":  # integers (and bools) multiply in int64 unless a dtype says otherwise
         acc = np.int64 if dtype is None else input._data.dtype
@@ -239,8 +228,6 @@ def _nd(y):
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False`` means 0)."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, var(input, dim, unbiased, keepdim, correction=correction), "var")
     return _var(input, dim, unbiased, keepdim, correction, "var")
 
@@ -269,10 +256,7 @@ def _var(input: Tensor, dim, unbiased, keepdim, correction, name) -> Tensor:
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None) -> Tensor:
     """Standard deviation: sqrt(var)."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, std(input, dim, unbiased, keepdim, correction=correction), "std")
-    from .pointwise import sqrt
 
     return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
 
@@ -332,8 +316,6 @@ def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
 def _amax_or_amin(input: Tensor, dim, keepdim, out, is_max) -> Tensor:
     name = "amax" if is_max else "amin"
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, _amax_or_amin(input, dim, keepdim, None, is_max), name, exact="Expected the dtype for input and out to match, but got {want} for input's dtype and {got} for out's dtype.")
     axes = _axes(dim if dim != () else None, input)
     _check_nonempty(input, axes, name)
@@ -363,8 +345,6 @@ class _SelectAlong(Op):
             g = xp.expand_dims(g, axis)
         out = xp.zeros(shape, dtype=dtype)
         if isinstance(g, Tensor):
-            from .index import scatter_add
-
             return scatter_add(_wrap(out), axis, _wrap(idx), g), None, None, None
         xp.put_along_axis(out, idx, g, axis)
         return out, None, None, None
@@ -423,16 +403,12 @@ _CANCAST = ("Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToSca
 
 
 def _extremum_out(out, result, name, dim):
-    from ._out import write_out, write_out_tuple
-
     if dim is None:
         return write_out(out, result, name, cast_error=(RuntimeError, _CANCAST))
     return write_out_tuple(out, result, name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
 
 
 def maximum(input, other, *, out=None):
-    from .pointwise import maximum as _m
-
     return _m(input, other, out=out)
 
 
@@ -460,8 +436,6 @@ def _arg_reduce(input: Tensor, dim, keepdim, out, is_max) -> Tensor:
     xp = array_module(input._data)
     name = "argmax" if is_max else "argmin"
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, _arg_reduce(input, dim, keepdim, None, is_max), name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
     if input._data.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
@@ -509,20 +483,14 @@ class LogSumExp(Op):
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
     """log(sum(exp(x))) over ``dim``, stable for large x."""
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, logsumexp(input, dim, keepdim), "logsumexp", exact="logsumexp(): Expected floating point type for result tensor, but got: {got}" if out._data.dtype.kind != "f" else None)
     if input._data.dtype.kind != "f":
-        from .pointwise import _float_input
-
         input = _float_input(input)
     return LogSumExp.apply(input, _axes(dim, input), keepdim)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm over ``dim`` (all elements when None); 'fro' is the 2-norm."""
-    from .pointwise import abs as _abs, pow as _pow, sqrt
-
     if p in ("fro", 2, 2.0):
         if dim is None and input._requires_grad:
             return _Norm2.apply(input, None, keepdim)
@@ -537,7 +505,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         return sum(_abs(input), dim, keepdim)
     if p == "nuc":
         raise NotImplementedError("nuclear norm is not supported by ember")
-    del sqrt
+
     return _pow(sum(_pow(_abs(input), p), dim, keepdim), 1.0 / p)
 
 
@@ -584,14 +552,10 @@ class Cumsum(Op):
 
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     if out is not None:
-        from ._out import write_out
-
         if out._data.dtype.kind == "b":
             raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
         return write_out(out, cumsum(input, dim, dtype=out.dtype), "cumsum")
     if dtype is not None:
-        from .pointwise import to_dtype
-
         input = to_dtype(input, D.as_dtype(dtype))
     return Cumsum.apply(input, _wrap_dim(dim, input._data.ndim))
 
@@ -638,8 +602,6 @@ class Cumprod(Op):
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     if dtype is not None:
-        from .pointwise import to_dtype
-
         input = to_dtype(input, D.as_dtype(dtype))
     return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
 
@@ -654,8 +616,6 @@ def cummin(input: Tensor, dim: int):
 
 def _cum_extremum(input: Tensor, dim: int, is_max: bool):
     """The running extremum along ``dim`` and where it was last reached, as (values, indices)."""
-    from .index import gather
-
     a = input._data
     xp = array_module(a)
     axis = _wrap_dim(dim, a.ndim)
@@ -676,8 +636,6 @@ def _running_index(a, running, axis):
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
     xp = array_module(input._data)
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, all(input, dim, keepdim), "all", exact="all only supports bool tensor for result, got: {got}")
     return _wrap(xp.asarray(xp.all(input._data, axis=_axes(dim, input), keepdims=keepdim)))
 
@@ -685,8 +643,6 @@ def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor: 
 def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
     xp = array_module(input._data)
     if out is not None:
-        from ._out import write_out
-
         return write_out(out, any(input, dim, keepdim), "any", exact="any only supports bool tensor for result, got: {got}")
     return _wrap(xp.asarray(xp.any(input._data, axis=_axes(dim, input), keepdims=keepdim)))
 
@@ -699,7 +655,6 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median (PyTorch's convention); with ``dim``, (values, indices)."""
     xp = array_module(input._data)
-    from .index import gather
 
     a = input._data
     if a.dtype.kind == "b":
@@ -710,7 +665,6 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
             return _wrap(xp.array(np.nan, dtype=a.dtype))
         k = (flat.size - 1) // 2
         idx = _nan_first(flat, xp.argsort(flat, kind="stable")[k : k + 1], 0)
-        from .shape import flatten
 
         return gather(flatten(input), 0, _wrap(idx)).reshape(())
     axis = _wrap_dim(dim, a.ndim)
@@ -721,8 +675,6 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     idx = _nan_first(a, xp.take(order, [k], axis=axis), axis)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:
-        from .shape import squeeze
-
         values, idx = squeeze(values, axis), xp.squeeze(idx, axis)
     return values_indices(values, _wrap(idx))
 
@@ -745,7 +697,6 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value along ``dim`` (smallest on ties), with an index where it occurs."""
     xp = array_module(input._data)
-    from .index import gather
 
     a = input._data
     axis = _wrap_dim(dim, a.ndim)
@@ -759,8 +710,6 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     idx = xp.moveaxis(vals_idx.reshape(moved.shape[:-1] + (1,)), -1, axis)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:
-        from .shape import squeeze
-
         values, idx = squeeze(values, axis), xp.squeeze(idx, axis)
     return values_indices(values, _wrap(idx))
 

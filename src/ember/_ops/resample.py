@@ -18,6 +18,9 @@ from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
 from .resample_uint8 import antialias_matrix, resize_uint8
+from .index import getitem
+from .pool import _adaptive_matrix, adaptive_avg_pool1d, adaptive_avg_pool2d
+from .shape import permute, reshape, transpose
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 
@@ -55,8 +58,6 @@ class ConstantPad(Op):
     def backward(ctx, g):
         shape, widths = ctx.meta
         if isinstance(g, Tensor):
-            from .index import getitem
-
             neg = [(-lo, -hi) for lo, hi in widths]
             if all(lo <= 0 and hi <= 0 for lo, hi in neg):
                 return getitem(g, _overlap(g.shape, neg)[0]), None, None
@@ -412,8 +413,6 @@ def interpolate(
     if x.dtype == np.uint8:
         return _interpolate_uint8(x, sizes, scales, mode, align_corners, antialias)
     if mode == "area":
-        from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
-
         if nd == 1:
             return adaptive_avg_pool1d(input, sizes)
         if nd == 2:
@@ -464,8 +463,6 @@ def _interpolate_uint8(x, sizes, scales, mode, align_corners, antialias) -> Tens
 
 
 def _area3d(input: Tensor, sizes) -> Tensor:
-    from .pool import _adaptive_matrix
-
     dtype = input._data.dtype
     mats = tuple(_adaptive_matrix(n_in, n_out, dtype) for n_in, n_out in zip(input._data.shape[2:], sizes))
     return Resample.apply(input, mats)
@@ -504,8 +501,6 @@ def _shuffle_factor(x, factor, name: str, factor_name: str) -> int:
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r): depth to space."""
-    from .shape import permute, reshape
-
     x = input._data
     r = _shuffle_factor(x, upscale_factor, "pixel_shuffle", "upscale_factor")
     c, h, w = x.shape[-3:]
@@ -522,8 +517,6 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H r, W r) -> (*, C r^2, H, W): space to depth."""
-    from .shape import permute, reshape
-
     x = input._data
     r = _shuffle_factor(x, downscale_factor, "pixel_unshuffle", "downscale_factor")
     c, h, w = x.shape[-3:]
@@ -540,8 +533,6 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     """(N, g * k, *) -> channels interleaved across the g groups."""
-    from .shape import reshape, transpose
-
     x = input._data
     if x.ndim < 3:
         raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with {x.ndim} dimension(s)")

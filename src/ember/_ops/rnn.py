@@ -17,6 +17,7 @@ from __future__ import annotations
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from .shape import flip
 
 __all__: list[str] = []
 
@@ -388,8 +389,6 @@ def run_layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights, reve
     ``weights`` is (w_ih, w_hh, b_ih, b_hh) (biases may be None), plus w_hr for an LSTM with a
     projection. Returns (out, h_n, c_n or None).
     """
-    from .shape import flip
-
     w_ih, w_hh, b_ih, b_hh = weights[:4]
     if reverse:
         x = flip(x, (0,))

@@ -21,6 +21,8 @@ from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ._common import type_name
+from .linalg import matmul
+from .shape import reshape, transpose
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -278,8 +280,6 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     grid[n, i, j] = theta[n] @ (x_j, y_i, 1); 5-D: theta (N, 3, 4), size (N, C, D, H, W) -> (N, D, H, W, 3).
     Differentiable in theta (it is a batched matmul with a constant base grid)."""
     xp = array_module(theta._data)
-    from .linalg import matmul
-    from .shape import reshape, transpose
 
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=2)
