@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from . import _dtype as D
 
 
 class _PrintOptions:
@@ -183,8 +184,6 @@ def _add_suffixes(tensor_str: str, suffixes: list, indent: int) -> str:
 
 
 def tensor_repr(t, prefix: str = "tensor(") -> str:
-    from . import _dtype as D
-
     a = t._data
     d = D.from_numpy_dtype(a.dtype)
     indent = len(prefix)

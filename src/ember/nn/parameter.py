@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _new
+from .._dtype import get_default_dtype
+from .. import _dtype as D
 
 __all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
 
@@ -12,8 +14,6 @@ __all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter
 def _array_of(data) -> tuple[np.ndarray, list | None]:
     """The array (and version counter) a Parameter/Buffer shares with ``data``."""
     if data is None:
-        from .._dtype import get_default_dtype
-
         return np.empty((0,), dtype=get_default_dtype().np), None
     if isinstance(data, Tensor):
         return data._data, data._version
@@ -76,8 +76,6 @@ class UninitializedParameter(Parameter):
     cls_to_become = Parameter
 
     def materialize(self, shape, device=None, dtype=None) -> None:
-        from .. import _dtype as D
-
         np_dtype = D.as_dtype(dtype).np if dtype is not None else self._data.dtype
         self._data = np.empty(tuple(shape), dtype=np_dtype)
         self.__class__ = self.cls_to_become

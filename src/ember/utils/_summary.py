@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
+from .._tensor import Tensor
+from ..nn.modules import conv, linear, rnn
+from ..autograd.grad_mode import no_grad
 
 _COLUMNS = ("input_size", "output_size", "num_params", "params_percent", "kernel_size", "mult_adds", "trainable")
 _HEADERS = {"input_size": "Input Shape", "output_size": "Output Shape", "num_params": "Param #",
@@ -134,8 +137,6 @@ def _unit(n: int):
 
 
 def _shapes(x):
-    from .._tensor import Tensor
-
     if isinstance(x, Tensor):
         return list(x.shape)
     if isinstance(x, (list, tuple)):
@@ -146,8 +147,6 @@ def _shapes(x):
 
 def _mult_adds(module, inputs, output) -> int:
     """Multiply-adds of the layers that do the arithmetic; other layers count none."""
-    from ..nn.modules import conv, linear, rnn
-
     w = getattr(module, "weight", None)
     if isinstance(module, linear.Linear) and output is not None:
         return int(w.numel() * (output.numel() // max(module.out_features, 1)))
@@ -192,9 +191,6 @@ def summary(model, input_size: Sequence | None = None, input_data: Any = None, b
         ``non_trainable_params``, ``total_mult_adds`` and ``summary_list`` hold the numbers.
     """
     import ember
-
-    from .._tensor import Tensor
-    from ..autograd.grad_mode import no_grad
 
     columns = tuple(col_names) if col_names is not None else ("output_size", "num_params")
     bad = [c for c in columns if c not in _COLUMNS]

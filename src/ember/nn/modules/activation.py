@@ -8,6 +8,9 @@ from ..._tensor import Tensor
 from .. import functional as F
 from ..parameter import Parameter
 from .module import Module
+from .. import init, init as _init
+from .linear import NonDynamicallyQuantizableLinear
+from .._multihead import _canonical_mask, _mha, _none_or_dtype
 
 __all__ = [
     "CELU",
@@ -325,8 +328,6 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        from .. import init as _init
-
         _init.constant_(self.weight, self.init)
 
     def forward(self, input: Tensor) -> Tensor:
@@ -407,7 +408,6 @@ class MultiheadAttention(Module):
             raise ValueError(
                 f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and num_heads={num_heads} instead"
             )
-        from .linear import NonDynamicallyQuantizableLinear
 
         _check_device(device)
         super().__init__()
@@ -445,8 +445,6 @@ class MultiheadAttention(Module):
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
-        from .. import init
-
         if self._qkv_same_embed_dim:
             init.xavier_uniform_(self.in_proj_weight)
         else:
@@ -469,8 +467,6 @@ class MultiheadAttention(Module):
                 need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
                 is_causal: bool = False):
         """Returns ``(attn_output, attn_output_weights)``; the weights are None unless ``need_weights``."""
-        from .._multihead import _canonical_mask, _mha, _none_or_dtype
-
         key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask), "attn_mask",
                                            query.dtype)
         attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)

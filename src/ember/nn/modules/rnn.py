@@ -22,6 +22,8 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 from .utils import _non_default
+from ..._ops.shape import cat, stack
+from ..utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -141,8 +143,6 @@ class RNNBase(Module):
 
     def _run(self, input: Tensor, hx: Tensor | None, cx: Tensor | None):
         """input (T, B, I) time-major; hx/cx (L*D, B, H). Returns output, h_n, c_n."""
-        from ..._ops.shape import cat, stack
-
         num_directions = 2 if self.bidirectional else 1
         bsz = input.shape[1]
         shape = (self.num_layers * num_directions, bsz, self.hidden_size)
@@ -171,9 +171,6 @@ class RNNBase(Module):
         """A PackedSequence runs as segments of constant batch size (the sequences are sorted by
         length, so the running ones are always the first rows): one fused op per segment and
         direction, the state carried between segments, each sequence's final state taken when it ends."""
-        from ..._ops.shape import cat, stack
-        from ..utils.rnn import PackedSequence
-
         data = packed.data
         if data.dim() != 2:
             raise ValueError(f"{type(self).__name__}: packed input data must be 2-D, got {data.dim()}-D")
@@ -231,8 +228,6 @@ class RNNBase(Module):
         return PackedSequence(out, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices), h_n, c_n
 
     def _packed_forward(self, inputs, segments, h0, c0, weights):
-        from ..._ops.shape import cat
-
         h, c = h0, c0
         done_h, done_c, outs = [], [], []
         for x, (_, _, b) in zip(inputs, segments):
@@ -253,8 +248,6 @@ class RNNBase(Module):
         return outs, h_n, c_n
 
     def _packed_reverse(self, inputs, segments, h0, c0, weights):
-        from ..._ops.shape import cat
-
         outs = [None] * len(inputs)
         h = c = None
         for i in range(len(inputs) - 1, -1, -1):  # from the last steps back: sequences join as they end
@@ -269,8 +262,6 @@ class RNNBase(Module):
         return outs, h, c
 
     def _forward(self, input: Tensor, hx, cx):
-        from ..utils.rnn import PackedSequence
-
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx, cx)
         batched = self._check_input(input)

@@ -27,14 +27,13 @@ from .dropout import Dropout
 from .linear import Linear
 from .module import Module
 from .normalization import LayerNorm
+from ..._ops.shape import triu
 
 __all__ = ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer"]
 
 
 def _generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
     """(sz, sz) float mask: 0 where key j <= query i, -inf above the diagonal."""
-    from ..._ops.shape import triu
-
     return triu(C.full((sz, sz), float("-inf"), dtype=dtype, device=device), diagonal=1)
 
 

@@ -15,6 +15,9 @@ import re
 import numpy as np
 
 from ..._tensor import Tensor
+from ..._creation import as_tensor, tensor
+from ..._ops.shape import stack
+from ..._dtype import float64
 
 __all__ = ["collate", "default_collate", "default_convert", "default_collate_fn_map"]
 
@@ -29,8 +32,6 @@ default_collate_err_msg_format = (
 def default_convert(data):
     """Convert NumPy arrays and scalars inside ``data`` to tensors, leaving everything else
     (and the container structure) as it is; what a DataLoader does when ``batch_size=None``."""
-    from ..._creation import as_tensor
-
     elem_type = type(data)
     if isinstance(data, Tensor):
         return data
@@ -117,15 +118,12 @@ def collate_tensor_fn(batch, *, collate_fn_map=None):
     if all(not t.requires_grad and t._data.shape == first.shape and t._data.dtype == first.dtype for t in batch):
         # The common case, straight in NumPy: no graph to record, no promotion to apply.
         return Tensor._wrap(np.stack([t._data for t in batch]))
-    from ..._ops.shape import stack
 
     return stack(list(batch), 0)  # promotion, shape errors and autograd as ember.stack does them
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
     """Stack NumPy arrays into one tensor (string and object arrays are refused)."""
-    from ..._creation import as_tensor
-
     elem = batch[0]
     if np_str_obj_array_pattern.search(elem.dtype.str) is not None:
         raise TypeError(default_collate_err_msg_format.format(elem.dtype))
@@ -134,23 +132,16 @@ def collate_numpy_array_fn(batch, *, collate_fn_map=None):
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
     """NumPy scalars keep their dtype (``np.int32`` -> ``int32``), like ``torch.as_tensor``."""
-    from ..._creation import as_tensor
-
     return as_tensor(np.asarray(batch))
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):
     """Python floats become a float64 tensor (not the default dtype), as in PyTorch."""
-    from ..._creation import tensor
-    from ..._dtype import float64
-
     return tensor(list(batch), dtype=float64)
 
 
 def collate_int_fn(batch, *, collate_fn_map=None):
     """Python ints become int64 (bools a bool tensor; ints mixed with floats the default float)."""
-    from ..._creation import tensor
-
     return tensor(list(batch))
 
 

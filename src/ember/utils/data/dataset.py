@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from ..._tensor import Tensor
+from ..._random import _rng
 
 __all__ = [
     "Dataset",
@@ -200,8 +201,6 @@ def random_split(dataset: Dataset[T], lengths: Sequence, generator=None) -> list
     Example:
         >>> train, val = random_split(range(10), [0.8, 0.2], generator=ember.Generator().manual_seed(0))
     """
-    from ..._random import _rng
-
     lengths = list(lengths)
     total = sum(lengths)
     n = len(dataset)

@@ -15,6 +15,8 @@ import numpy as np
 
 from ..._random import Generator, _rng
 from ..._tensor import Tensor
+from ..._creation import as_tensor, multinomial
+from ..._dtype import float64
 
 __all__ = [
     "Sampler",
@@ -153,8 +155,6 @@ class WeightedRandomSampler(Sampler[int]):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        from ..._creation import as_tensor
-        from ..._dtype import float64
 
         w = as_tensor(weights._data if isinstance(weights, Tensor) else np.asarray(weights), dtype=float64)
         if w.ndim != 1:
@@ -165,8 +165,6 @@ class WeightedRandomSampler(Sampler[int]):
         self.generator = generator
 
     def _epoch_indices(self) -> np.ndarray:
-        from ..._creation import multinomial
-
         return multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)._data
 
     def __iter__(self) -> Iterator[int]:
