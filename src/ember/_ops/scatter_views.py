@@ -291,6 +291,9 @@ def unsafe_split_with_sizes(input: Tensor, split_sizes, dim: int = 0):
 
 
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0):
+    d = _wrap_dim(dim, input._data.ndim)
+    if input._data.shape[d] == 0 and chunks > 0:  # torch gives ``chunks`` empty pieces
+        return tuple(_shape.narrow(input, d, 0, 0) for _ in range(chunks))
     return _shape.chunk(input, chunks, dim)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module
-from .._creation import full_like, ones_like
+from .._creation import ones_like
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Op
 from . import loss as _L
@@ -24,7 +24,8 @@ from ._common import type_name
 from ._out import factory_out, write_out, write_out_tuple
 from .ctc import ctc_loss as _ctc_loss
 from .linalg import einsum, outer
-from .linalg_decomp import multi_dot, vector_norm
+from .linalg_decomp import multi_dot
+from .reduce import norm as _norm
 from .loss import pdist  # noqa: F401  (torch.pdist is the functional one)
 from .resample import channel_shuffle, pad  # noqa: F401
 from .rnn import run_layer
@@ -36,15 +37,30 @@ histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
 histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])
 
 
+class Fill(Op):
+    """y = v in every element (x's shape and dtype);  dy/dx = 0, dy/dv = sum(dy)."""
+
+    @staticmethod
+    def forward(ctx, x, v):
+        ctx.v_dtype = v.dtype
+        return array_module(x, v).full(x.shape, v, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        gv = g.sum()
+        gv = gv.to(D.from_numpy_dtype(ctx.v_dtype)) if isinstance(gv, Tensor) else gv.astype(ctx.v_dtype)
+        return g * 0, gv
+
+
 def fill(input: Tensor, value) -> Tensor:
-    """A tensor like ``input`` filled with ``value`` (a number or a 0-d tensor, which gets the gradient)."""
+    """A tensor like ``input`` filled with ``value`` (a number, or a 0-d tensor, which gets the gradient)."""
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
             )
-        return P.add(P.mul(input.detach(), 0), value.to(input.dtype)) if value._requires_grad else fill(input, value.item())
-    return full_like(input, value)
+        return Fill.apply(input, value)
+    return Fill.apply(input, array_module(input._data).asarray(value))
 
 
 def detach(input: Tensor) -> Tensor:
@@ -108,8 +124,6 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None
             raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.dim()}-D")
     kinds = {t._data.dtype.kind for t in (input, vec1, vec2)}
     if kinds == {"b"}:
-        if not all(isinstance(s, bool) or s in (0, 1) for s in (alpha, beta)):
-            raise RuntimeError("Boolean beta only supported for Boolean results.")
         prod = vec1.unsqueeze(1) & vec2.unsqueeze(0)
         result = (input & bool(beta)) | (prod & bool(alpha))
     else:
@@ -137,7 +151,7 @@ def renorm(input: Tensor, p, dim: int, maxnorm, *, out=None) -> Tensor:
     if nd < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {nd} dimensions")
     d = _wrap_dim(dim, nd)
-    norms = vector_norm(input, p, [k for k in builtins.range(nd) if k != d], keepdim=True)
+    norms = _norm(input, p, [k for k in builtins.range(nd) if k != d], keepdim=True)
     # torch's factor: maxnorm / (norm + 1e-7) where the norm exceeds maxnorm
     factor = P.where(norms > maxnorm, P.div(maxnorm, P.add(norms, 1e-7)), 1.0)
     result = P.mul(input, factor)
@@ -179,7 +193,7 @@ def _edges(values, bins, lo_hi, dim):
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension {dim}")
     if lo_hi is None:
-        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
     else:
         lo, hi = (float(v) for v in lo_hi)
     if lo > hi:
@@ -274,6 +288,8 @@ def is_inference(input: Tensor) -> bool:
 # -- losses and RNN cells with torch's top-level signatures ----------------------------------------
 
 _REDUCTIONS = ("none", "mean", "sum")
+# torch 2.13's top-level bindings document ``reduction=Mean`` but an omitted reduction arrives as 0 (none):
+# torch.kl_div(x, t) is unreduced. ember matches what torch does, so the defaults below are 0.
 
 
 def _reduction(value, name):
@@ -284,24 +300,26 @@ def _reduction(value, name):
     return _REDUCTIONS[int(value)]
 
 
-def kl_div(input: Tensor, target: Tensor, reduction: int = 1, *, log_target: bool = False) -> Tensor:
-    return _L.kl_div(input, target, reduction=_reduction(reduction, "kl_div"), log_target=log_target)
+def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: bool = False) -> Tensor:
+    loss = _L.kl_div(input, target, reduction="none", log_target=log_target)
+    how = _reduction(reduction, "kl_div")
+    return loss if how == "none" else (loss.mean() if how == "mean" else loss.sum())
 
 
-def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: int = 1) -> Tensor:
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: int = 0) -> Tensor:
     return _L.cosine_embedding_loss(input1, input2, target, margin, reduction=_reduction(reduction, "cosine_embedding_loss"))
 
 
-def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: int = 1) -> Tensor:
+def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: int = 0) -> Tensor:
     return _L.hinge_embedding_loss(input, target, margin, reduction=_reduction(reduction, "hinge_embedding_loss"))
 
 
-def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: int = 1) -> Tensor:
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: int = 0) -> Tensor:
     return _L.margin_ranking_loss(input1, input2, target, margin, reduction=_reduction(reduction, "margin_ranking_loss"))
 
 
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2, eps: float = 1e-6,
-                        swap: bool = False, reduction: int = 1) -> Tensor:
+                        swap: bool = False, reduction: int = 0) -> Tensor:
     return _L.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                   reduction=_reduction(reduction, "triplet_margin_loss"))
 
@@ -310,7 +328,7 @@ def poisson_nll_loss(input, target, log_input: bool, full: bool, eps: float, red
     return _L.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=_reduction(reduction, "poisson_nll_loss"))
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, reduction: int = 1,
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, reduction: int = 0,
              zero_infinity: bool = False) -> Tensor:
     return _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, _reduction(reduction, "ctc_loss"),
                      zero_infinity)
