@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import _compat_api
 from .autograd import grad_mode as _gm
 
-_state = {"anomaly_without_nan": False, "warn_always": False}
+_state = {"anomaly_without_nan": False, "check_nan": True, "warn_always": False}
 
 
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
@@ -14,6 +14,7 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     ``check_nan=False`` the mode reads as enabled but checks nothing."""
     _gm._anomaly = bool(enabled) and bool(check_nan)
     _state["anomaly_without_nan"] = bool(enabled) and not check_nan
+    _state["check_nan"] = bool(check_nan)
 
 
 def is_anomaly_enabled() -> bool:
@@ -21,7 +22,8 @@ def is_anomaly_enabled() -> bool:
 
 
 def is_anomaly_check_nan_enabled() -> bool:
-    return _gm._anomaly
+    """The NaN-check setting of anomaly mode (True unless set otherwise), whether or not the mode is on."""
+    return _state["check_nan"]
 
 
 def set_warn_always(b: bool) -> None:

@@ -14,7 +14,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import _dtype as D
-from .._backend import array_module
+from .._backend import array_module, errstate
 from .._creation import ones_like
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Op
@@ -73,11 +73,9 @@ _RANGE_WARNING = (
 )
 
 
-def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):  # noqa: A001
+def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):  # noqa: A001
     """Deprecated: ``start, start + step, ...`` up to and including ``end`` (default float dtype)."""
     warnings.warn(_RANGE_WARNING, UserWarning, stacklevel=2)
-    if end is None:
-        start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
@@ -165,7 +163,8 @@ class Frexp(Op):
     def forward(ctx, x):
         xp = array_module(x)
         m, e = xp.frexp(x)
-        ctx.scale = xp.ldexp(xp.ones((), dtype=x.dtype), -e)
+        with errstate(xp, over="ignore"):  # 2^-e of a denormal overflows to inf, as torch's gradient does
+            ctx.scale = xp.ldexp(xp.ones((), dtype=x.dtype), -e)
         return m, e.astype(np.int32)
 
     @staticmethod
