@@ -79,6 +79,7 @@ from . import _tensor_methods_more  # noqa: F401  (methods of the special/bitwis
 from ._ops.scatter_views import *  # noqa: F401,F403
 from ._ops.torch_toplevel import *  # noqa: F401,F403  (fill, range, addr, renorm, frexp, histogram, cells ...)
 from ._ops.windows import *  # noqa: F401,F403
+from ._ops.special2 import *  # noqa: F401,F403  (igamma, igammac)
 from ._switches import *  # noqa: F401,F403  (anomaly, warn-always, deterministic debug mode ...)
 from . import _tensor_methods_missing  # noqa: F401
 from ._ops.pointwise import abs, pow, round  # noqa: F401  (shadowing builtins on purpose, like torch)

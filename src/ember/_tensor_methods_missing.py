@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from . import _creation
 from ._ops import scatter_views as SV
+from ._ops import special2 as S2
 from ._ops import torch_toplevel as TT
 from ._ops.inplace import write_inplace
 from ._tensor import Size, Tensor
@@ -20,6 +21,9 @@ define("addr_", lambda self, vec1, vec2, *, beta=1, alpha=1: write_inplace(
     self, lambda t: TT.addr(t, vec1, vec2, beta=beta, alpha=alpha), others=(vec1, vec2)))
 define("renorm_", lambda self, p, dim, maxnorm: write_inplace(self, lambda t: TT.renorm(t, p, dim, maxnorm)))
 define("multinomial", _creation.multinomial)
+for _name in ("igamma", "igammac"):
+    define(_name, getattr(S2, _name))
+    define(_name + "_", lambda self, other, _fn=getattr(S2, _name): write_inplace(self, lambda t: _fn(t, other), others=(other,)))
 define("is_nonzero", lambda self: bool(self))
 
 

@@ -121,3 +121,48 @@ MISSING = [
     _o("lstm_cell", lambda L, x, h, c, wi, wh, bi, bh: L.lstm_cell(x, (h, c), wi, wh, bi, bh),
        [((2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,))], "small"),
 ]
+
+# -- special functions (``_ops/special2.py``) ------------------------------------------------------------
+
+_UN = [((2, 3),), ((),), ((0, 3),), ((1, 4, 1),), ((5,),)]
+_BIN = [((2, 3), (2, 3)), ((3, 1, 4), (2, 4)), ((), (2, 3)), ((2, 3), ()), ((0, 3), (1, 3)), ((), ())]
+
+
+def _pos_plus(t, c):
+    return t + c
+
+
+SPECIAL2 = [
+    _o("special_i1", lambda L, x: L.special.i1(x * 8), _UN, ints=True, gradgrad=True),
+    _o("special_i1_asymptotic", lambda L, x: L.special.i1(x * 10 + 30), _UN),
+    _o("special_i1e", lambda L, x: L.special.i1e(x * 15), _UN, ints=True, gradgrad=True),
+    _o("special_erfcx", lambda L, x: L.special.erfcx(x * 4), _UN, ints=True, gradgrad=True),
+    _o("special_log_ndtr", lambda L, x: L.special.log_ndtr(x * 12), _UN, ints=True, gradgrad=True),
+    # no gradient in torch: values, dtypes and int promotion only
+    *[_o(f"special_{n}", lambda L, x, n=n: getattr(L.special, n)(x * s), _UN, "pos" if pos else "real",
+         grad=False, gradcheck=False, ints=True, rtol=r, atol=a)
+      for n, s, pos, r, a in [
+          # torch 2.13's J and Y are accurate to ~1e-6 absolute only (checked against mpmath in test_special_functions)
+          ("bessel_j0", 6, False, 1e-5, 1e-6), ("bessel_j1", 6, False, 1e-5, 1e-6),
+          ("bessel_y0", 6, True, 1e-5, 1e-6), ("bessel_y1", 6, True, 1e-5, 1e-6),
+          ("modified_bessel_i0", 10, False, 1e-12, 0), ("modified_bessel_i1", 10, False, 1e-12, 0),
+          ("modified_bessel_k0", 5, True, 1e-12, 0), ("modified_bessel_k1", 5, True, 1e-12, 0),
+          ("scaled_modified_bessel_k0", 50, True, 1e-12, 0), ("scaled_modified_bessel_k1", 50, True, 1e-12, 0),
+          ("spherical_bessel_j0", 9, False, 1e-12, 1e-15)]],
+    # gradients only with respect to x / q: torch has no derivative in a / s (gradcheck in test_special_functions)
+    _o("igamma", lambda L, a, x: L.igamma(a.detach(), x), _BIN, "pos", rtol=1e-10, gradcheck=False),
+    _o("igammac_method", lambda L, a, x: a.detach().igammac(x * 3), _BIN, "pos", rtol=1e-10, gradcheck=False),
+    _o("special_gammainc", lambda L, a, x: L.special.gammainc(a.detach() * 5, x * 4), _BIN, "pos", rtol=1e-10, gradcheck=False),
+    _o("special_gammaincc", lambda L, a, x: L.special.gammaincc(a.detach(), x), _BIN, "pos", rtol=1e-10, gradcheck=False),
+    _o("special_zeta", lambda L, s, q: L.special.zeta(s.detach() + 1.5, q), _BIN, "pos", gradcheck=False),
+    _o("special_zeta_scalar_s", lambda L, q: L.special.zeta(3.0, q), _UN, "pos", ints=True),
+    *[_o(f"special_{n}", lambda L, x, k, n=n: getattr(L.special, n)(x, k * 2 + 6), _BIN, ("unit", "offint"),
+         grad=False, gradcheck=False, rtol=1e-9, atol=1e-12, ints=True)
+      for n in ("chebyshev_polynomial_t chebyshev_polynomial_u chebyshev_polynomial_v chebyshev_polynomial_w "
+                "shifted_chebyshev_polynomial_t shifted_chebyshev_polynomial_u shifted_chebyshev_polynomial_v "
+                "shifted_chebyshev_polynomial_w hermite_polynomial_h hermite_polynomial_he laguerre_polynomial_l "
+                "legendre_polynomial_p").split()],
+    _o("special_chebyshev_t_scalar_n", lambda L, x: L.special.chebyshev_polynomial_t(x * 2, 5), _UN, ints=True,
+       grad=False, gradcheck=False),
+]
+MISSING += SPECIAL2
