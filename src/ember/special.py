@@ -42,6 +42,6 @@ def i0e(input: Tensor) -> Tensor:
 
 for _name in ("i1 i1e erfcx log_ndtr bessel_j0 bessel_j1 bessel_y0 bessel_y1 modified_bessel_i0 modified_bessel_i1 "
               "modified_bessel_k0 modified_bessel_k1 scaled_modified_bessel_k0 scaled_modified_bessel_k1 "
-              "spherical_bessel_j0 zeta").split() + _S2._POLYNOMIALS:
+              "spherical_bessel_j0 zeta airy_ai").split() + _S2._POLYNOMIALS:
     globals()[_name] = getattr(_S2, _name)
 gammainc, gammaincc = _S2.igamma, _S2.igammac

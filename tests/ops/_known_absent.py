@@ -35,11 +35,6 @@ KNOWN_ABSENT = {
         "matrix_exp solve_ex solve_triangular tensorinv tensorsolve vander "
     ),
     "special": (
-        "airy_ai "
-        ""
-        ""
-        ""
-        ""
         ""
     ),
     "nn.functional": (

@@ -79,6 +79,22 @@ def _bessel_i(nu: int, x, scaled: bool):
     return xp.where(xp.isnan(w), w, out)
 
 
+def _k_integral(nu: float, b, scaled: bool):
+    """K_nu(b) (times e^b when ``scaled``) for b >= 1/2 by the trapezoid rule on
+    int_0^inf exp(-b (cosh t - 1)) cosh(nu t) dt. The integrand narrows like 1/sqrt(b), so the step
+    does too: h = min(1/5, 1/(2 sqrt(b))) keeps the discretisation error far below 1e-16, and 110 nodes
+    reach where the integrand underflows."""
+    xp = array_module(b)
+    h = xp.minimum(0.2, 0.5 / xp.sqrt(b))
+    total = 0.5 * xp.ones_like(b)
+    with errstate(xp, under="ignore"):
+        for k in range(1, 110):
+            t = k * h
+            total = total + xp.exp(-b * (2.0 * xp.sinh(0.5 * t) ** 2)) * xp.cosh(nu * t)
+        big = h * total
+        return big if scaled else big * xp.exp(-b)
+
+
 def _bessel_k(nu: int, x, scaled: bool):
     """K_nu(x) for nu in (0, 1), times e^x when ``scaled``; inf at 0, NaN below."""
     xp = array_module(x)
@@ -105,19 +121,7 @@ def _bessel_k(nu: int, x, scaled: bool):
         small = 1.0 / s + log_half * _bessel_i(1, s, False) - 0.25 * s * total
     if scaled:
         small = small * xp.exp(s)
-    # larger x: trapezoid rule on int_0^inf exp(-x (cosh t - 1)) cosh(nu t) dt, times e^-x unless scaled. The
-    # integrand narrows like 1/sqrt(x), so the step does too: h = min(1/5, 0.5/sqrt(x)) keeps the error
-    # far below 1e-16, and 110 nodes reach where the integrand underflows.
-    b = xp.where(xp.isfinite(w), xp.maximum(w, 1.0), 1.0)
-    h = xp.minimum(0.2, 0.5 / xp.sqrt(b))
-    total = 0.5 * xp.ones_like(b)
-    with errstate(xp, under="ignore"):
-        for k in range(1, 110):
-            t = k * h
-            total = total + xp.exp(-b * (2.0 * xp.sinh(0.5 * t) ** 2)) * xp.cosh(nu * t)
-        big = h * total
-        if not scaled:
-            big = big * xp.exp(-b)
+    big = _k_integral(nu, xp.where(xp.isfinite(w), xp.maximum(w, 1.0), 1.0), scaled)
     big = xp.where(xp.isinf(w), 0.0, big)
     out = xp.where(w <= 1.0, small, big)
     out = xp.where(w == 0, xp.inf, out)
@@ -677,6 +681,83 @@ def zeta(input, other, *, out=None) -> Tensor:
     s, q, _ = _binary_operands("zeta", input, other)
     result = Zeta.apply(s, q)
     return result if out is None else write_out(out, result, "zeta", input, other)
+
+
+# -- Airy Ai ---------------------------------------------------------------------------------------------
+
+_AI0, _AIP0 = 0.35502805388781723926, -0.25881940379280679840  # Ai(0), Ai'(0)
+
+
+def _airy_taylor(c: float, ai, aip, h):
+    """Ai(c + h) from Ai(c), Ai'(c) by the Taylor series of y'' = x y: a_{n+2} = (c a_n + a_{n-1}) / ((n+1)(n+2)).
+    Also returns Ai'(c + h)."""
+    xp = array_module(h)
+    prev, a, b = xp.zeros_like(h), ai + 0 * h, aip + 0 * h  # a_{n-1}, a_n, a_{n+1}
+    value, slope = a + b * h, b + 0 * h
+    power = h.copy()  # h^n at the top of the loop (n = 1)
+    for n in range(0, 90):
+        nxt = (c * a + prev) / ((n + 1) * (n + 2))  # a_{n+2}
+        slope = slope + (n + 2) * nxt * power
+        power = power * h
+        value = value + nxt * power
+        prev, a, b = a, b, nxt
+    return value, slope
+
+
+def _airy_asymptotic(z):
+    """Ai(-z), Ai'(-z) for z >= 8 by the oscillatory expansions in zeta = 2/3 z^(3/2) (error < 1e-13)."""
+    xp = array_module(z)
+    zeta = (2.0 / 3.0) * z * xp.sqrt(z)
+    p, q, r, s = xp.ones_like(z), xp.zeros_like(z), xp.ones_like(z), xp.zeros_like(z)
+    u, power = 1.0, xp.ones_like(z)
+    for k in range(1, 40):
+        u = u * (6 * k - 5) * (6 * k - 3) * (6 * k - 1) / (216.0 * k * (2 * k - 1))
+        v = -u * (6 * k + 1) / (6 * k - 1)
+        power = power / zeta
+        sign = -1.0 if (k // 2) % 2 else 1.0  # (-1)^floor(k/2)
+        if k % 2:
+            q, s = q + sign * u * power, s + sign * v * power
+        else:
+            p, r = p + sign * u * power, r + sign * v * power
+    phase = zeta + 0.25 * math.pi
+    root = z ** 0.25
+    ai = (xp.sin(phase) * p - xp.cos(phase) * q) / (_SQRT_PI * root)
+    aip = -root * (xp.cos(phase) * r + xp.sin(phase) * s) / _SQRT_PI
+    return ai, aip
+
+
+def _airy_ai(x):
+    """Ai(x): (1/pi) sqrt(x/3) K_1/3(2/3 x^1.5) for x >= 1; Taylor series about 0 on [-5, 1); about -6.5
+    on (-8, -5), started from the asymptotic values at -8; the oscillatory expansion for x <= -8."""
+    xp = array_module(x)
+    w = _f64(x)
+    shape = w.shape
+    flat = w.reshape(-1)
+    out = xp.full(flat.shape, xp.nan)
+    right = flat >= 1.0
+    if right.any():
+        v = flat[right]
+        with errstate(xp, over="ignore", invalid="ignore"):
+            zeta = (2.0 / 3.0) * v * xp.sqrt(v)
+            k = _k_integral(1.0 / 3.0, xp.where(xp.isfinite(zeta), zeta, 1.0), False)
+            out[right] = xp.where(xp.isinf(v), xp.nan, xp.sqrt(v / 3.0) * k / math.pi)
+    middle = (flat >= -5.0) & (flat < 1.0)
+    if middle.any():
+        out[middle] = _airy_taylor(0.0, _AI0, _AIP0, flat[middle])[0]
+    gap = (flat > -8.0) & (flat < -5.0)
+    if gap.any():
+        start_ai, start_aip = _airy_asymptotic(xp.asarray([8.0]))
+        ai_c, aip_c = _airy_taylor(-8.0, start_ai, start_aip, xp.asarray([1.5]))
+        out[gap] = _airy_taylor(-6.5, ai_c, aip_c, flat[gap] + 6.5)[0]
+    left = flat <= -8.0
+    if left.any():
+        v = -flat[left]
+        with errstate(xp, invalid="ignore"):
+            out[left] = xp.where(xp.isinf(v), xp.nan, _airy_asymptotic(xp.where(xp.isinf(v), 8.0, v))[0])
+    return out.reshape(shape)
+
+
+airy_ai = _unary_nograd(_airy_ai, "airy_ai", "The Airy function Ai(x).")
 
 
 __all__ = ["igamma", "igammac"]
