@@ -289,3 +289,31 @@ def test_flush_denormal_reports_it_changes_nothing_and_init_num_threads_is_a_no_
     assert ember.set_flush_denormal(True) is False
     assert np.float64(1e-310) * 1 != 0  # denormals still computed
     assert ember.init_num_threads() is None
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, out: L.addr(L.ones(2, 3), L.ones(2), L.ones(3), out=out),
+    lambda L, out: L.renorm(L.ones(2, 3), 2, 0, 1.0, out=out),
+    lambda L, out: L.special.i1(L.ones(2, 3), out=out),
+    lambda L, out: L.special.erfcx(L.ones(2, 3), out=out),
+    lambda L, out: L.igamma(L.ones(2, 3), L.ones(3), out=out),
+    lambda L, out: L.special.zeta(L.ones(2, 3) * 2, 1.0, out=out),
+    lambda L, out: L.special.chebyshev_polynomial_t(L.ones(2, 3) * 0.5, 3, out=out),
+    lambda L, out: L.special.bessel_j0(L.ones(2, 3), out=out),
+])
+def test_out_argument_writes_like_torch(call):
+    e_out, t_out = ember.empty(2, 3), torch.empty(2, 3)
+    assert call(ember, e_out) is e_out
+    call(torch, t_out)
+    np.testing.assert_allclose(e_out.numpy(), t_out.numpy(), rtol=1e-5)
+    with pytest.raises(RuntimeError):
+        call(ember, ember.empty(2, 3, dtype=ember.int64))
+    with pytest.raises(RuntimeError):
+        call(torch, torch.empty(2, 3, dtype=torch.int64))
+
+
+def test_histogram_out_tuple():
+    hist, edges = ember.empty(0), ember.empty(0)
+    ret = ember.histogram(ember.tensor([1.0, 2.0, 1.0, 4.0]), 3, out=(hist, edges))
+    want = torch.histogram(torch.tensor([1.0, 2.0, 1.0, 4.0]), 3)
+    assert ret[0] is hist and hist.tolist() == want.hist.tolist() and edges.tolist() == want.bin_edges.tolist()

@@ -8,7 +8,9 @@ series terms or quadrature nodes. The methods, and why each is accurate:
   asymptotic expansion above (its terms fall below 1e-17 before they start to grow).
 - K0, K1 (and e^x scaled): the logarithmic series for x <= 1; above, the integral
   K_nu(x) = int_0^inf exp(-x cosh t) cosh(nu t) dt by the trapezoid rule, which for this analytic,
-  doubly-exponentially decaying integrand converges like exp(-pi^2 / h): h = 1/4 leaves ~1e-17.
+  doubly-exponentially decaying integrand converges geometrically (step shrinking like 1/sqrt(x)).
+- Airy Ai: through K_1/3 for x >= 1, Taylor series of y'' = x y for -8 < x < 1, the oscillatory
+  asymptotic expansion for x <= -8.
 - J0, J1, Y0, Y1: for |x| < 25, J_m(x) = (1/N) sum_j cos(m t_j - x sin t_j) over N equispaced
   nodes of one period (exact up to aliased terms J_{N-m}(x), negligible for N = 192), and
   Y0, Y1 from Neumann's series in those J_m; for |x| >= 25 the Hankel asymptotic expansion.
