@@ -379,65 +379,62 @@ def _either(kernel, op_name):
     return fn
 
 
-class I1(Op):
-    """y = I1(x);  dy/dx = I0(x) - I1(x)/x (1/2 at 0)."""
+class _SavesOutput(Op):
+    """A unary op whose derivative reads its input and output: forward is ``kernel`` on float64, cast back."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _cast(_bessel_i(1, x, False), x.dtype)
+    kernel = None
+
+    @classmethod
+    def forward(cls, ctx, x):
+        y = _cast(cls.kernel(x), x.dtype)
         ctx.save_for_backward(x, y)
         return y
 
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return g * _i1_slope(x, y)
+
+def _sign(x):
+    return P.sign(x) if isinstance(x, Tensor) else array_module(x).sign(x)
 
 
-class I0Scaled(Op):
-    """y = e^-|x| I0(x);  dy/dx = i1e(x) - sign(x) y."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = _cast(_bessel_i(0, x, True), x.dtype)
-        ctx.save_for_backward(x, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return g * (_i1e(x) - P.sign(x) * y if isinstance(x, Tensor) else _i1e(x) - array_module(x).sign(x) * y)
-
-
-class I1Scaled(Op):
-    """y = e^-|x| I1(x);  dy/dx = i0e(x) - y (sign(x) + 1/x) (1/2 at 0)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = _cast(_bessel_i(1, x, True), x.dtype)
-        ctx.save_for_backward(x, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        if isinstance(x, Tensor):
-            safe = P.where(x == 0, 1.0, x)
-            return g * P.where(x == 0, 0.5, _i0e(x) - y * (P.sign(x) + 1 / safe))
-        xp = array_module(x)
-        with errstate(xp, divide="ignore", invalid="ignore"):
-            slope = _i0e(x) - y * (xp.sign(x) + 1 / x)
-        return g * xp.where(x == 0, 0.5, slope).astype(x.dtype, copy=False)
-
-
-def _i1_slope(x, y):
+def _minus_y_over_x(x, y, rest):
+    """rest - y/x, taking its limit 1/2 at x = 0 (I1 and e^-|x| I1 both start as x/2)."""
     if isinstance(x, Tensor):
-        safe = P.where(x == 0, 1.0, x)
-        return P.where(x == 0, 0.5, _i0(x) - y / safe)
+        return P.where(x == 0, 0.5, rest - y / P.where(x == 0, 1.0, x))
     xp = array_module(x)
     with errstate(xp, divide="ignore", invalid="ignore"):
-        slope = _i0(x) - y / x
-    return xp.where(x == 0, 0.5, slope).astype(x.dtype, copy=False)
+        return xp.where(x == 0, 0.5, rest - y / x).astype(x.dtype, copy=False)
+
+
+class I1(_SavesOutput):
+    """y = I1(x);  dy/dx = I0(x) - I1(x)/x (1/2 at 0)."""
+
+    kernel = staticmethod(lambda x: _bessel_i(1, x, False))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * _minus_y_over_x(x, y, _i0(x))
+
+
+class I0Scaled(_SavesOutput):
+    """y = e^-|x| I0(x);  dy/dx = i1e(x) - sign(x) y."""
+
+    kernel = staticmethod(lambda x: _bessel_i(0, x, True))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * (_i1e(x) - _sign(x) * y)
+
+
+class I1Scaled(_SavesOutput):
+    """y = e^-|x| I1(x);  dy/dx = i0e(x) - y (sign(x) + 1/x) (1/2 at 0)."""
+
+    kernel = staticmethod(lambda x: _bessel_i(1, x, True))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * _minus_y_over_x(x, y, _i0e(x) - y * _sign(x))
 
 
 def _i0(x):
@@ -450,14 +447,10 @@ _i1e = _either(lambda x: _bessel_i(1, x, True), "I1Scaled")
 _i0e = _either(lambda x: _bessel_i(0, x, True), "I0Scaled")
 
 
-class Erfcx(Op):
+class Erfcx(_SavesOutput):
     """y = exp(x^2) erfc(x);  dy/dx = 2 x y - 2/sqrt(pi)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _cast(_erfcx(x), x.dtype)
-        ctx.save_for_backward(x, y)
-        return y
+    kernel = staticmethod(_erfcx)
 
     @staticmethod
     def backward(ctx, g):
@@ -465,14 +458,10 @@ class Erfcx(Op):
         return g * (2 * x * y - 2 / _SQRT_PI)
 
 
-class LogNdtr(Op):
+class LogNdtr(_SavesOutput):
     """y = log Phi(x);  dy/dx = exp(-x^2/2 - y) / sqrt(2 pi)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _cast(_log_ndtr(x), x.dtype)
-        ctx.save_for_backward(x, y)
-        return y
+    kernel = staticmethod(_log_ndtr)
 
     @staticmethod
     def backward(ctx, g):
