@@ -139,7 +139,7 @@ SPECIAL2 = [
     _o("special_erfcx", lambda L, x: L.special.erfcx(x * 4), _UN, ints=True, gradgrad=True),
     _o("special_log_ndtr", lambda L, x: L.special.log_ndtr(x * 12), _UN, ints=True, gradgrad=True),
     # no gradient in torch: values, dtypes and int promotion only
-    *[_o(f"special_{n}", lambda L, x, n=n: getattr(L.special, n)(x * s), _UN, "pos" if pos else "real",
+    *[_o(f"special_{n}", lambda L, x, n=n, s=s: getattr(L.special, n)(x * s), _UN, "pos" if pos else "real",
          grad=False, gradcheck=False, ints=True, rtol=r, atol=a)
       for n, s, pos, r, a in [
           # torch 2.13's J and Y are accurate to ~1e-6 absolute only (checked against mpmath in test_special_functions)

@@ -27,7 +27,8 @@ from .linalg import einsum, outer
 from .linalg_decomp import multi_dot
 from .reduce import norm as _norm
 from .loss import pdist  # noqa: F401  (torch.pdist is the functional one)
-from .resample import channel_shuffle, pad  # noqa: F401
+from .resample import channel_shuffle  # noqa: F401
+from .resample import pad as _pad
 from .rnn import run_layer
 
 _wrap = Tensor._wrap
@@ -94,7 +95,7 @@ def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
     """Pad the last ``len(pad) // 2`` dims with ``value`` (negative widths crop)."""
     if len(pad) % 2:
         raise RuntimeError(f"Length of pad must be even but instead it equals {len(pad)}")
-    return globals()["pad"](input, pad, "constant", value)
+    return _pad(input, pad, "constant", value)
 
 
 _CHAIN_WARNING = (

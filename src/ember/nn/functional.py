@@ -15,7 +15,6 @@ from .._ops.pool import *  # noqa: F401,F403
 from .._ops.pool3d import *  # noqa: F401,F403
 from .._ops.linalg import linear  # noqa: F401  (fused matmul + bias)
 from .._ops.torch_toplevel import bilinear  # noqa: F401
-from .._tensor import Tensor
 
 
 from .._ops.resample import *  # noqa: E402,F401,F403  (pad, interpolate, pixel_shuffle ...)
