@@ -148,7 +148,9 @@ SPECIAL2 = [
           ("modified_bessel_i0", 10, False, 1e-12, 0), ("modified_bessel_i1", 10, False, 1e-12, 0),
           ("modified_bessel_k0", 5, True, 1e-12, 0), ("modified_bessel_k1", 5, True, 1e-12, 0),
           ("scaled_modified_bessel_k0", 50, True, 1e-12, 0), ("scaled_modified_bessel_k1", 50, True, 1e-12, 0),
-          ("spherical_bessel_j0", 9, False, 1e-12, 1e-15), ("airy_ai", 5, False, 1e-5, 1e-5)]],
+          ("spherical_bessel_j0", 9, False, 1e-12, 1e-15)]],
+    # torch computes Ai of int64 inputs in float32 (phase errors ~1e-5 at x = -25); ember in float64, then casts
+    _o("special_airy_ai", lambda L, x: L.special.airy_ai(x * 5), _UN, grad=False, gradcheck=False, rtol=1e-5, atol=1e-5),
     # gradients only with respect to x / q: torch has no derivative in a / s (gradcheck in test_special_functions)
     _o("igamma", lambda L, a, x: L.igamma(a.detach(), x), _BIN, "pos", rtol=1e-10, gradcheck=False),
     _o("igammac_method", lambda L, a, x: a.detach().igammac(x * 3), _BIN, "pos", rtol=1e-10, gradcheck=False),
