@@ -317,3 +317,15 @@ def test_histogram_out_tuple():
     ret = ember.histogram(ember.tensor([1.0, 2.0, 1.0, 4.0]), 3, out=(hist, edges))
     want = torch.histogram(torch.tensor([1.0, 2.0, 1.0, 4.0]), 3)
     assert ret[0] is hist and hist.tolist() == want.hist.tolist() and edges.tolist() == want.bin_edges.tolist()
+
+
+def test_as_strided_in_place_on_a_graph_tensor_backpropagates_like_torch():
+    a = np.arange(12.0).reshape(3, 4)
+    grads = []
+    for L in (torch, ember):
+        y = L.tensor(a, requires_grad=True)
+        z = y * 2
+        z.as_strided_((2, 2), (1, 1), 1)
+        (z * z).sum().backward()
+        grads.append(np.asarray(y.grad.tolist()))
+    np.testing.assert_array_equal(grads[0], grads[1])
