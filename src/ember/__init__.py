@@ -77,6 +77,12 @@ from ._ops.construct import *  # noqa: F401,F403
 from ._ops.linalg_toplevel import *  # noqa: F401,F403
 from ._ops.misc import *  # noqa: F401,F403
 from . import _tensor_methods_more  # noqa: F401  (methods of the special/bitwise/scan/construct families)
+from ._ops.scatter_views import *  # noqa: F401,F403
+from ._ops.torch_toplevel import *  # noqa: F401,F403  (fill, range, addr, renorm, frexp, histogram, cells ...)
+from ._ops.windows import *  # noqa: F401,F403
+from ._ops.special2 import *  # noqa: F401,F403  (igamma, igammac)
+from ._switches import *  # noqa: F401,F403  (anomaly, warn-always, deterministic debug mode ...)
+from . import _tensor_methods_missing  # noqa: F401
 from ._ops.pointwise import abs, pow, round  # noqa: F401  (shadowing builtins on purpose, like torch)
 from ._ops.reduce import all, any, max, min, sum  # noqa: F401
 from ._ops.activation import (  # noqa: F401  (torch.softmax & co. exist at the top level too; attaches Tensor.softmax)

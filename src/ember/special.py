@@ -7,6 +7,8 @@ import math
 
 from ._ops import pointwise as _P
 from ._ops import special as _S
+from ._ops import orthopoly as _OP
+from ._ops import special2 as _S2
 from ._ops.activation import log_softmax, softmax  # noqa: F401
 from ._ops.reduce import logsumexp  # noqa: F401
 from ._tensor import Tensor
@@ -37,3 +39,11 @@ def i0e(input: Tensor) -> Tensor:
     """Exponentially scaled I0: e^-|x| I0(x)."""
     x = _S._float(input)
     return _S.i0(x) * _P.exp(-_P.abs(x))
+
+
+for _name in ("i1 i1e erfcx log_ndtr bessel_j0 bessel_j1 bessel_y0 bessel_y1 modified_bessel_i0 modified_bessel_i1 "
+              "modified_bessel_k0 modified_bessel_k1 scaled_modified_bessel_k0 scaled_modified_bessel_k1 "
+              "spherical_bessel_j0 zeta airy_ai").split():
+    globals()[_name] = getattr(_S2, _name)
+globals().update({_name: getattr(_OP, _name) for _name in _OP.POLYNOMIALS})
+gammainc, gammaincc = _S2.igamma, _S2.igammac

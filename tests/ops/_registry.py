@@ -491,7 +491,7 @@ def _extend_registry():
 
     for module, name in (("_registry_special", "SPECIAL"), ("_registry_bitwise", "BITWISE"), ("_registry_scan", "SCAN"),
                          ("_registry_construct", "CONSTRUCT"), ("_registry_linalg", "LINALG_EXT"), ("_registry_misc", "MISC"),
-                         ("_registry_attention", "ATTENTION"), ("_registry_linalg2", "LINALG2")):
+                         ("_registry_attention", "ATTENTION"), ("_registry_linalg2", "LINALG2"), ("_registry_missing", "MISSING")):
         REGISTRY.extend(getattr(importlib.import_module(module), name, []))
 
 
