@@ -20,6 +20,7 @@ import numpy as np
 
 from .._backend import array_module, errstate
 from . import _erf_tables as T
+from ._unary import scratch_like
 
 _TABLES = {
     8: (T.SMALL64, T.TAIL64, T.FAR64, 6.0),
@@ -27,9 +28,9 @@ _TABLES = {
 }
 
 
-def _poly(c, v):
-    """c[0] + c[1] v + ... by Horner, in place on one buffer."""
-    y = c[-1] * v
+def _poly(c, v, out=None):
+    """c[0] + c[1] v + ... by Horner, in place on one buffer (``out`` when given)."""
+    y = array_module(v).multiply(v, c[-1], out=out)
     y += c[-2]
     for k in c[-3::-1]:
         y *= v
@@ -74,23 +75,26 @@ def _erfc_pos(a, tables, exact: bool):
     return out * _exp_neg_sq(a, exact)
 
 
-def _tanh_form(x, table):
-    """tanh(x R(x^2)) for float32 x clipped to the table's range: one polynomial and one tanh over
-    the data, no masks (masks cost more than the arithmetic on random inputs). NaN passes through."""
+def _tanh_form(x, table, out=None):
+    """tanh(x R(v)), v = x^2 clipped to the table's range, for float32 x: one polynomial and one tanh
+    over the data, no masks (masks cost more than the arithmetic on random inputs), one fresh array.
+    Beyond the range tanh(x R(v)) rounds to +-1 whether or not x is clipped too. NaN passes through."""
     xp = array_module(x)
     if x.ndim == 0:  # ufuncs on 0-d arrays return scalars, which can't take out=
-        return _tanh_form(x.reshape(1), table).reshape(())
+        return _tanh_form(x.reshape(1), table, None if out is None else out.reshape(1)).reshape(())
     limit, coef = table
-    c = xp.array(coef, dtype=np.float32)
-    x = xp.clip(x, np.float32(-limit), np.float32(limit))
-    p = _poly(c, x * x)
-    p *= x
+    v = scratch_like(xp, "tanh_form", x)
+    xp.clip(x, np.float32(-limit), np.float32(limit), out=v)
+    v *= v
+    p = _poly(xp.asarray(coef, dtype=np.float32), v, out)
+    with errstate(xp, over="ignore"):  # |x| near float32's max: x R(v) = +-inf, tanh +-1 all the same
+        p *= x
     return xp.tanh(p, out=p)
 
 
-def ndtr32(x):
+def ndtr32(x, out=None):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2 for float32 x, GELU's hot path (x / sqrt 2 folded into the fit)."""
-    p = _tanh_form(x, T.NDTR_TANH32)
+    p = _tanh_form(x, T.NDTR_TANH32, out)
     p *= np.float32(0.5)
     p += np.float32(0.5)
     return p

@@ -7,10 +7,15 @@ is the lowercase wrapper: integer and bool inputs promoted to the default float 
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
+
 from .. import _dtype as D
 from .._backend import array_module, errstate, is_array
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._bufpool import pool, scratch
 from ._out import write_out
 
 _wrap = Tensor._wrap
@@ -27,6 +32,42 @@ def as_array(xp, y):
     the output tensor wraps (that is how it is version-checked and, under create_graph, replaced by
     the tensor), so scalars become 0-d arrays first."""
     return y if is_array(y) else xp.asarray(y)
+
+
+def scratch_like(xp, role: str, x):
+    """An uninitialised temporary shaped like ``x`` that must not outlive the caller. NumPy's comes
+    from this thread's pool (a fresh multi-MiB array costs a page fault per 4 KiB on first touch,
+    more than the arithmetic that fills it); another library's is allocated by that library."""
+    return scratch(role, x.shape, x.dtype) if xp is np else xp.empty(x.shape, x.dtype)
+
+
+def kept_like(xp, role: str, x):
+    """An uninitialised array shaped like ``x`` that the caller may keep (save for backward): with
+    NumPy, the one this thread last handed out for ``role`` if nothing holds it any more, so a
+    training loop fills the same memory each step instead of faulting in a fresh array."""
+    if xp is not np:
+        return xp.empty(x.shape, x.dtype)
+    kept = pool("kept")
+    key = (role, x.shape, x.dtype.str)
+    buf = kept.get(key)
+    if buf is None or sys.getrefcount(buf) > _UNHELD:
+        buf = xp.empty(x.shape, x.dtype)
+        kept.put(key, buf)
+    return buf
+
+
+def _unheld_refcount() -> int:
+    """The reference count ``kept_like`` sees for a pooled buffer that only the pool holds,
+    measured through the same code path (it depends on the interpreter)."""
+    kept = pool("kept-baseline")
+    kept.put(0, array_module().empty(1))
+    buf = kept.get(0)
+    count = sys.getrefcount(buf)
+    kept.clear()
+    return count
+
+
+_UNHELD = _unheld_refcount()
 
 
 def float_input(x: Tensor) -> Tensor:

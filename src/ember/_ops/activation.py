@@ -25,7 +25,7 @@ from . import pointwise as P
 from .inplace import write_inplace
 from ._specfun import ndtr32
 from .pointwise import erf_array, stable_sigmoid
-from ._unary import UnaryOp, as_array
+from ._unary import UnaryOp, as_array, kept_like, scratch_like
 
 __all__ = [
     "celu",
@@ -286,10 +286,12 @@ class Gelu(Op):
         ctx.approximate = approximate
         ctx.save_for_backward(x)
         xp = array_module(x)
+        cdf = kept_like(xp, "gelu_cdf", x)  # memory reused across steps (see kept_like)
         if approximate == "tanh":
-            ctx.clipped, cdf = _gelu_tanh_cdf(xp, x)
+            ctx.clipped = kept_like(xp, "gelu_clip", x)
+            cdf = _gelu_tanh_cdf(xp, x, ctx.clipped, cdf)
         else:
-            cdf = _ndtr(xp, x)
+            cdf = _ndtr(xp, x, cdf)
         ctx.cdf = cdf
         with errstate(xp, invalid="ignore"):  # -inf * Phi(-inf) = -inf * 0: NaN, quietly
             return as_array(xp, x * cdf)
@@ -297,7 +299,10 @@ class Gelu(Op):
     @staticmethod
     def infer(x, approximate):
         xp = array_module(x)
-        y = _gelu_tanh_cdf(xp, x)[1] if approximate == "tanh" else _ndtr(xp, x)
+        if approximate == "tanh":
+            y = _gelu_tanh_cdf(xp, x, scratch_like(xp, "gelu_clip", x), xp.empty_like(x))
+        else:
+            y = _ndtr(xp, x)
         with errstate(xp, invalid="ignore"):
             y *= x
         return y
@@ -309,21 +314,22 @@ class Gelu(Op):
             return g * _gelu_grad_graph(x, ctx.approximate), None
         xp = array_module(g, x)
         cdf = ctx.cdf
+        d = kept_like(xp, "gelu_grad", x)  # the engine adds it into .grad and lets go: reused next step
         with errstate(xp, over="ignore", invalid="ignore"):
             if ctx.approximate == "tanh":
                 # (1 - tanh^2 u) / 2 = 2 Phi (1 - Phi); beyond the clip it is exactly 0
                 xc = ctx.clipped
-                w = xc * xc
+                w = xp.multiply(xc, xc, out=scratch_like(xp, "gelu_w", x))
                 w *= 6 * 0.044715 * _SQRT_2_OVER_PI
                 w += 2 * _SQRT_2_OVER_PI
-                d = xp.subtract(1, cdf)
+                xp.subtract(1, cdf, out=d)
                 d *= cdf
                 d *= w
                 d *= xc
             else:
-                d = as_array(xp, xp.multiply(x, x))  # x^2 = inf gives phi = 0; the product with x then is 0 (NaN at inf, as before)
+                xp.multiply(x, x, out=d)  # x^2 = inf gives phi = 0; the product with x then is 0 (NaN at inf)
                 d *= -0.5
-                d = xp.exp(d, out=d)
+                xp.exp(d, out=d)
                 d *= x
                 d *= _INV_SQRT_2PI
             d += cdf
@@ -331,28 +337,28 @@ class Gelu(Op):
         return d, None
 
 
-def _ndtr(xp, x):
-    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 as a fresh array of x's dtype (float32: ndtr32's fit)."""
+def _ndtr(xp, x, out=None):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 in x's dtype (float32: ndtr32's fit, into ``out`` if given)."""
     if x.dtype == np.float32:
-        return ndtr32(x)
+        return ndtr32(x, out)
     cdf = xp.asarray(erf_array(x * _SQRT1_2))
     cdf += 1
     cdf *= 0.5
     return cdf
 
 
-def _gelu_tanh_cdf(xp, x):
-    """(x clipped to +-20, (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2): beyond the clip tanh is
-    exactly +-1, so the clip only keeps x^3 from overflowing."""
-    xc = xp.asarray(xp.clip(x, -_GELU_TANH_CLIP, _GELU_TANH_CLIP))
-    t = as_array(xp, xc * xc)
+def _gelu_tanh_cdf(xp, x, clipped, out):
+    """``out`` = (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, with ``clipped`` = x clipped to +-20:
+    beyond the clip tanh is exactly +-1, so the clip only keeps x^3 from overflowing."""
+    xc = xp.clip(x, -_GELU_TANH_CLIP, _GELU_TANH_CLIP, out=clipped)
+    t = xp.multiply(xc, xc, out=out)
     t *= 0.044715 * _SQRT_2_OVER_PI
     t += _SQRT_2_OVER_PI
     t *= xc
-    t = xp.tanh(t, out=t)
+    xp.tanh(t, out=t)
     t *= 0.5
     t += 0.5
-    return xc, t
+    return t
 
 
 def _gelu_grad_graph(x, approximate):
