@@ -122,6 +122,23 @@ class UnaryOp(Op):
             return cls.df(xp, g, v)
 
 
+class BinaryOp(Op):
+    """y = ufunc(a, b) elementwise with both operands saved: a subclass names ``ufunc`` (and ``quiet``,
+    the warnings to silence) and writes the backward; its docstring states both derivatives."""
+
+    ufunc: str = ""
+    quiet: dict | None = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        xp = array_module(a, b)
+        if cls.quiet is None:
+            return getattr(xp, cls.ufunc)(a, b)
+        with errstate(xp, **cls.quiet):
+            return getattr(xp, cls.ufunc)(a, b)
+
+
 def unary_function(op, name: str | None = None):
     """``name(input, *, out=None)``: ``op`` on ``input`` promoted to a float dtype."""
     name = name or op.__name__.lower()

@@ -478,17 +478,22 @@ class Softmax(Op):
 
     _node_name = "SoftmaxBackward0"
 
-    @staticmethod
-    def forward(ctx, x, axis):
+    @classmethod
+    def forward(cls, ctx, x, axis):
         ctx.axis = axis
         if x.size == 0:
             y = x.copy()
         else:
             xp = array_module(x)
-            with errstate(xp, invalid="ignore", over="ignore"):  # rows of all -inf give nan, like PyTorch
-                y = xp.exp(x - x.max(axis=axis, keepdims=True))
-                y /= y.sum(axis=axis, keepdims=True)
+            with errstate(xp, invalid="ignore", divide="ignore", over="ignore"):  # rows of all -inf: nan, like PyTorch
+                y = cls.normalize(xp, x, axis)
         ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def normalize(xp, x, axis):
+        y = xp.exp(x - x.max(axis=axis, keepdims=True))
+        y /= y.sum(axis=axis, keepdims=True)
         return y
 
     @staticmethod
@@ -498,23 +503,15 @@ class Softmax(Op):
         return gy - y * gy.sum(axis=ctx.axis, keepdims=True), None
 
 
-class LogSoftmax(Op):
+class LogSoftmax(Softmax):
     """y_i = x_i - m - log sum_j e^(x_j - m);  dx = dy - e^y sum_j dy_j."""
 
     _node_name = "LogSoftmaxBackward0"
 
     @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        if x.size == 0:
-            y = x.copy()
-        else:
-            xp = array_module(x)
-            with errstate(xp, invalid="ignore", divide="ignore", over="ignore"):
-                shifted = x - x.max(axis=axis, keepdims=True)
-                y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(y)
-        return y
+    def normalize(xp, x, axis):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     @staticmethod
     def backward(ctx, g):

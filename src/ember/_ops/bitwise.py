@@ -97,22 +97,21 @@ def _require_tensor(name, other):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
 
 
-@supports_out("gcd")
-def gcd(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    """Greatest common divisor, elementwise (non-negative; gcd(0, 0) = 0)."""
-    _require_tensor("gcd", other)
-    a, b, res = _operands(input, other, "gcd_cpu", bools=False)
-    xp = array_module(a, b)
-    return _wrap(xp.asarray(xp.gcd(a, b), dtype=res))
+def _integer_binary(name, doc):
+    @supports_out(name)
+    def fn(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+        _require_tensor(name, other)
+        a, b, res = _operands(input, other, f"{name}_cpu", bools=False)
+        xp = array_module(a, b)
+        return _wrap(xp.asarray(getattr(xp, name)(a, b), dtype=res))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-@supports_out("lcm")
-def lcm(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    """Least common multiple, elementwise (non-negative; 0 when either is 0)."""
-    _require_tensor("lcm", other)
-    a, b, res = _operands(input, other, "lcm_cpu", bools=False)
-    xp = array_module(a, b)
-    return _wrap(xp.asarray(xp.lcm(a, b), dtype=res))
+gcd = _integer_binary("gcd", "Greatest common divisor, elementwise (non-negative; gcd(0, 0) = 0).")
+lcm = _integer_binary("lcm", "Least common multiple, elementwise (non-negative; 0 when either is 0).")
 
 
 __all__ = [

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from .._tensor import data_of as _data
 from ._out import write_out
 from ._specfun import erf as _erf_fast
-from ._unary import ALL, INVALID, OVER, POLES, UnaryOp, as_array, float_input, unary_function
+from ._unary import ALL, INVALID, OVER, POLES, BinaryOp, UnaryOp, as_array, float_input, unary_function
 from ._common import as_tensor_operand, binary_operands, c_type_name, cast_operand, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
@@ -95,15 +95,10 @@ class Mul(Op):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-class Div(Op):
+class Div(BinaryOp):
     """y = a / b;  dy/da = 1/b, dy/db = -a/b^2."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        xp = array_module(a, b)
-        with errstate(xp, **POLES):
-            return xp.true_divide(a, b)
+    ufunc, quiet = "true_divide", POLES
 
     @staticmethod
     def backward(ctx, g):
@@ -284,17 +279,10 @@ def floor_divide(input, other, *, out=None) -> Tensor:
     return div(input, other, rounding_mode="floor")
 
 
-class Remainder(Op):
+class Remainder(BinaryOp):
     """y = a - b floor(a/b) (Python's %, sign of b);  dy/da = 1, dy/db = -floor(a/b)."""
 
-    ufunc, rounding = "mod", "floor"
-
-    @classmethod
-    def forward(cls, ctx, a, b):
-        ctx.save_for_backward(a, b)
-        xp = array_module(a, b)
-        with errstate(xp, **POLES):
-            return getattr(xp, cls.ufunc)(a, b)
+    ufunc, quiet, rounding = "mod", POLES, "floor"
 
     @classmethod
     def backward(cls, ctx, g):
@@ -321,22 +309,21 @@ def _integer_divisor_check(y, res, kernel: str) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
-def remainder(input, other, *, out=None) -> Tensor:
-    """Python-style modulus: the result has the sign of ``other``."""
-    if out is not None:
-        return write_out(out, remainder(input, other), "remainder")
-    x, y, res = binary_operands(input, other)
-    _integer_divisor_check(y, res, "remainder_cpu")
-    return _binary_op(Remainder, x, y)
+def _modulo(op, name, doc):
+    def fn(input, other, *, out=None) -> Tensor:
+        if out is not None:
+            return write_out(out, fn(input, other), name)
+        x, y, res = binary_operands(input, other)
+        _integer_divisor_check(y, res, f"{name}_cpu")
+        return _binary_op(op, x, y)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def fmod(input, other, *, out=None) -> Tensor:
-    """C-style remainder: the result has the sign of ``input``."""
-    if out is not None:
-        return write_out(out, fmod(input, other), "fmod")
-    x, y, res = binary_operands(input, other)
-    _integer_divisor_check(y, res, "fmod_cpu")
-    return _binary_op(Fmod, x, y)
+remainder = _modulo(Remainder, "remainder", "Python-style modulus: the result has the sign of ``other``.")
+fmod = _modulo(Fmod, "fmod", "C-style remainder: the result has the sign of ``input``.")
 
 
 def _binary_op(op, x, y, *extra):
@@ -678,15 +665,10 @@ def clamp_max(input: Tensor, max, *, out=None) -> Tensor:  # noqa: A002
     return clamp(input, max=max)
 
 
-class Maximum(Op):
+class Maximum(BinaryOp):
     """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
 
     ufunc, wins = "maximum", staticmethod(operator.gt)
-
-    @classmethod
-    def forward(cls, ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return getattr(array_module(a, b), cls.ufunc)(a, b)
 
     @classmethod
     def backward(cls, ctx, g):

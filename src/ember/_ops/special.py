@@ -19,7 +19,7 @@ from ..autograd.function import Op
 from . import _specfun as SF
 from . import pointwise as P
 from ._out import supports_out
-from ._unary import INVALID, OVER, POLES, UnaryOp, as_array, float_input, unary_function
+from ._unary import INVALID, OVER, POLES, BinaryOp, UnaryOp, as_array, float_input, unary_function
 from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
@@ -333,13 +333,10 @@ def _binary(op, a, b, name, ints=True, bools=True, float_result=True):
         raise
 
 
-class Atan2(Op):
+class Atan2(BinaryOp):
     """y = atan2(a, b);  dy/da = b / (a^2 + b^2), dy/db = -a / (a^2 + b^2)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return array_module(a, b).arctan2(a, b)
+    ufunc = "arctan2"
 
     @staticmethod
     def backward(ctx, g):
@@ -392,15 +389,10 @@ class Copysign(Op):
         return ga, (g * 0 if need_b else None)
 
 
-class LogAddExp(Op):
+class LogAddExp(BinaryOp):
     """y = ln(e^a + e^b);  dy/da = 1 / (1 + e^(b - a)), dy/db = 1 / (1 + e^(a - b))."""
 
     ufunc, ln_base = "logaddexp", None
-
-    @classmethod
-    def forward(cls, ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return getattr(array_module(a, b), cls.ufunc)(a, b)
 
     @classmethod
     def backward(cls, ctx, g):
