@@ -702,32 +702,23 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return Gelu.apply(_float(input, "gelu"), approximate)
 
 
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x) (also called swish)."""
-    if inplace:
-        return _inplace(Silu.apply, input)
-    return Silu.apply(_float(input, "silu"))
+def _unit(op, name: str, doc: str):
+    """``name(input, inplace=False)`` for a unary unit ``op``."""
+
+    def fn(input: Tensor, inplace: bool = False) -> Tensor:
+        if inplace:
+            return _inplace(op.apply, input)
+        return op.apply(_float(input, name))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * tanh(softplus(x))."""
-    if inplace:
-        return _inplace(Mish.apply, input)
-    return Mish.apply(_float(input, "mish"))
-
-
-def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """relu6(x + 3) / 6."""
-    if inplace:
-        return _inplace(Hardsigmoid.apply, input)
-    return Hardsigmoid.apply(_float(input, "hardsigmoid"))
-
-
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * relu6(x + 3) / 6."""
-    if inplace:
-        return _inplace(Hardswish.apply, input)
-    return Hardswish.apply(_float(input, "hardswish"))
+silu = _unit(Silu, "silu", "x * sigmoid(x) (also called swish).")
+mish = _unit(Mish, "mish", "x * tanh(softplus(x)).")
+hardsigmoid = _unit(Hardsigmoid, "hardsigmoid", "relu6(x + 3) / 6.")
+hardswish = _unit(Hardswish, "hardswish", "x * relu6(x + 3) / 6.")
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
