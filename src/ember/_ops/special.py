@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import array_module, errstate
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _d
 from ..autograd.function import Op
 from . import _specfun as SF
@@ -575,8 +575,6 @@ class LogCumSumExp(Op):
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """ln of the cumulative sum of exp(input) along ``dim``, without overflow."""
-    from .._tensor import _wrap_dim
-
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{type_name(input.dtype)}\'')
     axis = _wrap_dim(dim, max(input._data.ndim, 1))
