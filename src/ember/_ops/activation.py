@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module, errstate, is_array
 from .._random import _rng
 from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _d
@@ -24,6 +25,7 @@ from . import pointwise as P
 from .inplace import write_inplace
 from ._specfun import ndtr32
 from .pointwise import erf_array, stable_sigmoid
+from ._unary import UnaryOp, as_array, kept_like, scratch_like
 
 __all__ = [
     "celu",
@@ -71,16 +73,13 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT1_2 = 1 / math.sqrt(2)
 _GELU_TANH_CLIP = 20.0  # tanh(sqrt(2/pi) (x + 0.044715 x^3)) == +-1 in float64 for |x| >= 20
 
 
 def _sigmoid(x):
     """Stable logistic function of an array, or a differentiable one of a Tensor."""
     return P.sigmoid(x) if isinstance(x, Tensor) else stable_sigmoid(x)
-
-
-def _erf(x):
-    return P.erf(x) if isinstance(x, Tensor) else erf_array(x)
 
 
 def _float(x: Tensor, name: str) -> Tensor:
@@ -109,12 +108,13 @@ class LeakyRelu(Op):
     def forward(ctx, x, slope):
         ctx.slope = slope
         ctx.save_for_backward(x)
-        return np.where(x > 0, x, x * slope)
+        return array_module(x).where(x > 0, x, x * slope)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return np.where(_d(x) > 0, g, g * ctx.slope), None
+        xd = _d(x)
+        return array_module(xd, g).where(xd > 0, g, g * ctx.slope), None
 
 
 class Hardtanh(Op):
@@ -126,7 +126,7 @@ class Hardtanh(Op):
     def forward(ctx, x, lo, hi):
         ctx.bounds = (lo, hi)
         ctx.save_for_backward(x)
-        return np.clip(x, lo, hi).astype(x.dtype, copy=False)
+        return array_module(x).clip(x, lo, hi).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -145,7 +145,8 @@ class Threshold(Op):
     def forward(ctx, x, threshold, value):
         ctx.threshold = threshold
         ctx.save_for_backward(x)
-        return np.where(x > threshold, x, np.asarray(value, dtype=x.dtype))
+        xp = array_module(x)
+        return xp.where(x > threshold, x, xp.asarray(value, dtype=x.dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -158,69 +159,63 @@ class Hardshrink(Op):
 
     _node_name = "HardshrinkBackward0"
 
-    @staticmethod
-    def forward(ctx, x, lambd):
+    @classmethod
+    def forward(cls, ctx, x, lambd):
         ctx.lambd = lambd
         ctx.save_for_backward(x)
-        return np.where(np.abs(x) > lambd, x, np.zeros((), x.dtype))
+        xp = array_module(x)
+        return cls.shrink(xp, x, lambd, xp.zeros((), x.dtype))
+
+    @staticmethod
+    def shrink(xp, x, lambd, zero):
+        return xp.where(xp.abs(x) > lambd, x, zero)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (np.abs(_d(x)) > ctx.lambd), None
+        xd = _d(x)
+        return g * (array_module(xd).abs(xd) > ctx.lambd), None
 
 
-class Softshrink(Op):
+class Softshrink(Hardshrink):
     """y = x - l (x > l), x + l (x < -l), 0 otherwise;  dy/dx = 1 (|x| > l), 0 otherwise."""
 
     _node_name = "SoftshrinkBackward0"
 
     @staticmethod
-    def forward(ctx, x, lambd):
-        ctx.lambd = lambd
-        ctx.save_for_backward(x)
-        zero = np.zeros((), x.dtype)
-        return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, zero))
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * (np.abs(_d(x)) > ctx.lambd), None
+    def shrink(xp, x, lambd, zero):
+        return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, zero))
 
 
-class Hardsigmoid(Op):
+class Hardsigmoid(UnaryOp):
     """y = min(max(x/6 + 1/2, 0), 1);  dy/dx = 1/6 for -3 < x < 3, else 0."""
 
     _node_name = "HardsigmoidBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+    def f(xp, x):
+        return xp.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         xd = _d(x)
         return g * ((xd > -3) & (xd < 3)) / 6
 
 
-class Hardswish(Op):
+class Hardswish(UnaryOp):
     """y = x min(max(x + 3, 0), 6) / 6;  dy/dx = 0 (x < -3), x/3 + 1/2 (-3 <= x <= 3), 1 (x > 3)."""
 
     _node_name = "HardswishBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (x * (np.clip(x + 3, 0, 6) / 6)).astype(x.dtype, copy=False)  # the factor is <= 1: no overflow
+    def f(xp, x):
+        return (x * (xp.clip(x + 3, 0, 6) / 6)).astype(x.dtype, copy=False)  # the factor is <= 1: no overflow
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         xd = _d(x)
         middle = (xd >= -3) & (xd <= 3)
-        return np.where(middle, g * (x / 3 + 0.5), g * (xd > 3))
+        return xp.where(middle, g * (x / 3 + 0.5), g * (xd > 3))
 
 
 class Prelu(Op):
@@ -231,15 +226,16 @@ class Prelu(Op):
     @staticmethod
     def forward(ctx, x, w):
         ctx.save_for_backward(x, w)
-        return np.where(x > 0, x, x * w)
+        return array_module(x, w).where(x > 0, x, x * w)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         pos = _d(x) > 0
+        xp = array_module(pos, g)
         need_x, need_w = ctx.needs_input_grad
-        gx = np.where(pos, g, g * w) if need_x else None
-        gw = np.where(pos, 0, g * x) if need_w else None
+        gx = xp.where(pos, g, g * w) if need_x else None
+        gw = xp.where(pos, 0, g * x) if need_w else None
         return gx, gw
 
 
@@ -259,16 +255,18 @@ class Elu(Op):
     def forward(ctx, x, alpha, scale, input_scale):
         ctx.consts = (alpha, scale, input_scale)
         ctx.save_for_backward(x)
-        neg = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
-        return np.where(x > 0, x * scale, neg).astype(x.dtype, copy=False)
+        xp = array_module(x)
+        neg = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
+        return xp.where(x > 0, x * scale, neg).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         alpha, scale, input_scale = ctx.consts
         pos = _d(x) > 0
-        e = np.exp(np.where(pos, 0, x) * input_scale)
-        return np.where(pos, g * scale, g * e * (input_scale * scale * alpha)), None, None, None
+        xp = array_module(pos, g)
+        e = xp.exp(xp.where(pos, 0, x) * input_scale)
+        return xp.where(pos, g * scale, g * e * (input_scale * scale * alpha)), None, None, None
 
 
 class Gelu(Op):
@@ -276,6 +274,9 @@ class Gelu(Op):
 
     With approximate='tanh': y = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3);
     dy/dx = (1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2.
+
+    Forward keeps Phi(x) (and, for 'tanh', the clipped x) so that backward evaluates no erf or
+    tanh again; both sides work in place on the buffer they return (a few passes over memory).
     """
 
     _node_name = "GeluBackward0"
@@ -284,81 +285,126 @@ class Gelu(Op):
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
         ctx.save_for_backward(x)
+        xp = array_module(x)
+        cdf = kept_like(xp, "gelu_cdf", x)  # memory reused across steps (see kept_like)
         if approximate == "tanh":
-            xc = np.clip(x, -_GELU_TANH_CLIP, _GELU_TANH_CLIP)  # tanh is exactly +-1 beyond: no x^3 overflow
-            t = np.tanh(_SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc))
-            return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
-        if x.dtype == np.float32:
-            cdf = ndtr32(x)
+            ctx.clipped = kept_like(xp, "gelu_clip", x)
+            cdf = _gelu_tanh_cdf(xp, x, ctx.clipped, cdf)
         else:
-            cdf = erf_array(x * (1 / math.sqrt(2)))
-            cdf += 1
-            cdf *= 0.5
-        ctx.cdf = cdf  # backward reuses Phi(x) instead of evaluating erf again
-        return (x * cdf).astype(x.dtype, copy=False)
+            cdf = _ndtr(xp, x, cdf)
+        ctx.cdf = cdf
+        with errstate(xp, invalid="ignore"):  # -inf * Phi(-inf) = -inf * 0: NaN, quietly
+            return as_array(xp, x * cdf)
+
+    @staticmethod
+    def infer(x, approximate):
+        xp = array_module(x)
+        if approximate == "tanh":
+            y = _gelu_tanh_cdf(xp, x, scratch_like(xp, "gelu_clip", x), xp.empty_like(x))
+        else:
+            y = _ndtr(xp, x)
+        with errstate(xp, invalid="ignore"):
+            y *= x
+        return y
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            # Beyond the clip tanh is exactly +-1, so the second term is exactly 0 there.
-            xc = np.clip(x, -_GELU_TANH_CLIP, _GELU_TANH_CLIP) if isinstance(x, np.ndarray) else x
-            x2 = xc * xc
-            t = np.tanh(_SQRT_2_OVER_PI * (xc + 0.044715 * x2 * xc))
-            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x2)
-            return g * (0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * du), None
-        # under create_graph x is a Tensor and Phi(x) must be differentiable: recompute it
-        cdf = ctx.cdf if isinstance(x, np.ndarray) else 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
-        if isinstance(x, np.ndarray):  # in place: one buffer for x phi(x) + Phi(x)
-            d = np.clip(x, -60, 60)  # phi(x) underflows to 0 long before x*x overflows
-            d *= d
-            d *= -0.5
-            d = np.exp(d, out=d)
-            d *= x
-            d *= _INV_SQRT_2PI
+        if isinstance(x, Tensor):  # create_graph: Phi(x) and the rest must be differentiable
+            return g * _gelu_grad_graph(x, ctx.approximate), None
+        xp = array_module(g, x)
+        cdf = ctx.cdf
+        d = kept_like(xp, "gelu_grad", x)  # the engine adds it into .grad and lets go: reused next step
+        with errstate(xp, over="ignore", invalid="ignore"):
+            if ctx.approximate == "tanh":
+                # (1 - tanh^2 u) / 2 = 2 Phi (1 - Phi); beyond the clip it is exactly 0
+                xc = ctx.clipped
+                w = xp.multiply(xc, xc, out=scratch_like(xp, "gelu_w", x))
+                w *= 6 * 0.044715 * _SQRT_2_OVER_PI
+                w += 2 * _SQRT_2_OVER_PI
+                xp.subtract(1, cdf, out=d)
+                d *= cdf
+                d *= w
+                d *= xc
+            else:
+                xp.multiply(x, x, out=d)  # x^2 = inf gives phi = 0; the product with x then is 0 (NaN at inf)
+                d *= -0.5
+                xp.exp(d, out=d)
+                d *= x
+                d *= _INV_SQRT_2PI
             d += cdf
             d *= g
-            return d, None
-        pdf = np.exp(-0.5 * (x * x)) * _INV_SQRT_2PI
-        return g * (cdf + x * pdf), None
+        return d, None
 
 
-class Silu(Op):
+def _ndtr(xp, x, out=None):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 in x's dtype (float32: ndtr32's fit, into ``out`` if given)."""
+    if x.dtype == np.float32:
+        return ndtr32(x, out)
+    cdf = xp.asarray(erf_array(x * _SQRT1_2))
+    cdf += 1
+    cdf *= 0.5
+    return cdf
+
+
+def _gelu_tanh_cdf(xp, x, clipped, out):
+    """``out`` = (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, with ``clipped`` = x clipped to +-20:
+    beyond the clip tanh is exactly +-1, so the clip only keeps x^3 from overflowing."""
+    xc = xp.clip(x, -_GELU_TANH_CLIP, _GELU_TANH_CLIP, out=clipped)
+    t = xp.multiply(xc, xc, out=out)
+    t *= 0.044715 * _SQRT_2_OVER_PI
+    t += _SQRT_2_OVER_PI
+    t *= xc
+    xp.tanh(t, out=t)
+    t *= 0.5
+    t += 0.5
+    return t
+
+
+def _gelu_grad_graph(x, approximate):
+    """dy/dx as differentiable Tensor ops (second order)."""
+    if approximate == "tanh":
+        x2 = x * x
+        t = P.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))
+        du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x2)
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+    cdf = 0.5 * (1 + P.erf(x * _SQRT1_2))
+    return cdf + x * (P.exp(-0.5 * (x * x)) * _INV_SQRT_2PI)
+
+
+class Silu(UnaryOp):
     """y = x s(x), s the logistic sigmoid;  dy/dx = s (1 + x (1 - s))."""
 
     _node_name = "SiluBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def f(xp, x):
         return x * stable_sigmoid(x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         s = _sigmoid(x)
         return g * (s * (1 + x * (1 - s)))
 
 
 def _softplus_array(x):
     """log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    xp = array_module(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
-class Mish(Op):
+class Mish(UnaryOp):
     """y = x tanh(softplus(x));  dy/dx = t + x s (1 - t^2), t = tanh(softplus(x)), s = sigmoid(x)."""
 
     _node_name = "MishBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * np.tanh(_softplus_array(x))
+    def f(xp, x):
+        return x * xp.tanh(_softplus_array(x))
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        t = np.tanh(_softplus_array(x))
+    def df(xp, g, x):
+        t = xp.tanh(_softplus_array(x))
         return g * (t + x * _sigmoid(x) * (1 - t * t))
 
 
@@ -373,8 +419,8 @@ class Softplus(Op):
 
     @staticmethod
     def _scaled(x, beta, threshold):
-        if isinstance(x, np.ndarray) and beta > 0:
-            return np.clip(x, -1e4 / beta, threshold / beta) * beta
+        if is_array(x) and beta > 0:
+            return array_module(x).clip(x, -1e4 / beta, threshold / beta) * beta
         return x * beta
 
     @staticmethod
@@ -383,7 +429,7 @@ class Softplus(Op):
         ctx.save_for_backward(x)
         linear = x * beta > threshold if beta <= 0 else x > threshold / beta
         bx = Softplus._scaled(x, beta, threshold)
-        return np.where(linear, x, _softplus_array(bx) / beta).astype(x.dtype, copy=False)
+        return array_module(x).where(linear, x, _softplus_array(bx) / beta).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -391,39 +437,36 @@ class Softplus(Op):
         beta, threshold = ctx.consts
         xd = _d(x)
         linear = xd * beta > threshold if beta <= 0 else xd > threshold / beta
-        return np.where(linear, g, g * _sigmoid(Softplus._scaled(x, beta, threshold))), None, None
+        xp = array_module(linear, g)
+        return xp.where(linear, g, g * _sigmoid(Softplus._scaled(x, beta, threshold))), None, None
 
 
-class Softsign(Op):
+class Softsign(UnaryOp):
     """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)^2."""
 
     _node_name = "SoftsignBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x / (1 + np.abs(x))
+    def f(xp, x):
+        return x / (1 + xp.abs(x))
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        d = 1 + np.abs(x)
+    def df(xp, g, x):
+        d = 1 + xp.abs(x)
         return g / d / d  # (not d*d, which overflows for |x| > 1e19 in float32)
 
 
-class LogSigmoid(Op):
+class LogSigmoid(UnaryOp):
     """y = log(1 / (1 + e^-x)) = min(x, 0) - log1p(e^-|x|);  dy/dx = 1 - sigmoid(x) = sigmoid(-x)."""
 
     _node_name = "LogSigmoidBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    def f(xp, x):
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         return g * _sigmoid(-x)
 
 
@@ -435,16 +478,22 @@ class Softmax(Op):
 
     _node_name = "SoftmaxBackward0"
 
-    @staticmethod
-    def forward(ctx, x, axis):
+    @classmethod
+    def forward(cls, ctx, x, axis):
         ctx.axis = axis
         if x.size == 0:
             y = x.copy()
         else:
-            with np.errstate(invalid="ignore", over="ignore"):  # rows of all -inf give nan, like PyTorch
-                y = np.exp(x - x.max(axis=axis, keepdims=True))
-                y /= y.sum(axis=axis, keepdims=True)
+            xp = array_module(x)
+            with errstate(xp, invalid="ignore", divide="ignore", over="ignore"):  # rows of all -inf: nan, like PyTorch
+                y = cls.normalize(xp, x, axis)
         ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def normalize(xp, x, axis):
+        y = xp.exp(x - x.max(axis=axis, keepdims=True))
+        y /= y.sum(axis=axis, keepdims=True)
         return y
 
     @staticmethod
@@ -454,27 +503,20 @@ class Softmax(Op):
         return gy - y * gy.sum(axis=ctx.axis, keepdims=True), None
 
 
-class LogSoftmax(Op):
+class LogSoftmax(Softmax):
     """y_i = x_i - m - log sum_j e^(x_j - m);  dx = dy - e^y sum_j dy_j."""
 
     _node_name = "LogSoftmaxBackward0"
 
     @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        if x.size == 0:
-            y = x.copy()
-        else:
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                shifted = x - x.max(axis=axis, keepdims=True)
-                y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(y)
-        return y
+    def normalize(xp, x, axis):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g - np.exp(y) * g.sum(axis=ctx.axis, keepdims=True), None
+        return g - array_module(g, y).exp(y) * g.sum(axis=ctx.axis, keepdims=True), None
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
@@ -523,14 +565,15 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     the soft sample's gradient (straight-through)."""
     rng = _rng(generator)
     u = rng.exponential(size=logits._data.shape).astype(logits._data.dtype)
-    gumbels = (logits - _wrap(np.log(u))) / tau  # -log(Exp(1)) is Gumbel(0, 1)
+    gumbels = (logits - _wrap(array_module(u).log(u))) / tau  # -log(Exp(1)) is Gumbel(0, 1)
     y_soft = softmax(gumbels, dim)
     if not hard:
         return y_soft
     axis = _wrap_dim(dim, logits._data.ndim)
     index = y_soft._data.argmax(axis=axis)
-    y_hard = np.zeros_like(y_soft._data)
-    np.put_along_axis(y_hard, np.expand_dims(index, axis), 1, axis=axis)
+    xp = array_module(y_soft._data)
+    y_hard = xp.zeros_like(y_soft._data)
+    xp.put_along_axis(y_hard, xp.expand_dims(index, axis), 1, axis=axis)
     return P.add(P.sub(_wrap(y_hard), y_soft.detach()), y_soft)
 
 
@@ -606,7 +649,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         return leaky_relu(input, (lower + upper) / 2, inplace)
     x = input._data
     slopes = _rng(generator).uniform(lower, upper, size=x.shape).astype(x.dtype)
-    noise = _wrap(np.where(x > 0, np.ones((), x.dtype), slopes))
+    xp = array_module(x)
+    noise = _wrap(xp.where(x > 0, xp.ones((), x.dtype), slopes))
     if inplace:
         return write_inplace(input, lambda t: P.mul(t, noise))
     return P.mul(input, noise)
@@ -658,32 +702,23 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return Gelu.apply(_float(input, "gelu"), approximate)
 
 
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x) (also called swish)."""
-    if inplace:
-        return _inplace(Silu.apply, input)
-    return Silu.apply(_float(input, "silu"))
+def _unit(op, name: str, doc: str):
+    """``name(input, inplace=False)`` for a unary unit ``op``."""
+
+    def fn(input: Tensor, inplace: bool = False) -> Tensor:
+        if inplace:
+            return _inplace(op.apply, input)
+        return op.apply(_float(input, name))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * tanh(softplus(x))."""
-    if inplace:
-        return _inplace(Mish.apply, input)
-    return Mish.apply(_float(input, "mish"))
-
-
-def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """relu6(x + 3) / 6."""
-    if inplace:
-        return _inplace(Hardsigmoid.apply, input)
-    return Hardsigmoid.apply(_float(input, "hardsigmoid"))
-
-
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * relu6(x + 3) / 6."""
-    if inplace:
-        return _inplace(Hardswish.apply, input)
-    return Hardswish.apply(_float(input, "hardswish"))
+silu = _unit(Silu, "silu", "x * sigmoid(x) (also called swish).")
+mish = _unit(Mish, "mish", "x * tanh(softplus(x)).")
+hardsigmoid = _unit(Hardsigmoid, "hardsigmoid", "relu6(x + 3) / 6.")
+hardswish = _unit(Hardswish, "hardswish", "x * relu6(x + 3) / 6.")
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

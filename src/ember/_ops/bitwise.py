@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module
 from .._tensor import Tensor
 from ._out import supports_out
 from .._tensor import data_of as _data
@@ -30,63 +31,65 @@ def _operands(input, other, kernel, bools=True):
     _refuse(kernel, res, bools)
     a, b = _data(x), _data(y)
     try:
-        np.broadcast_shapes(np.shape(a), np.shape(b))
+        np.broadcast_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()))
     except ValueError:
         check_broadcast(shape_of(x), shape_of(y))
         raise
     return a, b, np.dtype(res)
 
 
-def _logical(np_fn, name):
+def _logical(name):
     def fn(input, other, *, out=None) -> Tensor:
         if out is not None:
             raise TypeError(f"{name}(): out= is not supported by ember")
         a, b, res = _operands(input, other, f"{name}_cpu")
-        return emit(name, (input, other), np.asarray(np_fn(a, b), dtype=res))
+        xp = array_module(a, b)
+        return emit(name, (input, other), xp.asarray(getattr(xp, name)(a, b), dtype=res))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name.split('_')[1].upper()} of integer or bool tensors."
     return fn
 
 
-bitwise_and = _logical(np.bitwise_and, "bitwise_and")
-bitwise_or = _logical(np.bitwise_or, "bitwise_or")
-bitwise_xor = _logical(np.bitwise_xor, "bitwise_xor")
+bitwise_and = _logical("bitwise_and")
+bitwise_or = _logical("bitwise_or")
+bitwise_xor = _logical("bitwise_xor")
 
 
 @supports_out("bitwise_not")
 def bitwise_not(input: Tensor, *, out=None) -> Tensor:
     """Elementwise NOT: ~x for integers, logical not for bools."""
     _refuse("bitwise_not_cpu", input._data.dtype)
-    return emit("bitwise_not", (input,), np.invert(input._data))
+    return emit("bitwise_not", (input,), array_module(input._data).invert(input._data))
 
 
 def _shift(a, s, res, left: bool):
     """a << s or a >> s with PyTorch's rule for shifts outside [0, bits): a left shift gives 0, a
     right shift gives the sign fill (-1 for negative signed values, else 0). NumPy leaves those
     to the C compiler, so they are masked out here."""
+    xp = array_module(a, s)
     bits = res.itemsize * 8
-    a = np.asarray(a, dtype=res)
-    s = np.asarray(s, dtype=res)
+    a = xp.asarray(a, dtype=res)
+    s = xp.asarray(s, dtype=res)
     ok = (s >= 0) & (s < bits)
-    safe = np.where(ok, s, 0).astype(res, copy=False)
+    safe = xp.where(ok, s, 0).astype(res, copy=False)
     if left:
-        return np.where(ok, np.left_shift(a, safe), np.zeros((), res))
-    fill = np.where(a < 0, -1, 0).astype(res, copy=False) if res.kind == "i" else np.zeros((), res)
-    return np.where(ok, np.right_shift(a, safe), fill)
+        return xp.where(ok, xp.left_shift(a, safe), xp.zeros((), res))
+    fill = xp.where(a < 0, -1, 0).astype(res, copy=False) if res.kind == "i" else xp.zeros((), res)
+    return xp.where(ok, xp.right_shift(a, safe), fill)
 
 
 @supports_out("bitwise_left_shift")
 def bitwise_left_shift(input, other, *, out=None) -> Tensor:
     """input << other, elementwise (0 where the shift is negative or >= the bit width)."""
     a, b, res = _operands(input, other, "lshift_cpu", bools=False)
-    return _wrap(np.asarray(_shift(a, b, res, True)))
+    return _wrap(array_module(a, b).asarray(_shift(a, b, res, True)))
 
 
 def bitwise_right_shift(input, other, *, out=None) -> Tensor:
     """input >> other, elementwise (arithmetic shift; the sign fill where the shift is out of range)."""
     a, b, res = _operands(input, other, "rshift_cpu", bools=False)
-    return _wrap(np.asarray(_shift(a, b, res, False)))
+    return _wrap(array_module(a, b).asarray(_shift(a, b, res, False)))
 
 
 def _require_tensor(name, other):
@@ -94,20 +97,21 @@ def _require_tensor(name, other):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
 
 
-@supports_out("gcd")
-def gcd(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    """Greatest common divisor, elementwise (non-negative; gcd(0, 0) = 0)."""
-    _require_tensor("gcd", other)
-    a, b, res = _operands(input, other, "gcd_cpu", bools=False)
-    return _wrap(np.asarray(np.gcd(a, b), dtype=res))
+def _integer_binary(name, doc):
+    @supports_out(name)
+    def fn(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+        _require_tensor(name, other)
+        a, b, res = _operands(input, other, f"{name}_cpu", bools=False)
+        xp = array_module(a, b)
+        return _wrap(xp.asarray(getattr(xp, name)(a, b), dtype=res))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-@supports_out("lcm")
-def lcm(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    """Least common multiple, elementwise (non-negative; 0 when either is 0)."""
-    _require_tensor("lcm", other)
-    a, b, res = _operands(input, other, "lcm_cpu", bools=False)
-    return _wrap(np.asarray(np.lcm(a, b), dtype=res))
+gcd = _integer_binary("gcd", "Greatest common divisor, elementwise (non-negative; gcd(0, 0) = 0).")
+lcm = _integer_binary("lcm", "Least common multiple, elementwise (non-negative; 0 when either is 0).")
 
 
 __all__ = [

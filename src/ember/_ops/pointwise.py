@@ -6,15 +6,18 @@ Each Op's docstring states the derivative; the base class undoes broadcasting.
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
 from .. import _dtype as D
+from .._backend import array_module, errstate, is_array
 from ..autograd.function import Op, emit
 from .._tensor import Tensor
 from .._tensor import data_of as _data
 from ._out import write_out
 from ._specfun import erf as _erf_fast
+from ._unary import ALL, INVALID, OVER, POLES, BinaryOp, UnaryOp, as_array, float_input, unary_function
 from ._common import as_tensor_operand, binary_operands, c_type_name, cast_operand, check_broadcast, shape_of, type_name
 from ._common import ToDtype, to_dtype  # noqa: F401  (the cast lives in _common; reached as pointwise.to_dtype too)
 from .bitwise import bitwise_not
@@ -27,11 +30,6 @@ _BOOL = np.dtype(bool)
 _SAME_DTYPE = "Found dtype {got} but expected {want}"  # ops whose out= must have the result's dtype exactly  # builtin dtypes are singletons: ``is`` is the cheapest test
 
 
-def _nd(y):
-    """A ufunc on a 0-d array returns a NumPy scalar; an output saved for backward must be the
-    very array the output tensor wraps (that is how it is version-checked and, under
-    create_graph, replaced by the tensor), so scalars become 0-d arrays first."""
-    return y if type(y) is np.ndarray else np.asarray(y)
 
 
 # -- arithmetic ---------------------------------------------------------------------------------
@@ -76,20 +74,16 @@ class Mul(Op):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-class Div(Op):
+class Div(BinaryOp):
     """y = a / b;  dy/da = 1/b, dy/db = -a/b^2."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.true_divide(a, b)
+    ufunc, quiet = "true_divide", POLES
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(array_module(g, a, b), **POLES):
             ga = g / b if need_a else None
             gb = -g * a / (b * b) if need_b else None
         return ga, gb
@@ -100,7 +94,7 @@ class Neg(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return np.negative(x)
+        return array_module(x).negative(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -111,12 +105,13 @@ def _pow(a, b):
     """a ** b as PyTorch's CPU kernel computes it: a scalar exponent of 0.5, -0.5, -1, 2, 3 or
     -2 takes a fast path (sqrt, 1/sqrt, 1/a, a*a ...), whose IEEE edge cases differ from
     ``pow``'s (``(-inf) ** 0.5`` is NaN, ``(-0.0) ** -0.5`` is -inf)."""
-    if np.ndim(b) == 0 and getattr(a, "dtype", None) is not None and a.dtype.kind == "f":
+    xp = array_module(a, b)
+    if getattr(b, "ndim", 0) == 0 and getattr(a, "dtype", None) is not None and a.dtype.kind == "f":
         e = float(b)
         if e == 0.5:
-            return np.sqrt(a)
+            return xp.sqrt(a)
         if e == -0.5:
-            return 1 / np.sqrt(a)
+            return 1 / xp.sqrt(a)
         if e == 2:
             return a * a
         if e == 3:
@@ -125,7 +120,7 @@ def _pow(a, b):
             return 1 / a
         if e == -2:
             return 1 / (a * a)
-    return np.power(a, b)
+    return xp.power(a, b)
 
 
 class Pow(Op):
@@ -136,8 +131,9 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y = _nd(_pow(a, b))
+        xp = array_module(a, b)
+        with errstate(xp, **ALL):
+            y = as_array(xp, _pow(a, b))
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -146,18 +142,19 @@ class Pow(Op):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        xp = array_module(g, a, b)
+        with errstate(xp, **ALL):
             if need_a:
                 if isinstance(a, Tensor) or isinstance(b, Tensor):  # create_graph: differentiable ops
-                    ga = np.where(_data(b) == 0, 0.0, g * b * a ** (b - 1))
+                    ga = xp.where(_data(b) == 0, 0.0, g * b * a ** (b - 1))
                 else:
-                    ga = np.where(b == 0, 0.0, g * b * _pow(a, b - 1))
+                    ga = xp.where(b == 0, 0.0, g * b * _pow(a, b - 1))
             if need_b:
                 ad, bd = _data(a), _data(b)
-                gb = g * y * np.log(a)
+                gb = g * y * xp.log(a)
                 zero_base = (ad == 0) & (bd >= 0)
-                if np.any(zero_base):
-                    gb = np.where(zero_base, 0.0, gb)
+                if zero_base.any():
+                    gb = xp.where(zero_base, 0.0, gb)
         return ga, gb
 
 
@@ -236,14 +233,15 @@ class RoundedDiv(Op):
 
     @staticmethod
     def forward(ctx, a, b, mode):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        xp = array_module(a, b)
+        with errstate(xp, **POLES):
             if a.dtype.kind != "f":  # a and b share the promoted dtype
-                q = np.floor_divide(a, b)
+                q = xp.floor_divide(a, b)
                 if mode == "trunc":  # floor and trunc differ where the exact quotient is negative
-                    q = q + ((np.mod(a, b) != 0) & ((a < 0) != (b < 0)))
+                    q = q + ((xp.mod(a, b) != 0) & ((a < 0) != (b < 0)))
             else:
-                q = np.floor(a / b) if mode == "floor" else np.trunc(a / b)
-        return _nd(q)
+                q = xp.floor(a / b) if mode == "floor" else xp.trunc(a / b)
+        return as_array(xp, q)
 
     @staticmethod
     def backward(ctx, g):
@@ -260,66 +258,51 @@ def floor_divide(input, other, *, out=None) -> Tensor:
     return div(input, other, rounding_mode="floor")
 
 
-class Remainder(Op):
+class Remainder(BinaryOp):
     """y = a - b floor(a/b) (Python's %, sign of b);  dy/da = 1, dy/db = -floor(a/b)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.mod(a, b)
+    ufunc, quiet, rounding = "mod", POLES, "floor"
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gb = -g * np.floor(_data(a) / _data(b)) if need_b else None
+        ad, bd = _data(a), _data(b)
+        xp = array_module(g, ad, bd)
+        with errstate(xp, **POLES):
+            gb = -g * getattr(xp, cls.rounding)(ad / bd) if need_b else None
         return (g if need_a else None), gb
 
 
-class Fmod(Op):
+class Fmod(Remainder):
     """y = a - b trunc(a/b) (C's fmod, sign of a);  dy/da = 1, dy/db = -trunc(a/b)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.fmod(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gb = -g * np.trunc(_data(a) / _data(b)) if need_b else None
-        return (g if need_a else None), gb
+    ufunc, rounding = "fmod", "trunc"
 
 
 def _integer_divisor_check(y, res, kernel: str) -> None:
     """Integer division by zero is an error (no inf to return); bool has no kernel at all."""
     if res.kind == "b":
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
-    if res.kind != "f" and np.any(_data(y) == 0):
+    if res.kind != "f" and (_data(y) == 0).any():
         raise RuntimeError("ZeroDivisionError")
 
 
-def remainder(input, other, *, out=None) -> Tensor:
-    """Python-style modulus: the result has the sign of ``other``."""
-    if out is not None:
-        return write_out(out, remainder(input, other), "remainder")
-    x, y, res = binary_operands(input, other)
-    _integer_divisor_check(y, res, "remainder_cpu")
-    return _binary_op(Remainder, x, y)
+def _modulo(op, name, doc):
+    def fn(input, other, *, out=None) -> Tensor:
+        if out is not None:
+            return write_out(out, fn(input, other), name)
+        x, y, res = binary_operands(input, other)
+        _integer_divisor_check(y, res, f"{name}_cpu")
+        return _binary_op(op, x, y)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def fmod(input, other, *, out=None) -> Tensor:
-    """C-style remainder: the result has the sign of ``input``."""
-    if out is not None:
-        return write_out(out, fmod(input, other), "fmod")
-    x, y, res = binary_operands(input, other)
-    _integer_divisor_check(y, res, "fmod_cpu")
-    return _binary_op(Fmod, x, y)
+remainder = _modulo(Remainder, "remainder", "Python-style modulus: the result has the sign of ``other``.")
+fmod = _modulo(Fmod, "fmod", "C-style remainder: the result has the sign of ``input``.")
 
 
 def _binary_op(op, x, y, *extra):
@@ -334,7 +317,7 @@ def _binary_op(op, x, y, *extra):
 def neg(input, *, out=None) -> Tensor:
     if out is not None:
         return write_out(out, neg(input), "neg", exact="Found dtype {got} but expected {want}")
-    if input._data.dtype == np.bool_:
+    if input._data.dtype is _BOOL:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(input)
 
@@ -347,9 +330,9 @@ def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
     if out is not None:
         return write_out(out, pow(input, exponent), "pow")
     x, y, res = binary_operands(input, exponent)
-    if res.kind in "iu" and np.any(_data(y) < 0):
+    if res.kind in "iu" and (_data(y) < 0).any():
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if isinstance(y, np.generic) and not isinstance(input, (int, float)):
+    if not isinstance(y, Tensor) and not isinstance(input, (int, float)):
         if y == 2 and isinstance(x, Tensor):
             return square(x)
     return _binary_op(Pow, x, y)
@@ -365,316 +348,226 @@ def float_power(input, exponent) -> Tensor:
 # -- unary functions ------------------------------------------------------------------------------
 
 
-def _float_input(x: Tensor) -> Tensor:
-    """Integer tensors are promoted to the default float dtype by transcendental ops."""
-    if x._data.dtype.kind != "f":
-        return _wrap(x._data.astype(D.get_default_dtype().np))
-    return x
+_float_input = float_input
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
-class Exp(Op):
+class Exp(UnaryOp):
     """y = e^x;  dy/dx = y."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = _nd(np.exp(x))
-        ctx.save_for_backward(y)
-        return y
+    ufunc, saves_y, quiet = "exp", True, OVER
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def df(xp, g, y):
         return g * y
 
 
-class Exp2(Op):
+class Exp2(UnaryOp):
     """y = 2^x;  dy/dx = y ln 2."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = _nd(np.exp2(x))
-        ctx.save_for_backward(y)
-        return y
+    ufunc, saves_y, quiet = "exp2", True, OVER
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return g * y * math.log(2.0)
+    def df(xp, g, y):
+        return g * y * _LN2
 
 
-class Expm1(Op):
+class Expm1(UnaryOp):
     """y = e^x - 1;  dy/dx = y + 1."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = _nd(np.expm1(x))
-        ctx.save_for_backward(y)
-        return y
+    ufunc, saves_y, quiet = "expm1", True, OVER
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def df(xp, g, y):
         return g * (y + 1)
 
 
-class Log(Op):
+class Log(UnaryOp):
     """y = ln x;  dy/dx = 1/x."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(x)
+    ufunc, quiet, quiet_grad = "log", POLES, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / x
+    def df(xp, g, x):
+        return g / x
 
 
-class Log2(Op):
+class Log2(UnaryOp):
     """y = log2 x;  dy/dx = 1/(x ln 2)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log2(x)
+    ufunc, quiet, quiet_grad = "log2", POLES, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / (x * math.log(2.0))
+    def df(xp, g, x):
+        return g / (x * _LN2)
 
 
-class Log10(Op):
+class Log10(UnaryOp):
     """y = log10 x;  dy/dx = 1/(x ln 10)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log10(x)
+    ufunc, quiet, quiet_grad = "log10", POLES, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / (x * math.log(10.0))
+    def df(xp, g, x):
+        return g / (x * _LN10)
 
 
-class Log1p(Op):
+class Log1p(UnaryOp):
     """y = ln(1 + x);  dy/dx = 1/(1 + x)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(x)
+    ufunc, quiet, quiet_grad = "log1p", POLES, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / (x + 1)
+    def df(xp, g, x):
+        return g / (x + 1)
 
 
-class Sqrt(Op):
+class Sqrt(UnaryOp):
     """y = sqrt(x);  dy/dx = 1 / (2 y)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
-            y = _nd(np.sqrt(x))
-        ctx.save_for_backward(y)
-        return y
+    ufunc, saves_y, quiet, quiet_grad = "sqrt", True, INVALID, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / (2 * y)
+    def df(xp, g, y):
+        return g / (2 * y)
 
 
-class Rsqrt(Op):
+class Rsqrt(UnaryOp):
     """y = 1/sqrt(x);  dy/dx = -y^3 / 2."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = _nd(np.reciprocal(np.sqrt(x)))
-        ctx.save_for_backward(y)
-        return y
+    saves_y, quiet = True, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def f(xp, x):
+        return xp.reciprocal(xp.sqrt(x))
+
+    @staticmethod
+    def df(xp, g, y):
         return g * (-0.5) * y * y * y
 
 
-class Square(Op):
+class Square(UnaryOp):
     """y = x^2;  dy/dx = 2x."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):  # inf, like PyTorch, without NumPy's warning
-            return np.square(x)
+    ufunc, quiet = "square", OVER  # inf, like PyTorch, without NumPy's warning
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         return g * 2 * x
 
 
-class Reciprocal(Op):
+class Reciprocal(UnaryOp):
     """y = 1/x;  dy/dx = -y^2."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with np.errstate(divide="ignore"):
-            y = _nd(np.reciprocal(x))
-        ctx.save_for_backward(y)
-        return y
+    ufunc, saves_y, quiet = "reciprocal", True, {"divide": "ignore"}
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def df(xp, g, y):
         return -g * y * y
 
 
-class Sin(Op):
+class Sin(UnaryOp):
     """y = sin x;  dy/dx = cos x."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.sin(x)
+    ufunc = "sin"
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * np.cos(x)
+    def df(xp, g, x):
+        return g * xp.cos(x)
 
 
-class Cos(Op):
+class Cos(UnaryOp):
     """y = cos x;  dy/dx = -sin x."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.cos(x)
+    ufunc = "cos"
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return -g * np.sin(x)
+    def df(xp, g, x):
+        return -g * xp.sin(x)
 
 
-class Tan(Op):
+class Tan(UnaryOp):
     """y = tan x;  dy/dx = 1 + y^2."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _nd(np.tan(x))
-        ctx.save_for_backward(y)
-        return y
+    ufunc, saves_y = "tan", True
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def df(xp, g, y):
         return g * (1 + y * y)
 
 
-class Tanh(Op):
+class Tanh(UnaryOp):
     """y = tanh x;  dy/dx = 1 - y^2."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _nd(np.tanh(x))
-        ctx.save_for_backward(y)
-        return y
+    ufunc, saves_y = "tanh", True
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def df(xp, g, y):
         return g * (1 - y * y)
 
 
-class Sigmoid(Op):
+class Sigmoid(UnaryOp):
     """y = 1 / (1 + e^-x);  dy/dx = y (1 - y).
 
     Computed as e^min(x,0) / (1 + e^-|x|): no exponent is ever positive, so nothing overflows.
     """
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _nd(stable_sigmoid(x))
-        ctx.save_for_backward(y)
-        return y
+    saves_y = True
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def f(xp, x):
+        return stable_sigmoid(x)
+
+    @staticmethod
+    def df(xp, g, y):
         return g * y * (1 - y)
 
 
-def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+def stable_sigmoid(x):
     """The logistic function without overflow for any finite x."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
+    xp = array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1, e) / (1 + e)
 
 
-class Relu(Op):
+class Relu(UnaryOp):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _nd(np.maximum(x, 0))
-        ctx.save_for_backward(y)
-        return y
+    saves_y = True
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def f(xp, x):
+        return xp.maximum(x, 0)
+
+    @staticmethod
+    def df(xp, g, y):
         # One masked multiply: the mask is the output's sign, no extra comparison array kept.
         return g * (_data(y) > 0)
 
 
-class Abs(Op):
+class Abs(UnaryOp):
     """y = |x|;  dy/dx = sign(x) (0 at 0)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.abs(x)
+    ufunc = "abs"
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * np.sign(_data(x))
+    def df(xp, g, x):
+        return g * xp.sign(_data(x))
 
 
-class Erf(Op):
+class Erf(UnaryOp):
     """y = erf(x);  dy/dx = 2/sqrt(pi) e^(-x^2)."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def f(xp, x):
         return erf_array(x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * (2.0 / math.sqrt(math.pi)) * np.exp(-(x * x))
+    def df(xp, g, x):
+        return g * (2.0 / math.sqrt(math.pi)) * xp.exp(-(x * x))
 
 
-def erf_array(x: np.ndarray) -> np.ndarray:
+def erf_array(x):
     """erf elementwise (NumPy has none): vectorised, see _specfun."""
     return _erf_fast(x if x.dtype.kind == "f" else x.astype(np.float64))
 
@@ -684,11 +577,12 @@ class Clamp(Op):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
+        xp = array_module(x, lo, hi)
         y = x
         if lo is not None:
-            y = np.maximum(y, lo)
+            y = xp.maximum(y, lo)
         if hi is not None:
-            y = np.minimum(y, hi)
+            y = xp.minimum(y, hi)
         ctx.save_for_backward(x, lo, hi)
         return y if y is not x else x.copy()
 
@@ -696,7 +590,7 @@ class Clamp(Op):
     def backward(ctx, g):
         x, lo, hi = ctx.saved_tensors
         xd, lod, hid = _data(x), _data(lo), _data(hi)
-        inside = np.ones(xd.shape, dtype=bool)
+        inside = array_module(xd).ones(xd.shape, dtype=bool)
         if lo is not None:
             inside = inside & (xd >= lod)
         if hi is not None:
@@ -750,36 +644,23 @@ def clamp_max(input: Tensor, max, *, out=None) -> Tensor:  # noqa: A002
     return clamp(input, max=max)
 
 
-class Maximum(Op):
+class Maximum(BinaryOp):
     """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+    ufunc, wins = "maximum", staticmethod(operator.gt)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         ad, bd = _data(a), _data(b)
-        wa = (ad > bd) + 0.5 * (ad == bd)
+        wa = cls.wins(ad, bd) + 0.5 * (ad == bd)
         return g * wa, g * (1 - wa)
 
 
-class Minimum(Op):
+class Minimum(Maximum):
     """y = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        ad, bd = _data(a), _data(b)
-        wa = (ad < bd) + 0.5 * (ad == bd)
-        return g * wa, g * (1 - wa)
+    ufunc, wins = "minimum", staticmethod(operator.lt)
 
 
 def maximum(input, other, *, out=None) -> Tensor:
@@ -801,7 +682,7 @@ fmax, fmin = maximum, minimum
 
 def _require_tensors(name, *xs):
     for x in xs:
-        if not isinstance(x, (Tensor, np.ndarray)):
+        if not (isinstance(x, Tensor) or is_array(x)):
             raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(x).__name__}")
 
 
@@ -811,15 +692,16 @@ class Where(Op):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)
-        return np.where(cond, a, b)
+        return array_module(cond, a, b).where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
         c = _data(cond)
-        zero = np.zeros((), dtype=_data(g).dtype)
+        xp = array_module(c, g)
+        zero = xp.zeros((), dtype=_data(g).dtype)
         need = ctx.needs_input_grad
-        return None, (np.where(c, g, zero) if need[1] else None), (np.where(c, zero, g) if need[2] else None)
+        return None, (xp.where(c, g, zero) if need[1] else None), (xp.where(c, zero, g) if need[2] else None)
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -828,8 +710,8 @@ def where(condition, input=None, other=None, *, out=None):
         return nonzero(condition, as_tuple=True)
     if out is not None:
         return write_out(out, where(condition, input, other), "where", exact="Expected out type to be {want} but got {got}")
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if cond.dtype != np.bool_:
+    cond = condition._data if isinstance(condition, Tensor) else array_module(condition).asarray(condition)
+    if cond.dtype is not _BOOL:
         if cond.dtype == np.uint8:
             cond = cond.astype(bool)
         else:
@@ -848,7 +730,7 @@ class Lerp(Op):
     @staticmethod
     def forward(ctx, a, b, w):
         ctx.save_for_backward(a, b, w)
-        return _nd(a + w * (b - a))
+        return as_array(array_module(a, b, w), a + w * (b - a))
 
     @staticmethod
     def backward(ctx, g):
@@ -884,21 +766,10 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
     return add(input, mul(div(tensor1, tensor2), value) if value != 1 else div(tensor1, tensor2))
 
 
-def _unary(op):
-    def fn(input: Tensor, *, out=None) -> Tensor:
-        if out is not None:
-            return write_out(out, fn(input), fn.__name__)
-        return op.apply(_float_input(input))
-
-    fn.__name__ = op.__name__.lower()
-    fn.__doc__ = op.__doc__
-    return fn
-
-
-exp, exp2, expm1 = _unary(Exp), _unary(Exp2), _unary(Expm1)
-log, log2, log10, log1p = _unary(Log), _unary(Log2), _unary(Log10), _unary(Log1p)
-sqrt, rsqrt, reciprocal = _unary(Sqrt), _unary(Rsqrt), _unary(Reciprocal)
-sin, cos, tan, tanh, sigmoid, erf = _unary(Sin), _unary(Cos), _unary(Tan), _unary(Tanh), _unary(Sigmoid), _unary(Erf)
+exp, exp2, expm1 = map(unary_function, (Exp, Exp2, Expm1))
+log, log2, log10, log1p = map(unary_function, (Log, Log2, Log10, Log1p))
+sqrt, rsqrt, reciprocal = map(unary_function, (Sqrt, Rsqrt, Reciprocal))
+sin, cos, tan, tanh, sigmoid, erf = map(unary_function, (Sin, Cos, Tan, Tanh, Sigmoid, Erf))
 
 
 def square(input: Tensor, *, out=None) -> Tensor:
@@ -936,7 +807,7 @@ absolute = abs
 
 
 
-def _no_grad_unary(np_fn, name, bool_kernel=None):
+def _no_grad_unary(array_fn, name, bool_kernel=None):
     """Piecewise-constant functions: zero gradient almost everywhere, like PyTorch's."""
 
     def fn(input: Tensor, *, out=None) -> Tensor:
@@ -944,7 +815,7 @@ def _no_grad_unary(np_fn, name, bool_kernel=None):
             _refuse_bool(input, bool_kernel)
         if out is not None:
             return write_out(out, fn(input), name, exact=_SAME_DTYPE)
-        return _ZeroGrad.apply(input, np_fn)
+        return _ZeroGrad.apply(input, array_fn)
 
     fn.__name__ = name
     fn.__doc__ = f"{name} elementwise; its gradient is zero almost everywhere."
@@ -958,26 +829,26 @@ class _ZeroGrad(Op):
 
     @staticmethod
     def forward(ctx, x, fn):
-        return fn(x)
+        return fn(array_module(x), x)
 
     @staticmethod
     def backward(ctx, g):
         return g * 0, None
 
 
-def _sign(a: np.ndarray) -> np.ndarray:
-    if a.dtype == np.bool_:
+def _sign(xp, a):
+    if a.dtype is _BOOL:
         return a.copy()  # NumPy has no bool sign; PyTorch keeps bool
-    s = np.sign(a)
+    s = xp.sign(a)
     if s.dtype.kind == "f":
-        s = np.where(np.isnan(s), s.dtype.type(0), s)  # PyTorch's sign(NaN) is 0
+        s = xp.where(xp.isnan(s), s.dtype.type(0), s)  # PyTorch's sign(NaN) is 0
     return s
 
 
 sign = _no_grad_unary(_sign, "sign")
-floor = _no_grad_unary(np.floor, "floor", "floor_vml_cpu")
-ceil = _no_grad_unary(np.ceil, "ceil", "ceil_vml_cpu")
-trunc = _no_grad_unary(np.trunc, "trunc", "trunc_vml_cpu")
+floor = _no_grad_unary(lambda xp, a: xp.floor(a), "floor", "floor_vml_cpu")
+ceil = _no_grad_unary(lambda xp, a: xp.ceil(a), "ceil", "ceil_vml_cpu")
+trunc = _no_grad_unary(lambda xp, a: xp.trunc(a), "trunc", "trunc_vml_cpu")
 fix = trunc
 
 
@@ -986,7 +857,7 @@ def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A00
     if out is not None:
         return write_out(out, round(input, decimals=decimals), "round", exact="Found dtype {got} but expected {want}")
     _refuse_bool(input, "round_vml_cpu")
-    return _ZeroGrad.apply(input, lambda a: np.round(a, decimals))
+    return _ZeroGrad.apply(input, lambda xp, a: xp.round(a, decimals))
 
 
 def frac(input: Tensor, *, out=None) -> Tensor:
@@ -1001,70 +872,70 @@ def sgn(input: Tensor) -> Tensor:
     return sign(input)
 
 
-def signbit(input: Tensor) -> Tensor:
-    return emit("signbit", (input,), np.signbit(input._data))
-
-
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
     """Replace NaN and infinities by finite numbers (gradient passes where finite)."""
     d = input._data
     if d.dtype.kind != "f":
         return _wrap(d.copy())
     info = np.finfo(d.dtype)
-    fixed = np.nan_to_num(d, nan=nan, posinf=info.max if posinf is None else posinf, neginf=info.min if neginf is None else neginf)
+    xp = array_module(d)
+    fixed = xp.nan_to_num(d, nan=nan, posinf=info.max if posinf is None else posinf, neginf=info.min if neginf is None else neginf)
     if input._requires_grad:
-        return where(_wrap(np.isfinite(d)), input, _wrap(fixed))
+        return where(_wrap(xp.isfinite(d)), input, _wrap(fixed))
     return _wrap(fixed)
 
 
 # -- comparisons and logic (never differentiable) ---------------------------------------------------
 
 
-def _compare(np_fn, name):
+def _compare(ufunc, name):
     def fn(input, other, *, out=None) -> Tensor:
         if out is not None:
             return write_out(out, fn(input, other), fn.__name__)
         x, y, _ = binary_operands(input, other)
+        a, b = _data(x), _data(y)
+        xp = array_module(a, b)
         try:
-            return emit(name, (input, other), np.asarray(np_fn(_data(x), _data(y))))
+            return emit(name, (input, other), xp.asarray(getattr(xp, ufunc)(a, b)))
         except ValueError:
             check_broadcast(shape_of(x), shape_of(y))
             raise
 
-    fn.__name__ = np_fn.__name__
+    fn.__name__ = ufunc
     return fn
 
 
-eq, ne = _compare(np.equal, "eq"), _compare(np.not_equal, "ne")
-lt, le = _compare(np.less, "lt"), _compare(np.less_equal, "le")
-gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
+eq, ne = _compare("equal", "eq"), _compare("not_equal", "ne")
+lt, le = _compare("less", "lt"), _compare("less_equal", "le")
+gt, ge = _compare("greater", "gt"), _compare("greater_equal", "ge")
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
-def _logical(np_fn):
+def _logical(name):
     def fn(input, other=None, *, out=None) -> Tensor:
         if out is not None:
             return write_out(out, fn(input, other), fn.__name__)
         if other is None:
-            return emit(name, (input,), np_fn(_data(input)))
-        a, b = as_tensor_operand(input), as_tensor_operand(other)
+            d = _data(input)
+            return emit(name, (input,), getattr(array_module(d), name)(d))
+        a, b = _data(as_tensor_operand(input)), _data(as_tensor_operand(other))
         try:
-            return emit(name, (input, other), np_fn(_data(a), _data(b)))
+            return emit(name, (input, other), getattr(array_module(a, b), name)(a, b))
         except ValueError:
             check_broadcast(shape_of(a), shape_of(b))
             raise
 
-    name = fn.__name__ = np_fn.__name__
+    fn.__name__ = name
     return fn
 
 
-logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.logical_or), _logical(np.logical_xor)
+logical_and, logical_or, logical_xor = _logical("logical_and"), _logical("logical_or"), _logical("logical_xor")
 
 
 def logical_not(input: Tensor, *, out=None) -> Tensor:
     if out is not None:
         return write_out(out, logical_not(input), "logical_not")
-    return emit("logical_not", (input,), np.logical_not(input._data))
+    return emit("logical_not", (input,), array_module(input._data).logical_not(input._data))
 
 
 def invert_operator(input: Tensor) -> Tensor:
@@ -1074,24 +945,19 @@ def invert_operator(input: Tensor) -> Tensor:
     return bitwise_not(input)
 
 
-def isnan(input: Tensor) -> Tensor:
-    return emit("isnan", (input,), np.isnan(input._data))
+def _predicate(name):
+    """``name(input)``: the array module's elementwise test of the same name, never differentiable."""
+
+    def fn(input: Tensor) -> Tensor:
+        d = input._data
+        return emit(name, (input,), getattr(array_module(d), name)(d))
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
 
 
-def isinf(input: Tensor) -> Tensor:
-    return emit("isinf", (input,), np.isinf(input._data))
-
-
-def isposinf(input: Tensor) -> Tensor:
-    return emit("isposinf", (input,), np.isposinf(input._data))
-
-
-def isneginf(input: Tensor) -> Tensor:
-    return emit("isneginf", (input,), np.isneginf(input._data))
-
-
-def isfinite(input: Tensor) -> Tensor:
-    return emit("isfinite", (input,), np.isfinite(input._data))
+isnan, isinf, isposinf, isneginf, isfinite = map(_predicate, ("isnan", "isinf", "isposinf", "isneginf", "isfinite"))
+signbit = _predicate("signbit")
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
@@ -1100,7 +966,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         raise RuntimeError(f"{type_name(input.dtype)} did not match {type_name(other.dtype)}")
     if isinstance(other, Tensor):
         check_broadcast(input._data.shape, other._data.shape)
-    close = np.isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    close = array_module(input._data).isclose(input._data, _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
     return emit("isclose", (input, other), close)
 
 
@@ -1110,7 +976,7 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and elements."""
-    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+    return input._data.shape == other._data.shape and bool(array_module(input._data).array_equal(input._data, other._data))
 
 
 _INTERNAL = {'erf_array', 'stable_sigmoid', 'to_dtype', 'invert_operator'}  # array-level helpers other op modules use; not PyTorch names

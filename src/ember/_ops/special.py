@@ -12,194 +12,131 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor
+from .._backend import array_module, errstate
+from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _d
 from ..autograd.function import Op
 from . import _specfun as SF
 from . import pointwise as P
-from ._out import supports_out, write_out
+from ._out import supports_out
+from ._unary import INVALID, OVER, POLES, BinaryOp, UnaryOp, as_array, float_input, unary_function
 from ._common import as_tensor_operand, binary_operands, check_broadcast, shape_of, type_name
 
 _wrap = Tensor._wrap
 
 
-def _either(array_fn, name):
-    """An elementwise function of an array, or (under create_graph) the differentiable ember op."""
-
-    def fn(x):
-        if isinstance(x, Tensor):
-            return globals()[name](x)
-        return array_fn(x)
-
-    return fn
+def _cosh(x):
+    """cosh of an array, or (under create_graph) the differentiable ember op."""
+    return cosh(x) if isinstance(x, Tensor) else array_module(x).cosh(x)
 
 
-_sqrt = _either(np.sqrt, "_sqrt_t")
-_sqrt_t = P.sqrt
-_cosh = _either(np.cosh, "cosh")
-_sinh = _either(np.sinh, "sinh")
-_exp = _either(np.exp, "_exp_t")
-_exp_t = P.exp
-_log = _either(np.log, "_log_t")
-_log_t = P.log
-_log1p = _either(np.log1p, "_log1p_t")
-_log1p_t = P.log1p
-_sin = _either(np.sin, "_sin_t")
-_sin_t = P.sin
-_cos = _either(np.cos, "_cos_t")
-_cos_t = P.cos
-_digamma = _either(SF.digamma, "digamma")
-_sigmoid = _either(P.stable_sigmoid, "_sigmoid_t")
-_sigmoid_t = P.sigmoid
+def _sinh(x):
+    return sinh(x) if isinstance(x, Tensor) else array_module(x).sinh(x)
 
 
-def _float(x: Tensor) -> Tensor:
-    """Integer and bool tensors are promoted to the default float dtype (PyTorch's unary float ops)."""
-    return x if x._data.dtype.kind == "f" else _wrap(x._data.astype(D.get_default_dtype().np))
+def _digamma(x):
+    return digamma(x) if isinstance(x, Tensor) else SF.digamma(x)
 
 
-def _unary(op, name):
-    def fn(input: Tensor, *, out=None) -> Tensor:
-        if out is not None:
-            return write_out(out, op.apply(_float(input)), name, input)
-        return op.apply(_float(input))
+def _sigmoid(x):
+    return P.sigmoid(x) if isinstance(x, Tensor) else P.stable_sigmoid(x)
 
-    fn.__name__ = name
-    fn.__qualname__ = name
-    fn.__doc__ = op.__doc__
-    return fn
+
+def _where(mask, a, b):
+    """where(mask, a, b) on arrays, or (under create_graph) differentiable in a and b."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return P.where(_wrap(mask), a, b)
+    return array_module(mask, a, b).where(mask, a, b)
+
+
+_float = float_input
 
 
 # -- inverse trigonometric and hyperbolic ---------------------------------------------------------------
 
 
-class Asin(Op):
+class Asin(UnaryOp):
     """y = asin x;  dy/dx = 1 / sqrt(1 - x^2)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.arcsin(x)
+    ufunc, quiet, quiet_grad = "arcsin", INVALID, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / _sqrt(1 - x * x)
+    def df(xp, g, x):
+        return g / xp.sqrt(1 - x * x)
 
 
-class Acos(Op):
+class Acos(UnaryOp):
     """y = acos x;  dy/dx = -1 / sqrt(1 - x^2)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.arccos(x)
+    ufunc, quiet, quiet_grad = "arccos", INVALID, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return -g / _sqrt(1 - x * x)
+    def df(xp, g, x):
+        return -g / xp.sqrt(1 - x * x)
 
 
-class Atan(Op):
+class Atan(UnaryOp):
     """y = atan x;  dy/dx = 1 / (1 + x^2)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arctan(x)
+    ufunc = "arctan"
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         return g / (1 + x * x)
 
 
-class Asinh(Op):
+class Asinh(UnaryOp):
     """y = asinh x;  dy/dx = 1 / sqrt(x^2 + 1)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arcsinh(x)
+    ufunc = "arcsinh"
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g / _sqrt(x * x + 1)
+    def df(xp, g, x):
+        return g / xp.sqrt(x * x + 1)
 
 
-class Acosh(Op):
+class Acosh(UnaryOp):
     """y = acosh x;  dy/dx = 1 / sqrt((x - 1)(x + 1))."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.arccosh(x)
+    ufunc, quiet, quiet_grad = "arccosh", INVALID, POLES
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / _sqrt((x - 1) * (x + 1))
+    def df(xp, g, x):
+        return g / xp.sqrt((x - 1) * (x + 1))
 
 
-class Atanh(Op):
+class Atanh(UnaryOp):
     """y = atanh x;  dy/dx = 1 / (1 - x^2)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.arctanh(x)
+    ufunc, quiet, quiet_grad = "arctanh", POLES, {"divide": "ignore"}
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (1 - x * x)
+    def df(xp, g, x):
+        return g / (1 - x * x)
 
 
-class Sinh(Op):
+class Sinh(UnaryOp):
     """y = sinh x;  dy/dx = cosh x."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
-            return np.sinh(x)
+    ufunc, quiet, quiet_grad = "sinh", OVER, OVER
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return g * _cosh(x)
+    def df(xp, g, x):
+        return g * _cosh(x)
 
 
-class Cosh(Op):
+class Cosh(UnaryOp):
     """y = cosh x;  dy/dx = sinh x."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
-            return np.cosh(x)
+    ufunc, quiet, quiet_grad = "cosh", OVER, OVER
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return g * _sinh(x)
+    def df(xp, g, x):
+        return g * _sinh(x)
 
 
-asin, acos, atan = _unary(Asin, "asin"), _unary(Acos, "acos"), _unary(Atan, "atan")
-asinh, acosh, atanh = _unary(Asinh, "asinh"), _unary(Acosh, "acosh"), _unary(Atanh, "atanh")
-sinh, cosh = _unary(Sinh, "sinh"), _unary(Cosh, "cosh")
+asin, acos, atan, asinh, acosh, atanh = map(unary_function, (Asin, Acos, Atan, Asinh, Acosh, Atanh))
+sinh, cosh = unary_function(Sinh), unary_function(Cosh)
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 
 
@@ -226,74 +163,65 @@ def rad2deg(input: Tensor) -> Tensor:
     return Deg2Rad.apply(_float(input), 180 / math.pi)
 
 
-class Sinc(Op):
+class Sinc(UnaryOp):
     """y = sin(pi x) / (pi x), 1 at 0;  dy/dx = (cos(pi x) - y) / x, 0 at 0."""
 
+    quiet = POLES
+
     @staticmethod
-    def forward(ctx, x):
+    def f(xp, x):
         px = x * math.pi
-        with np.errstate(invalid="ignore", divide="ignore"):
-            y = np.where(x == 0, 1.0, np.sin(px) / px).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x)
-        return y
+        return xp.where(x == 0, 1.0, xp.sin(px) / px).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         zero = _d(x) == 0
-        safe = P.where(_wrap(zero), 1.0, x) if isinstance(x, Tensor) else np.where(zero, 1.0, x)
+        safe = _where(zero, 1.0, x)
         px = safe * math.pi
-        d = (_cos(px) * px - _sin(px)) / (px * safe)
-        return g * (P.where(_wrap(zero), 0.0, d) if isinstance(d, Tensor) else np.where(zero, 0.0, d))
+        return g * _where(zero, 0.0, (xp.cos(px) * px - xp.sin(px)) / (px * safe))
 
 
-sinc = _unary(Sinc, "sinc")
+sinc = unary_function(Sinc)
 
 
 # -- error and gamma functions ----------------------------------------------------------------------------
 
 
-class Erfc(Op):
+class Erfc(UnaryOp):
     """y = erfc x = 1 - erf x;  dy/dx = -2/sqrt(pi) e^(-x^2)."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def f(xp, x):
         return SF.erfc(x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * (-2.0 / math.sqrt(math.pi)) * _exp(-(x * x))
+    def df(xp, g, x):
+        return g * (-2.0 / math.sqrt(math.pi)) * xp.exp(-(x * x))
 
 
-class Erfinv(Op):
+class Erfinv(UnaryOp):
     """y = erfinv x;  dy/dx = sqrt(pi)/2 e^(y^2)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = P._nd(SF.erfinv(x))
-        ctx.save_for_backward(y)
-        return y
+    saves_y, quiet_grad = True, OVER
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return g * (math.sqrt(math.pi) / 2) * _exp(y * y)
+    def f(xp, x):
+        return SF.erfinv(x)
+
+    @staticmethod
+    def df(xp, g, y):
+        return g * (math.sqrt(math.pi) / 2) * xp.exp(y * y)
 
 
-class Lgamma(Op):
+class Lgamma(UnaryOp):
     """y = ln |Gamma(x)|;  dy/dx = digamma(x)."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def f(xp, x):
         return SF.lgamma(x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         return g * _digamma(x)
 
 
@@ -313,54 +241,21 @@ class Polygamma(Op):
         return g * d, None
 
 
-class I0(Op):
+class I0(UnaryOp):
     """y = I0(x);  dy/dx = I1(x) = sum (x/2)^(2k+1) / (k! (k+1)!)  (evaluated as d/dx of the series)."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def f(xp, x):
         return SF.i0(x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def df(xp, g, x):
         if isinstance(x, Tensor):
             raise RuntimeError("i0: second-order gradients are not implemented in ember")
-        return g * _i1(x)
+        return g * SF.i1(x)
 
 
-def _i1(x: np.ndarray) -> np.ndarray:
-    """Modified Bessel I1 (the derivative of I0): series below |x| = 20, asymptotic expansion above."""
-    w = np.asarray(x, dtype=np.float64)
-    a = np.abs(w)
-    s = np.minimum(a, 20.0)
-    q = 0.25 * s * s
-    term = 0.5 * s
-    total = term.copy()
-    for k in range(1, 60):
-        term = term * q / (k * (k + 1))
-        total += term
-    b = np.maximum(a, 20.0)
-    t = 1.0 / (8.0 * b)
-    series = np.ones_like(b)
-    term = np.ones_like(b)
-    for k in range(1, 25):  # e^x/sqrt(2 pi x) sum_k (-1)^k prod_j (4 - (2j-1)^2) / (k! (8x)^k)
-        term = term * -(4 - (2 * k - 1) ** 2) * t / k
-        series += term
-    with np.errstate(over="ignore", invalid="ignore"):
-        big = np.exp(b) / np.sqrt(2 * math.pi * b) * series
-    return np.copysign(np.where(a < 20.0, total, big), w).astype(x.dtype, copy=False)
-
-
-@supports_out("erfc")
-def erfc(input: Tensor, *, out=None) -> Tensor:
-    """1 - erf(x), accurate for large x (no cancellation)."""
-    if out is not None:
-        return write_out(out, erfc(input), "erfc")
-    return _unary(Erfc, "erfc")(input)
-
-
-erfinv, lgamma, i0 = _unary(Erfinv, "erfinv"), _unary(Lgamma, "lgamma"), _unary(I0, "i0")
+erfc, erfinv, lgamma, i0 = map(unary_function, (Erfc, Erfinv, Lgamma, I0))
 
 
 @supports_out("digamma")
@@ -382,7 +277,7 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = _float(input)
-    if bool(np.any(x._data <= (p - 1) / 2)):
+    if bool((x._data <= (p - 1) / 2).any()):
         raise RuntimeError("All elements must be greater than (p-1)/2")
     total = lgamma(x)
     for i in range(1, p):
@@ -400,20 +295,21 @@ class Logit(Op):
     def forward(ctx, x, eps):
         ctx.eps = eps
         ctx.save_for_backward(x)
-        z = x if eps is None else np.clip(x, eps, 1 - eps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(z / (1 - z))
+        xp = array_module(x)
+        z = x if eps is None else xp.clip(x, eps, 1 - eps)
+        with errstate(xp, **POLES):
+            return xp.log(z / (1 - z))
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(array_module(g, x), **POLES):
             d = g / (x * (1 - x))
         if ctx.eps is None:
             return d, None
         xd = _d(x)
         outside = (xd < ctx.eps) | (xd > 1 - ctx.eps)
-        return (P.where(_wrap(outside), 0.0, d) if isinstance(d, Tensor) else np.where(outside, 0.0, d)), None
+        return _where(outside, 0.0, d), None
 
 
 def logit(input: Tensor, eps=None) -> Tensor:
@@ -437,19 +333,16 @@ def _binary(op, a, b, name, ints=True, bools=True, float_result=True):
         raise
 
 
-class Atan2(Op):
+class Atan2(BinaryOp):
     """y = atan2(a, b);  dy/da = b / (a^2 + b^2), dy/db = -a / (a^2 + b^2)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.arctan2(a, b)
+    ufunc = "arctan2"
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(array_module(g, a, b), **POLES):
             r = g / (a * a + b * b)
         return (r * b if need_a else None), (-r * a if need_b else None)
 
@@ -459,7 +352,8 @@ class Hypot(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        y = P._nd(np.hypot(a, b))
+        xp = array_module(a, b)
+        y = as_array(xp, xp.hypot(a, b))
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -467,7 +361,7 @@ class Hypot(Op):
     def backward(ctx, g):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(array_module(g, y), **POLES):
             r = g / y
         return (r * a if need_a else None), (r * b if need_b else None)
 
@@ -477,7 +371,8 @@ class Copysign(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        y = P._nd(np.copysign(a, b))
+        xp = array_module(a, b)
+        y = as_array(xp, xp.copysign(a, b))
         ctx.save_for_backward(a, y)
         return y
 
@@ -488,43 +383,30 @@ class Copysign(Op):
         ga = None
         if need_a:
             ad = _d(a)
-            ratio = np.where(ad == 0, 0.0, np.sign(_d(y)) * np.sign(ad)).astype(ad.dtype, copy=False)
+            xp = array_module(ad)
+            ratio = xp.where(ad == 0, 0.0, xp.sign(_d(y)) * xp.sign(ad)).astype(ad.dtype, copy=False)
             ga = g * ratio
         return ga, (g * 0 if need_b else None)
 
 
-class LogAddExp(Op):
-    """y = ln(e^a + e^b) (base 2 when ``base2``);  dy/da = 1 / (1 + e^(b - a)), dy/db = 1 / (1 + e^(a - b))."""
+class LogAddExp(BinaryOp):
+    """y = ln(e^a + e^b);  dy/da = 1 / (1 + e^(b - a)), dy/db = 1 / (1 + e^(a - b))."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.logaddexp(a, b)
+    ufunc, ln_base = "logaddexp", None
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(invalid="ignore"):
-            s = _sigmoid(a - b)
+        with errstate(array_module(g, a, b), **INVALID):
+            s = _sigmoid(a - b if cls.ln_base is None else (a - b) * cls.ln_base)
         return (g * s if need_a else None), (g * (1 - s) if need_b else None)
 
 
-class LogAddExp2(Op):
+class LogAddExp2(LogAddExp):
     """y = log2(2^a + 2^b);  dy/da = 1 / (1 + 2^(b - a)), dy/db = 1 / (1 + 2^(a - b))."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.logaddexp2(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        with np.errstate(invalid="ignore"):
-            s = _sigmoid((a - b) * math.log(2.0))
-        return (g * s if need_a else None), (g * (1 - s) if need_b else None)
+    ufunc, ln_base = "logaddexp2", math.log(2.0)
 
 
 class Xlogy(Op):
@@ -535,9 +417,11 @@ class Xlogy(Op):
     def forward(ctx, a, b, log1p):
         ctx.log1p = log1p
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lb = np.log1p(b) if log1p else np.log(b)
-            return P._nd(np.where((a == 0) & ~np.isnan(b), np.zeros((), lb.dtype), a * lb).astype(np.result_type(a, b), copy=False))
+        xp = array_module(a, b)
+        with errstate(xp, **POLES):
+            lb = xp.log1p(b) if log1p else xp.log(b)
+            y = xp.where((a == 0) & ~xp.isnan(b), xp.zeros((), lb.dtype), a * lb)
+            return as_array(xp, y.astype(np.result_type(a, b), copy=False))
 
     @staticmethod
     def backward(ctx, g):
@@ -545,13 +429,14 @@ class Xlogy(Op):
         need_a, need_b = ctx.needs_input_grad[:2]
         ga = gb = None
         bound = -1.0 if ctx.log1p else 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
+        xp = array_module(g, a, b)
+        with errstate(xp, **POLES):
             if need_a:
-                lb = _log1p(b) if ctx.log1p else _log(b)
+                lb = xp.log1p(b) if ctx.log1p else xp.log(b)
                 ga = g * lb
                 mask = (_d(a) == 0) & (_d(b) <= bound)
-                if np.any(mask):
-                    ga = P.where(_wrap(mask), 0.0, ga) if isinstance(ga, Tensor) else np.where(mask, 0.0, ga)
+                if mask.any():
+                    ga = _where(mask, 0.0, ga)
             if need_b:
                 gb = g * a / (b + 1 if ctx.log1p else b)
         return ga, gb, None
@@ -563,7 +448,8 @@ class _NoGrad(Op):
     @staticmethod
     def forward(ctx, a, b, fn, name):
         ctx.name = name
-        return P._nd(fn(a, b))
+        xp = array_module(a, b)
+        return as_array(xp, fn(xp, a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -634,8 +520,8 @@ def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     check_broadcast(input._data.shape, values._data.shape)
 
-    def step(a, v):
-        return np.where(a == 0, v, (a > 0)).astype(a.dtype, copy=False)
+    def step(xp, a, v):
+        return xp.where(a == 0, v, (a > 0)).astype(a.dtype, copy=False)
 
     return _NoGrad.apply(input, values, step, "heaviside")
 
@@ -647,7 +533,7 @@ def nextafter(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if np.dtype(res).kind != "f":
         raise NotImplementedError(f'"nextafter_cpu" not implemented for \'{type_name(D.from_numpy_dtype(res))}\'')
     check_broadcast(shape_of(x), shape_of(y))
-    return _NoGrad.apply(x, y, np.nextafter, "nextafter")
+    return _NoGrad.apply(x, y, lambda xp, a, b: xp.nextafter(a, b), "nextafter")
 
 
 # -- cumulative log-sum-exp ------------------------------------------------------------------------------------
@@ -660,7 +546,8 @@ class LogCumSumExp(Op):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        y = P._nd(np.logaddexp.accumulate(x, axis=axis)) if x.ndim else x.copy()
+        xp = array_module(x)
+        y = as_array(xp, xp.logaddexp.accumulate(x, axis=axis)) if x.ndim else x.copy()
         ctx.save_for_backward(x, y)
         return y
 
@@ -672,23 +559,22 @@ class LogCumSumExp(Op):
         if x.ndim == 0:
             return g, None
         ax = ctx.axis
-        gm, ym, xm = np.moveaxis(g, ax, 0), np.moveaxis(y, ax, 0), np.moveaxis(x, ax, 0)
-        r = np.empty_like(gm)
+        xp = array_module(g, x, y)
+        gm, ym, xm = xp.moveaxis(g, ax, 0), xp.moveaxis(y, ax, 0), xp.moveaxis(x, ax, 0)
+        r = xp.empty_like(gm)
         n = gm.shape[0]
-        with np.errstate(invalid="ignore", over="ignore"):
+        with errstate(xp, invalid="ignore", over="ignore"):
             if n:
                 r[n - 1] = gm[n - 1]
             for i in range(n - 2, -1, -1):
-                step = np.exp(ym[i] - ym[i + 1])
-                r[i] = gm[i] + np.where(np.isneginf(ym[i]), 0.0, step) * r[i + 1]
-            dx = np.where(np.isneginf(xm), 0.0, np.exp(xm - ym) * r)
-        return np.moveaxis(dx, 0, ax), None
+                step = xp.exp(ym[i] - ym[i + 1])
+                r[i] = gm[i] + xp.where(xp.isneginf(ym[i]), 0.0, step) * r[i + 1]
+            dx = xp.where(xp.isneginf(xm), 0.0, xp.exp(xm - ym) * r)
+        return xp.moveaxis(dx, 0, ax), None
 
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """ln of the cumulative sum of exp(input) along ``dim``, without overflow."""
-    from .._tensor import _wrap_dim
-
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{type_name(input.dtype)}\'')
     axis = _wrap_dim(dim, max(input._data.ndim, 1))
