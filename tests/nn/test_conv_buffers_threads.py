@@ -99,7 +99,7 @@ def test_importing_ember_leaves_blas_threads_alone():
 def test_batch_parallel_convolution_matches_one_thread(monkeypatch):
     """With two threads the batch runs in chunks on ember's pool; results equal one thread's, and
     the BLAS thread count is restored afterwards."""
-    import ember._ops.conv_nd as cnd
+    import ember._ops.conv_nd_kernels as cnd
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((6, 32, 9, 9)).astype(np.float32)
