@@ -6,19 +6,16 @@ The kernels (im2col/col2im, GEMM layouts, scratch buffers) are in ``conv_kernels
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Op
-from .conv_nd import ConvNd, ConvTransposeNd, GeomN
+from .conv_nd import ConvNd, ConvTransposeNd, GeomN, double_backward
 from .conv_kernels import (
     Geom, col2im, col2im_of_gemm_t, compact, conv_scratch, gemm, gemm_w, im2col, narrow, pad_input,
     planes_backward, planes_forward, planes_of, widen,
 )
-from .index import getitem
-from .reduce import sum as _sum
-from .shape import reshape, squeeze, transpose, unsqueeze
+from .shape import reshape, squeeze, unsqueeze
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold", "fold"]
 
@@ -43,13 +40,14 @@ class Conv2d(Op):
     ``conv_kernels._KEEP_COLS`` bytes is kept for the first backward (PyTorch's slow_conv2d keeps its
     "finput" the same way); larger batches run in chunks of images and backward rebuilds it.
     """
+
     _node_name = "ConvolutionBackward0"
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
         w2 = w.reshape(w.shape[0], -1)
         pl = planes_of(geom, x.itemsize)
-        y = np.empty((geom.n, geom.o, geom.oh, geom.ow), dtype=x.dtype)
+        y = array_module(x, w).empty((geom.n, geom.o, geom.oh, geom.ow), dtype=x.dtype)
         keep = geom.keep and pl.chunk >= geom.n
         cols = None  # an empty batch runs no chunk
         for start in range(0, geom.n, pl.chunk):
@@ -67,14 +65,15 @@ class Conv2d(Op):
         cols, ctx.cols = ctx.cols, None  # kept for one backward only; a second one rebuilds it
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(dy, Tensor):
-            return _conv_double_backward(ctx, x, w, dy)
+            return double_backward(g, x, w, dy, (need_x, need_w, need_b), False, Conv2d, ConvTranspose2d)
+        xp = array_module(dy, x, w)
         gx = gw = gb = None
         if need_b:
-            gb = np.einsum("nchw->c", dy)  # one SIMD pass, faster than sum over three axes
+            gb = xp.einsum("nchw->c", dy)  # one SIMD pass, faster than sum over three axes
         if need_x or need_w:
             pl = planes_of(g, x.itemsize)
             w2 = w.reshape(w.shape[0], -1)
-            gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
+            gx = xp.empty(x.shape, dtype=x.dtype) if need_x else None
             for start in range(0, g.n, pl.chunk):
                 stop = min(start + pl.chunk, g.n)
                 part = planes_backward(
@@ -82,17 +81,18 @@ class Conv2d(Op):
                     None if gx is None else gx[start:stop], need_w,
                 )
                 if need_w:
-                    gw = part if gw is None else np.add(gw, part, out=gw)
+                    gw = part if gw is None else xp.add(gw, part, out=gw)
             if gw is not None:
                 # (G, C/G*KH*KW, O/G) -> (O, C/G, KH, KW)
-                gw = np.ascontiguousarray(np.swapaxes(gw, 1, 2)).reshape(w.shape)
+                gw = xp.ascontiguousarray(xp.swapaxes(gw, 1, 2)).reshape(w.shape)
             elif need_w:  # an empty batch: no image contributes
-                gw = np.zeros(w.shape, dtype=w.dtype)
+                gw = xp.zeros(w.shape, dtype=w.dtype)
         return gx, gw, gb, None
 
 
 class ConvTranspose2d(Op):
     """y = col2im(W^T x) + b, the adjoint of a convolution;  dx = W im2col(dy), dW = x im2col(dy)^T."""
+
     _node_name = "ConvolutionBackward0"
 
     @staticmethod
@@ -112,76 +112,20 @@ class ConvTranspose2d(Op):
         g = ctx.geom
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(dy, Tensor):
-            return _conv_transpose_double_backward(ctx, x, w, dy)
+            return double_backward(g, x, w, dy, (need_x, need_w, need_b), True, Conv2d, ConvTranspose2d)
         gx = gw = gb = None
         if need_b:
-            gb = np.einsum("nchw->c", dy)  # one SIMD pass, faster than sum over three axes
+            gb = array_module(dy).einsum("nchw->c", dy)  # one SIMD pass, faster than sum over three axes
         if need_x or need_w:
             cols = im2col(pad_input(dy, g), g, role="cols")
             w2 = w.reshape(w.shape[0], -1)
             if need_x:
                 narrowing = g.wide and g.wp != g.ow
-                out = conv_scratch("gemm", (g.n, g.o, g.ncols), dy.dtype) if narrowing else None
+                out = conv_scratch("gemm", (g.n, g.o, g.ncols), dy) if narrowing else None
                 gx = narrow(gemm(w2, cols, g.groups, out=out), g)
             if need_w:
                 gw = gemm_w(widen(x, g), cols, g.groups).reshape(w.shape)
         return gx, gw, gb, None
-
-
-# -- double backward: the first-order gradients written with differentiable ops -------------------
-
-
-def _conv_double_backward(ctx, x, w, dy):
-    """Under create_graph: dx and dW as convolutions of Tensors (so they differentiate again)."""
-    g = ctx.geom
-    need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    gx = gw = gb = None
-    if need_b:
-        gb = _sum(dy, (0, 2, 3))
-    if need_x:
-        gx = _input_grad(dy, w, g)
-    if need_w:
-        gw = _weight_grad(x, dy, g, tuple(w.shape))
-    return gx, gw, gb, None
-
-
-def _conv_transpose_double_backward(ctx, x, w, dy):
-    g = ctx.geom
-    need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    gx = gw = gb = None
-    if need_b:
-        gb = _sum(dy, (0, 2, 3))
-    if need_x:
-        gx = Conv2d.apply(dy, w, None, g)
-    if need_w:
-        gw = _weight_grad(dy, x, g, tuple(w.shape))
-    return gx, gw, gb, None
-
-
-def _as_tensor(a):
-    return a if isinstance(a, Tensor) else Tensor._wrap(a)
-
-
-def _input_grad(dy, w, g: Geom):
-    """dx of a convolution as a transposed convolution (differentiable)."""
-    return ConvTranspose2d.apply(_as_tensor(dy), _as_tensor(w), None, g)
-
-
-def _weight_grad(x, dy, g: Geom, wshape):
-    """dW[o, c, p, q] = sum_{n,i,j} dy[n, o, i, j] xp[n, c, i s + p d, j s + q d], differentiable in
-    x and dy: a convolution of x (channels as batch) with dy (batch as channels)."""
-    x, dy = _as_tensor(x), _as_tensor(dy)
-    groups = g.groups
-    n, c, o = g.n, g.c, g.o
-    cg = c // groups
-    # x -> (C/G, G*N, H, W): for group k, channels c of x in group k pair with dy channels of group k.
-    xt = transpose(reshape(x, (n, groups, cg, g.h, g.w)), 0, 2)  # (cg, G, N, H, W)
-    xt = reshape(xt, (cg, groups * n, g.h, g.w))
-    dyt = transpose(dy, 0, 1)  # (O, N, OH, OW): group k of O pairs with input channels (k, n)
-    geom = Geom((cg, groups * n, g.h, g.w), (g.oh, g.ow), (g.dh, g.dw), (g.pt, g.pb, g.pl, g.pr), (g.sh, g.sw), groups, o)
-    out = Conv2d.apply(xt, dyt, None, geom)  # (cg, O, KH', KW') with KH' >= KH
-    out = getitem(out, (slice(None), slice(None), slice(0, wshape[2]), slice(0, wshape[3])))
-    return transpose(out, 0, 1)
 
 
 # -- functional API ---------------------------------------------------------------------------------------
@@ -439,6 +383,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
 class _Unfold(Op):
     """cols = im2col(x);  dx = col2im(dcols)."""
+
     _node_name = "Im2ColBackward0"
 
     @staticmethod
@@ -456,6 +401,7 @@ class _Unfold(Op):
 
 class _Fold(Op):
     """x = col2im(cols);  dcols = im2col(dx)."""
+
     _node_name = "Col2ImBackward0"
 
     @staticmethod

@@ -27,9 +27,9 @@ row-by-row copies of the compact layout) for ``Wp / OW`` more GEMM work.
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
+import math
 
+from .._backend import array_module
 from ._bufpool import pool, scratch
 
 
@@ -63,6 +63,13 @@ class Geom:
         # Conv2d may keep its im2col matrix for backward (set False when no gradient will be taken)
         self.keep = True
 
+    def weight_grad_geom(self) -> Geom:
+        """The convolution giving dW: x with channels as batch (C/G, G*N, H, W) by dy with batch as
+        channels, stride and dilation swapped."""
+        cg = self.c // self.groups
+        return Geom((cg, self.groups * self.n, self.h, self.w), (self.oh, self.ow), (self.dh, self.dw),
+                    (self.pt, self.pb, self.pl, self.pr), (self.sh, self.sw), self.groups, self.o)
+
 
 # -- scratch buffers ------------------------------------------------------------------------------------------
 #
@@ -77,132 +84,138 @@ class Geom:
 _SCRATCH_LIMIT = 1 << 24  # bytes (16 MiB); larger temporaries are allocated normally
 
 
-def conv_scratch(role: str, shape, dtype, zero: bool = False) -> np.ndarray:
-    size = 1
-    for s in shape:
-        size *= s
-    dtype = np.dtype(dtype)
-    if size * dtype.itemsize > _SCRATCH_LIMIT:
-        return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-    out = scratch("conv2d." + role, shape, dtype)
+def conv_scratch(role: str, shape, like, zero: bool = False):
+    """A temporary of ``shape`` with ``like``'s dtype and array module (zero-filled with ``zero``)."""
+    xp = array_module(like)
+    dtype = like.dtype
+    if math.prod(shape) * dtype.itemsize > _SCRATCH_LIMIT:
+        return xp.zeros(shape, dtype) if zero else xp.empty(shape, dtype)
+    out = scratch("conv2d." + role, shape, dtype, xp)
     if zero:
         out.fill(0)
     return out
 
 
-def _zeroed(role: str, shape, dtype, layout=()) -> np.ndarray:
+def _zeroed(role: str, shape, like, layout=()):
     """A per-thread buffer for one exact shape and ``layout`` (whatever decides which part the
-    caller writes), zero-filled once when created; kept in the bounded "zeroed" pool (LRU).
+    caller writes), with ``like``'s dtype and array module, zero-filled once when created; kept in
+    the bounded "zeroed" pool (LRU).
 
     For temporaries of which every call overwrites the same part and needs the rest zero
     (the discarded columns of a widened gradient, the rows of dcols below the output): the
     rest stays zero without zeroing it each call, which costs as much as the GEMM when those
     parts are many short runs. Callers must write nothing else into the buffer.
     """
-    dtype = np.dtype(dtype)
+    xp = array_module(like)
+    dtype = like.dtype
     store = pool("zeroed")
-    key = (role, tuple(shape), dtype.str, layout)
+    key = (role, tuple(shape), dtype.str, layout, xp)
     buf = store.get(key)
     if buf is None:
-        nbytes = dtype.itemsize * int(np.prod(shape))
-        if nbytes > _SCRATCH_LIMIT:
-            return np.zeros(shape, dtype)
-        buf = np.zeros(shape, dtype)
+        if dtype.itemsize * math.prod(shape) > _SCRATCH_LIMIT:
+            return xp.zeros(shape, dtype)
+        buf = xp.zeros(shape, dtype)
         store.put(key, buf)
     return buf
 
 
-def _take_cols(shape, dtype) -> np.ndarray:
+def _take_cols(shape, like):
     """A buffer for an im2col matrix that forward keeps for backward: a recycled one when backward
-    has handed one of this shape back (``_give_cols``), else a fresh array. Recycling saves the
-    page faults of a fresh multi-MiB array each step (they cost 2-3x the im2col copy itself)."""
-    buf = pool("cols").pop((tuple(shape), np.dtype(dtype).str))
-    return buf if buf is not None else np.empty(shape, dtype)
+    has handed one of this shape back (``_give_cols``), else a fresh array (``like``'s dtype and
+    array module). Recycling saves the page faults of a fresh multi-MiB array each step (they cost
+    2-3x the im2col copy itself)."""
+    xp = array_module(like)
+    buf = pool("cols").pop((tuple(shape), like.dtype.str, xp))
+    return buf if buf is not None else xp.empty(shape, like.dtype)
 
 
-def _give_cols(buf: np.ndarray) -> None:
+def _give_cols(buf) -> None:
     """Hand a kept im2col matrix back once backward no longer needs it (one per shape, in the
     bounded "cols" pool: least recently used shapes are dropped first)."""
     if buf.nbytes <= _KEEP_COLS + (1 << 20):
-        pool("cols").put((buf.shape, buf.dtype.str), buf)
+        pool("cols").put((buf.shape, buf.dtype.str, array_module(buf)), buf)
 
 
-def pad_input(x: np.ndarray, g: Geom, role: str | None = "xpad") -> np.ndarray:
+def pad_input(x, g: Geom, role: str | None = "xpad"):
     """x (N, C, H, W) -> the zero-padded input, flat (N, C, flat) in the wide layout.
 
     Bottom/right paddings may be negative (transposed convolutions with output_padding):
     the input is then cropped. With a ``role`` the result is a scratch buffer.
     """
+    xp = array_module(x)
     hh, ww = min(g.h, g.hp - g.pt), min(g.w, g.wp - g.pl)
     if g.wide:
         if g.flat == g.h * g.w and x.flags.c_contiguous:
             return x.reshape(g.n, g.c, g.flat)
         shape = (g.n, g.c, g.flat)
-        buf = conv_scratch(role, shape, x.dtype, zero=True) if role else np.zeros(shape, x.dtype)
+        buf = conv_scratch(role, shape, x, zero=True) if role else xp.zeros(shape, x.dtype)
         img = buf[:, :, : g.hp * g.wp].reshape(g.n, g.c, g.hp, g.wp)
         img[:, :, g.pt : g.pt + hh, g.pl : g.pl + ww] = x[:, :, :hh, :ww]
         return buf
     if g.hp == g.h and g.wp == g.w:
         return x
     shape = (g.n, g.c, g.hp, g.wp)
-    buf = conv_scratch(role, shape, x.dtype, zero=True) if role else np.zeros(shape, x.dtype)
+    buf = conv_scratch(role, shape, x, zero=True) if role else xp.zeros(shape, x.dtype)
     buf[:, :, g.pt : g.pt + hh, g.pl : g.pl + ww] = x[:, :, :hh, :ww]
     return buf
 
 
-def _crop(img: np.ndarray, g: Geom, out=None) -> np.ndarray:
+def _crop(img, g: Geom, out=None):
     """Adjoint of the padding: (N, C, Hp, Wp) -> a fresh contiguous (N, C, H, W) (or into ``out``)."""
+    xp = array_module(img)
     hh, ww = min(g.h, g.hp - g.pt), min(g.w, g.wp - g.pl)
     src = img[:, :, g.pt : g.pt + hh, g.pl : g.pl + ww]
     if hh == g.h and ww == g.w:
         if out is None:
-            return np.array(src, copy=True)
-        np.copyto(out, src)
+            return xp.array(src, copy=True)
+        xp.copyto(out, src)
         return out
     if out is None:
-        out = np.zeros((g.n, g.c, g.h, g.w), dtype=img.dtype)
+        out = xp.zeros((g.n, g.c, g.h, g.w), dtype=img.dtype)
     else:
         out.fill(0)
     out[:, :, :hh, :ww] = src
     return out
 
 
-def im2col(xp: np.ndarray, g: Geom, role: str | None = None) -> np.ndarray:
+def im2col(xpad, g: Geom, role: str | None = None):
     """Padded input -> cols (N, C*KH*KW, ncols): one strided view, one copy (into scratch with a ``role``)."""
+    xp = array_module(xpad)
     n, c = g.n, g.c
-    s0, s1 = xp.strides[:2]
+    s0, s1 = xpad.strides[:2]
     if g.wide:
-        e = xp.strides[2]
-        view = as_strided(xp, (n, c, g.kh, g.kw, g.oh, g.wp), (s0, s1, g.dh * g.wp * e, g.dw * e, g.sh * g.wp * e, e))
+        e = xpad.strides[2]
+        view = xp.lib.stride_tricks.as_strided(xpad, (n, c, g.kh, g.kw, g.oh, g.wp), (s0, s1, g.dh * g.wp * e, g.dw * e, g.sh * g.wp * e, e))
     else:
-        s2, s3 = xp.strides[2:]
-        view = as_strided(xp, (n, c, g.kh, g.kw, g.oh, g.ow), (s0, s1, g.dh * s2, g.dw * s3, g.sh * s2, g.sw * s3))
+        s2, s3 = xpad.strides[2:]
+        view = xp.lib.stride_tricks.as_strided(xpad, (n, c, g.kh, g.kw, g.oh, g.ow), (s0, s1, g.dh * s2, g.dw * s3, g.sh * s2, g.sw * s3))
     if role is None:  # a fresh array, even where the view happens to be contiguous scratch memory
-        return np.array(view, copy=True).reshape(n, c * g.kh * g.kw, g.ncols)
-    cols = conv_scratch(role, view.shape, xp.dtype)
-    np.copyto(cols, view)
+        return xp.array(view, copy=True).reshape(n, c * g.kh * g.kw, g.ncols)
+    cols = conv_scratch(role, view.shape, xpad)
+    xp.copyto(cols, view)
     return cols.reshape(n, c * g.kh * g.kw, g.ncols)
 
 
-def col2im(cols: np.ndarray, g: Geom, out=None) -> np.ndarray:
+def col2im(cols, g: Geom, out=None):
     """Adjoint of ``im2col`` followed by the crop of the padding: (N, C*KH*KW, ncols) -> fresh (N, C, H, W).
 
     Loops over the KH*KW kernel positions only; each adds one strided block.
     """
+    xp = array_module(cols)
     n, c = g.n, g.c
     cols = cols.reshape(n, c, g.kh, g.kw, g.oh, g.wp if g.wide else g.ow)
     if g.wide:
-        buf = conv_scratch("fold", (n, c, g.flat), cols.dtype, zero=True)
+        buf = conv_scratch("fold", (n, c, g.flat), cols, zero=True)
         e = buf.itemsize
         s0, s1 = buf.strides[:2]
         for p in range(g.kh):
             for q in range(g.kw):
                 off = p * g.dh * g.wp + q * g.dw
-                block = as_strided(buf[:, :, off:], (n, c, g.oh, g.wp), (s0, s1, g.sh * g.wp * e, e))
+                block = xp.lib.stride_tricks.as_strided(buf[:, :, off:], (n, c, g.oh, g.wp), (s0, s1, g.sh * g.wp * e, e))
                 block += cols[:, :, p, q]
         img = buf[:, :, : g.hp * g.wp].reshape(n, c, g.hp, g.wp)
     else:
-        img = conv_scratch("fold", (n, c, g.hp, g.wp), cols.dtype, zero=True)
+        img = conv_scratch("fold", (n, c, g.hp, g.wp), cols, zero=True)
         hspan = g.sh * (g.oh - 1) + 1
         wspan = g.sw * (g.ow - 1) + 1
         for p in range(g.kh):
@@ -212,74 +225,79 @@ def col2im(cols: np.ndarray, g: Geom, out=None) -> np.ndarray:
     return _crop(img, g, out)
 
 
-def widen(y: np.ndarray, g: Geom, role: str | None = "widen") -> np.ndarray:
+def widen(y, g: Geom, role: str | None = "widen"):
     """(N, O, OH, OW) -> (N, O, ncols): zeros in the discarded columns of the wide layout."""
+    xp = array_module(y)
     n, o = y.shape[:2]
     if not g.wide or g.wp == g.ow:
-        return np.ascontiguousarray(y).reshape(n, o, g.ncols)
+        return xp.ascontiguousarray(y).reshape(n, o, g.ncols)
     shape = (n, o, g.oh, g.wp)
-    out = conv_scratch(role, shape, y.dtype) if role else np.empty(shape, y.dtype)
+    out = conv_scratch(role, shape, y) if role else xp.empty(shape, y.dtype)
     out[..., : g.ow] = y
     out[..., g.ow :] = 0
     return out.reshape(n, o, g.ncols)
 
 
-def narrow(y: np.ndarray, g: Geom, bias=None, out=None) -> np.ndarray:
+def narrow(y, g: Geom, bias=None, out=None):
     """(N, O, ncols) -> (N, O, OH, OW) contiguous, with the bias added on the way.
 
     Returns a fresh array (or ``out``) unless ``y`` itself is already the (fresh) result.
     """
+    xp = array_module(y)
     n, o = y.shape[:2]
     y = y.reshape(n, o, g.oh, g.wp if g.wide else g.ow)
     if g.wide and g.wp != g.ow:
         y = y[..., : g.ow]
         if bias is not None:
-            return np.add(y, bias.reshape(o, 1, 1), out=out)
+            return xp.add(y, bias.reshape(o, 1, 1), out=out)
         if out is None:
-            return np.array(y, copy=True)
-        np.copyto(out, y)
+            return xp.array(y, copy=True)
+        xp.copyto(out, y)
         return out
     if bias is not None:
         y += bias.reshape(o, 1, 1)
     return y
 
 
-def gemm(w: np.ndarray, cols: np.ndarray, groups: int, out=None) -> np.ndarray:
+def gemm(w, cols, groups: int, out=None):
     """w (O, K) grouped, cols (N, G*K', M) -> (N, O, M)."""
+    xp = array_module(w, cols)
     if groups == 1:
-        return np.matmul(w, cols, out=out)
+        return xp.matmul(w, cols, out=out)
     n, _, m = cols.shape
     o = w.shape[0]
     wg = w.reshape(groups, o // groups, -1)
-    res = np.matmul(wg, cols.reshape(n, groups, -1, m), out=None if out is None else out.reshape(n, groups, o // groups, m))
+    res = xp.matmul(wg, cols.reshape(n, groups, -1, m), out=None if out is None else out.reshape(n, groups, o // groups, m))
     return res.reshape(n, o, m)
 
 
-def _gemm_t(w: np.ndarray, dy: np.ndarray, groups: int, out=None) -> np.ndarray:
+def _gemm_t(w, dy, groups: int, out=None):
     """w^T (K, O) grouped times dy (N, O, M) -> (N, G*K, M)."""
+    xp = array_module(w, dy)
     if groups == 1:
-        return np.matmul(w.T, dy, out=out)
+        return xp.matmul(w.T, dy, out=out)
     n, o, m = dy.shape
     wg = w.reshape(groups, o // groups, -1)
-    res = np.matmul(np.swapaxes(wg, 1, 2), dy.reshape(n, groups, o // groups, m),
+    res = xp.matmul(xp.swapaxes(wg, 1, 2), dy.reshape(n, groups, o // groups, m),
                     out=None if out is None else out.reshape(n, groups, -1, m))
     return res.reshape(n, -1, m)
 
 
-def gemm_w(dy: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
+def gemm_w(dy, cols, groups: int):
     """sum_n dy_n cols_n^T, grouped: (N, O, M), (N, G*K, M) -> a fresh (O, K)."""
+    xp = array_module(dy, cols)
     n, o, m = dy.shape
     k = cols.shape[1] // groups
     if groups == 1 and n == 1:
-        return np.matmul(dy[0], cols[0].T)
-    per_sample = conv_scratch("gw", (n, groups, o // groups, k), dy.dtype)
-    np.matmul(dy.reshape(n, groups, o // groups, m), np.swapaxes(cols.reshape(n, groups, k, m), 2, 3), out=per_sample)
+        return xp.matmul(dy[0], cols[0].T)
+    per_sample = conv_scratch("gw", (n, groups, o // groups, k), dy)
+    xp.matmul(dy.reshape(n, groups, o // groups, m), xp.swapaxes(cols.reshape(n, groups, k, m), 2, 3), out=per_sample)
     return per_sample.sum(axis=0).reshape(o, k)
 
 
-def col2im_of_gemm_t(w2, dyw, g: Geom, out=None) -> np.ndarray:
+def col2im_of_gemm_t(w2, dyw, g: Geom, out=None):
     """col2im(W^T dy): the input gradient of a convolution, dcols in scratch."""
-    dcols = conv_scratch("dcols", (g.n, g.c * g.kh * g.kw, g.ncols), dyw.dtype)
+    dcols = conv_scratch("dcols", (g.n, g.c * g.kh * g.kw, g.ncols), dyw)
     return col2im(_gemm_t(w2, dyw, g.groups, out=dcols), g, out)
 
 
@@ -408,7 +426,7 @@ def planes_of(g: Geom, itemsize: int) -> Planes:
     return pl
 
 
-def _to_planes(x: np.ndarray, g: Geom, pl: Planes, out: np.ndarray) -> np.ndarray:
+def _to_planes(x, g: Geom, pl: Planes, out):
     """x (n, C, H, W) -> out (C, phases, row): zero-padded phase planes, image after image."""
     n = x.shape[0]
     out.fill(0)
@@ -426,8 +444,9 @@ def _to_planes(x: np.ndarray, g: Geom, pl: Planes, out: np.ndarray) -> np.ndarra
     return out
 
 
-def _from_planes(acc: np.ndarray, g: Geom, pl: Planes, out: np.ndarray) -> np.ndarray:
+def _from_planes(acc, g: Geom, pl: Planes, out):
     """Adjoint of ``_to_planes``: acc (C, phases, row) -> out (n, C, H, W), padding dropped."""
+    xp = array_module(acc)
     n = out.shape[0]
     body = acc[:, :, : n * pl.s].reshape(g.c, pl.phases, n, pl.hq, pl.wq)
     oc = out.transpose(1, 0, 2, 3)
@@ -442,11 +461,11 @@ def _from_planes(acc: np.ndarray, g: Geom, pl: Planes, out: np.ndarray) -> np.nd
             if nc <= 0:
                 continue
             dst = oc[:, :, r0 : r0 + (nr - 1) * g.sh + 1 : g.sh, c0 : c0 + (nc - 1) * g.sw + 1 : g.sw]
-            np.copyto(dst, body[:, a * g.sw + b, :, i0 : i0 + nr, j0 : j0 + nc])
+            xp.copyto(dst, body[:, a * g.sw + b, :, i0 : i0 + nr, j0 : j0 + nc])
     return out
 
 
-def _planes_im2col(planes: np.ndarray, g: Geom, pl: Planes, n: int, extra: int = 0, role: str | None = "cols"):
+def _planes_im2col(planes, g: Geom, pl: Planes, n: int, extra: int = 0, role: str | None = "cols"):
     """planes (C, phases, row) -> the im2col matrix, plus ``extra`` rows left for the caller.
 
     Row (c, p, q) holds the input read through tap (p, q): a shifted slice of the planes. Laid
@@ -454,35 +473,36 @@ def _planes_im2col(planes: np.ndarray, g: Geom, pl: Planes, n: int, extra: int =
     single phase), else (K + extra, row) like the planes (one long-run copy per tap). A scratch
     buffer with a ``role``, else one from the pool of kept matrices (``_take_cols``).
     """
+    xp = array_module(planes)
     row = planes.shape[-1]
     shape = (n, pl.k + extra, pl.m) if pl.per_image else (pl.k + extra, row)
-    out = conv_scratch(role, shape, planes.dtype) if role else _take_cols(shape, planes.dtype)
+    out = conv_scratch(role, shape, planes) if role else _take_cols(shape, planes)
     e = planes.itemsize
     if pl.per_image:
         dst = out[:, : pl.k].reshape(n, g.c, g.kh * g.kw, pl.m)
         if pl.affine:
             strides = (pl.s * e, planes.strides[0], g.dh * pl.wq * e, g.dw * e, e)
-            view = as_strided(planes, (n, g.c, g.kh, g.kw, pl.m), strides)
-            np.copyto(dst.reshape(n, g.c, g.kh, g.kw, pl.m), view)
+            view = xp.lib.stride_tricks.as_strided(planes, (n, g.c, g.kh, g.kw, pl.m), strides)
+            xp.copyto(dst.reshape(n, g.c, g.kh, g.kw, pl.m), view)
         else:
             length = n * pl.s
             for t, (phase, off) in enumerate(pl.taps):
                 src = planes[:, phase, off : off + length].reshape(g.c, n, pl.s)[:, :, : pl.m]
-                np.copyto(dst[:, :, t], src.transpose(1, 0, 2))
+                xp.copyto(dst[:, :, t], src.transpose(1, 0, 2))
         return out
     length = n * pl.s
     dst = out[: pl.k].reshape(g.c, g.kh * g.kw, row)
     if pl.affine:
         strides = (planes.strides[0], g.dh * pl.wq * e, g.dw * e, e)
-        view = as_strided(planes, (g.c, g.kh, g.kw, length), strides)
-        np.copyto(dst[:, :, :length].reshape(g.c, g.kh, g.kw, length), view)
+        view = xp.lib.stride_tricks.as_strided(planes, (g.c, g.kh, g.kw, length), strides)
+        xp.copyto(dst[:, :, :length].reshape(g.c, g.kh, g.kw, length), view)
     else:
         for t, (phase, off) in enumerate(pl.taps):
-            np.copyto(dst[:, t, :length], planes[:, phase, off : off + length])
+            xp.copyto(dst[:, t, :length], planes[:, phase, off : off + length])
     return out
 
 
-def _blocks(a: np.ndarray, d: int) -> np.ndarray:
+def _blocks(a, d: int):
     """(n, R, M) -> (n, d, R, M/d): each image's columns in ``d`` blocks (a view; see ``Planes.split``)."""
     if d == 1:
         return a
@@ -490,12 +510,12 @@ def _blocks(a: np.ndarray, d: int) -> np.ndarray:
     return a.reshape(n, r, d, m // d).transpose(0, 2, 1, 3)
 
 
-def _cols_per_image(cols: np.ndarray, pl: Planes, n: int) -> np.ndarray:
+def _cols_per_image(cols, pl: Planes, n: int):
     """The im2col matrix as (n, rows, M), a view in either layout."""
     return cols if pl.per_image else _image_view(cols, pl, n, pl.m)
 
 
-def _image_view(rows2d: np.ndarray, pl: Planes, n: int, width: int) -> np.ndarray:
+def _image_view(rows2d, pl: Planes, n: int, width: int):
     """(R, row) -> (n, R, width): per image, the first ``width`` columns of its plane (a view)."""
     r = rows2d.shape[0]
     return rows2d[:, : n * pl.s].reshape(r, n, pl.s)[:, :, :width].transpose(1, 0, 2)
@@ -507,42 +527,44 @@ def planes_forward(x, w2, bias, g: Geom, pl: Planes, out, keep: bool):
     With a bias (and one group) the im2col matrix gets a row of ones and W a column of biases,
     so the GEMM adds the bias: the narrowing copy below is then a plain copy, about half the
     cost of an add that broadcasts the bias over short rows."""
+    xp = array_module(x, w2)
     n = x.shape[0]
     row = pl.row_length(n, x.itemsize)
-    planes = _to_planes(x, g, pl, conv_scratch("planes", (g.c, pl.phases, row), x.dtype))
+    planes = _to_planes(x, g, pl, conv_scratch("planes", (g.c, pl.phases, row), x))
     fold = bias is not None and g.groups == 1
     cols = _planes_im2col(planes, g, pl, n, extra=int(fold), role=None if keep else "cols")
     if fold:
         (cols[:, pl.k] if pl.per_image else cols[pl.k]).fill(1)
-        w2 = np.concatenate((w2, bias.reshape(-1, 1)), axis=1)
+        w2 = xp.concatenate((w2, bias.reshape(-1, 1)), axis=1)
     cv = _cols_per_image(cols, pl, n)  # (n, K, M): per image, its output rows
     if pl.wq == g.ow and fold:  # no discarded columns: the GEMM writes the result in place
         gemm(w2, _blocks(cv, pl.split), g.groups, out=_blocks(out.reshape(n, g.o, pl.m), pl.split))
     else:
-        y = conv_scratch("gemm", (n, g.o, pl.m), x.dtype)
+        y = conv_scratch("gemm", (n, g.o, pl.m), x)
         gemm(w2, _blocks(cv, pl.split), g.groups, out=_blocks(y, pl.split))
         y = y.reshape(n, g.o, g.oh, pl.wq)[..., : g.ow]
         if bias is not None and not fold:
-            np.add(y, bias.reshape(-1, 1, 1), out=out)
+            xp.add(y, bias.reshape(-1, 1, 1), out=out)
         else:
-            np.copyto(out, y)
+            xp.copyto(out, y)
     return cols if keep else None
 
 
 def planes_backward(x, w2, dy, g: Geom, pl: Planes, cols, gx, need_w: bool):
     """One chunk of images: returns its dW^T part (G, K/G, O/G) and writes dx into ``gx``."""
+    xp = array_module(x, dy)
     n = x.shape[0]
     row = pl.row_length(n, x.itemsize)
     kept = cols is not None
     if need_w and not kept:
-        planes = _to_planes(x, g, pl, conv_scratch("planes", (g.c, pl.phases, row), x.dtype))
+        planes = _to_planes(x, g, pl, conv_scratch("planes", (g.c, pl.phases, row), x))
         cols = _planes_im2col(planes, g, pl, n)
     # dy in wide rows, zero in the discarded columns (they must not reach dW or dx); the
     # buffer's discarded columns are zero from its creation and never written
     if pl.wq == g.ow:
-        dyw = np.ascontiguousarray(dy).reshape(n, g.o, pl.m)
+        dyw = xp.ascontiguousarray(dy).reshape(n, g.o, pl.m)
     else:
-        dyw = _zeroed("widen", (n, g.o, g.oh, pl.wq), dy.dtype, g.ow)
+        dyw = _zeroed("widen", (n, g.o, g.oh, pl.wq), dy, g.ow)
         dyw[..., : g.ow] = dy
         dyw = dyw.reshape(n, g.o, pl.m)
     part = None
@@ -554,9 +576,9 @@ def planes_backward(x, w2, dy, g: Geom, pl: Planes, cols, gx, need_w: bool):
     if gx is not None:
         # dcols in the planes layout; per image, rows past the output rows stay zero (never
         # written), so they add nothing below
-        dcols = _zeroed("dcols", (pl.k, row), dy.dtype, (pl.s, pl.m))
+        dcols = _zeroed("dcols", (pl.k, row), dy, (pl.s, pl.m))
         _gemm_t(w2, _blocks(dyw, pl.split), g.groups, out=_blocks(_image_view(dcols, pl, n, pl.m), pl.split))
-        acc = conv_scratch("planes", (g.c, pl.phases, row), dy.dtype, zero=True)
+        acc = conv_scratch("planes", (g.c, pl.phases, row), dy, zero=True)
         length = n * pl.s
         taps = dcols.reshape(g.c, g.kh * g.kw, row)
         for t, (phase, off) in enumerate(pl.taps):
@@ -566,23 +588,25 @@ def planes_backward(x, w2, dy, g: Geom, pl: Planes, cols, gx, need_w: bool):
     return part
 
 
-def _gemm_w_t(cols: np.ndarray, dy: np.ndarray, groups: int) -> np.ndarray:
+def _gemm_w_t(cols, dy, groups: int):
     """sum_n cols_n dy_n^T, grouped: (n, K, M), (n, O, M) -> (G, K/G, O/G). With one group the
     inputs may also come in column blocks, (n, d, K, M/d) and (n, d, O, M/d).
 
     This orientation (K x O results, K >> O) runs 2x faster in OpenBLAS than dy cols^T here."""
+    xp = array_module(cols, dy)
     if cols.ndim == 4:
-        per_block = np.matmul(cols, np.swapaxes(dy, 2, 3))
+        per_block = xp.matmul(cols, xp.swapaxes(dy, 2, 3))
         return per_block.sum(axis=(0, 1))[None]
     n, k, m = cols.shape
     o = dy.shape[1]
     cg, og = k // groups, o // groups
-    per_image = np.matmul(cols.reshape(n, groups, cg, m), np.swapaxes(dy.reshape(n, groups, og, m), 2, 3))
+    per_image = xp.matmul(cols.reshape(n, groups, cg, m), xp.swapaxes(dy.reshape(n, groups, og, m), 2, 3))
     return per_image.sum(axis=0) if n > 1 else per_image[0]
 
 
 def compact(cols, g: Geom):
+    xp = array_module(cols)
     n, k = cols.shape[:2]
     if g.wide and g.wp != g.ow:
         cols = cols.reshape(n, k, g.oh, g.wp)[..., : g.ow]
-    return np.ascontiguousarray(cols).reshape(n, k, g.oh * g.ow)
+    return xp.ascontiguousarray(cols).reshape(n, k, g.oh * g.ow)

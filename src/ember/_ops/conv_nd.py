@@ -4,8 +4,7 @@ double backward written as differentiable ops."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._backend import array_module, is_array
 from .._tensor import Tensor
 from ..autograd.function import Op
 from .conv_nd_kernels import GeomN, conv_backward_full, conv_forward, conv_input_grad, conv_weight_grad, full_geom, w_rows
@@ -13,11 +12,12 @@ from .index import getitem
 from .reduce import sum as _sum
 from .shape import reshape, transpose
 
-__all__ = ["ConvNd", "ConvTransposeNd", "GeomN", "weight_grad"]
+__all__ = ["ConvNd", "ConvTransposeNd", "GeomN", "double_backward", "weight_grad"]
 
 
 class ConvNd(Op):
     """y = conv(x, w) + b (channels-last im2col + GEMM);  dx = col2im(dy W), dW = dy^T cols, db = sum dy."""
+
     _node_name = "ConvolutionBackward0"
 
     @staticmethod
@@ -25,15 +25,15 @@ class ConvNd(Op):
         ctx.geom = geom
         ctx.save_for_backward(x, w)
         ctx.wr = w_rows(w, geom)  # reused by dx (one strided transpose of the weight less)
-        return conv_forward(x, w, b, geom, wt=np.swapaxes(ctx.wr, 1, 2))
+        return conv_forward(x, w, b, geom, wt=array_module(ctx.wr).swapaxes(ctx.wr, 1, 2))
 
     @staticmethod
     def backward(ctx, dy):
         x, w = ctx.saved_tensors
         g = ctx.geom
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if not isinstance(dy, np.ndarray):
-            return _double_backward(g, x, w, dy, need_x, need_w, need_b, transposed=False)
+        if not is_array(dy):
+            return double_backward(g, x, w, dy, (need_x, need_w, need_b), False, ConvNd, ConvTransposeNd)
         wr, ctx.wr = ctx.wr, None
         gb = dy.sum(axis=(0, *range(2, dy.ndim))) if need_b else None
         full = full_geom(g) if need_x and need_w and g.n else None
@@ -48,6 +48,7 @@ class ConvNd(Op):
 class ConvTransposeNd(Op):
     """y = col2im(x W) + b, the adjoint of the convolution ``geom`` (from y to x);  dx = conv(dy, w),
     dW = x^T im2col(dy)."""
+
     _node_name = "ConvolutionBackward0"
 
     @staticmethod
@@ -64,8 +65,8 @@ class ConvTransposeNd(Op):
         x, w = ctx.saved_tensors
         g = ctx.geom
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if not isinstance(dy, np.ndarray):
-            return _double_backward(g, x, w, dy, need_x, need_w, need_b, transposed=True)
+        if not is_array(dy):
+            return double_backward(g, x, w, dy, (need_x, need_w, need_b), True, ConvNd, ConvTransposeNd)
         gb = dy.sum(axis=(0, *range(2, dy.ndim))) if need_b else None
         gx = conv_forward(dy, w, None, g) if need_x else None
         gw = conv_weight_grad(dy, x, g, w.shape) if need_w else None
@@ -75,34 +76,42 @@ class ConvTransposeNd(Op):
 # -- double backward (create_graph): the first-order gradients written as differentiable ops ------------
 
 
-def _double_backward(g, x, w, dy, need_x, need_w, need_b, transposed: bool):
-    def t(a):
-        return a if isinstance(a, Tensor) else Tensor._wrap(a)
-
-    gb = _sum(dy, (0, *range(2, 2 + g.nd))) if need_b else None
+def double_backward(g, x, w, dy, needs, transposed: bool, conv, conv_t):
+    """The first-order gradients of a convolution (``conv``) or of its adjoint (``conv_t``, when
+    ``transposed``) written with differentiable ops, for a backward under create_graph. ``g`` is the
+    geometry both Ops take (``GeomN`` here, the 2-D ``Geom`` for conv.py's), ``needs`` the three
+    needs_input_grad flags."""
+    need_x, need_w, need_b = needs
+    x, w = _tensor(x), _tensor(w)
+    gb = _sum(dy, (0, *range(2, dy.ndim))) if need_b else None
     gx = gw = None
     if transposed:  # y = convT(x): dx = conv(dy), dW as the weight gradient of conv(dy) with output x
         if need_x:
-            gx = ConvNd.apply(dy, t(w), None, g)
+            gx = conv.apply(dy, w, None, g)
         if need_w:
-            gw = weight_grad(dy, t(x), g, tuple(w.shape))
+            gw = weight_grad(dy, x, g, tuple(w.shape), conv)
     else:
         if need_x:
-            gx = ConvTransposeNd.apply(dy, t(w), None, g)
+            gx = conv_t.apply(dy, w, None, g)
         if need_w:
-            gw = weight_grad(t(x), dy, g, tuple(w.shape))
+            gw = weight_grad(x, dy, g, tuple(w.shape), conv)
     return gx, gw, gb, None
 
 
-def weight_grad(x, dy, g: GeomN, wshape):
+def _tensor(a):
+    return a if isinstance(a, Tensor) else Tensor._wrap(a)
+
+
+def weight_grad(x, dy, g, wshape, conv=ConvNd):
     """dW[o, c, k] = sum_{n, i} dy[n, o, i] xp[n, c, i s + k d], differentiable in x and dy: a
-    convolution of x (channels as batch) with dy (batch as channels), stride and dilation swapped."""
-    groups, n, c, o = g.groups, g.n, g.c, g.o
+    convolution ``conv`` of x (channels as batch) with dy (batch as channels), stride and dilation
+    swapped (``g.weight_grad_geom()``)."""
+    groups, n, c = g.groups, g.n, g.c
     cg = c // groups
-    xt = transpose(reshape(x, (n, groups, cg, *g.sp)), 0, 2)  # (cg, G, n, *S)
-    xt = reshape(xt, (cg, groups * n, *g.sp))
-    dyt = transpose(dy, 0, 1)  # (O, n, *out)
-    geom = GeomN((cg, groups * n, *g.sp), g.out, g.d, g.pads, g.s, groups, o)
-    out = ConvNd.apply(xt, dyt, None, geom)  # (cg, O, *K') with K' >= K
+    sp = tuple(x.shape[2:])
+    xt = transpose(reshape(x, (n, groups, cg, *sp)), 0, 2)  # (cg, G, n, *S)
+    xt = reshape(xt, (cg, groups * n, *sp))
+    dyt = transpose(dy, 0, 1)  # (O, n, *out): group k of O pairs with input channels (k, n)
+    out = conv.apply(xt, dyt, None, g.weight_grad_geom())  # (cg, O, *K') with K' >= K
     out = getitem(out, (slice(None), slice(None)) + tuple(slice(0, k) for k in wshape[2:]))
     return transpose(out, 0, 1)

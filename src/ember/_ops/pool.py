@@ -207,8 +207,8 @@ def _max_forward(x, g: _PoolGeom):
     """Returns the pooled max and what backward needs to route dy: a ``_TileArgmax`` or (rows, cols)."""
     if g.reshape:
         return _max_tiles_forward(x, g)
-    xp = _pad(x, g, _lowest(x.dtype))
-    views = [xp[g.window(p, q)] for p in range(g.kh) for q in range(g.kw)]
+    xpad = _pad(x, g, _lowest(x.dtype))
+    views = [xpad[g.window(p, q)] for p in range(g.kh) for q in range(g.kw)]
     m, idx = _first_max(views)
     return m, (np.divmod(idx, g.kw) if g.kw > 1 else (idx, np.zeros_like(idx)))
 
@@ -324,12 +324,12 @@ class AvgPool2d(Op):
             for p in range(1, geom.kh):
                 s += acc[:, :, :, p]
         else:
-            xp = _pad(x, geom, 0)
-            s = xp[geom.window(0, 0)].copy()
+            xpad = _pad(x, geom, 0)
+            s = xpad[geom.window(0, 0)].copy()
             for p in range(geom.kh):
                 for q in range(geom.kw):
                     if p or q:
-                        s += xp[geom.window(p, q)]
+                        s += xpad[geom.window(p, q)]
         if x.dtype.kind != "f":  # integer pooling truncates, like C++ integer division
             return np.trunc(s / divisor).astype(x.dtype)
         if np.ndim(divisor) == 0:
