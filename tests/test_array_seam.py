@@ -25,7 +25,7 @@ NOT_YET_CONVERTED = {
     "_ops/attention.py", "_ops/bitwise.py", "_ops/construct.py", "_ops/ctc.py",
     "_ops/dropout.py", "_ops/embedding.py", "_ops/index.py", "_ops/inplace.py",
     "_ops/linalg.py", "_ops/linalg_decomp.py", "_ops/loss.py", "_ops/misc.py",
-    "_ops/norm.py", "_ops/pointwise.py", "_ops/reduce.py", "_ops/resample.py",
+    "_ops/pointwise.py", "_ops/reduce.py", "_ops/resample.py",
     "_ops/resample_uint8.py", "_ops/rnn.py", "_ops/sampling.py", "_ops/scan.py", "_ops/shape.py", "_ops/special.py",
     "optim/adadelta.py", "optim/adagrad.py", "optim/adam.py", "optim/adamax.py", "optim/asgd.py", "optim/lbfgs.py",
     "optim/nadam.py", "optim/optimizer.py", "optim/radam.py", "optim/rmsprop.py", "optim/rprop.py", "optim/sgd.py",
