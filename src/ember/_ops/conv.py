@@ -417,19 +417,22 @@ class _Fold(Op):
         return compact(im2col(pad_input(g, geom), geom), geom), None
 
 
-def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """Sliding local blocks (im2col): (N, C, H, W) -> (N, C*KH*KW, L)."""
-    x = input._data
-    if x.ndim not in (3, 4):
-        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {x.ndim}D)")
-    unbatched = x.ndim == 3
+def _blocks_args(input: Tensor, batched_ndim: int, kernel_size, dilation, padding, stride):
+    """unfold/fold's input with a batch dimension (and whether one was added) and their four
+    pairs (kernel_size, dilation, padding, stride)."""
+    unbatched = input._data.ndim == batched_ndim - 1
     if unbatched:
         input = unsqueeze(input, 0)
-        x = input._data
-    k = _tuple(kernel_size, 2, "kernel_size")
-    d = _tuple(dilation, 2, "dilation")
-    p = _tuple(padding, 2, "padding")
-    s = _tuple(stride, 2, "stride")
+    names = ("kernel_size", "dilation", "padding", "stride")
+    return input, unbatched, tuple(_tuple(v, 2, n) for v, n in zip((kernel_size, dilation, padding, stride), names))
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding local blocks (im2col): (N, C, H, W) -> (N, C*KH*KW, L)."""
+    if input._data.ndim not in (3, 4):
+        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input._data.ndim}D)")
+    input, unbatched, (k, d, p, s) = _blocks_args(input, 4, kernel_size, dilation, padding, stride)
+    x = input._data
     geom = Geom(x.shape, k, s, (p[0], p[0], p[1], p[1]), d, 1, x.shape[1])
     if geom.oh <= 0 or geom.ow <= 0:
         raise RuntimeError(
@@ -442,18 +445,13 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Combine sliding local blocks (col2im, summing overlaps): (N, C*KH*KW, L) -> (N, C, H, W)."""
+    if input._data.ndim not in (2, 3):
+        raise RuntimeError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {input._data.ndim}D)"
+        )
+    input, unbatched, (k, d, p, s) = _blocks_args(input, 3, kernel_size, dilation, padding, stride)
     x = input._data
-    if x.ndim not in (2, 3):
-        raise RuntimeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {x.ndim}D)")
-    unbatched = x.ndim == 2
-    if unbatched:
-        input = unsqueeze(input, 0)
-        x = input._data
     osz = _tuple(output_size, 2, "output_size")
-    k = _tuple(kernel_size, 2, "kernel_size")
-    d = _tuple(dilation, 2, "dilation")
-    p = _tuple(padding, 2, "padding")
-    s = _tuple(stride, 2, "stride")
     kk = k[0] * k[1]
     if x.shape[1] % kk:
         raise RuntimeError(

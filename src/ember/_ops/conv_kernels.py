@@ -426,12 +426,10 @@ def planes_of(g: Geom, itemsize: int) -> Planes:
     return pl
 
 
-def _to_planes(x, g: Geom, pl: Planes, out):
-    """x (n, C, H, W) -> out (C, phases, row): zero-padded phase planes, image after image."""
-    n = x.shape[0]
-    out.fill(0)
-    body = out[:, :, : n * pl.s].reshape(g.c, pl.phases, n, pl.hq, pl.wq)
-    xc = x.transpose(1, 0, 2, 3)
+def _phase_blocks(g: Geom, pl: Planes):
+    """Per (row phase, column phase) holding input pixels: the slices (input rows, input columns)
+    of the (., ., H, W) image and (phase, plane rows, plane columns) of the (C, phases, n, hq, wq)
+    planes that hold the same pixels."""
     rows, cols = pl.rows
     for a, (r0, nr, i0) in enumerate(rows):
         if nr <= 0:
@@ -439,8 +437,18 @@ def _to_planes(x, g: Geom, pl: Planes, out):
         for b, (c0, nc, j0) in enumerate(cols):
             if nc <= 0:
                 continue
-            src = xc[:, :, r0 : r0 + (nr - 1) * g.sh + 1 : g.sh, c0 : c0 + (nc - 1) * g.sw + 1 : g.sw]
-            body[:, a * g.sw + b, :, i0 : i0 + nr, j0 : j0 + nc] = src
+            image = (slice(r0, r0 + (nr - 1) * g.sh + 1, g.sh), slice(c0, c0 + (nc - 1) * g.sw + 1, g.sw))
+            yield image, (a * g.sw + b, slice(i0, i0 + nr), slice(j0, j0 + nc))
+
+
+def _to_planes(x, g: Geom, pl: Planes, out):
+    """x (n, C, H, W) -> out (C, phases, row): zero-padded phase planes, image after image."""
+    n = x.shape[0]
+    out.fill(0)
+    body = out[:, :, : n * pl.s].reshape(g.c, pl.phases, n, pl.hq, pl.wq)
+    xc = x.transpose(1, 0, 2, 3)
+    for (hs, ws), (phase, ps, qs) in _phase_blocks(g, pl):
+        body[:, phase, :, ps, qs] = xc[:, :, hs, ws]
     return out
 
 
@@ -454,14 +462,8 @@ def _from_planes(acc, g: Geom, pl: Planes, out):
     covered = sum(nr for _, nr, _ in rows) == g.h and sum(nc for _, nc, _ in cols) == g.w
     if not covered:  # input pixels cropped away by a negative pad get no gradient
         out.fill(0)
-    for a, (r0, nr, i0) in enumerate(rows):
-        if nr <= 0:
-            continue
-        for b, (c0, nc, j0) in enumerate(cols):
-            if nc <= 0:
-                continue
-            dst = oc[:, :, r0 : r0 + (nr - 1) * g.sh + 1 : g.sh, c0 : c0 + (nc - 1) * g.sw + 1 : g.sw]
-            xp.copyto(dst, body[:, a * g.sw + b, :, i0 : i0 + nr, j0 : j0 + nc])
+    for (hs, ws), (phase, ps, qs) in _phase_blocks(g, pl):
+        xp.copyto(oc[:, :, hs, ws], body[:, phase, :, ps, qs])
     return out
 
 

@@ -34,6 +34,19 @@ def _scalar(dtype, value):
     return dtype.type(value)
 
 
+def _affine(xhat, w, b, shape):
+    """y = xhat * w + b as a fresh array (either may be None), w and b reshaped to ``shape`` to
+    broadcast over xhat."""
+    w = None if w is None else w.reshape(shape)
+    b = None if b is None else b.reshape(shape)
+    if w is None:
+        return xhat.copy() if b is None else xhat + b
+    y = xhat * w
+    if b is not None:
+        y += b
+    return y
+
+
 def _stats_index(sub: str):
     """The index that broadcasts a statistic of einsum ``sub`` ("ngcl->ng") back over its input."""
     ins, out = sub.split("->")
@@ -123,14 +136,7 @@ class BatchNorm(Op):
         n, c, l = x.shape
         m = n * l
         mean, var, invstd, xhat = _standardize(x, eps, "ncl->c")
-        if w is not None:
-            y = xhat * w[:, None]
-            if b is not None:
-                y += b[:, None]
-        elif b is not None:
-            y = xhat + b[:, None]
-        else:
-            y = xhat.copy()
+        y = _affine(xhat, w, b, (-1, 1))
         ctx.save_for_backward(x, w, b)
         ctx.xhat, ctx.invstd, ctx.m, ctx.eps = xhat, invstd, m, eps
         if running is not None:
@@ -291,14 +297,7 @@ class LayerNorm(Op):
     def forward(ctx, x, w, b, eps, d):
         shape = x.shape
         _, _, invstd, xhat = _standardize(x.reshape(-1, d), eps, "rd->r")
-        if w is not None:
-            y = xhat * w.reshape(-1)
-            if b is not None:
-                y += b.reshape(-1)
-        elif b is not None:
-            y = xhat + b.reshape(-1)
-        else:
-            y = xhat.copy()
+        y = _affine(xhat, w, b, (-1,))
         ctx.save_for_backward(x, w, b)
         ctx.xhat, ctx.invstd, ctx.d, ctx.eps = xhat, invstd, d, eps
         return y.reshape(shape)
@@ -389,13 +388,7 @@ class GroupNorm(Op):
         n, c = x.shape[:2]
         x4 = x.reshape(n, groups, c // groups, -1)
         _, _, invstd, xhat = _standardize(x4, eps, "ngcl->ng")
-        y = xhat
-        if w is not None:
-            y = xhat * w.reshape(1, groups, -1, 1)
-        if b is not None:
-            y = y + b.reshape(1, groups, -1, 1) if y is xhat else _iadd(y, b.reshape(1, groups, -1, 1))
-        if y is xhat:
-            y = xhat.copy()
+        y = _affine(xhat, w, b, (1, groups, -1, 1))
         ctx.save_for_backward(x, w, b)
         ctx.xhat, ctx.invstd, ctx.groups, ctx.eps = xhat, invstd, groups, eps
         return y.reshape(x.shape)
@@ -418,11 +411,6 @@ class GroupNorm(Op):
             g = dy4 * w.reshape(1, groups, -1, 1) if w is not None else dy4
             gx = _dx(g, xhat, invstd, "ngcl->ng").reshape(x.shape)
         return gx, gw, gb, None, None
-
-
-def _iadd(y, b):
-    y += b
-    return y
 
 
 def _gn_graph_backward(ctx, dy, x, w):

@@ -288,11 +288,11 @@ class _SelectWindows(Op):
 
     @staticmethod
     def backward(ctx, g):
-        xp = array_module(g)
         geom = ctx.geom
         # gather g at the argmax positions: the adjoint of the scatter (linear, so no graph needed)
         flat = _flat_indices(ctx.where, geom).reshape(geom.n, geom.c, -1)
         g_data = g._data if isinstance(g, Tensor) else g
+        xp = array_module(g_data)
         out = xp.take_along_axis(g_data.reshape(geom.n, geom.c, -1), flat, axis=2)
         return out.reshape(geom.n, geom.c, geom.oh, geom.ow), None, None, None
 
