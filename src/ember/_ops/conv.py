@@ -158,7 +158,8 @@ def _size_list(shape) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
-def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, name: str):
+def _check_ranks(input, weight, nd: int, name: str, transposed: bool) -> None:
+    """The input is a Tensor of nd + 1 (unbatched) or nd + 2 dims, the weight has nd + 2 (torch's messages)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}() argument 'input' must be Tensor, not {type(input).__name__}")
     x, w = input._data, weight._data
@@ -168,23 +169,37 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, na
         )
     if w.ndim != nd + 2:
         raise RuntimeError(
-            "weight should have at least three dimensions" if w.ndim < 3 else
+            "weight should have at least three dimensions" if w.ndim < 3 and not transposed else
             f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input {_size_list(x.shape)}, but got {w.ndim}-dimensional weight of size {_size_list(w.shape)} instead"
         )
+
+
+def _stride_dilation(stride, dilation, nd: int):
     stride = _tuple(stride, nd, "stride")
     dilation = _tuple(dilation, nd, "dilation")
-    groups = int(groups)
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(d <= 0 for d in dilation):
         raise RuntimeError("dilation should be greater than zero")
+    return stride, dilation
+
+
+def _batched(input: Tensor, nd: int):
+    """``input`` with a batch dimension (added when unbatched), its array, and whether one was added."""
+    unbatched = input._data.ndim == nd + 1
+    if unbatched:
+        input = unsqueeze(input, 0)
+    return input, input._data, unbatched
+
+
+def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd: int, name: str):
+    _check_ranks(input, weight, nd, name, False)
+    w = weight._data
+    stride, dilation = _stride_dilation(stride, dilation, nd)
+    groups = int(groups)
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    unbatched = x.ndim == nd + 1
-    if unbatched:
-
-        input = unsqueeze(input, 0)
-        x = input._data
+    input, x, unbatched = _batched(input, nd)
     ksize = w.shape[2:]
     if any(k <= 0 for k in ksize):
         raise RuntimeError(f"kernel size should be greater than zero, but got kernel size {_size_list(ksize)}")
@@ -276,28 +291,14 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, nd: int, name: str):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}() argument 'input' must be Tensor, not {type(input).__name__}")
-    x, w = input._data, weight._data
-    if x.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(
-            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input of size: {_size_list(x.shape)}"
-        )
-    if w.ndim != nd + 2:
-        raise RuntimeError(
-            f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input {_size_list(x.shape)}, but got {w.ndim}-dimensional weight of size {_size_list(w.shape)} instead"
-        )
+    _check_ranks(input, weight, nd, name, True)
+    w = weight._data
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
-    stride = _tuple(stride, nd, "stride")
     pad = _tuple(padding, nd, "padding")
     opad = _tuple(output_padding, nd, "output_padding")
-    dilation = _tuple(dilation, nd, "dilation")
+    stride, dilation = _stride_dilation(stride, dilation, nd)
     groups = int(groups)
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError("dilation should be greater than zero")
     if any(p < 0 for p in pad):
         raise RuntimeError("negative padding is not supported")
     if groups <= 0:
@@ -314,10 +315,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
                 f"output padding must be smaller than either stride or dilation, but got output_padding: {opad[0]} "
                 f"stride: {stride[0]} dilation: {dilation[0]}"
             )
-    unbatched = x.ndim == nd + 1
-    if unbatched:
-        input = unsqueeze(input, 0)
-        x = input._data
+    input, x, unbatched = _batched(input, nd)
     if w.shape[0] % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size [{_size_list(w.shape)}] instead"
