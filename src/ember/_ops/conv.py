@@ -10,7 +10,7 @@ from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Op
-from .conv_nd import ConvNd, ConvTransposeNd, GeomN, double_backward
+from .conv_nd import ConvNd, ConvTransposeNd, GeomN, backward_args, bias_grad, double_backward
 from .conv_kernels import (
     Geom, col2im, col2im_of_gemm_t, compact, conv_scratch, gemm, gemm_w, im2col, narrow, pad_input,
     planes_backward, planes_forward, planes_of, widen,
@@ -60,16 +60,14 @@ class Conv2d(Op):
 
     @staticmethod
     def backward(ctx, dy):
-        x, w = ctx.saved_tensors
-        g = ctx.geom
+        x, w, g, needs = backward_args(ctx)
         cols, ctx.cols = ctx.cols, None  # kept for one backward only; a second one rebuilds it
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(dy, Tensor):
-            return double_backward(g, x, w, dy, (need_x, need_w, need_b), False, Conv2d, ConvTranspose2d)
+            return double_backward(g, x, w, dy, needs, False, Conv2d, ConvTranspose2d)
+        need_x, need_w, need_b = needs
         xp = array_module(dy, x, w)
-        gx = gw = gb = None
-        if need_b:
-            gb = xp.einsum("nchw->c", dy)  # one SIMD pass, faster than sum over three axes
+        gx = gw = None
+        gb = bias_grad(dy) if need_b else None
         if need_x or need_w:
             pl = planes_of(g, x.itemsize)
             w2 = w.reshape(w.shape[0], -1)
@@ -108,14 +106,12 @@ class ConvTranspose2d(Op):
 
     @staticmethod
     def backward(ctx, dy):
-        x, w = ctx.saved_tensors
-        g = ctx.geom
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        x, w, g, needs = backward_args(ctx)
         if isinstance(dy, Tensor):
-            return double_backward(g, x, w, dy, (need_x, need_w, need_b), True, Conv2d, ConvTranspose2d)
-        gx = gw = gb = None
-        if need_b:
-            gb = array_module(dy).einsum("nchw->c", dy)  # one SIMD pass, faster than sum over three axes
+            return double_backward(g, x, w, dy, needs, True, Conv2d, ConvTranspose2d)
+        need_x, need_w, need_b = needs
+        gx = gw = None
+        gb = bias_grad(dy) if need_b else None
         if need_x or need_w:
             cols = im2col(pad_input(dy, g), g, role="cols")
             w2 = w.reshape(w.shape[0], -1)

@@ -12,7 +12,7 @@ from .index import getitem
 from .reduce import sum as _sum
 from .shape import reshape, transpose
 
-__all__ = ["ConvNd", "ConvTransposeNd", "GeomN", "double_backward", "weight_grad"]
+__all__ = ["ConvNd", "ConvTransposeNd", "GeomN", "backward_args", "bias_grad", "double_backward", "weight_grad"]
 
 
 class ConvNd(Op):
@@ -29,13 +29,12 @@ class ConvNd(Op):
 
     @staticmethod
     def backward(ctx, dy):
-        x, w = ctx.saved_tensors
-        g = ctx.geom
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        x, w, g, needs = backward_args(ctx)
         if not is_array(dy):
-            return double_backward(g, x, w, dy, (need_x, need_w, need_b), False, ConvNd, ConvTransposeNd)
+            return double_backward(g, x, w, dy, needs, False, ConvNd, ConvTransposeNd)
+        need_x, need_w, need_b = needs
         wr, ctx.wr = ctx.wr, None
-        gb = dy.sum(axis=(0, *range(2, dy.ndim))) if need_b else None
+        gb = bias_grad(dy) if need_b else None
         full = full_geom(g) if need_x and need_w and g.n else None
         if full is not None:
             gx, gw = conv_backward_full(x, dy, wr if wr is not None else w_rows(w, g), g, full, w.shape)
@@ -62,15 +61,25 @@ class ConvTransposeNd(Op):
 
     @staticmethod
     def backward(ctx, dy):
-        x, w = ctx.saved_tensors
-        g = ctx.geom
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        x, w, g, needs = backward_args(ctx)
         if not is_array(dy):
-            return double_backward(g, x, w, dy, (need_x, need_w, need_b), True, ConvNd, ConvTransposeNd)
-        gb = dy.sum(axis=(0, *range(2, dy.ndim))) if need_b else None
+            return double_backward(g, x, w, dy, needs, True, ConvNd, ConvTransposeNd)
+        need_x, need_w, need_b = needs
+        gb = bias_grad(dy) if need_b else None
         gx = conv_forward(dy, w, None, g) if need_x else None
         gw = conv_weight_grad(dy, x, g, w.shape) if need_w else None
         return gx, gw, gb, None
+
+
+def backward_args(ctx):
+    """(x, w, geom, (need_x, need_w, need_b)) of a convolution Op's backward."""
+    x, w = ctx.saved_tensors
+    return x, w, ctx.geom, tuple(ctx.needs_input_grad[:3])
+
+
+def bias_grad(dy):
+    """db = sum of dy over every axis but the channels: one einsum pass (faster than sum over axes)."""
+    return array_module(dy).einsum("nc" + "dhw"[3 - (dy.ndim - 2):] + "->c", dy)
 
 
 # -- double backward (create_graph): the first-order gradients written as differentiable ops ------------
