@@ -54,6 +54,26 @@ def test_scratch_reuses_one_buffer_per_role():
     assert c.shape == (100, 100) and not np.shares_memory(a, c)
 
 
+def test_scratch_buffers_are_kept_per_array_module():
+    """A buffer of one array library never serves another's request for the same role and dtype."""
+    import types
+
+    calls = []
+
+    def empty(shape, dtype):
+        calls.append(shape)
+        return np.empty(shape, dtype)
+
+    other = types.ModuleType("other_xp")  # a stand-in array module with NumPy's API
+    other.empty = empty
+    a = _bufpool.scratch("test-module", (8,), np.float32)
+    b = _bufpool.scratch("test-module", (8,), np.float32, other)
+    assert calls == [8] and not np.shares_memory(a, b)
+    c = _bufpool.scratch("test-module", (4,), np.float32, other)
+    assert calls == [8] and np.shares_memory(b, c)  # the other module's buffer, reused
+    assert np.shares_memory(a, _bufpool.scratch("test-module", (4,), np.float32))
+
+
 def _blas_threads():
     from threadpoolctl import threadpool_info
 
