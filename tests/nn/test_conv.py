@@ -68,7 +68,7 @@ def im2col_layout(request, monkeypatch):
     """Run a test with both im2col layouts of Conv2d, and with the GEMMs split into column blocks
     (chosen by output row length and GEMM size in real use; the small test images would
     otherwise only ever take the planes layout, unsplit)."""
-    import ember._ops.conv as conv_ops
+    import ember._ops.conv_kernels as conv_ops
 
     monkeypatch.setattr(conv_ops, "_PER_IMAGE_MIN_M", 0 if request.param.startswith("per_image") else 1 << 30)
     if request.param.endswith("+blocks"):
@@ -324,16 +324,16 @@ def test_conv2d_float32_stays_float32_through_backward():
 @pytest.mark.parametrize("padding,stride", [(1, 1), (0, 2), (2, (1, 2))])
 def test_conv2d_batch_chunking_matches_torch(monkeypatch, padding, stride, im2col_layout):
     """Large batches run in cache-sized chunks (here forced tiny, with a remainder chunk)."""
-    import ember._ops.conv as conv_ops
+    import ember._ops.conv_kernels as conv_ops
 
     rng = _rng(13)
     x, w, b = rng.standard_normal((7, 3, 6, 7)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
-    geom = conv_ops._Geom(x.shape, (3, 3), _pair(stride), (padding,) * 4, (1, 1), 1, 4)
-    per_image = conv_ops._Planes(geom, 8).k * conv_ops._Planes(geom, 8).s * 8  # im2col bytes per image
+    geom = conv_ops.Geom(x.shape, (3, 3), _pair(stride), (padding,) * 4, (1, 1), 1, 4)
+    per_image = conv_ops.Planes(geom, 8).k * conv_ops.Planes(geom, 8).s * 8  # im2col bytes per image
     monkeypatch.setattr(conv_ops, "_KEEP_COLS", 0)  # never one chunk for the whole batch
     monkeypatch.setattr(conv_ops, "_CHUNK_COLS", 2 * per_image)  # chunks of 2, 2, 2 and 1 images
     monkeypatch.setattr(conv_ops, "_planes_cache", {})
-    assert conv_ops._planes(geom, 8).chunk == 2
+    assert conv_ops.planes_of(geom, 8).chunk == 2
     check_against_torch(lambda x, w, b: F.conv2d(x, w, b, stride, padding), lambda x, w, b: TF.conv2d(x, w, b, stride, padding), [x, w, b])
 
 

@@ -198,7 +198,7 @@ def test_conv_transpose2d_with_many_channels_takes_the_nd_kernels():
 
 def test_conv_nd_kernels_in_chunks_of_images_match_one_chunk(monkeypatch):
     """A batch split into several chunks (forced: one image each) sums dW once per chunk."""
-    import ember._ops.conv_nd as cnd
+    import ember._ops.conv_nd_kernels as cnd
 
     rng = _rng(10)
     x, w = rng.standard_normal((5, 3, 6, 6, 4)), rng.standard_normal((4, 3, 3, 3, 2))

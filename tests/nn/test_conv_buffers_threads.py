@@ -54,6 +54,26 @@ def test_scratch_reuses_one_buffer_per_role():
     assert c.shape == (100, 100) and not np.shares_memory(a, c)
 
 
+def test_scratch_buffers_are_kept_per_array_module():
+    """A buffer of one array library never serves another's request for the same role and dtype."""
+    import types
+
+    calls = []
+
+    def empty(shape, dtype):
+        calls.append(shape)
+        return np.empty(shape, dtype)
+
+    other = types.ModuleType("other_xp")  # a stand-in array module with NumPy's API
+    other.empty = empty
+    a = _bufpool.scratch("test-module", (8,), np.float32)
+    b = _bufpool.scratch("test-module", (8,), np.float32, other)
+    assert calls == [8] and not np.shares_memory(a, b)
+    c = _bufpool.scratch("test-module", (4,), np.float32, other)
+    assert calls == [8] and np.shares_memory(b, c)  # the other module's buffer, reused
+    assert np.shares_memory(a, _bufpool.scratch("test-module", (4,), np.float32))
+
+
 def _blas_threads():
     from threadpoolctl import threadpool_info
 
@@ -99,7 +119,7 @@ def test_importing_ember_leaves_blas_threads_alone():
 def test_batch_parallel_convolution_matches_one_thread(monkeypatch):
     """With two threads the batch runs in chunks on ember's pool; results equal one thread's, and
     the BLAS thread count is restored afterwards."""
-    import ember._ops.conv_nd as cnd
+    import ember._ops.conv_nd_kernels as cnd
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((6, 32, 9, 9)).astype(np.float32)

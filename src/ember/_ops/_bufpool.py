@@ -6,7 +6,8 @@ shape grows by one buffer per input shape seen, and a sweep of sequence lengths 
 Conv1d kept 1.7 GB alive. Every pool here is an LRU cache with a byte cap and an entry cap:
 the least recently used buffers are dropped first, so memory stays flat when shapes vary.
 
-Pools are per thread (the batch-parallel workers each fill their own temporaries).
+Pools are per thread (the batch-parallel workers each fill their own temporaries), and buffers are
+keyed by array module as well as role and dtype: a NumPy buffer never serves another library's array.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .._backend import array_module
+
 MAX_BYTES = 192 << 20  # per pool and thread
 MAX_COUNT = 64
 MAX_BUFFER = 48 << 20  # a larger temporary is allocated fresh and never kept
 
 
 class BufferPool:
-    """An LRU map key -> ndarray, at most ``max_bytes`` and ``max_count`` entries in all."""
+    """An LRU map key -> array, at most ``max_bytes`` and ``max_count`` entries in all."""
 
     def __init__(self, max_bytes: int = MAX_BYTES, max_count: int = MAX_COUNT) -> None:
         self.max_bytes, self.max_count = max_bytes, max_count
@@ -44,7 +47,7 @@ class BufferPool:
             self.nbytes -= buf.nbytes
         return buf
 
-    def put(self, key, buf: np.ndarray) -> None:
+    def put(self, key, buf) -> None:
         if buf.nbytes > min(self.max_bytes, MAX_BUFFER):
             return
         old = self._items.pop(key, None)
@@ -78,20 +81,23 @@ def all_pools():
     return dict(_local.__dict__.get("pools", {}))
 
 
-def scratch(role: str, shape, dtype) -> np.ndarray:
-    """An uninitialised temporary of ``shape``: a view of this thread's buffer for ``role``, grown
-    as needed. It must not escape the function that asked for it (the next call reuses it)."""
+def scratch(role: str, shape, dtype, xp=None):
+    """An uninitialised temporary of ``shape`` in array module ``xp`` (NumPy by default): a view of
+    this thread's buffer for ``role``, grown as needed. It must not escape the function that asked
+    for it (the next call reuses it)."""
+    if xp is None:
+        xp = array_module()
     dtype = np.dtype(dtype)
     size = 1
     for s in shape:
         size *= s
     if size * dtype.itemsize > MAX_BUFFER:
-        return np.empty(shape, dtype)
+        return xp.empty(shape, dtype)
     p = pool("scratch")
-    key = (role, dtype.str)
+    key = (role, dtype.str, xp)
     buf = p.get(key)
     if buf is None or buf.size < size:
         p.pop(key)
-        buf = np.empty(size, dtype)
+        buf = xp.empty(size, dtype)
         p.put(key, buf)
     return buf[:size].reshape(shape)

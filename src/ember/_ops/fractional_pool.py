@@ -8,8 +8,11 @@ dx = dy routed to the window's argmax (first maximum; a NaN wins, the last one).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .._backend import array_module
 from .._creation import rand
 from .._tensor import Tensor
 from ..autograd.function import Op
@@ -20,11 +23,12 @@ __all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fract
 
 def _starts(u, n_in, n_out, k):
     """Window starts per plane: u (P,) -> (P, n_out) int64."""
+    xp = array_module(u)
     dt = u.dtype.type
-    seq = np.empty(u.shape + (n_out,), dtype=np.int64)
+    seq = xp.empty(u.shape + (n_out,), dtype=np.int64)
     if n_out > 1:
         alpha = dt(n_in - k) / dt(n_out - 1)
-        i = np.arange(n_out - 1, dtype=u.dtype)
+        i = xp.arange(n_out - 1, dtype=u.dtype)
         seq[..., :-1] = ((i + u[..., None]) * alpha).astype(np.int64) - (u * alpha).astype(np.int64)[..., None]
     seq[..., -1] = n_in - k
     return seq
@@ -38,40 +42,42 @@ class FractionalMaxPool(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, out_size, samples, sample_axis):
+        xp = array_module(x, samples)
         n, c = x.shape[:2]
         spatial = x.shape[2:]
         k = len(spatial)
         p = n * c
         u = samples[:n].reshape(p, k)
-        strides = [int(np.prod(spatial[d + 1 :])) for d in range(k)]
-        flat = np.zeros((p,) + tuple(out_size) + tuple(kernel), dtype=np.int64)
+        strides = [math.prod(spatial[d + 1 :]) for d in range(k)]
+        flat = xp.zeros((p,) + tuple(out_size) + tuple(kernel), dtype=np.int64)
         for d in range(k):  # window offsets along axis d, broadcast into (P, *out, *kernel)
-            pos = _starts(u[:, sample_axis[d]], spatial[d], out_size[d], kernel[d])[:, :, None] + np.arange(kernel[d])
+            pos = _starts(u[:, sample_axis[d]], spatial[d], out_size[d], kernel[d])[:, :, None] + xp.arange(kernel[d])
             shape = [p] + [1] * (2 * k)
             shape[1 + d], shape[1 + k + d] = out_size[d], kernel[d]
             flat = flat + pos.reshape(shape) * strides[d]
         flat = flat.reshape((p,) + tuple(out_size) + (-1,))
-        size = int(np.prod(spatial))
-        windows = np.take_along_axis(x.reshape(p, size), flat.reshape(p, -1), axis=1).reshape(flat.shape)
-        nan = np.isnan(windows)
-        pick = np.argmax(windows, axis=-1)
+        size = math.prod(spatial)
+        windows = xp.take_along_axis(x.reshape(p, size), flat.reshape(p, -1), axis=1).reshape(flat.shape)
+        nan = xp.isnan(windows)
+        pick = xp.argmax(windows, axis=-1)
         if nan.any():
-            last_nan = flat.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
-            pick = np.where(nan.any(-1), last_nan, pick)
-        index = np.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]  # (P, *out) into the flat plane
-        y = np.take_along_axis(windows, pick[..., None], axis=-1)[..., 0]
+            last_nan = flat.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1)
+            pick = xp.where(nan.any(-1), last_nan, pick)
+        index = xp.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]  # (P, *out) into the flat plane
+        y = xp.take_along_axis(windows, pick[..., None], axis=-1)[..., 0]
         ctx.meta = (x.shape, index)
         return y.reshape((n, c) + tuple(out_size)), index.reshape((n, c) + tuple(out_size))
 
     @staticmethod
     def backward(ctx, g, _gi=None):
+        xp = array_module(g, ctx.meta[1])
         if isinstance(g, Tensor):
             raise RuntimeError("fractional_max_pool: double backward (create_graph=True) is not implemented in ember")
         shape, index = ctx.meta
-        size = int(np.prod(shape[2:]))
+        size = math.prod(shape[2:])
         p = index.shape[0]
-        planes = np.arange(p).reshape((p,) + (1,) * (index.ndim - 1)) * size
-        gx = np.bincount((planes + index).ravel(), weights=g.reshape(index.shape).ravel(), minlength=p * size)
+        planes = xp.arange(p).reshape((p,) + (1,) * (index.ndim - 1)) * size
+        gx = xp.bincount((planes + index).ravel(), weights=g.reshape(index.shape).ravel(), minlength=p * size)
         return gx.astype(g.dtype).reshape(shape), None, None, None, None
 
 
@@ -88,6 +94,21 @@ def _check_samples(s, x, k):
         raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
     if s.dtype != x.dtype:
         raise RuntimeError("Expect _random_samples to have the same dtype as input")
+
+
+def _samples(x, k: int, given):
+    """The per-plane offsets u (N, C, k): drawn uniformly in [0, 1) unless ``given`` (then checked)."""
+    if not x.dtype.is_floating_point:
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{x.dtype.name.capitalize()}'")
+    if given is None:
+        return rand(x.shape[0], x.shape[1], k, dtype=x.dtype)
+    _check_samples(given, x, k)
+    return given
+
+
+def _pool(x, kernel, out, samples, sample_axis, unbatched: bool):
+    y, idx = FractionalMaxPool.apply(x, kernel, out, samples._data, sample_axis)
+    return (y.squeeze(0), idx.squeeze(0)) if unbatched else (y, idx)
 
 
 def _triple(v):
@@ -110,21 +131,13 @@ def fractional_max_pool2d_with_indices(input: Tensor, kernel_size, output_size=N
     if input.dim() not in (3, 4):
         raise RuntimeError(f"fractional_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     x = input.unsqueeze(0) if unbatched else input
-    _, c, h, w = x.shape
-    if not x.dtype.is_floating_point:
-        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{x.dtype.name.capitalize()}'")
-    if _random_samples is None:
-        _random_samples = rand(x.shape[0], c, 2, dtype=x.dtype)
-    s = _random_samples
-    _check_samples(s, x, 2)
+    h, w = x.shape[2:]
+    s = _samples(x, 2, _random_samples)
     if oh + kh - 1 > h:
         raise RuntimeError(f"fractional_max_pool2d(): pool height {kh} too large relative to input height {h}")
     if ow + kw - 1 > w:
         raise RuntimeError(f"fractional_max_pool2d(): pool width {kw} too large relative to input width {w}")
-    y, idx = FractionalMaxPool.apply(x, (kh, kw), (oh, ow), s._data, (1, 0))  # samples hold (u_w, u_h)
-    if unbatched:
-        y, idx = y.squeeze(0), idx.squeeze(0)
-    return y, idx
+    return _pool(x, (kh, kw), (oh, ow), s, (1, 0), unbatched)  # samples hold (u_w, u_h)
 
 
 def fractional_max_pool2d(input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
@@ -148,20 +161,12 @@ def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=N
         raise RuntimeError(f"fractional_max_pool3d_out(): Expected 4D or 5D tensor, but got: {list(input.shape)}")
     unbatched = input.dim() == 4
     x = input.unsqueeze(0) if unbatched else input
-    c, spatial = x.shape[1], x.shape[2:]
-    if not x.dtype.is_floating_point:
-        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{x.dtype.name.capitalize()}'")
-    if _random_samples is None:
-        _random_samples = rand(x.shape[0], c, 3, dtype=x.dtype)
-    s = _random_samples
-    _check_samples(s, x, 3)
+    spatial = x.shape[2:]
+    s = _samples(x, 3, _random_samples)
     for name, kk, o, n in zip(("time", "height", "width"), kernel, out, spatial):
         if o + kk - 1 >= n:  # torch's 3-D check is strict (the 2-D one is not)
             raise RuntimeError(f"fractional_max_pool3d_out(): pool {name} {kk} too large relative to input {name} {n}")
-    y, idx = FractionalMaxPool.apply(x, kernel, out, s._data, (0, 1, 2))  # samples hold (u_t, u_h, u_w)
-    if unbatched:
-        y, idx = y.squeeze(0), idx.squeeze(0)
-    return y, idx
+    return _pool(x, kernel, out, s, (0, 1, 2), unbatched)  # samples hold (u_t, u_h, u_w)
 
 
 def fractional_max_pool3d(input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,

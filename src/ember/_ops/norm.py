@@ -6,22 +6,95 @@ Batch, layer and group norm are each one fused Op whose backward is the closed f
     dx = w / sqrt(var + eps) * (dy - mean(dy) - xhat * mean(dy * xhat))   (means over the normalized set)
     dw = sum(dy * xhat),  db = sum(dy)
 
-with per-channel reductions done by ``einsum`` (a single SIMD pass, no temporaries).
-Under ``create_graph`` the backward is recomposed from differentiable ops instead.
+with per-channel reductions done by ``einsum`` (a single SIMD pass, no temporaries): each Op
+names its normalized set by einsum subscripts (batch norm ``"ncl->c"``, layer norm ``"rd->r"``,
+group norm ``"ngcl->ng"``) and shares ``_standardize`` / ``_dx`` below. Under ``create_graph``
+the backward is recomposed from differentiable ops instead (``_graph_xhat`` / ``_graph_dx``).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from .pointwise import clamp_min, div as _div, rsqrt
+from .pool import avg_pool2d
+from .reduce import mean as _mean, norm as _vector_norm, sum as _sum
+from .resample import pad
+from .shape import reshape, squeeze, unsqueeze
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm", "normalize", "rms_norm"]
 
 
 def _scalar(dtype, value):
     return dtype.type(value)
+
+
+def _affine(xhat, w, b, shape):
+    """y = xhat * w + b as a fresh array (either may be None), w and b reshaped to ``shape`` to
+    broadcast over xhat."""
+    w = None if w is None else w.reshape(shape)
+    b = None if b is None else b.reshape(shape)
+    if w is None:
+        return xhat.copy() if b is None else xhat + b
+    y = xhat * w
+    if b is not None:
+        y += b
+    return y
+
+
+def _stats_index(sub: str):
+    """The index that broadcasts a statistic of einsum ``sub`` ("ngcl->ng") back over its input."""
+    ins, out = sub.split("->")
+    return tuple(slice(None) if a in out else None for a in ins)
+
+
+def _standardize(x, eps, sub: str, scale: bool = True):
+    """mean, biased var, 1/sqrt(var + eps) over the normalized set of einsum ``sub``, and xhat (a
+    fresh array; without ``scale`` the centred x - mean, one pass less): two reductions and two or
+    three passes over x, in x's dtype."""
+    xp = array_module(x)
+    ins, out = sub.split("->")
+    dt = x.dtype
+    idx = _stats_index(sub)
+    mean = xp.einsum(sub, x)
+    cnt = _scalar(dt, x.size // max(mean.size, 1))
+    mean /= cnt
+    xc = x - mean[idx]
+    var = xp.einsum(f"{ins},{ins}->{out}", xc, xc) / cnt
+    invstd = 1 / xp.sqrt(var + _scalar(dt, eps))
+    return mean, var, invstd, xp.multiply(xc, invstd[idx], out=xc) if scale else xc
+
+
+def _dx(g, xhat, invstd, sub: str):
+    """dx = invstd * (g - mean(g) - xhat * mean(g * xhat)), means over the normalized set of einsum
+    ``sub``; g = dy * w (the weight applied elementwise)."""
+    xp = array_module(g, xhat)
+    ins, out = sub.split("->")
+    idx = _stats_index(sub)
+    cnt = _scalar(xhat.dtype, xhat.size // max(invstd.size, 1))
+    sg = xp.einsum(sub, g) / cnt
+    sgx = xp.einsum(f"{ins},{ins}->{out}", g, xhat) / cnt
+    gx = g - sg[idx]
+    gx -= xhat * sgx[idx]
+    gx *= invstd[idx]
+    return gx
+
+
+def _graph_xhat(x, dims, eps):
+    """xhat and 1/std over ``dims`` as differentiable ops (for a backward under create_graph)."""
+    xc = x - _mean(x, dims, keepdim=True)
+    invstd = rsqrt(_mean(xc * xc, dims, keepdim=True) + eps)
+    return xc * invstd, invstd
+
+
+def _graph_dx(g, xhat, invstd, dims):
+    """``_dx`` as differentiable ops."""
+    return invstd * (g - _mean(g, dims, keepdim=True) - xhat * _mean(g * xhat, dims, keepdim=True))
 
 
 class _EmptyNorm(Op):
@@ -37,7 +110,8 @@ class _EmptyNorm(Op):
 
     @staticmethod
     def backward(ctx, dy):
-        grads = tuple(None if m is None else np.zeros(*m) for m in ctx.shapes)
+        xp = array_module(dy._data if isinstance(dy, Tensor) else dy)
+        grads = tuple(None if m is None else xp.zeros(*m) for m in ctx.shapes)
         if isinstance(dy, Tensor):
             return tuple(None if g is None else Tensor._wrap(g) for g in grads)
         return grads
@@ -53,7 +127,8 @@ def _empty_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Te
 class BatchNorm(Op):
     """Batch statistics over (N, *spatial) per channel; the closed-form backward above.
 
-    forward(x3, w, b, eps) on x viewed as (N, C, L); returns y and keeps xhat, 1/std.
+    forward(x3, w, b, eps) on x viewed as (N, C, L); returns y and keeps x - mean and 1/std: y is
+    (x - mean) * (w / std) + b, so xhat = (x - mean) / std is never written out (one pass less).
     """
 
     _node_name = "NativeBatchNormBackward0"
@@ -62,22 +137,10 @@ class BatchNorm(Op):
     def forward(ctx, x, w, b, eps, shape, running):
         n, c, l = x.shape
         m = n * l
-        dt = x.dtype
-        mean = np.einsum("ncl->c", x) / _scalar(dt, m)
-        xc = x - mean[:, None]
-        var = np.einsum("ncl,ncl->c", xc, xc) / _scalar(dt, m)
-        invstd = 1 / np.sqrt(var + _scalar(dt, eps))
-        xhat = np.multiply(xc, invstd[:, None], out=xc)
-        if w is not None:
-            y = xhat * w[:, None]
-            if b is not None:
-                y += b[:, None]
-        elif b is not None:
-            y = xhat + b[:, None]
-        else:
-            y = xhat.copy()
+        mean, var, invstd, xc = _standardize(x, eps, "ncl->c", scale=False)
+        y = _affine(xc, invstd if w is None else invstd * w, b, (-1, 1))
         ctx.save_for_backward(x, w, b)
-        ctx.xhat, ctx.invstd, ctx.m, ctx.eps = xhat, invstd, m, eps
+        ctx.xc, ctx.invstd, ctx.m, ctx.eps = xc, invstd, m, eps
         if running is not None:
             _update_running(*running, mean, var, m)
         return y.reshape(shape)
@@ -88,16 +151,17 @@ class BatchNorm(Op):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(dy, Tensor):
             return _bn_graph_backward(ctx, dy, x, w)
-        xhat, invstd, m = ctx.xhat, ctx.invstd, ctx.m
-        dy3 = dy.reshape(xhat.shape)
-        dt = xhat.dtype
-        sdy = np.einsum("ncl->c", dy3)
-        sdyx = np.einsum("ncl,ncl->c", dy3, xhat)
+        xc, invstd, m = ctx.xc, ctx.invstd, ctx.m
+        dy3 = dy.reshape(xc.shape)
+        dt = xc.dtype
+        xp = array_module(dy3, xc)
+        sdy = xp.einsum("ncl->c", dy3)
+        sdyx = xp.einsum("ncl,ncl->c", dy3, xc) * invstd  # sum dy * xhat
         gx = None
         if need_x:
             k = invstd if w is None else invstd * w
             gx = dy3 * k[:, None]
-            gx -= xhat * (k * sdyx / _scalar(dt, m))[:, None]
+            gx -= xc * (k * invstd * sdyx / _scalar(dt, m))[:, None]
             gx -= (k * sdy / _scalar(dt, m))[:, None]
             gx = gx.reshape(x.shape)
         return gx, (sdyx if need_w else None), (sdy if need_b else None), None, None, None
@@ -105,22 +169,15 @@ class BatchNorm(Op):
 
 def _bn_graph_backward(ctx, dy, x, w):
     """The same gradients built from differentiable ops (create_graph=True)."""
-    from .reduce import mean as _mean, sum as _sum
-    from .pointwise import rsqrt
-
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
     dy3 = dy.reshape(x.shape)
-    mu = _mean(x, (0, 2), keepdim=True)
-    xc = x - mu
-    invstd = rsqrt(_mean(xc * xc, (0, 2), keepdim=True) + ctx.eps)
-    xhat = xc * invstd
-    sdy = _sum(dy3, (0, 2), keepdim=True)
-    sdyx = _sum(dy3 * xhat, (0, 2), keepdim=True)
+    xhat, invstd = _graph_xhat(x, (0, 2), ctx.eps)
     gx = None
     if need_x:
-        k = invstd if w is None else invstd * w.reshape(1, -1, 1)
-        gx = (k * (dy3 - sdy / ctx.m - xhat * (sdyx / ctx.m))).reshape(x.shape)
-    return gx, (sdyx.reshape(-1) if need_w else None), (sdy.reshape(-1) if need_b else None), None, None, None
+        g = dy3 if w is None else dy3 * w.reshape(1, -1, 1)
+        gx = _graph_dx(g, xhat, invstd, (0, 2)).reshape(x.shape)
+    gw = _sum(dy3 * xhat, (0, 2)) if need_w else None
+    return gx, gw, (_sum(dy3, (0, 2)) if need_b else None), None, None, None
 
 
 class _Affine(Op):
@@ -131,7 +188,7 @@ class _Affine(Op):
     @staticmethod
     def forward(ctx, x, w, b, rmean, rvar, eps):
         dt = x.dtype
-        invstd = 1 / np.sqrt(rvar.astype(dt) + _scalar(dt, eps))
+        invstd = 1 / array_module(x, rvar).sqrt(rvar.astype(dt) + _scalar(dt, eps))
         scale = invstd if w is None else invstd * w
         shift = -rmean.astype(dt) * scale
         if b is not None:
@@ -148,21 +205,20 @@ class _Affine(Op):
         rmean, invstd, scale = ctx.consts
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(dy, Tensor):
-            from .reduce import sum as _sum
-
             inv = Tensor._wrap(invstd.reshape(1, -1, 1))
             xhat = (x - Tensor._wrap(rmean.reshape(1, -1, 1))) * inv
             gx = dy * (inv if w is None else inv * w.reshape(1, -1, 1)) if need_x else None
             gw = _sum(dy * xhat, (0, 2)) if need_w else None
             gb = _sum(dy, (0, 2)) if need_b else None
             return gx, gw, gb, None, None, None
+        xp = array_module(dy, x)
         gx = dy * scale[:, None] if need_x else None
         gw = gb = None
         if need_w:
             xhat = (x - rmean[:, None]) * invstd[:, None]
-            gw = np.einsum("ncl,ncl->c", dy, xhat)
+            gw = xp.einsum("ncl,ncl->c", dy, xhat)
         if need_b:
-            gb = np.einsum("ncl->c", dy)
+            gb = xp.einsum("ncl->c", dy)
         return gx, gw, gb, None, None, None
 
 
@@ -187,12 +243,10 @@ def batch_norm(
     updated in place: ``r = (1 - momentum) r + momentum * stat`` with the unbiased variance.
     Otherwise the running statistics are used.
     """
-    from .shape import reshape
-
     x = input._data
     if x.ndim < 2:
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
-    if training and x.shape[0] * int(np.prod(x.shape[2:])) == 1:  # checked first, from the shape alone
+    if training and x.shape[0] * math.prod(x.shape[2:]) == 1:  # checked first, from the shape alone
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
     if x.size == 0:  # PyTorch checks nothing more for an empty input (not even the channel count)
         return _empty_norm(input, weight, bias)
@@ -202,7 +256,7 @@ def batch_norm(
     _check_vector("weight", weight, c)
     _check_vector("bias", bias, c)
     n = x.shape[0]
-    l = int(np.prod(x.shape[2:])) if x.ndim > 2 else 1
+    l = math.prod(x.shape[2:])
     if training:
         running = (running_mean, running_var, momentum) if running_mean is not None or running_var is not None else None
         return BatchNorm.apply(reshape(input, (n, c, l)), weight, bias, eps, x.shape, running)
@@ -244,21 +298,8 @@ class LayerNorm(Op):
     @staticmethod
     def forward(ctx, x, w, b, eps, d):
         shape = x.shape
-        x2 = x.reshape(-1, d)
-        dt = x.dtype
-        mean = np.einsum("rd->r", x2) / _scalar(dt, d)
-        xc = x2 - mean[:, None]
-        var = np.einsum("rd,rd->r", xc, xc) / _scalar(dt, d)
-        invstd = 1 / np.sqrt(var + _scalar(dt, eps))
-        xhat = np.multiply(xc, invstd[:, None], out=xc)
-        if w is not None:
-            y = xhat * w.reshape(-1)
-            if b is not None:
-                y += b.reshape(-1)
-        elif b is not None:
-            y = xhat + b.reshape(-1)
-        else:
-            y = xhat.copy()
+        _, _, invstd, xhat = _standardize(x.reshape(-1, d), eps, "rd->r")
+        y = _affine(xhat, w, b, (-1,))
         ctx.save_for_backward(x, w, b)
         ctx.xhat, ctx.invstd, ctx.d, ctx.eps = xhat, invstd, d, eps
         return y.reshape(shape)
@@ -272,34 +313,23 @@ class LayerNorm(Op):
             return _ln_graph_backward(ctx, dy, x, w)
         xhat, invstd = ctx.xhat, ctx.invstd
         dy2 = dy.reshape(-1, d)
-        dt = xhat.dtype
+        xp = array_module(dy2, xhat)
         gx = gw = gb = None
         if need_w:
-            gw = np.einsum("rd,rd->d", dy2, xhat).reshape(w.shape)
+            gw = xp.einsum("rd,rd->d", dy2, xhat).reshape(w.shape)
         if need_b:
-            gb = np.einsum("rd->d", dy2).reshape(b.shape)
+            gb = xp.einsum("rd->d", dy2).reshape(b.shape)
         if need_x:
             g = dy2 * w.reshape(-1) if w is not None else dy2
-            sg = np.einsum("rd->r", g) / _scalar(dt, d)
-            sgx = np.einsum("rd,rd->r", g, xhat) / _scalar(dt, d)
-            gx = g - sg[:, None]
-            gx -= xhat * sgx[:, None]
-            gx *= invstd[:, None]
-            gx = gx.reshape(x.shape)
+            gx = _dx(g, xhat, invstd, "rd->r").reshape(x.shape)
         return gx, gw, gb, None, None
 
 
 def _ln_graph_backward(ctx, dy, x, w):
-    from .reduce import mean as _mean, sum as _sum
-    from .pointwise import rsqrt
-
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
     d = ctx.d
-    x2 = x.reshape(-1, d)
     dy2 = dy.reshape(-1, d)
-    xc = x2 - _mean(x2, 1, keepdim=True)
-    invstd = rsqrt(_mean(xc * xc, 1, keepdim=True) + ctx.eps)
-    xhat = xc * invstd
+    xhat, invstd = _graph_xhat(x.reshape(-1, d), 1, ctx.eps)
     gx = gw = gb = None
     if need_w:
         gw = _sum(dy2 * xhat, 0).reshape(w.shape)
@@ -307,7 +337,7 @@ def _ln_graph_backward(ctx, dy, x, w):
         gb = _sum(dy2, 0).reshape(w.shape if w is not None else (d,))
     if need_x:
         g = dy2 * w.reshape(1, d) if w is not None else dy2
-        gx = (invstd * (g - _mean(g, 1, keepdim=True) - xhat * _mean(g * xhat, 1, keepdim=True))).reshape(x.shape)
+        gx = _graph_dx(g, xhat, invstd, 1).reshape(x.shape)
     return gx, gw, gb, None, None
 
 
@@ -329,7 +359,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape {list(t._data.shape)} "
                 f"and normalized_shape = {list(normalized_shape)}"
             )
-    d = int(np.prod(normalized_shape))
+    d = math.prod(normalized_shape)
     if x.size == 0:
         return _empty_norm(input, weight, bias)
     return LayerNorm.apply(input, weight, bias, eps, d)
@@ -337,9 +367,6 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
 
 def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
     """y = x / sqrt(mean(x^2) + eps) * w over the trailing dims (composed of differentiable ops)."""
-    from .pointwise import rsqrt
-    from .reduce import mean as _mean
-
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     k = len(normalized_shape)
@@ -362,22 +389,10 @@ class GroupNorm(Op):
     def forward(ctx, x, w, b, groups, eps):
         n, c = x.shape[:2]
         x4 = x.reshape(n, groups, c // groups, -1)
-        dt = x.dtype
-        cnt = x4.shape[2] * x4.shape[3]
-        mean = np.einsum("ngcl->ng", x4) / _scalar(dt, cnt)
-        xc = x4 - mean[:, :, None, None]
-        var = np.einsum("ngcl,ngcl->ng", xc, xc) / _scalar(dt, cnt)
-        invstd = 1 / np.sqrt(var + _scalar(dt, eps))
-        xhat = np.multiply(xc, invstd[:, :, None, None], out=xc)
-        y = xhat
-        if w is not None:
-            y = xhat * w.reshape(1, groups, -1, 1)
-        if b is not None:
-            y = y + b.reshape(1, groups, -1, 1) if y is xhat else _iadd(y, b.reshape(1, groups, -1, 1))
-        if y is xhat:
-            y = xhat.copy()
+        _, _, invstd, xhat = _standardize(x4, eps, "ngcl->ng")
+        y = _affine(xhat, w, b, (1, groups, -1, 1))
         ctx.save_for_backward(x, w, b)
-        ctx.xhat, ctx.invstd, ctx.cnt, ctx.groups, ctx.eps = xhat, invstd, cnt, groups, eps
+        ctx.xhat, ctx.invstd, ctx.groups, ctx.eps = xhat, invstd, groups, eps
         return y.reshape(x.shape)
 
     @staticmethod
@@ -386,42 +401,26 @@ class GroupNorm(Op):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(dy, Tensor):
             return _gn_graph_backward(ctx, dy, x, w)
-        xhat, invstd, cnt, groups = ctx.xhat, ctx.invstd, ctx.cnt, ctx.groups
+        xhat, invstd, groups = ctx.xhat, ctx.invstd, ctx.groups
         dy4 = dy.reshape(xhat.shape)
-        dt = xhat.dtype
+        xp = array_module(dy4, xhat)
         gx = gw = gb = None
         if need_w:
-            gw = np.einsum("ngcl,ngcl->gc", dy4, xhat).reshape(-1)
+            gw = xp.einsum("ngcl,ngcl->gc", dy4, xhat).reshape(-1)
         if need_b:
-            gb = np.einsum("ngcl->gc", dy4).reshape(-1)
+            gb = xp.einsum("ngcl->gc", dy4).reshape(-1)
         if need_x:
             g = dy4 * w.reshape(1, groups, -1, 1) if w is not None else dy4
-            sg = np.einsum("ngcl->ng", g) / _scalar(dt, cnt)
-            sgx = np.einsum("ngcl,ngcl->ng", g, xhat) / _scalar(dt, cnt)
-            gx = g - sg[:, :, None, None]
-            gx -= xhat * sgx[:, :, None, None]
-            gx *= invstd[:, :, None, None]
-            gx = gx.reshape(x.shape)
+            gx = _dx(g, xhat, invstd, "ngcl->ng").reshape(x.shape)
         return gx, gw, gb, None, None
 
 
-def _iadd(y, b):
-    y += b
-    return y
-
-
 def _gn_graph_backward(ctx, dy, x, w):
-    from .reduce import mean as _mean, sum as _sum
-    from .pointwise import rsqrt
-
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
     groups = ctx.groups
     n, c = x.shape[:2]
-    x4 = x.reshape(n, groups, c // groups, -1)
     dy4 = dy.reshape(n, groups, c // groups, -1)
-    xc = x4 - _mean(x4, (2, 3), keepdim=True)
-    invstd = rsqrt(_mean(xc * xc, (2, 3), keepdim=True) + ctx.eps)
-    xhat = xc * invstd
+    xhat, invstd = _graph_xhat(x.reshape(n, groups, c // groups, -1), (2, 3), ctx.eps)
     gx = gw = gb = None
     if need_w:
         gw = _sum(dy4 * xhat, (0, 3)).reshape(-1)
@@ -429,7 +428,7 @@ def _gn_graph_backward(ctx, dy, x, w):
         gb = _sum(dy4, (0, 3)).reshape(-1)
     if need_x:
         g = dy4 * w.reshape(1, groups, -1, 1) if w is not None else dy4
-        gx = (invstd * (g - _mean(g, (2, 3), keepdim=True) - xhat * _mean(g * xhat, (2, 3), keepdim=True))).reshape(x.shape)
+        gx = _graph_dx(g, xhat, invstd, (2, 3)).reshape(x.shape)
     return gx, gw, gb, None, None
 
 
@@ -440,7 +439,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
     c = x.shape[1]
     # PyTorch's F.group_norm checks this first, as batch norm over (N*C/G, G, *spatial) would
-    if num_groups > 0 and x.shape[0] * c // num_groups * int(np.prod(x.shape[2:])) == 1:
+    if num_groups > 0 and x.shape[0] * c // num_groups * math.prod(x.shape[2:]) == 1:
         raise ValueError("Expected more than 1 value per channel when training, got input size "
                          f"{[x.shape[0] * c // num_groups, num_groups, *x.shape[2:]]}")
     if num_groups <= 0 or c % num_groups:
@@ -478,7 +477,7 @@ def instance_norm(
         raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)" if x.ndim < 2 else
                          f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
     n, c = x.shape[:2]
-    l = int(np.prod(x.shape[2:]))
+    l = math.prod(x.shape[2:])
     if use_input_stats and l == 1:  # PyTorch's F.instance_norm checks this first
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
     if n == 0 and (running_mean is not None or running_var is not None):
@@ -495,11 +494,7 @@ def instance_norm(
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     out = GroupNorm.apply(input, weight, bias, c, eps)
     if running_mean is not None or running_var is not None:
-        x3 = x.reshape(n, c, l)
-        dt = x.dtype
-        mean = np.einsum("ncl->nc", x3) / _scalar(dt, l)
-        xc = x3 - mean[:, :, None]
-        var = np.einsum("ncl,ncl->nc", xc, xc) / _scalar(dt, l)
+        mean, var, _, _ = _standardize(x.reshape(n, c, l), eps, "ncl->nc")
         _update_running(running_mean, running_var, momentum, mean.mean(0), var.mean(0), l)
     return out
 
@@ -509,10 +504,6 @@ def instance_norm(
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
     """x / (k + alpha/size * sum of x^2 over ``size`` neighbouring channels)^beta."""
-    from .pool import avg_pool2d
-    from .resample import pad
-    from .shape import reshape, squeeze, unsqueeze
-
     x = input._data
     if x.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
@@ -529,16 +520,11 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
     """x / max(||x||_p over ``dim``, eps)."""
-    from .pointwise import clamp_min
-    from .reduce import norm
-
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{ {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'uint8': 'Byte'}.get(str(input._data.dtype), str(input._data.dtype))}")
-    denom = clamp_min(norm(input, p, dim, keepdim=True), eps)
+    denom = clamp_min(_vector_norm(input, p, dim, keepdim=True), eps)
     if out is not None:
-        from .pointwise import div
-
-        return div(input, denom, out=out)
+        return _div(input, denom, out=out)
     return input / denom
 

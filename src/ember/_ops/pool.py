@@ -12,8 +12,11 @@ Max pooling keeps, per output, the offset of the first maximum in row-major wind
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
 
@@ -81,10 +84,11 @@ def _out_size(size, k, s, p, d, ceil_mode):
 
 
 def _pad(x, g: _PoolGeom, value):
+    xp = array_module(x)
     hp, wp = g.padded()
     if hp == g.h and wp == g.w:
         return x
-    buf = np.full((g.n, g.c, hp, wp), value, dtype=x.dtype)
+    buf = xp.full((g.n, g.c, hp, wp), value, dtype=x.dtype)
     buf[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w] = x
     return buf
 
@@ -99,28 +103,30 @@ def _first_max(views):
     NaN propagates into the max like PyTorch's; the index keeps the earlier position on ties
     (strict ``>``), which is PyTorch's "first maximum in window order".
     """
+    xp = array_module(*views)
     if len(views) == 2:
         # The common 2-wide window: two passes (max, compare) instead of copy/compare/max/putmask;
         # a bool array is a valid uint8 index array without a copy.
         a, b = views
-        return np.maximum(a, b), np.greater(b, a).view(np.uint8)
-    m = np.array(views[0], copy=True)
-    idx = np.zeros(m.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
-    gt = np.empty(m.shape, dtype=bool)
+        return xp.maximum(a, b), xp.greater(b, a).view(np.uint8)
+    m = xp.array(views[0], copy=True)
+    idx = xp.zeros(m.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
+    gt = xp.empty(m.shape, dtype=bool)
     for k in range(1, len(views)):
         v = views[k]
-        np.greater(v, m, out=gt)
-        np.maximum(m, v, out=m)  # propagates NaN like PyTorch
-        np.putmask(idx, gt, k)
+        xp.greater(v, m, out=gt)
+        xp.maximum(m, v, out=m)  # propagates NaN like PyTorch
+        xp.putmask(idx, gt, k)
     return m, idx
 
 
 def _tiles_input(x, g: _PoolGeom):
     """The part of x covered by the non-overlapping windows, C-contiguous (N, C, OH*KH, OW*KW)."""
+    xp = array_module(x)
     hh, ww = g.oh * g.kh, g.ow * g.kw
     if hh != g.h or ww != g.w:
         x = x[:, :, :hh, :ww]
-    return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+    return x if x.flags.c_contiguous else xp.ascontiguousarray(x)
 
 
 def _crop_tiles(x, g: _PoolGeom):
@@ -151,6 +157,7 @@ def _max_tiles_forward(x, g: _PoolGeom):
     (N*C*OH, KH, OW) result, whose slices are runs of OW. Row-major first-maximum tie-break as
     PyTorch: the best column within each row first, then the first row holding the best value.
     """
+    xp = array_module(x)
     t = _tiles_input(x, g)
     if g.kw > 1:
         flat = t.reshape(-1, g.kw)
@@ -161,64 +168,68 @@ def _max_tiles_forward(x, g: _PoolGeom):
     if g.kh > 1:
         m, ip = _first_max([rows[:, p] for p in range(g.kh)])
     else:
-        m, ip = np.array(rows[:, 0], copy=True), None
+        m, ip = xp.array(rows[:, 0], copy=True), None
     return m.reshape(g.n, g.c, g.oh, g.ow), _TileArgmax(ip, iq)
 
 
 def _max_tiles_backward(dy, where: _TileArgmax, g: _PoolGeom, dtype):
     """dy routed to each window's argmax: spread over the rows, then over the columns (the
     adjoint of the two reductions in ``_max_tiles_forward``, with the same long runs)."""
+    xp = array_module(dy)
     hh, ww = g.oh * g.kh, g.ow * g.kw
-    dy2 = np.asarray(dy, dtype=dtype).reshape(g.n * g.c * g.oh, g.ow)
+    dy2 = xp.asarray(dy, dtype=dtype).reshape(g.n * g.c * g.oh, g.ow)
     if g.kh > 1:
-        rows = np.empty((g.n * g.c * g.oh, g.kh, g.ow), dtype=dtype)
+        rows = xp.empty((g.n * g.c * g.oh, g.kh, g.ow), dtype=dtype)
         for p in range(g.kh):
-            np.multiply(dy2, where.ip == p, out=rows[:, p])
+            xp.multiply(dy2, where.ip == p, out=rows[:, p])
     else:
         rows = dy2
     full = hh == g.h and ww == g.w
-    tiles = np.empty((g.n, g.c, hh, ww), dtype=dtype)
+    tiles = xp.empty((g.n, g.c, hh, ww), dtype=dtype)
     if g.kw > 1:
         flat_rows = rows.reshape(-1)
         cols = tiles.reshape(-1, g.kw)
         for q in range(g.kw):
-            np.multiply(flat_rows, where.iq == q, out=cols[:, q])
+            xp.multiply(flat_rows, where.iq == q, out=cols[:, q])
     else:
-        np.copyto(tiles.reshape(rows.shape), rows)
+        xp.copyto(tiles.reshape(rows.shape), rows)
     if full:
         return tiles
-    dx = np.zeros((g.n, g.c, g.h, g.w), dtype=dtype)
+    dx = xp.zeros((g.n, g.c, g.h, g.w), dtype=dtype)
     dx[:, :, :hh, :ww] = tiles
     return dx
 
 
 def _tile_rows_cols(where: _TileArgmax, g: _PoolGeom):
     """The (row, column) within its window of every window's maximum, each (N, C, OH, OW)."""
+    xp = array_module(where.ip, where.iq)
     shape = (g.n, g.c, g.oh, g.ow)
-    rows = where.ip.reshape(shape) if where.ip is not None else np.zeros(shape, np.uint8)
+    rows = where.ip.reshape(shape) if where.ip is not None else xp.zeros(shape, np.uint8)
     if where.iq is None:
-        return rows, np.zeros(shape, np.uint8)
+        return rows, xp.zeros(shape, np.uint8)
     iq = where.iq.reshape(g.n * g.c * g.oh, g.kh, g.ow)
-    cols = np.take_along_axis(iq, rows.reshape(g.n * g.c * g.oh, 1, g.ow).astype(np.intp), axis=1)
+    cols = xp.take_along_axis(iq, rows.reshape(g.n * g.c * g.oh, 1, g.ow).astype(np.intp), axis=1)
     return rows, cols.reshape(shape)
 
 
 def _max_forward(x, g: _PoolGeom):
     """Returns the pooled max and what backward needs to route dy: a ``_TileArgmax`` or (rows, cols)."""
+    xp = array_module(x)
     if g.reshape:
         return _max_tiles_forward(x, g)
-    xp = _pad(x, g, _lowest(x.dtype))
-    views = [xp[g.window(p, q)] for p in range(g.kh) for q in range(g.kw)]
+    xpad = _pad(x, g, _lowest(x.dtype))
+    views = [xpad[g.window(p, q)] for p in range(g.kh) for q in range(g.kw)]
     m, idx = _first_max(views)
-    return m, (np.divmod(idx, g.kw) if g.kw > 1 else (idx, np.zeros_like(idx)))
+    return m, (xp.divmod(idx, g.kw) if g.kw > 1 else (idx, xp.zeros_like(idx)))
 
 
 def _max_backward(dy, where, g: _PoolGeom, dtype):
+    xp = array_module(dy)
     if isinstance(where, _TileArgmax):
         return _max_tiles_backward(dy, where, g, dtype)
     rows, cols = where
     hp, wp = g.padded()
-    dxp = np.zeros((g.n, g.c, hp, wp), dtype=dtype)
+    dxp = xp.zeros((g.n, g.c, hp, wp), dtype=dtype)
     overlap = g.sh < g.dh * (g.kh - 1) + 1 or g.sw < g.dw * (g.kw - 1) + 1
     for p in range(g.kh):
         gp = dy * (rows == p) if g.kh > 1 else dy
@@ -228,17 +239,18 @@ def _max_backward(dy, where, g: _PoolGeom, dtype):
             if overlap:
                 view += contrib
             else:  # every input pixel is in at most one window
-                np.copyto(view, contrib)
+                xp.copyto(view, contrib)
     if hp == g.h and wp == g.w:
         return dxp
-    return np.ascontiguousarray(dxp[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w])
+    return xp.ascontiguousarray(dxp[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w])
 
 
 def _flat_indices(where, g: _PoolGeom):
     """Flat (h * W + w) index into each unpadded input plane of every chosen maximum."""
     rows, cols = _tile_rows_cols(where, g) if isinstance(where, _TileArgmax) else where
-    oh = np.arange(g.oh).reshape(g.oh, 1) * g.sh - g.ph
-    ow = np.arange(g.ow).reshape(1, g.ow) * g.sw - g.pw
+    xp = array_module(rows, cols)
+    oh = xp.arange(g.oh).reshape(g.oh, 1) * g.sh - g.ph
+    ow = xp.arange(g.ow).reshape(1, g.ow) * g.sw - g.pw
     h = oh + rows.astype(np.int64) * g.dh
     w = ow + cols.astype(np.int64) * g.dw
     return h * g.w + w
@@ -280,31 +292,32 @@ class _SelectWindows(Op):
         # gather g at the argmax positions: the adjoint of the scatter (linear, so no graph needed)
         flat = _flat_indices(ctx.where, geom).reshape(geom.n, geom.c, -1)
         g_data = g._data if isinstance(g, Tensor) else g
-        out = np.take_along_axis(g_data.reshape(geom.n, geom.c, -1), flat, axis=2)
+        xp = array_module(g_data)
+        out = xp.take_along_axis(g_data.reshape(geom.n, geom.c, -1), flat, axis=2)
         return out.reshape(geom.n, geom.c, geom.oh, geom.ow), None, None, None
 
 
 # -- average pooling ---------------------------------------------------------------------------------------
 
 
-def _avg_divisor(g: _PoolGeom, count_include_pad, divisor_override, dtype):
-    """PyTorch's divisor per output position: a scalar or an (OH, OW) array."""
+def _avg_divisor(g: _PoolGeom, count_include_pad, divisor_override, dtype, xp=None):
+    """PyTorch's divisor per output position: a scalar or an (OH, OW) array of array module ``xp``
+    (that of the input; NumPy by default)."""
     if divisor_override:
         return dtype.type(divisor_override)
 
     def counts(out, size, k, s, p):
-        start = np.arange(out) * s - p
-        end = np.minimum(start + k, size + p)
-        pool = end - start
-        valid = np.minimum(end, size) - np.maximum(start, 0)
-        return pool if count_include_pad else valid
+        starts = [i * s - p for i in range(out)]
+        if count_include_pad:
+            return [min(a + k, size + p) - a for a in starts]
+        return [min(a + k, size + p, size) - max(a, 0) for a in starts]
 
     ch = counts(g.oh, g.h, g.kh, g.sh, g.ph)
     cw = counts(g.ow, g.w, g.kw, g.sw, g.pw)
-    div = np.multiply.outer(ch, cw)
-    if np.all(div == div.flat[0]):
-        return dtype.type(div.flat[0])
-    return div.astype(dtype)
+    if len(set(ch)) <= 1 and len(set(cw)) <= 1:  # one divisor for every window (also an empty output)
+        return dtype.type(ch[0] * cw[0] if ch and cw else 1)
+    xp = array_module() if xp is None else xp
+    return xp.asarray([[a * b for b in cw] for a in ch], dtype=dtype)
 
 
 class AvgPool2d(Op):
@@ -314,6 +327,7 @@ class AvgPool2d(Op):
 
     @staticmethod
     def forward(ctx, x, geom, divisor):
+        xp = array_module(x)
         ctx.geom, ctx.divisor, ctx.dtype = geom, divisor, x.dtype
         if geom.reshape:
             t = _crop_tiles(x, geom)
@@ -324,15 +338,15 @@ class AvgPool2d(Op):
             for p in range(1, geom.kh):
                 s += acc[:, :, :, p]
         else:
-            xp = _pad(x, geom, 0)
-            s = xp[geom.window(0, 0)].copy()
+            xpad = _pad(x, geom, 0)
+            s = xpad[geom.window(0, 0)].copy()
             for p in range(geom.kh):
                 for q in range(geom.kw):
                     if p or q:
-                        s += xp[geom.window(p, q)]
+                        s += xpad[geom.window(p, q)]
         if x.dtype.kind != "f":  # integer pooling truncates, like C++ integer division
-            return np.trunc(s / divisor).astype(x.dtype)
-        if np.ndim(divisor) == 0:
+            return xp.trunc(s / divisor).astype(x.dtype)
+        if xp.ndim(divisor) == 0:
             s *= x.dtype.type(1.0 / divisor)
         else:
             s /= divisor
@@ -347,23 +361,24 @@ class AvgPool2d(Op):
 
 
 def _avg_backward(dy, geom: _PoolGeom, divisor, dtype):
-    share = dy / divisor if np.ndim(divisor) else dy * dtype.type(1.0 / divisor)
+    xp = array_module(dy)
+    share = dy / divisor if xp.ndim(divisor) else dy * dtype.type(1.0 / divisor)
     if geom.reshape:
         hh, ww = geom.oh * geom.kh, geom.ow * geom.kw
-        tiles = np.broadcast_to(share[:, :, :, None, :, None], (geom.n, geom.c, geom.oh, geom.kh, geom.ow, geom.kw))
+        tiles = xp.broadcast_to(share[:, :, :, None, :, None], (geom.n, geom.c, geom.oh, geom.kh, geom.ow, geom.kw))
         if hh == geom.h and ww == geom.w:
-            return np.ascontiguousarray(tiles).reshape(geom.n, geom.c, hh, ww)
-        dx = np.zeros((geom.n, geom.c, geom.h, geom.w), dtype=dtype)
+            return xp.ascontiguousarray(tiles).reshape(geom.n, geom.c, hh, ww)
+        dx = xp.zeros((geom.n, geom.c, geom.h, geom.w), dtype=dtype)
         dx[:, :, :hh, :ww] = tiles.reshape(geom.n, geom.c, hh, ww)
         return dx
     hp, wp = geom.padded()
-    dxp = np.zeros((geom.n, geom.c, hp, wp), dtype=dtype)
+    dxp = xp.zeros((geom.n, geom.c, hp, wp), dtype=dtype)
     for p in range(geom.kh):
         for q in range(geom.kw):
             dxp[geom.window(p, q)] += share
     if hp == geom.h and wp == geom.w:
         return dxp
-    return np.ascontiguousarray(dxp[:, :, geom.ph : geom.ph + geom.h, geom.pw : geom.pw + geom.w])
+    return xp.ascontiguousarray(dxp[:, :, geom.ph : geom.ph + geom.h, geom.pw : geom.pw + geom.w])
 
 
 class _SpreadWindows(Op):
@@ -383,18 +398,21 @@ class _SpreadWindows(Op):
 
 
 def _adaptive_bounds(size, out):
-    i = np.arange(out)
-    start = (i * size) // out
-    end = -((-(i + 1) * size) // out)  # ceil
+    """Per output position i, the input window [start_i, end_i) of adaptive pooling (Python ints)."""
+    start = [(i * size) // out for i in range(out)]
+    end = [-((-(i + 1) * size) // out) for i in range(out)]  # ceil
     return start, end
 
 
-def _adaptive_matrix(size, out, dtype):
-    """A (out, size) averaging matrix: row i averages input[start_i:end_i]."""
+def _adaptive_matrix(size, out, dtype, xp=None):
+    """A (out, size) averaging matrix of array module ``xp`` (NumPy by default): row i averages
+    input[start_i:end_i]."""
+    xp = array_module() if xp is None else xp
     start, end = _adaptive_bounds(size, out)
-    cols = np.arange(size)
-    inside = (cols >= start[:, None]) & (cols < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
+    cols = xp.arange(size)
+    lo, hi = xp.asarray(start)[:, None], xp.asarray(end)[:, None]
+    inside = (cols >= lo) & (cols < hi)
+    return (inside / (hi - lo)).astype(dtype)
 
 
 class _Separable(Op):
@@ -404,22 +422,24 @@ class _Separable(Op):
 
     @staticmethod
     def forward(ctx, x, ah, aw):
+        xp = array_module(x)
         ctx.mats = (ah, aw)
         y = x
         if ah is not None:
-            y = np.matmul(ah, y)
+            y = xp.matmul(ah, y)
         if aw is not None:
-            y = np.matmul(y, aw.T)
+            y = xp.matmul(y, aw.T)
         return y if y is not x else x.copy()
 
     @staticmethod
     def backward(ctx, dy):
+        xp = array_module(dy)
         ah, aw = ctx.mats
         g = dy
         if ah is not None:
-            g = np.matmul(ah.T, g)
+            g = xp.matmul(ah.T, g)
         if aw is not None:
-            g = np.matmul(g, aw)
+            g = xp.matmul(g, aw)
         return g, None, None
 
 
@@ -488,8 +508,9 @@ def _adaptive_avg(input: Tensor, output_size, nd: int, name: str) -> Tensor:
     if oh and ow and h % oh == 0 and w % ow == 0:
         geom = _PoolGeom(x4._data.shape, (h // oh, w // ow), (h // oh, w // ow), (0, 0), (1, 1), False)
         return undo(AvgPool2d.apply(x4, geom, dtype.type(geom.kh * geom.kw)))
-    ah = None if oh == h else _adaptive_matrix(h, oh, dtype)
-    aw = None if ow == w else _adaptive_matrix(w, ow, dtype)
+    xp = array_module(x4._data)
+    ah = None if oh == h else _adaptive_matrix(h, oh, dtype, xp)
+    aw = None if ow == w else _adaptive_matrix(w, ow, dtype, xp)
     return undo(_Separable.apply(x4, ah, aw))
 
 
@@ -500,16 +521,17 @@ class _AdaptiveMax(Op):
 
     @staticmethod
     def forward(ctx, x, oh, ow, return_indices):
+        xp = array_module(x)
         n, c, h, w = x.shape
         hs, he = _adaptive_bounds(h, oh)
         ws, we = _adaptive_bounds(w, ow)
-        y = np.empty((n, c, oh, ow), dtype=x.dtype)
-        idx = np.empty((n, c, oh, ow), dtype=np.int64)
+        y = xp.empty((n, c, oh, ow), dtype=x.dtype)
+        idx = xp.empty((n, c, oh, ow), dtype=np.int64)
         for i in range(oh):
             for j in range(ow):
                 win = x[:, :, hs[i] : he[i], ws[j] : we[j]].reshape(n, c, (he[i] - hs[i]) * (we[j] - ws[j]))
-                k = np.argmax(win, axis=2)  # the first maximum, like PyTorch
-                y[:, :, i, j] = np.take_along_axis(win, k[..., None], axis=2)[..., 0]
+                k = xp.argmax(win, axis=2)  # the first maximum, like PyTorch
+                y[:, :, i, j] = xp.take_along_axis(win, k[..., None], axis=2)[..., 0]
                 lw = we[j] - ws[j]
                 idx[:, :, i, j] = (hs[i] + k // lw) * w + ws[j] + k % lw
         ctx.shape, ctx.idx = x.shape, idx
@@ -520,12 +542,13 @@ class _AdaptiveMax(Op):
 
     @staticmethod
     def backward(ctx, dy, didx=None):
+        xp = array_module(ctx.idx)
         n, c, h, w = ctx.shape
         dyd = dy._data if isinstance(dy, Tensor) else dy
-        dx = np.zeros((n, c, h * w), dtype=dyd.dtype)
+        dx = xp.zeros((n, c, h * w), dtype=dyd.dtype)
         plane = ctx.idx.shape[2] * ctx.idx.shape[3]
-        rows = np.arange(n * c)[:, None]
-        np.add.at(dx.reshape(n * c, h * w), (rows, ctx.idx.reshape(n * c, plane)), dyd.reshape(n * c, plane))
+        rows = xp.arange(n * c)[:, None]
+        xp.add.at(dx.reshape(n * c, h * w), (rows, ctx.idx.reshape(n * c, plane)), dyd.reshape(n * c, plane))
         if isinstance(dy, Tensor):
             raise NotImplementedError("double backward through adaptive_max_pool is not supported by ember")
         return dx.reshape(n, c, h, w), None, None, None
@@ -659,7 +682,8 @@ def _avg_pool(input, nd, kernel_size, stride, padding, ceil_mode, count_include_
     x4, undo = _to4d(input, nd)
     geom = _geometry(x4, nd, kernel_size, stride, padding, 1, ceil_mode, "avg")
     dtype = x4._data.dtype
-    divisor = _avg_divisor(geom, count_include_pad, divisor_override, dtype if dtype.kind == "f" else np.dtype(np.int64))
+    divisor = _avg_divisor(geom, count_include_pad, divisor_override, dtype if dtype.kind == "f" else np.dtype(np.int64),
+                           array_module(x4._data))
     return undo(AvgPool2d.apply(x4, geom, divisor))
 
 
@@ -701,19 +725,21 @@ class _Unpool(Op):
 
     @staticmethod
     def forward(ctx, x, idx, out_plane):
+        xp = array_module(x, idx)
         n, c = x.shape[:2]
-        y = np.zeros((n, c, out_plane), dtype=x.dtype)
+        y = xp.zeros((n, c, out_plane), dtype=x.dtype)
         flat = idx.reshape(n, c, -1)
         if flat.size and (flat.min() < 0 or flat.max() >= out_plane):
             raise RuntimeError(f"Found an invalid max index: {int(flat.max() if flat.max() >= out_plane else flat.min())} (output volumes are of size {out_plane}")
-        np.put_along_axis(y, flat, x.reshape(n, c, -1), axis=2)
+        xp.put_along_axis(y, flat, x.reshape(n, c, -1), axis=2)
         ctx.flat, ctx.xshape = flat, x.shape
         return y
 
     @staticmethod
     def backward(ctx, dy):
+        xp = array_module(dy)
         g = dy._data if isinstance(dy, Tensor) else dy
-        out = np.take_along_axis(g, ctx.flat, axis=2).reshape(ctx.xshape)
+        out = xp.take_along_axis(g, ctx.flat, axis=2).reshape(ctx.xshape)
         return out, None, None
 
 
@@ -731,8 +757,8 @@ def _max_unpool(input, indices, nd, kernel_size, stride, padding, output_size):
     else:
         out = tuple(int(v) for v in output_size)[-nd:]
     lead = x.shape[:-nd]
-    flat_in = reshape(input, (int(np.prod(lead[:-1])) if len(lead) > 1 else 1, lead[-1], -1))
-    plane = int(np.prod(out))
+    flat_in = reshape(input, (math.prod(lead[:-1]) if len(lead) > 1 else 1, lead[-1], -1))
+    plane = math.prod(out)
     y = _Unpool.apply(flat_in, indices._data.reshape(flat_in._data.shape), plane)
     return reshape(y, lead + out)
 

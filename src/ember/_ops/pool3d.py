@@ -14,8 +14,7 @@ and the D pass (N, C, D, OH*OW), both views.
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._backend import array_module
 from .._tensor import Tensor
 from . import pool as P
 
@@ -114,12 +113,12 @@ def _finish(t: Tensor, n: int, c: int, hw, unbatched: bool):
     return reshape(t, shape[1:] if unbatched else shape)
 
 
-def _combine_indices(idx_hw: np.ndarray, idx_d: np.ndarray, n, c, d, h, w, oh, ow) -> np.ndarray:
+def _combine_indices(idx_hw, idx_d, n, c, d, h, w, oh, ow):
     """Flat (d, h, w) indices from the two passes: the D pass picked depth ``idx_d // (OH*OW)``;
     the (H, W) pass's index at that depth gives (h, w)."""
     plane = oh * ow
     depth = idx_d // plane  # (n, c, OD, OH*OW)
-    hw = np.take_along_axis(idx_hw.reshape(n, c, d, plane), depth, axis=2)
+    hw = array_module(idx_hw, idx_d).take_along_axis(idx_hw.reshape(n, c, d, plane), depth, axis=2)
     return depth * (h * w) + hw
 
 
@@ -166,16 +165,16 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     p = _triple(padding, "padding", "avg_pool3d")
     _check(x5, k, s, p, (1, 1, 1), ceil_mode, "avg")
     n, c, d, h, w = x5._data.shape
-    dtype = x5._data.dtype
+    dtype, xp = x5._data.dtype, array_module(x5._data)
     if dtype.kind != "f":
         raise RuntimeError(f"\"avg_pool3d_out_frame\" not implemented for '{str(dtype).capitalize()}'")
     g_hw = P._PoolGeom((n, c * d, h, w), k[1:], s[1:], p[1:], (1, 1), ceil_mode)
     # with an override both passes sum (divisor 1) and the D pass divides by it
-    div_hw = dtype.type(1) if divisor_override else P._avg_divisor(g_hw, count_include_pad, None, dtype)
+    div_hw = dtype.type(1) if divisor_override else P._avg_divisor(g_hw, count_include_pad, None, dtype, xp)
     y4 = P.AvgPool2d.apply(_split(x5), g_hw, div_hw)
     yd, hw = _depth_view(y4, n, c, d)
     g_d = P._PoolGeom((n, c, d, hw[0] * hw[1]), (k[0], 1), (s[0], 1), (p[0], 0), (1, 1), ceil_mode)
-    div_d = P._avg_divisor(g_d, count_include_pad, divisor_override, dtype)
+    div_d = P._avg_divisor(g_d, count_include_pad, divisor_override, dtype, xp)
     return _finish(P.AvgPool2d.apply(yd, g_d, div_d), n, c, hw, unbatched)
 
 
