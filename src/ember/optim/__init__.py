@@ -4,7 +4,7 @@ Every optimizer follows PyTorch's ``torch.optim`` API and state layout: ``param_
 per-parameter ``state``, ``zero_grad``, ``step(closure)``, ``state_dict``/``load_state_dict``.
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -36,6 +36,7 @@ __all__ = [
     "SGD",
     "SparseAdam",
     "lr_scheduler",
+    "swa_utils",
     "register_optimizer_step_post_hook",
     "register_optimizer_step_pre_hook",
 ]
