@@ -102,7 +102,7 @@ globals().update({_k: _v for _k, _v in _tensor_methods_more.inplace_functions().
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("special", "linalg", "backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing",
+_LAZY_SUBMODULES = ("special", "linalg", "backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing", "func",
                     "accelerator", "amp", "cpu", "cuda", "mps", "xpu", "jit", "version", "multiprocessing",
                     "serialization", "compiler", "compat", "onnx")
 
