@@ -181,6 +181,17 @@ def _check_scalar_output(fn_name: str, is_outputs_tuple: bool, outputs) -> None:
         raise RuntimeError(f"The Tensor returned by the function given to {fn_name} should contain a single element")
 
 
+def _finish(outputs, of, wrt, v, refs, stage: str, create_graph: bool, strict: bool, is_outputs_tuple: bool,
+            is_result_tuple: bool):
+    """The last backward pass (``of`` differentiated by ``wrt`` along ``v``, zeros where independent) and the
+    ``(outputs, result)`` pair nested as torch's; grad mode stays the caller's unless ``create_graph``."""
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        grads = _autograd_grad(of, wrt, v, create_graph=create_graph)
+        result = _fill_in_zeros(grads, refs, strict, create_graph, stage)
+    return (_unpack(_postprocess(outputs, create_graph), is_outputs_tuple),
+            _unpack(_postprocess(result, create_graph), is_result_tuple))
+
+
 def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(inputs), vᵀ J)``: the vector-Jacobian product of ``func`` at ``inputs``.
 
@@ -194,11 +205,8 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     with enable_grad():
         is_inputs_tuple, inputs, v, is_outputs_tuple, outputs = _setup(
             func, inputs, v, "vjp", create_graph, strict, "outputs")
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        grads = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
-        result = _fill_in_zeros(grads, inputs, strict, create_graph, "back")
-    return (_unpack(_postprocess(outputs, create_graph), is_outputs_tuple),
-            _unpack(_postprocess(result, create_graph), is_inputs_tuple))
+    return _finish(outputs, outputs, inputs, v, inputs, "back", create_graph, strict, is_outputs_tuple,
+                   is_inputs_tuple)
 
 
 def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -217,11 +225,8 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
         dummies = tuple(C.zeros_like(out, requires_grad=True) for out in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, dummies, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict)
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        grads = _autograd_grad(grad_inputs, dummies, v, create_graph=create_graph)
-        result = _fill_in_zeros(grads, outputs, strict, create_graph, "back_trick")
-    return (_unpack(_postprocess(outputs, create_graph), is_outputs_tuple),
-            _unpack(_postprocess(result, create_graph), is_outputs_tuple))
+    return _finish(outputs, grad_inputs, dummies, v, outputs, "back_trick", create_graph, strict, is_outputs_tuple,
+                   is_outputs_tuple)
 
 
 def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
@@ -356,11 +361,8 @@ def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     with enable_grad():
         is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_gradient(
             func, inputs, v, "vhp", create_graph, strict)
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        grads = _autograd_grad(jac, inputs, v, create_graph=create_graph)
-        result = _fill_in_zeros(grads, inputs, strict, create_graph, "double_back")
-    return (_unpack(_postprocess(outputs, create_graph), is_outputs_tuple),
-            _unpack(_postprocess(result, create_graph), is_inputs_tuple))
+    return _finish(outputs, jac, inputs, v, inputs, "double_back", create_graph, strict, is_outputs_tuple,
+                   is_inputs_tuple)
 
 
 def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -378,8 +380,5 @@ def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
         dummies = tuple(C.zeros_like(inp, requires_grad=True) for inp in inputs)
         double_back = _autograd_grad(jac, inputs, dummies, create_graph=True)
         _check_requires_grad(jac, "hessian", strict)
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        grads = _autograd_grad(double_back, dummies, v, create_graph=create_graph)
-        result = _fill_in_zeros(grads, inputs, strict, create_graph, "double_back_trick")
-    return (_unpack(_postprocess(outputs, create_graph), is_outputs_tuple),
-            _unpack(_postprocess(result, create_graph), is_inputs_tuple))
+    return _finish(outputs, double_back, dummies, v, inputs, "double_back_trick", create_graph, strict,
+                   is_outputs_tuple, is_inputs_tuple)
