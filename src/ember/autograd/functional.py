@@ -349,6 +349,20 @@ def _scalar_gradient(func, inputs, v, fn_name: str, create_graph: bool, strict: 
     return is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac
 
 
+def _hessian_product(fn_name: str, func, inputs, v, create_graph: bool, strict: bool):
+    """vᵀH (``"vhp"``: differentiate the gradient along v) or Hv (``"hvp"``: the double-backward trick on it)."""
+    with enable_grad():
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_gradient(
+            func, inputs, v, fn_name, create_graph, strict)
+        if fn_name == "vhp":
+            of, wrt, stage = jac, inputs, "double_back"
+        else:
+            wrt = tuple(C.zeros_like(inp, requires_grad=True) for inp in inputs)
+            of, stage = _autograd_grad(jac, inputs, wrt, create_graph=True), "double_back_trick"
+            _check_requires_grad(jac, "hessian", strict)
+    return _finish(outputs, of, wrt, v, inputs, stage, create_graph, strict, is_outputs_tuple, is_inputs_tuple)
+
+
 def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(inputs), vᵀ H)``: the vector-Hessian product of a scalar function.
 
@@ -358,27 +372,10 @@ def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
         v: shaped like the inputs (may be None for a single one-element input).
         create_graph, strict: as in `vjp`.
     """
-    with enable_grad():
-        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_gradient(
-            func, inputs, v, "vhp", create_graph, strict)
-    return _finish(outputs, jac, inputs, v, inputs, "double_back", create_graph, strict, is_outputs_tuple,
-                   is_inputs_tuple)
+    return _hessian_product("vhp", func, inputs, v, create_graph, strict)
 
 
 def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
-    """``(func(inputs), H v)``: the Hessian-vector product of a scalar function, by the double-backward trick.
-
-    Args:
-        func: a function of tensors returning a one-element tensor.
-        inputs: a tensor or a tuple of tensors.
-        v: shaped like the inputs (may be None for a single one-element input).
-        create_graph, strict: as in `vjp`.
-    """
-    with enable_grad():
-        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_gradient(
-            func, inputs, v, "hvp", create_graph, strict)
-        dummies = tuple(C.zeros_like(inp, requires_grad=True) for inp in inputs)
-        double_back = _autograd_grad(jac, inputs, dummies, create_graph=True)
-        _check_requires_grad(jac, "hessian", strict)
-    return _finish(outputs, double_back, dummies, v, inputs, "double_back_trick", create_graph, strict,
-                   is_outputs_tuple, is_inputs_tuple)
+    """``(func(inputs), H v)``: the Hessian-vector product of a scalar function, by the double-backward trick
+    (the arguments are `vhp`'s; for the symmetric Hessian of a twice-differentiable function the two agree)."""
+    return _hessian_product("hvp", func, inputs, v, create_graph, strict)
