@@ -181,3 +181,47 @@ def test_node_metadata_like_torch():
         h2.remove()
         y.grad_fn.metadata["k"] = 1
         assert y.grad_fn.metadata == {"k": 1}
+
+
+def test_packed_values_are_not_version_checked_like_torch():
+    res = []
+    for lib, G in ((ember, graph), (torch, torch.autograd.graph)):
+        x = lib.tensor(A, requires_grad=True)
+        a = x * 1
+        with G.saved_tensors_hooks(lambda t: t.clone(), lambda p: p):
+            y = (a * a).sum()
+        a.mul_(10)  # the clones saved before still give the gradient at the old values
+        y.backward()
+        res.append(x.grad.numpy())
+    np.testing.assert_allclose(res[0], res[1])
+    np.testing.assert_allclose(res[0], 2 * A)
+    x = ember.tensor(A, requires_grad=True)
+    a = x * 1
+    y = (a * a).sum()
+    a.mul_(10)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_allow_mutation_on_saved_tensors_like_torch():
+    res = []
+    for lib, G in ((ember, graph), (torch, torch.autograd.graph)):
+        with G.allow_mutation_on_saved_tensors():
+            a = lib.tensor(A, requires_grad=True)
+            b = a.clone()
+            out = (b**2).sum()
+            b.sin_()
+            out.backward()
+            res.append((a.grad.numpy().copy(), b.detach().numpy().copy()))
+        with pytest.raises(RuntimeError, match="cannot be nested"):
+            with G.allow_mutation_on_saved_tensors():
+                with G.allow_mutation_on_saved_tensors():
+                    pass
+        with G.allow_mutation_on_saved_tensors():
+            a = lib.tensor(A, requires_grad=True)
+            out = (a.clone() ** 2).sum()
+        with pytest.raises(AssertionError, match="Trying to backward outside"):
+            out.backward()
+    for e, t in zip(*res):
+        np.testing.assert_allclose(e, t)
+    np.testing.assert_allclose(res[0][0], 2 * A)

@@ -712,6 +712,8 @@ def _track_saved(ctx: Node, args, outputs) -> None:
         sources.append(source)
     if _grad_state.saved_hooks:
         _pack_saved(ctx, saved, sources, outputs)
+        # as in torch, a packed value is the hook's business: in-place changes to the original are not checked
+        versions = [entry for entry in versions if ctx._packed[entry[2]] is None]
     ctx._saved = tuple(saved)
     ctx._saved_versions = versions or None
     ctx._saved_sources = sources

@@ -9,6 +9,7 @@ and the innermost pair applies.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from .grad_mode import _state
 
 __all__ = [
     "Node",
+    "allow_mutation_on_saved_tensors",
     "disable_saved_tensors_hooks",
     "register_multi_grad_hook",
     "save_on_cpu",
@@ -86,6 +88,58 @@ class disable_saved_tensors_hooks:  # noqa: N801 - PyTorch's name
 
     def __exit__(self, *args: object) -> None:
         _state.saved_hooks_disabled = self._prev
+
+
+class _AllowMutationOnSavedContext:
+    """What `allow_mutation_on_saved_tensors` yields: the copies of the tensors saved inside it."""
+
+    def __init__(self) -> None:
+        self.saved: dict[object, Tensor] = {}
+
+    def clear(self) -> None:
+        self.saved.clear()
+
+
+_mutation_allowed = False  # process-wide, as torch's flag is
+
+_OUTSIDE_MUTATION_CONTEXT = (
+    "Trying to backward outside of the 'allow_mutation_on_saved_tensors' contextin which the graph was "
+    "originally recorded."
+)
+
+
+@contextlib.contextmanager
+def allow_mutation_on_saved_tensors():
+    """Context manager in which tensors saved for backward may be modified in place: backward still
+    sees the values they had when saved.
+
+    torch clones a saved tensor only when it is about to be mutated; ember keeps a copy of every tensor
+    saved inside the block (the same values, more memory while the graph lives). Backward must run inside
+    the block (else ``AssertionError``, as torch); the copies are dropped when it ends; nesting raises
+    ``RuntimeError``.
+    """
+    global _mutation_allowed
+    ctx = _AllowMutationOnSavedContext()
+
+    def pack(tensor: Tensor):
+        handle = object()
+        ctx.saved[handle] = tensor.detach().clone()
+        return handle
+
+    def unpack(handle) -> Tensor:
+        if not _mutation_allowed or handle not in ctx.saved:
+            raise AssertionError(_OUTSIDE_MUTATION_CONTEXT)
+        return ctx.saved[handle]
+
+    with saved_tensors_hooks(pack, unpack):
+        if _mutation_allowed:
+            raise RuntimeError("allow_mutation_on_saved_tensors contexts cannot be nested")
+        _mutation_allowed = True
+        try:
+            yield ctx
+        finally:
+            ctx.clear()
+            _mutation_allowed = False
 
 
 class _MultiHandle:
