@@ -96,6 +96,7 @@ from ._ops.activation import (  # noqa: F401  (torch.softmax & co. exist at the 
 )
 from ._ops.dropout import alpha_dropout, dropout, feature_alpha_dropout  # noqa: F401
 from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
+from .autograd import functional as _autograd_functional  # noqa: F401  (ember.autograd.functional, as torch exposes it)
 from ._compat_api import (  # noqa: F401  (compile, autocast, precision/determinism switches)
     are_deterministic_algorithms_enabled, autocast, compile, get_float32_matmul_precision, get_num_interop_threads,
     is_autocast_enabled, is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
@@ -107,7 +108,7 @@ globals().update({_k: _v for _k, _v in _tensor_methods_more.inplace_functions().
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("special", "linalg", "backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing",
+_LAZY_SUBMODULES = ("special", "linalg", "backends", "nn", "optim", "utils", "vision", "classic", "training", "autograd", "cli", "testing", "func",
                     "accelerator", "amp", "cpu", "cuda", "mps", "xpu", "jit", "version", "multiprocessing",
                     "serialization", "compiler", "compat", "onnx")
 

@@ -18,6 +18,11 @@ CASES = [
     ("LazyInstanceNorm1d", (), {}, (2, 3, 5)),
     ("LazyInstanceNorm2d", (), dict(affine=False, track_running_stats=False), (2, 3, 4, 4)),
     ("LazyLinear", (3,), {}, (2, 7)),
+    ("LazyConv3d", (4, 2), dict(padding=1), (2, 3, 4, 4, 3)),
+    ("LazyConv3d", (4, 2), dict(bias=False), (3, 4, 4, 3)),  # unbatched
+    ("LazyConvTranspose3d", (4, 2), dict(stride=2), (2, 3, 3, 2, 3)),
+    ("LazyBatchNorm3d", (), dict(momentum=0.2), (3, 2, 2, 3, 2)),
+    ("LazyInstanceNorm3d", (), {}, (2, 3, 3, 2, 3)),
 ]
 
 

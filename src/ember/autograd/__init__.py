@@ -1,5 +1,6 @@
 """Reverse-mode automatic differentiation: ``backward``, ``grad``, ``Function``, grad modes, gradcheck."""
 
+from . import graph
 from .engine import backward, grad
 from .function import Function, Node
 from .grad_mode import (
@@ -30,6 +31,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "grad",
+    "graph",
     "gradcheck",
     "gradgradcheck",
     "inference_mode",

@@ -87,6 +87,7 @@ class Node:
     _saved = ()
     _saved_versions = None  # [(version counter, version at save, index in _saved)]
     _saved_sources = None  # per saved value: the input Tensor, an _OutputRef, or None
+    _packed = None  # per saved value: (unpack_hook, packed) when a saved-tensors hook packed it, else None
     _freed = False
     _graph_mode = False
     _tensor_hooks = None  # {output_nr: [hook(grad)]}: hooks of the tensors this node made
@@ -120,16 +121,32 @@ class Node:
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(_FREED_MESSAGE)
+        saved = self._saved if self._packed is None else self._unpack_hooked()
         if self._saved_versions is not None:
-            self._check_versions()
+            self._check_versions(saved)
         sources = self._saved_sources
         if sources is None:
-            return self._saved
+            return saved
         if self._function._tensor_io:
-            return tuple(self._unpack_tensor(s, v) for s, v in zip(sources, self._saved))
+            return tuple(self._unpack_tensor(s, v) for s, v in zip(sources, saved))
         if self._graph_mode:
-            return tuple(self._unpack_graph(s, v) for s, v in zip(sources, self._saved))
-        return self._saved
+            return tuple(self._unpack_graph(s, v) for s, v in zip(sources, saved))
+        return saved
+
+    def _unpack_hooked(self) -> tuple:
+        """The saved values, those packed by a saved-tensors hook passed through its unpack hook."""
+        values = list(self._saved)
+        for index, entry in enumerate(self._packed):
+            if entry is not None:
+                unpack_hook, packed = entry
+                t = unpack_hook(packed)
+                if not isinstance(t, Tensor):
+                    raise TypeError(
+                        "Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                        f"{type(t).__name__}"
+                    )
+                values[index] = t._data
+        return tuple(values)
 
     def _unpack_graph(self, source, value):
         """Under create_graph, a saved input or output stands for its Tensor, so the second
@@ -160,10 +177,10 @@ class Node:
         t._requires_grad = True
         return t
 
-    def _check_versions(self) -> None:
+    def _check_versions(self, saved) -> None:
         for counter, version, index in self._saved_versions:
             if counter[0] != version:
-                value = self._saved[index]
+                value = saved[index]
                 value = value._data if isinstance(value, Tensor) else value
                 shape = ", ".join(map(str, value.shape))
                 raise RuntimeError(
@@ -212,6 +229,7 @@ class Node:
         self._saved = ()
         self._saved_sources = None
         self._saved_versions = None
+        self._packed = None
         self._freed = True
 
     def _run_backward(self, grads: tuple, create_graph: bool) -> list:
@@ -692,6 +710,34 @@ def _track_saved(ctx: Node, args, outputs) -> None:
                     versions.append((a._version, a._version[0], index))
                     break
         sources.append(source)
+    if _grad_state.saved_hooks:
+        _pack_saved(ctx, saved, sources, outputs)
+        # as in torch, a packed value is the hook's business: in-place changes to the original are not checked
+        versions = [entry for entry in versions if ctx._packed[entry[2]] is None]
     ctx._saved = tuple(saved)
     ctx._saved_versions = versions or None
     ctx._saved_sources = sources
+
+
+def _pack_saved(ctx: Node, saved: list, sources: list, outputs) -> None:
+    """Hand each saved array to the innermost ``saved_tensors_hooks`` pack hook (as the input or output
+    Tensor it came from, else as a new Tensor); the node keeps only what the hook returned."""
+    pack_hook, unpack_hook = _grad_state.saved_hooks[-1]
+    packed = []
+    prev, _grad_state.enabled = _grad_state.enabled, False  # torch packs without recording (and so without recursing)
+    try:
+        for index, (value, source) in enumerate(zip(saved, sources)):
+            if not is_array(value):
+                packed.append(None)
+                continue
+            if isinstance(source, Tensor):
+                t = source
+            elif isinstance(source, _OutputRef):
+                t = outputs[source.nr]
+            else:
+                t = _wrap(value)
+            packed.append((unpack_hook, pack_hook(t)))
+            saved[index] = None
+    finally:
+        _grad_state.enabled = prev
+    ctx._packed = packed

@@ -20,6 +20,8 @@ class _ThreadState(threading.local):
     enabled = True  # grad mode: ops record the graph
     inference = False  # inside inference_mode()
     tracer = None  # called as tracer(op, args, result) by every op's door (see autograd/tracing.py)
+    saved_hooks = ()  # stack of (pack_hook, unpack_hook) pairs; the last applies (see autograd/graph.py)
+    saved_hooks_disabled = None  # the error message while disable_saved_tensors_hooks is active
 
 
 _state = _ThreadState()

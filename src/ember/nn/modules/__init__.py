@@ -25,7 +25,7 @@ for _name in ("container", "linear", "activation", "dropout", "flatten", "embedd
     _star_import(_name)
 # Convolution, pooling, normalisation, losses, recurrent layers, padding and resampling.
 for _name in ("conv", "pooling", "normalization", "loss", "rnn", "padding", "upsampling", "pixelshuffle", "lazy",
-              "transformer", "adaptive", "fractional_pooling"):
+              "transformer", "adaptive", "fractional_pooling", "legacy"):
     _star_import(_name, optional=True)
 _star_import("sync_batchnorm", optional=True)  # SyncBatchNorm (uses ember.distributed)
 del _name
