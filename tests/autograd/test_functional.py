@@ -114,14 +114,14 @@ def test_create_graph_results_are_differentiable_like_torch():
     for lib, F in ((ember, EF), (torch, TF)):
         x = lib.tensor(X, requires_grad=True)
         v = lib.tensor(X[::-1].copy())
-        _, jv = F.jvp(lambda a: lib.sin(a) * a.sum(), x, v, create_graph=True)
+        _, jv = F.jvp(lambda a, lib=lib: lib.sin(a) * a.sum(), x, v, create_graph=True)
         _, hv = F.hvp(lambda a: (a**4).sum(), x, v, create_graph=True)
         jac = F.jacobian(lambda a: a**3, x, create_graph=True)
         assert jv.requires_grad and hv.requires_grad and jac.requires_grad
         (jv.sum() + hv.sum() + jac.sum()).backward()
         results.append(x.grad)
         # without create_graph, results are detached
-        _, jv2 = F.jvp(lambda a: lib.sin(a) * a.sum(), x, v)
+        _, jv2 = F.jvp(lambda a, lib=lib: lib.sin(a) * a.sum(), x, v)
         assert not jv2.requires_grad
     _same(*results)
 

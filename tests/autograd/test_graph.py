@@ -173,8 +173,8 @@ def test_node_metadata_like_torch():
         nxt = y.grad_fn.next_functions
         assert len(nxt) >= 1 and nxt[0][0].name() == "MulBackward0"
         seen = []
-        h = y.grad_fn.register_prehook(lambda go: seen.append("pre"))
-        h2 = y.grad_fn.register_hook(lambda gi, go: seen.append("post"))
+        h = y.grad_fn.register_prehook(lambda go, seen=seen: seen.append("pre"))
+        h2 = y.grad_fn.register_hook(lambda gi, go, seen=seen: seen.append("post"))
         y.sum().backward()
         assert seen == ["pre", "post"]
         h.remove()

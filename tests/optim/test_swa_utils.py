@@ -17,7 +17,7 @@ def _models(seed=0):
     t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     rng = np.random.default_rng(seed)
     with torch.no_grad():
-        for (name, ep), tp in zip(e.named_parameters(), t.parameters()):
+        for (_name, ep), tp in zip(e.named_parameters(), t.parameters()):
             a = rng.normal(size=tuple(tp.shape)).astype(np.float32)
             ep.data = ember.tensor(a)
             tp.copy_(torch.tensor(a))
