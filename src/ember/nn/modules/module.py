@@ -656,11 +656,7 @@ class Module:
         target = D.as_dtype(dtype)
         if target.category != 2:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={target}")
-
-        def convert(t: Tensor) -> Tensor:
-            return t.to(target) if t._data.dtype.kind == "f" else t
-
-        return self._apply(convert)
+        return self._cast_floating(target)
 
     def _cast_floating(self, target: D.dtype) -> Module:
         return self._apply(lambda t: t.to(target) if t._data.dtype.kind == "f" else t)
