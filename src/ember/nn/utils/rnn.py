@@ -32,6 +32,16 @@ __all__ = [
     "unpack_sequence",
 ]
 
+def _converter(name: str, dtype_name: str):
+    """``PackedSequence.<name>()``: ``data`` converted to ``dtype_name`` (as ``Tensor.<name>()``), indices kept."""
+
+    def convert(self) -> PackedSequence:
+        return self.to(dtype=_dtype(dtype_name))
+
+    convert.__name__ = convert.__qualname__ = name
+    return convert
+
+
 _PackedSequenceBase = namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
 
 
@@ -70,29 +80,14 @@ class PackedSequence(_PackedSequenceBase):
     def pin_memory(self) -> PackedSequence:
         return self
 
-    def double(self) -> PackedSequence:
-        return self.to(dtype=_dtype("float64"))
-
-    def float(self) -> PackedSequence:
-        return self.to(dtype=_dtype("float32"))
-
-    def half(self) -> PackedSequence:
-        return self.to(dtype=_dtype("float16"))
-
-    def long(self) -> PackedSequence:
-        return self.to(dtype=_dtype("int64"))
-
-    def int(self) -> PackedSequence:
-        return self.to(dtype=_dtype("int32"))
-
-    def short(self) -> PackedSequence:
-        return self.to(dtype=_dtype("int16"))
-
-    def char(self) -> PackedSequence:
-        return self.to(dtype=_dtype("int8"))
-
-    def byte(self) -> PackedSequence:
-        return self.to(dtype=_dtype("uint8"))
+    double = _converter("double", "float64")
+    float = _converter("float", "float32")
+    half = _converter("half", "float16")
+    long = _converter("long", "int64")
+    int = _converter("int", "int32")
+    short = _converter("short", "int16")
+    char = _converter("char", "int8")
+    byte = _converter("byte", "uint8")
 
     @property
     def is_cuda(self) -> bool:
