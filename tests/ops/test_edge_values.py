@@ -118,3 +118,13 @@ def test_empty_reductions_give_identity_values():
         assert x.norm(dim=0).tolist() == [0.0, 0.0, 0.0]
         assert x.all().item() is True and x.any().item() is False
         assert np.isnan(x.mean().item())
+
+
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((0, 3), 0), ((2, 0), 1), ((2, 0), -1)])
+@pytest.mark.parametrize("chunks", [1, 2, 3])
+def test_chunk_of_an_empty_dim_gives_chunks_empty_pieces_like_torch(shape, dim, chunks):
+    torch = pytest.importorskip("torch")
+    got = [tuple(p.shape) for p in ember.zeros(*shape).chunk(chunks, dim)]
+    want = [tuple(p.shape) for p in torch.zeros(*shape).chunk(chunks, dim)]
+    assert got == want
+    assert [tuple(p.shape) for p in ember.chunk(ember.zeros(*shape), chunks, dim)] == want

@@ -574,8 +574,9 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
-    size = -(-n // chunks) if n else 0
-    return split(input, size if size else 1, dim) if n else split(input, [0] * 1, dim)
+    if n == 0:  # torch hands back ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input: Tensor, dim: int = 0):
