@@ -612,22 +612,32 @@ def _pair_arg(value, nd: int, name: str, default=None):
     return (int(value),) * nd
 
 
+def check_window(k, s, p, d, axes: str) -> None:
+    """torch's checks of a pooling window (kernel, stride, padding, dilation tuples), in its order and words;
+    ``axes`` names the spatial axes ("HW", "THW"). 1-d pooling runs as 2-d: its one axis is reported as H and W."""
+
+    def got(prefix, v):
+        return " ".join(f"{prefix}{a}: {x}" for a, x in zip(axes, v if len(v) == len(axes) else v * len(axes)))
+
+    if any(v == 0 for v in s):
+        raise RuntimeError("stride should not be zero")
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"kernel size should be greater than zero, but got {got('k', k)}")
+    if any(v < 0 for v in s):
+        raise RuntimeError(f"stride should be greater than zero, but got {got('d', s)}")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"dilation should be greater than zero, but got {got('dilation', d)}")
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
+
+
 def _geometry(input4: Tensor, nd, kernel_size, stride, padding, dilation, ceil_mode, kind: str) -> _PoolGeom:
     k = _pair_arg(kernel_size, nd, "kernel_size" if nd == 2 else "max_pool1d() kernel_size")
     s = _pair_arg(stride, nd, "stride", default=k)
     p = _pair_arg(padding, nd, "padding")
     d = _pair_arg(dilation, nd, "dilation")
-    if any(v == 0 for v in s):
-        raise RuntimeError("stride should not be zero")
-    if any(v <= 0 for v in k):
-        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} kW: {k[-1]}")
-    if any(v < 0 for v in s):
-        raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[-1]}")
-    if any(v <= 0 for v in d):
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} dilationW: {d[-1]}")
+    check_window(k, s, p, d, "HW")
     for kk, pp, dd in zip(k, p, d):
-        if pp < 0:
-            raise RuntimeError("pad must be non-negative")
         if nd == 1 and pp > kk // 2:  # PyTorch's max_pool1d compares with the undilated kernel
             raise RuntimeError(
                 f"max_pool1d() padding should be at most half of kernel size, but got padding={pp} and kernel_size={kk}"

@@ -61,17 +61,8 @@ def _triple(value, name: str, fname: str, default=None):
 
 
 def _check(x5: Tensor, k, s, p, d, ceil_mode, kind: str):
-    if any(v == 0 for v in s) or any(v == 0 for v in k):
-        raise RuntimeError("stride should not be zero")
-    if any(v < 0 for v in k):
-        raise RuntimeError(f"kernel size should be greater than zero, but got kT: {k[0]} kH: {k[1]} kW: {k[2]}")
-    if any(v < 0 for v in s):
-        raise RuntimeError(f"stride should be greater than zero, but got dT: {s[0]} dH: {s[1]} dW: {s[2]}")
-    if any(v <= 0 for v in d):
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationT: {d[0]} dilationH: {d[1]} dilationW: {d[2]}")
+    P.check_window(k, s, p, d, "THW")
     for kk, pp, dd in zip(k, p, d):
-        if pp < 0:
-            raise RuntimeError("pad must be non-negative")
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={pp}, kernel_size={kk} and dilation={dd}"

@@ -274,8 +274,9 @@ class BaseLearner:
 class GradientDescentLearner(BaseLearner):
     """The epoch loop of the linear learners fitted by gradient descent (Adaline, logistic and softmax regression).
 
-    Each epoch visits the (mini)batches of ``minibatches`` and calls the learner's own update rule,
-    ``_update(X_batch, T_batch, rng)``, written out in its file; then it records the training loss
+    Each epoch visits the (mini)batches of ``minibatches`` and calls the learner's update rule,
+    ``_update(X_batch, T_batch, rng)`` (by default one plain gradient step on the learner's own
+    ``_loss_and_gradients``, written out in its file); then it records the training loss
     (``_loss_and_gradients(X, T, need_grads=False)``) and accuracy in ``history_``, and stops early
     with a ConvergenceWarning when the loss is no longer finite. Learners keep ``coef_`` and
     ``intercept_``; the decision ``X @ coef_ + intercept_`` is a score (binary) or logits (multiclass).
@@ -299,8 +300,11 @@ class GradientDescentLearner(BaseLearner):
                 check_number(self._name, name, getattr(self, name), **rule)
         check_random_state(self._name, self.random_state)
 
-    def _update(self, X: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> None:  # pragma: no cover
-        raise NotImplementedError
+    def _update(self, X: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> None:
+        """One gradient step on a (mini)batch:  W <- W - lr * dL/dW,  b <- b - lr * dL/db."""
+        _, grads = self._loss_and_gradients(X, T)
+        self.coef_ -= self.lr * grads["coef"]
+        self.intercept_ -= self.lr * grads["intercept"]
 
     def _loss_and_gradients(self, X: np.ndarray, T: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
         raise NotImplementedError  # pragma: no cover

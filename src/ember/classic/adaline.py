@@ -64,9 +64,7 @@ class Adaline(BinaryClassifierMixin, GradientDescentLearner):
     def _update(self, X: np.ndarray, t: np.ndarray, rng: np.random.Generator) -> None:
         """One epoch's steps: one full-gradient step (batch), or the LMS rule sample by sample (sgd)."""
         if self.solver == "batch":
-            _, grads = self._loss_and_gradients(X, t)
-            self.coef_ -= self.lr * grads["coef"]
-            self.intercept_ -= self.lr * grads["intercept"]
+            super()._update(X, t, rng)
         else:
             for i in rng.permutation(len(X)):
                 err = X[i] @ self.coef_ + self.intercept_ - t[i]

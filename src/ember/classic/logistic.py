@@ -68,12 +68,6 @@ class LogisticRegression(BinaryClassifierMixin, GradientDescentLearner):
         self._train(X, index.astype(np.float64), make_rng(self.random_state), self.batch_size)
         return self
 
-    def _update(self, X: np.ndarray, y01: np.ndarray, rng: np.random.Generator) -> None:
-        """One gradient step on a (mini)batch:  w <- w - lr * dL/dw,  b <- b - lr * dL/db."""
-        _, grads = self._loss_and_gradients(X, y01)
-        self.coef_ -= self.lr * grads["coef"]
-        self.intercept_ -= self.lr * grads["intercept"]
-
     def _loss_and_gradients(self, X: np.ndarray, y01: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
         w = self.coef_
         p = sigmoid(X @ w + self.intercept_)

@@ -61,12 +61,6 @@ class SoftmaxRegression(ClassifierMixin, GradientDescentLearner):
         self._train(X, one_hot(index, n_classes), make_rng(self.random_state), self.batch_size)
         return self
 
-    def _update(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator) -> None:
-        """One gradient step on a (mini)batch:  W <- W - lr * dL/dW,  b <- b - lr * dL/db."""
-        _, grads = self._loss_and_gradients(X, Y)
-        self.coef_ -= self.lr * grads["coef"]
-        self.intercept_ -= self.lr * grads["intercept"]
-
     def _loss_and_gradients(self, X: np.ndarray, Y: np.ndarray, need_grads: bool = True) -> tuple[float, dict]:
         W = self.coef_
         Z = X @ W + self.intercept_

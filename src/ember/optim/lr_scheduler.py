@@ -232,10 +232,19 @@ class _LRScheduler(LRScheduler):
 
 class _FactorScheduler(LRScheduler):
     """A chainable schedule whose step multiplies every group's current lr by one factor, ``_factor()``
-    (``None``: this epoch keeps the lr). Each schedule's own arithmetic is its ``_factor``."""
+    (``None``: this epoch keeps the lr). Each schedule's own arithmetic is its ``_factor``, and its closed
+    form (the lr at ``last_epoch`` straight from the base lr, used by ``step(epoch)``) is
+    ``base_lr * _closed_form_factor()``."""
 
     def _factor(self) -> float | None:
         raise NotImplementedError
+
+    def _closed_form_factor(self) -> float:
+        raise NotImplementedError
+
+    def _get_closed_form_lr(self) -> list:
+        factor = self._closed_form_factor()
+        return [base_lr * factor for base_lr in self.base_lrs]
 
     def get_lr(self) -> list:
         _warn_get_lr_called_within_step(self)
@@ -318,8 +327,8 @@ class StepLR(_FactorScheduler):
     def _factor(self) -> float | None:
         return None if self.last_epoch == 0 or self.last_epoch % self.step_size != 0 else self.gamma
 
-    def _get_closed_form_lr(self) -> list:
-        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+    def _closed_form_factor(self) -> float:
+        return self.gamma ** (self.last_epoch // self.step_size)
 
 
 class MultiStepLR(_FactorScheduler):
@@ -344,9 +353,8 @@ class MultiStepLR(_FactorScheduler):
         super().load_state_dict(state_dict)
         self.milestones = Counter(self.milestones)  # a checkpoint format may have turned the Counter into a dict
 
-    def _get_closed_form_lr(self) -> list:
-        milestones = sorted(self.milestones.elements())
-        return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+    def _closed_form_factor(self) -> float:
+        return self.gamma ** bisect_right(sorted(self.milestones.elements()), self.last_epoch)
 
 
 class ConstantLR(_FactorScheduler):
@@ -369,11 +377,8 @@ class ConstantLR(_FactorScheduler):
             return self.factor
         return None if self.last_epoch != self.total_iters else 1.0 / self.factor
 
-    def _get_closed_form_lr(self) -> list:
-        return [
-            base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
-            for base_lr in self.base_lrs
-        ]
+    def _closed_form_factor(self) -> float:
+        return self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
 
 
 class LinearLR(_FactorScheduler):
@@ -407,15 +412,9 @@ class LinearLR(_FactorScheduler):
         span = self.end_factor - self.start_factor
         return 1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span)
 
-    def _get_closed_form_lr(self) -> list:
-        return [
-            base_lr
-            * (
-                self.start_factor
-                + (self.end_factor - self.start_factor) * min(self.total_iters, self.last_epoch) / self.total_iters
-            )
-            for base_lr in self.base_lrs
-        ]
+    def _closed_form_factor(self) -> float:
+        span = self.end_factor - self.start_factor
+        return self.start_factor + span * min(self.total_iters, self.last_epoch) / self.total_iters
 
 
 class ExponentialLR(_FactorScheduler):
@@ -431,8 +430,8 @@ class ExponentialLR(_FactorScheduler):
     def _factor(self) -> float | None:
         return None if self._is_initial else self.gamma
 
-    def _get_closed_form_lr(self) -> list:
-        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
+    def _closed_form_factor(self) -> float:
+        return self.gamma**self.last_epoch
 
 
 def _check_sub_schedulers(owner: str, optimizer, schedulers) -> None:
@@ -519,11 +518,8 @@ class PolynomialLR(_FactorScheduler):
             return None
         return ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
 
-    def _get_closed_form_lr(self) -> list:
-        return [
-            base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
-            for base_lr in self.base_lrs
-        ]
+    def _closed_form_factor(self) -> float:
+        return (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
 
 
 class CosineAnnealingLR(LRScheduler):

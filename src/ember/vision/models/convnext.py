@@ -16,6 +16,7 @@ from ember.nn import functional as F
 from ember.vision.ops.misc import Conv2dNormActivation, Permute
 from ember.vision.ops.stochastic_depth import StochasticDepth
 
+from ._config import check_setting
 from ._weights import WeightsSpec, build
 
 __all__ = ["CNBlock", "CNBlockConfig", "ConvNeXt", "LayerNorm2d", "convnext_base", "convnext_large", "convnext_small",
@@ -76,10 +77,7 @@ class ConvNeXt(nn.Module):
         norm_layer: Callable[..., nn.Module] | None = None,
     ) -> None:
         super().__init__()
-        if not block_setting:
-            raise ValueError("The block_setting should not be empty")
-        if not all(isinstance(s, CNBlockConfig) for s in block_setting):
-            raise TypeError("The block_setting should be List[CNBlockConfig]")
+        check_setting(block_setting, "block_setting", CNBlockConfig)
         block = block or CNBlock
         norm_layer = norm_layer or partial(LayerNorm2d, eps=1e-6)
         first = block_setting[0].input_channels

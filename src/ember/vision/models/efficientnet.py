@@ -19,6 +19,7 @@ from ember.vision.ops.misc import Conv2dNormActivation, SqueezeExcitation
 from ember.vision.ops.stochastic_depth import StochasticDepth
 
 from ._init import init_mobile
+from ._config import check_setting
 from ._weights import WeightsSpec, build
 from .mobilenetv2 import _make_divisible
 
@@ -101,10 +102,7 @@ class EfficientNet(nn.Module):
         last_channel: int | None = None,
     ) -> None:
         super().__init__()
-        if not inverted_residual_setting:
-            raise ValueError("The inverted_residual_setting should not be empty")
-        if not all(isinstance(s, MBConvConfig) for s in inverted_residual_setting):
-            raise TypeError("The inverted_residual_setting should be List[MBConvConfig]")
+        check_setting(inverted_residual_setting, "inverted_residual_setting", MBConvConfig)
         norm_layer = norm_layer or nn.BatchNorm2d
         first = inverted_residual_setting[0].input_channels
         layers: list[nn.Module] = [

@@ -15,6 +15,7 @@ from ember import nn
 from ember.vision.ops.misc import Conv2dNormActivation, SqueezeExcitation
 
 from ._init import init_linear_normal, init_mobile
+from ._config import check_setting
 from ._weights import WeightsSpec, build
 from .mobilenetv2 import _make_divisible
 
@@ -104,10 +105,7 @@ class MobileNetV3(nn.Module):
         dropout: float = 0.2,
     ) -> None:
         super().__init__()
-        if not inverted_residual_setting:
-            raise ValueError("The inverted_residual_setting should not be empty")
-        if not all(isinstance(s, InvertedResidualConfig) for s in inverted_residual_setting):
-            raise TypeError("The inverted_residual_setting should be List[InvertedResidualConfig]")
+        check_setting(inverted_residual_setting, "inverted_residual_setting", InvertedResidualConfig)
         block = block or InvertedResidual
         norm_layer = norm_layer or partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
         first = inverted_residual_setting[0].input_channels
