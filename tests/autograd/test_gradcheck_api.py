@@ -118,3 +118,33 @@ def test_helpers_check_gradcheck_runs_in_float64():
 
     rng = np.random.default_rng(0)
     check_gradcheck(lambda a, b: (a * b).sigmoid(), [rng.standard_normal(3), rng.standard_normal(3)])
+
+
+@pytest.mark.parametrize("option", ["check_batched_grad", "check_batched_forward_grad", "check_forward_ad",
+                                    "check_grad_dtypes", "masked"])
+def test_gradcheck_refuses_checks_it_cannot_perform(option):
+    x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=option):
+        ember.autograd.gradcheck(lambda t: t.sin(), (x,), **{option: True})
+    assert ember.autograd.gradcheck(lambda t: t.sin(), (x,), **{option: False})
+
+
+@pytest.mark.parametrize("option", ["check_batched_grad", "check_fwd_over_rev", "check_grad_dtypes", "masked"])
+def test_gradgradcheck_refuses_checks_it_cannot_perform(option):
+    x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=option):
+        ember.autograd.gradgradcheck(lambda t: t.sin(), (x,), **{option: True})
+
+
+def test_gradcheck_fast_mode_runs_the_full_check_and_still_catches_a_wrong_gradient():
+    class Wrong(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+    assert not ember.autograd.gradcheck(Wrong.apply, (x,), fast_mode=True, raise_exception=False)

@@ -112,11 +112,26 @@ def gradcheck(
     Every floating output is differentiated with respect to every input that requires
     grad; analytical and numerical Jacobians must satisfy
     ``|analytical - numerical| <= atol + rtol * |numerical|``. Returns True, or raises
-    ``GradcheckError`` (returns False when ``raise_exception=False``). The arguments
-    ember doesn't use (batched, forward-mode and fast-mode checks) are accepted for
-    compatibility with PyTorch's signature.
+    ``GradcheckError`` (returns False when ``raise_exception=False``).
+
+    ``fast_mode=True`` runs the full check (it covers what PyTorch's projected check does);
+    the checks ember has no machinery for (batched gradients: no vmap; forward-mode AD; masked
+    sparse semantics; gradient dtypes) raise NotImplementedError when asked for, rather than pass
+    unchecked.
     """
+    _refuse_unsupported(check_batched_grad=check_batched_grad, check_batched_forward_grad=check_batched_forward_grad,
+                        check_forward_ad=check_forward_ad, check_grad_dtypes=check_grad_dtypes, masked=bool(masked))
     return _gradcheck(func, inputs, eps, atol, rtol, raise_exception, check_backward_ad)
+
+
+def _refuse_unsupported(**requested) -> None:
+    """PyTorch's gradcheck options that ember cannot honour: asking for one raises."""
+    asked = [name for name, on in requested.items() if on]
+    if asked:
+        raise NotImplementedError(
+            f"ember's gradcheck cannot perform {', '.join(f'{a}=True' for a in asked)} (no vmap, no forward-mode AD, "
+            "no masked or dtype checks); leave them False"
+        )
 
 
 def _gradcheck(func, inputs, eps, atol, rtol, raise_exception, check_backward_ad=True, numerical_grad_mode=False) -> bool:
@@ -177,8 +192,11 @@ def gradgradcheck(
     vector-Jacobian product ``grad(func(inputs), inputs, grad_outputs, create_graph=True)``.
 
     ``grad_outputs`` default to random tensors (fixed seed) that require grad, so the
-    check covers the derivative with respect to them as well, like PyTorch's.
+    check covers the derivative with respect to them as well, like PyTorch's. Options ember
+    cannot honour (batched, forward-over-reverse, masked, dtype checks) raise when set.
     """
+    _refuse_unsupported(check_batched_grad=check_batched_grad, check_fwd_over_rev=check_fwd_over_rev,
+                        check_grad_dtypes=check_grad_dtypes, masked=bool(masked))
     inputs = _as_tuple(inputs)
     diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x._requires_grad]
     with _gm.enable_grad():
