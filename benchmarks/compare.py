@@ -256,9 +256,9 @@ def resnet18_step_gflop(batch: int = 32) -> float:
     return (3 * forward - 2 * batch * macs[0]) / 1e9
 
 
-def _resnet18(lib, steps: int, batch: int = 32):
-    """``steps`` SGD-momentum training steps (forward + backward + step) of the CIFAR ResNet-18 on fixed
-    synthetic 32x32x3 batches, after one untimed warm-up step; returns (wall s, samples, CPU s)."""
+def resnet18_setup(lib, batch: int):
+    """The CIFAR ResNet-18 workload's pieces: a fixed synthetic batch (32x32x3), the model, SGD with
+    momentum and the loss (shared with benchmarks/conv_breakdown.py)."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -266,7 +266,13 @@ def _resnet18(lib, steps: int, batch: int = 32):
     y = lib.from_numpy(rng.integers(0, 10, size=batch).astype(np.int64))
     model = make_resnet18(lib)
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = lib.nn.CrossEntropyLoss()
+    return x, y, model, opt, lib.nn.CrossEntropyLoss()
+
+
+def _resnet18(lib, steps: int, batch: int = 32):
+    """``steps`` SGD-momentum training steps (forward + backward + step) of the CIFAR ResNet-18 on fixed
+    synthetic 32x32x3 batches, after one untimed warm-up step; returns (wall s, samples, CPU s)."""
+    x, y, model, opt, loss_fn = resnet18_setup(lib, batch)
 
     def step():
         opt.zero_grad()

@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from compare import make_resnet18  # noqa: E402
+from compare import resnet18_setup  # noqa: E402
 
 CATEGORIES = ("conv forward", "conv backward (dx + dW)", "batch norm", "relu", "add", "pooling", "linear", "loss",
               "optimizer", "other ops", "Python overhead")
@@ -123,12 +123,7 @@ class _EmberTimers:
 
 
 def _step_fn(lib, batch):
-    rng = np.random.default_rng(0)
-    x = lib.from_numpy(rng.standard_normal((batch, 3, 32, 32), dtype=np.float32))
-    y = lib.from_numpy(rng.integers(0, 10, size=batch).astype(np.int64))
-    model = make_resnet18(lib)
-    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = lib.nn.CrossEntropyLoss()
+    x, y, model, opt, loss_fn = resnet18_setup(lib, batch)
 
     def forward_backward():
         opt.zero_grad()
