@@ -166,14 +166,14 @@ def _imports_from(module: str, prefixes) -> list[str]:
     return sorted(t for t in GRAPH[module] if any(t == p or t.startswith(p + ".") for p in prefixes))
 
 
-@pytest.mark.parametrize("module", ["ember._backend", "ember._dtype", "ember._device"])
+@pytest.mark.parametrize("module", ["ember._backend", "ember._dtype", "ember._device", "ember._memory_format"])
 def test_the_bottom_layer_imports_nothing_from_ember(module):
     assert GRAPH[module] == set(), f"{module} imports {sorted(GRAPH[module])}"
 
 
 def test_the_tensor_imports_only_the_bottom_layer():
     assert not _imports_from("ember._tensor", ["ember._ops", "ember.autograd", "ember.nn", "ember._creation"])
-    assert GRAPH["ember._tensor"] <= {"ember._backend", "ember._dtype", "ember._device", "ember._format"}
+    assert GRAPH["ember._tensor"] <= {"ember._backend", "ember._dtype", "ember._device", "ember._memory_format", "ember._format"}
 
 
 @pytest.mark.parametrize("module", ["ember.autograd.function", "ember.autograd.engine", "ember.autograd.grad_mode"])

@@ -7,6 +7,7 @@ import importlib as _importlib
 
 from . import _dtype
 from ._device import device, get_default_device, set_default_device
+from ._memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format  # noqa: F401
 from ._dtype import (
     bool,
     double,

@@ -14,6 +14,7 @@ import itertools
 import weakref
 
 from . import _dtype as D
+from . import _memory_format as _MF
 from ._backend import is_array
 from ._device import device as _device_cls, _check_device
 from ._format import tensor_repr
@@ -165,7 +166,9 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return self._data.flags.c_contiguous
+        """Whether the elements are dense in ``memory_format``'s order (default: row-major)."""
+        fmt = _MF.check_memory_format(memory_format, "is_contiguous")
+        return _MF.is_contiguous_as(self._data, fmt)
 
     def stride(self, dim: int | None = None):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
+from . import _memory_format as MF
 from ._backend import is_array
 from ._creation import _size, bernoulli, tensor as _tensor_factory
 from ._device import _check_device, device as _device_cls
@@ -349,9 +350,12 @@ def _to(self, *args, **kwargs):
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    if memory_format is not None and memory_format is not MF.preserve_format:
+        MF.check_memory_format(memory_format, "to")
+        return S.lay_out(_to(self, *args, dtype=dtype, device=device, copy=copy), memory_format)
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.dtype

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as D
+from .. import _memory_format as MF
 from .._tensor import Size, Tensor, _wrap_dim
 from .._backend import array_module
 from ..autograd.function import Op
@@ -329,7 +330,10 @@ class Contiguous(Op):
 
     @staticmethod
     def forward(ctx, x, copy):
-        return x.copy() if copy else array_module(x).ascontiguousarray(x)
+        xp = array_module(x)
+        if isinstance(copy, MF.memory_format):  # a channels-last layout of the same values
+            return MF.arrange(xp, x, copy)
+        return x.copy() if copy else xp.ascontiguousarray(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -337,9 +341,28 @@ class Contiguous(Op):
 
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
-    if input._data.flags.c_contiguous:
+    """``input`` itself when already dense in ``memory_format`` (default: row-major), else a copy laid out so."""
+    fmt = MF.check_memory_format(memory_format, "contiguous")
+    if fmt is MF.preserve_format:
         return input
+    MF.check_rank(input._data.shape, fmt)
+    if MF.is_contiguous_as(input._data, fmt):
+        return input
+    if fmt is not MF.contiguous_format:
+        return Contiguous.apply(input, fmt)
     return Contiguous.apply(input, False)
+
+
+def lay_out(input: Tensor, memory_format) -> Tensor:
+    """``to(memory_format=...)``: ``input`` when its strides are exactly the format's, else a copy with them
+    (unlike ``contiguous``, size-1 dims get their canonical strides too, as PyTorch's ``to`` gives)."""
+    fmt = MF.check_memory_format(memory_format, "to")
+    if fmt is MF.preserve_format:
+        return input
+    MF.check_rank(input._data.shape, fmt)
+    if MF.is_contiguous_as(input._data, fmt, exact=True):
+        return input
+    return Contiguous.apply(input, fmt)
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:

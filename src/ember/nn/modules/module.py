@@ -18,6 +18,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ... import _dtype as D
+from ... import _memory_format as _MF
+from ..._backend import array_module
 from ..._device import _check_device, device as _device_cls
 from ..._tensor import Tensor
 from ...autograd import grad_mode as _gm
@@ -608,15 +610,30 @@ class Module:
                 self._buffers[key] = fn(buf)
         return self
 
+    def _lay_out(self, fmt) -> None:
+        """``to(memory_format=fmt)``: 4-D and 5-D parameters, their grads and buffers laid out in ``fmt``
+        (same values; PyTorch's rule, including its error for a format of the other rank)."""
+        if fmt.rank is None:
+            return
+        tensors = [t for m in self.modules() for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
+        tensors += [p.grad for p in self.parameters() if p.grad is not None]
+        for t in tensors:
+            if t._data.ndim in (4, 5):
+                _MF.check_rank(t._data.shape, fmt)
+                if not _MF.is_contiguous_as(t._data, fmt):
+                    t._data = _MF.arrange(array_module(t._data), t._data, fmt)
+
     def to(self, *args, **kwargs) -> Module:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(tensor)``: converts floating
         parameters and buffers in place (the Parameter objects stay the same)."""
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        memory_format = kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if memory_format is not None:
+            self._lay_out(_MF.check_memory_format(memory_format, "to"))
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
