@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 __all__ = ["LaunchError", "build_command", "find_mpiexec", "in_mpi_job", "launch"]
@@ -97,8 +99,10 @@ def launch(nproc: int, program: list[str], hosts: str | None = None, hostfile: s
     child_env = dict(os.environ if env is None else env)
     child_env["EMBER_LAUNCH_RANKS"] = ranks_file
     dead_pid = dead_host = dead_code = None
+    watch = _FirstToDie(ranks_file)
     try:
         proc = subprocess.Popen(cmd, env=child_env, stdout=subprocess.PIPE, bufsize=0)
+        watch.start()
         # Relay the ranks' output as it comes, watching for the launcher's report of a dead process.
         for raw in iter(proc.stdout.readline, b""):
             sys.stdout.buffer.write(raw)
@@ -111,7 +115,11 @@ def launch(nproc: int, program: list[str], hosts: str | None = None, hostfile: s
             if m and dead_code is None:
                 dead_code = int(m.group(1))
         code = proc.wait()
+        watch.stop()
         if code != 0:
+            if watch.first is not None:  # seen dying first on this host: the launcher's report may name a rank it killed after
+                dead_pid = watch.first
+                dead_host = watch.host
             rank = _rank_of(ranks_file, dead_pid)
             who = f"rank {rank}" if rank is not None else "a rank"
             where = f" (pid {dead_pid} on {dead_host})" if dead_pid is not None else ""
@@ -124,6 +132,62 @@ def launch(nproc: int, program: list[str], hosts: str | None = None, hostfile: s
         return 130
     finally:
         Path(ranks_file).unlink(missing_ok=True)
+
+
+class _FirstToDie:
+    """Watches this host's rank processes (from the table rank 0 writes) and remembers the first one to go.
+
+    When one rank dies, mpiexec kills the others and reports one PID, not always the one that died
+    first; polling the ranks' PIDs every millisecond tells which went first on this host.
+    """
+
+    def __init__(self, ranks_file: str):
+        self.ranks_file, self.first, self.host = ranks_file, None, socket.gethostname()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ember-launch-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=1.0)
+
+    def _local_pids(self) -> list[int]:
+        try:
+            text = Path(self.ranks_file).read_text()
+            if not text.endswith("\n"):  # not written yet, or half-written
+                return []
+            return [int(pid) for _rank, host, pid in (line.split() for line in text.splitlines()) if host == self.host]
+        except (OSError, ValueError):
+            return []
+
+    def _run(self) -> None:
+        pids: list[int] = []
+        while not self._done.wait(0.001):
+            if not pids:
+                pids = self._local_pids()  # written once every rank has called init_process_group
+                continue
+            gone = [pid for pid in pids if not _alive(pid)]
+            if gone:
+                # two gone within one millisecond: no telling which was first, so mpiexec's report decides
+                self.first = gone[0] if len(gone) == 1 else None
+                return
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its parent counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _rank_of(ranks_file: str, pid: int | None) -> int | None:
