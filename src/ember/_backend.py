@@ -23,19 +23,22 @@ _only_numpy = True
 
 def register_array_module(array_type: type, module) -> None:
     """Route arrays of ``array_type`` to ``module`` (a module with NumPy's API, e.g. ``cupy``)."""
-    global ARRAY_TYPES, _only_numpy
     if not isinstance(array_type, type):
         raise TypeError(f"register_array_module: expected an array type, got {array_type!r}")
     _MODULES[array_type] = module
-    ARRAY_TYPES = tuple(_MODULES)
-    _only_numpy = len(_MODULES) == 1
+    _refresh()
 
 
 def unregister_array_module(array_type: type) -> None:
     """Undo ``register_array_module`` (NumPy's entry cannot be removed)."""
-    global ARRAY_TYPES, _only_numpy
     if array_type is not np.ndarray:
         _MODULES.pop(array_type, None)
+    _refresh()
+
+
+def _refresh() -> None:
+    """Recompute what ``array_module`` and ``is_array`` read from the registry."""
+    global ARRAY_TYPES, _only_numpy
     ARRAY_TYPES = tuple(_MODULES)
     _only_numpy = len(_MODULES) == 1
 
