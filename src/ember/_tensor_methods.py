@@ -269,38 +269,26 @@ define("fill_diagonal_", _fill_diagonal_)
 
 # -- methods that forward to functions ----------------------------------------------------------------
 
-for _name in (
-    "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow float_power neg negative "
+_FORWARDED = {
+    P: "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow float_power neg negative "
     "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan tanh sigmoid relu abs absolute erf "
     "sign sgn signbit floor ceil trunc fix frac round nan_to_num clamp clip clamp_min clamp_max maximum minimum fmax fmin "
     "lerp addcmul addcdiv rsub eq ne lt le gt ge less less_equal greater greater_equal not_equal "
     "logical_and logical_or logical_xor logical_not "
-    "isnan isinf isposinf isneginf isfinite isclose allclose equal"
-).split():
-    define(_name, getattr(P, _name))
-
-for _name in (
-    "mean nanmean prod var std amax amin max min argmax argmin logsumexp norm cumsum cumprod "
-    "all any count_nonzero median nanmedian mode"
-).split():
-    define(_name, getattr(R, _name))
-
-for _name in (
-    "reshape flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t movedim moveaxis expand "
+    "isnan isinf isposinf isneginf isfinite isclose allclose equal",
+    R: "mean nanmean prod var std amax amin max min argmax argmin logsumexp norm cumsum cumprod "
+    "all any count_nonzero median nanmedian mode",
+    S: "reshape flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims t movedim moveaxis expand "
     "expand_as broadcast_to contiguous clone narrow split tensor_split chunk unbind flip fliplr flipud roll repeat tile "
-    "diagonal diag tril triu"
-).split():
-    define(_name, getattr(S, _name))
-
-for _name in (
-    "gather take_along_dim take scatter scatter_add scatter_reduce index_select index_add index_fill index_copy index_put "
-    "masked_fill masked_select masked_scatter nonzero argwhere sort argsort msort topk kthvalue unique unique_consecutive"
-    " repeat_interleave"
-).split():
-    define(_name, getattr(I, _name))
-
-for _name in "matmul mm bmm mv dot inner outer ger addmm addmv baddbmm addbmm".split():
-    define(_name, getattr(L, _name))
+    "diagonal diag tril triu",
+    I: "gather take_along_dim take scatter scatter_add scatter_reduce index_select index_add index_fill index_copy "
+    "index_put masked_fill masked_select masked_scatter nonzero argwhere sort argsort msort topk kthvalue unique "
+    "unique_consecutive repeat_interleave",
+    L: "matmul mm bmm mv dot inner outer ger addmm addmv baddbmm addbmm",
+}
+for _module, _names in _FORWARDED.items():
+    for _name in _names.split():
+        define(_name, getattr(_module, _name))
 
 
 def _sum_method(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
