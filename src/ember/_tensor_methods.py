@@ -14,7 +14,7 @@ from . import _dtype as D
 from . import _memory_format as MF
 from ._backend import is_array
 from ._creation import _size, bernoulli, tensor as _tensor_factory
-from ._device import _check_device, device as _device_cls
+from ._device import _check_device
 from ._ops import index as I
 from ._ops import linalg as L
 from ._ops import pointwise as P
@@ -26,6 +26,7 @@ from ._ops.inplace import check_inplace_allowed, write_inplace
 from ._random import _rng
 from ._tensor import Tensor
 from ._tensor_surface import define
+from ._to_args import parse_to
 from . import _tensor_autograd  # noqa: F401  (Tensor.__init__, backward, register_hook)
 
 _wrap = Tensor._wrap
@@ -334,28 +335,15 @@ define("mH", _mT)
 
 def _to(self, *args, **kwargs):
     """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; returns self when nothing changes."""
-    dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    memory_format = kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    if memory_format is not None and memory_format is not MF.preserve_format:
-        MF.check_memory_format(memory_format, "to")
-        return S.lay_out(_to(self, *args, dtype=dtype, device=device, copy=copy), memory_format)
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, (D.dtype, type)) or (isinstance(a, str) and a.replace("torch.", "").replace("ember.", "") in D._BY_NAME):
-            dtype = D.as_dtype(a)
-        elif isinstance(a, (str, _device_cls)):
-            device = a
-        elif a is None:
-            continue
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    device, dtype, _, copy, memory_format = parse_to(args, kwargs)
     _check_device(device)
+    converted = _to_dtype(self, dtype, copy)
+    if memory_format is None or memory_format is MF.preserve_format:
+        return converted
+    return S.lay_out(converted, MF.check_memory_format(memory_format, "to"))
+
+
+def _to_dtype(self, dtype, copy: bool):
     if dtype is None or D.as_dtype(dtype) is self.dtype:
         return S.clone(self) if copy else self
     target = D.as_dtype(dtype)

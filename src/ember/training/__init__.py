@@ -28,14 +28,8 @@ from .metrics import (
     r2_score,
     top_k_accuracy,
 )
-from .plots import (
-    plot_confusion_matrix,
-    plot_decision_boundary,
-    plot_first_layer_weights,
-    plot_history,
-    plot_lr,
-    plot_misclassified,
-)
+from . import plots
+from .plots import *  # noqa: F403 - the plotting helpers, named once in plots.__all__
 from .report import write_report
 from .trainer import Trainer, epoch_seed
 
@@ -65,14 +59,9 @@ __all__ = [
     "load_config",
     "mae",
     "mse",
-    "plot_confusion_matrix",
-    "plot_decision_boundary",
-    "plot_first_layer_weights",
-    "plot_history",
-    "plot_lr",
-    "plot_misclassified",
     "precision_recall_f1",
     "r2_score",
     "top_k_accuracy",
     "write_report",
 ]
+__all__ += plots.__all__  # the plotting helpers, listed once in plots.py

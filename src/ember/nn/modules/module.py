@@ -20,8 +20,9 @@ import numpy as np
 from ... import _dtype as D
 from ... import _memory_format as _MF
 from ..._backend import array_module
-from ..._device import _check_device, device as _device_cls
+from ..._device import _check_device
 from ..._tensor import Tensor
+from ..._to_args import parse_to
 from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ..parameter import Buffer, Parameter, is_lazy
@@ -626,28 +627,12 @@ class Module:
     def to(self, *args, **kwargs) -> Module:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(tensor)``: converts floating
         parameters and buffers in place (the Parameter objects stay the same)."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        memory_format = kwargs.pop("memory_format", None)
-        if kwargs:
-            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        device, dtype, _, copy, memory_format = parse_to(args, kwargs)
+        if copy:
+            raise RuntimeError(".to() does not accept copy argument")
+        _check_device(device)
         if memory_format is not None:
             self._lay_out(_MF.check_memory_format(memory_format, "to"))
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (D.dtype, type)):
-                dtype = a
-            elif isinstance(a, str) and a.replace("torch.", "").replace("ember.", "") in D._BY_NAME:
-                dtype = a
-            elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
-                device = a if not isinstance(a, int) else f"cuda:{a}"
-            elif a is None or isinstance(a, bool):
-                continue
-            else:
-                raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-        _check_device(device)
         if dtype is None:
             return self
         target = D.as_dtype(dtype)
