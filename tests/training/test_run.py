@@ -195,3 +195,17 @@ def test_a_2d_toy_problem_gets_a_decision_boundary_plot_and_no_image_plots(tmp_p
     pngs = sorted(p.name for p in (tmp_path / "m").glob("*.png"))
     assert pngs == ["confusion_matrix.png", "curves.png", "decision_boundary.png", "lr.png"]
     assert res.summary["input_shape"] == [2]
+
+
+def test_tensorboard_without_the_package_stops_before_any_work(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # importing it now raises ImportError
+
+    def must_not_load(cfg):
+        raise AssertionError("the data was loaded before the missing package was noticed")
+
+    monkeypatch.setattr(R, "load_data", must_not_load)
+    with pytest.raises(UsageError, match=r"needs the 'tensorboard' package: pip install 'ember\[tensorboard\]'"):
+        R.train_run({"epochs": 1, "hidden": [8], "tensorboard": True}, tmp_path / "tb", quiet=True)
+    assert not (tmp_path / "tb").exists()

@@ -428,7 +428,9 @@ class TensorBoard(Callback):
     """
 
     def __init__(self, log_dir: str | os.PathLike) -> None:
-        from ember.utils.tensorboard import SummaryWriter  # fails here, before training, if the extra is missing
+        from ember.utils.tensorboard.writer import SummaryWriter, _tb
+
+        _tb()  # the package itself: a missing extra fails here, before training, not when the writer opens
 
         self.log_dir = os.fspath(log_dir)
         self._writer_cls = SummaryWriter

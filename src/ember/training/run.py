@@ -60,25 +60,25 @@ class RunResult:
     model: Any = None
 
 
-def _observers(cfg: Mapping[str, Any], run_dir: Path, model: Any, meta: Mapping[str, Any], log: Log | None,
-               writer: bool = True) -> list:
-    """What watches a run besides its checkpoints: the model summary (printed and kept for the
-    report in ``model_summary.txt``) and, with ``tensorboard = true``, a TensorBoard log. Only the
-    process that writes the run directory (rank 0 of a data-parallel run) keeps them."""
-    if not writer:
+def _tensorboard(cfg: Mapping[str, Any], run_dir: Path, writer: bool) -> list:
+    """With ``tensorboard = true``, the TensorBoard callback of the process that writes the run directory.
+    Made before the data is loaded, so that a missing ``tensorboard`` package stops the run at once."""
+    if not (cfg.get("tensorboard") and writer):
         return []
+    try:
+        return [TensorBoard(run_dir / "tensorboard")]
+    except ImportError as e:
+        raise UsageError(str(e)) from None
+
+
+def _summary(run_dir: Path, model: Any, meta: Mapping[str, Any], log: Log | None) -> None:
+    """The model summary, printed and kept for the report in ``model_summary.txt``."""
     # the plain module: a DistributedDataParallel wrapper's forward would start collectives on this rank alone
     stats = model_summary(unwrap(model), input_size=(1, *meta["input_shape"]),
                           col_names=("output_size", "num_params", "mult_adds"), depth=2, verbose=0)
     write_text(run_dir / MODEL_SUMMARY_FILE, str(stats) + "\n")
     if log is not None:
         log(str(stats))
-    if not cfg.get("tensorboard"):
-        return []
-    try:
-        return [TensorBoard(run_dir / "tensorboard")]
-    except ImportError as e:
-        raise UsageError(str(e)) from None
 
 
 def train_run(
@@ -157,6 +157,7 @@ def train_run(
                 "or choose another --run-dir"
             )
     cfg = resolve_defaults(cfg)
+    tensorboard = _tensorboard(cfg, run_dir, bool(writer))
 
     data = load_data(cfg)
     meta = data.meta
@@ -188,7 +189,9 @@ def train_run(
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(monitor=monitor, patience=cfg["early_stopping"]))
     callbacks.append(ProgressBar(stream=progress_stream, quiet=quiet))
-    callbacks += _observers(cfg, run_dir, model, meta, log=None if quiet or resume else log, writer=bool(writer))
+    if writer:
+        _summary(run_dir, model, meta, log=None if quiet or resume else log)
+    callbacks += tensorboard
     trainer = Trainer(
         model,
         optimizer,
