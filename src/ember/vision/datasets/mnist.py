@@ -52,6 +52,18 @@ EMNIST_MIRRORS = [
 ]
 
 
+# The four IDX files as distributed (train images, train labels, test images, test labels): torchvision's
+# `resources` order. The MNIST-like datasets differ only in the MD5s.
+_IDX_FILES = (
+    "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
+)
+
+
+def _idx_resources(*md5s: str) -> list[tuple[str, str]]:
+    """torchvision's ``resources`` list: ``(file name, MD5)`` of each of the four IDX files."""
+    return list(zip(_IDX_FILES, md5s, strict=True))
+
+
 def _renamed(old: str, new: str) -> property:
     """torchvision's deprecated attribute ``old``: reads ``new`` with a warning."""
 
@@ -79,12 +91,10 @@ class MNIST(VisionDataset):
 
     mirrors: list[str] = MNIST_MIRRORS
     mirrors_env = "EMBER_MNIST_MIRRORS"
-    resources = [
-        ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-        ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
-        ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
-        ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
-    ]
+    resources = _idx_resources(
+        "f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",  # train images, labels
+        "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c",  # test images, labels
+    )  # fmt: skip
     classes = [
         "0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
         "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine",
@@ -248,12 +258,10 @@ class FashionMNIST(MNIST):
 
     mirrors: list[str] = FASHION_MNIST_MIRRORS
     mirrors_env = "EMBER_FASHION_MNIST_MIRRORS"
-    resources = [
-        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
-        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
-        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
-    ]
+    resources = _idx_resources(
+        "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",  # train images, labels
+        "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310",  # test images, labels
+    )  # fmt: skip
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     folder_names = ("fashion-mnist", "fashion_mnist")
     npz_names = ("fashion-mnist.npz", "fashion_mnist.npz")
@@ -269,12 +277,10 @@ class KMNIST(MNIST):
 
     mirrors: list[str] = KMNIST_MIRRORS
     mirrors_env = "EMBER_KMNIST_MIRRORS"
-    resources = [
-        ("train-images-idx3-ubyte.gz", "bdb82020997e1d708af4cf47b453dcf7"),
-        ("train-labels-idx1-ubyte.gz", "e144d726b3acfaa3e44228e80efcd344"),
-        ("t10k-images-idx3-ubyte.gz", "5c965bf0a639b31b8f53240b1b52f4d7"),
-        ("t10k-labels-idx1-ubyte.gz", "7320c461ea6c1c855c0b718fb2a4b134"),
-    ]
+    resources = _idx_resources(
+        "bdb82020997e1d708af4cf47b453dcf7", "e144d726b3acfaa3e44228e80efcd344",  # train images, labels
+        "5c965bf0a639b31b8f53240b1b52f4d7", "7320c461ea6c1c855c0b718fb2a4b134",  # test images, labels
+    )  # fmt: skip
     classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
     folder_names = ("kmnist",)
     npz_names = ("kmnist.npz",)
