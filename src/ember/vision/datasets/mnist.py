@@ -32,8 +32,9 @@ import numpy as np
 import ember
 from ember.vision.datasets._idx import read_idx
 from ember.vision.datasets.csv_images import read_label_pixel_csv
-from ember.vision.datasets.download import default_root, download_file, mirrors_from_env
-from ember.vision.datasets.vision import VisionDataset, as_array, to_image
+from ember.vision.datasets._downloadable import DownloadableSplit
+from ember.vision.datasets.download import download_file, mirrors_from_env
+from ember.vision.datasets.vision import as_array, to_image
 
 # Public, editable mirror lists (base URLs); the *_MIRRORS environment variables override them.
 MNIST_MIRRORS = [
@@ -73,7 +74,7 @@ def _renamed(old: str, new: str) -> property:
 
     return property(get, doc=f"Deprecated: ``{new}``.")
 
-class MNIST(VisionDataset):
+class MNIST(DownloadableSplit):
     """`MNIST <http://yann.lecun.com/exdb/mnist/>`_ handwritten digits: 60,000 train and 10,000 test images.
 
     Args:
@@ -103,22 +104,8 @@ class MNIST(VisionDataset):
     npz_names = ("mnist.npz",)
     csv_prefixes = ("mnist",)  # <prefix>_train.csv / <prefix>_test.csv
 
-    def __init__(
-        self,
-        root: str | os.PathLike | None = None,
-        train: bool = True,
-        transform: Callable | None = None,
-        target_transform: Callable | None = None,
-        download: bool = False,
-    ) -> None:
-        super().__init__(default_root() if root is None else root, transform=transform, target_transform=target_transform)
-        self.train = train
+    def _load_split(self) -> None:
         source = self._find()
-        if source is None and download:
-            self.download()
-            source = self._find()
-        if source is None:
-            raise FileNotFoundError(self._missing_message())
         self.source = source[1]
         data, targets = self._load(*source)
         data, targets = self._validated(data, targets, source[1])
@@ -165,6 +152,9 @@ class MNIST(VisionDataset):
                 if found:
                     return "csv", found
         return None
+
+    def _check_exists(self) -> bool:
+        return self._find() is not None
 
     def _missing_message(self) -> str:
         images, labels = self._idx_names()
@@ -235,9 +225,6 @@ class MNIST(VisionDataset):
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         """``(image, label)`` with ``transform`` / ``target_transform`` applied."""
         return self._apply_transforms(to_image(as_array(self.data)[index]), int(as_array(self.targets)[index]))
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train else 'Test'}"
 
 
 def _first_file(directory: str, names: tuple[str, ...]) -> str | None:
