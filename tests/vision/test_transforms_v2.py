@@ -224,3 +224,15 @@ def test_transforms_are_modules_usable_in_nn_sequential_like_torchvision():
     assert not isinstance(T.ToTensor(), nn.Module) and not isinstance(T.Compose([]), nn.Module)  # as in torchvision
     seq.eval()  # Module API works on them
     np.testing.assert_allclose(T.CenterCrop(8).forward(ember.from_numpy(x)).numpy(), x[:, :, 1:9, 2:10])
+
+
+def test_v2_exports_every_v1_name_as_its_own_transform():
+    # torchvision's v2 offers each v1 transform; v2's __all__ is built from v1's, so each name must resolve
+    for name in T.__all__:
+        obj = getattr(v2, name)
+        v1_obj = getattr(T, name)
+        if isinstance(v1_obj, type) and name not in ("AutoAugmentPolicy", "InterpolationMode"):
+            assert obj is not v1_obj and obj.__module__.startswith("ember.vision.transforms.v2"), name
+    assert v2.functional is not T.functional
+    assert {"CutMix", "MixUp", "ToImage", "ToDtype", "Transform"} <= set(v2.__all__)
+    assert len(set(v2.__all__)) == len(v2.__all__)

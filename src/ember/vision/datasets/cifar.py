@@ -15,17 +15,17 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Callable
 
 import numpy as np
 
 from ember.vision.datasets._safe_pickle import load_array_pickle
-from ember.vision.datasets.download import default_root, download_file, mirrors_from_env
+from ember.vision.datasets._downloadable import DownloadableSplit
+from ember.vision.datasets.download import download_file, mirrors_from_env
 from ember.vision.datasets.utils import extract_tar_members
 from ember.vision.datasets.vision import ImageArrays
 
 
-class CIFAR10(ImageArrays):
+class CIFAR10(DownloadableSplit, ImageArrays):
     """`CIFAR-10 <https://www.cs.toronto.edu/~kriz/cifar.html>`_: 50,000 train and 10,000 test 32x32 colour images.
 
     Args:
@@ -55,25 +55,15 @@ class CIFAR10(ImageArrays):
     test_list = [["test_batch", "40351d587109b95175f43aff81a1287e"]]
     meta = {"filename": "batches.meta", "key": "label_names", "md5": "5ff9c542aee3614f3951f8cda6e48888"}
 
-    def __init__(
-        self,
-        root: str | os.PathLike | None = None,
-        train: bool = True,
-        transform: Callable | None = None,
-        target_transform: Callable | None = None,
-        download: bool = False,
-    ) -> None:
-        super().__init__(default_root() if root is None else root, transform=transform, target_transform=target_transform)
-        self.train = train
-        if download and not self._check_exists():
-            self.download()
-        if not self._check_exists():
-            missing = [f for f in self._files() if not os.path.isfile(os.path.join(self._folder, f))]
-            raise FileNotFoundError(
-                f"{type(self).__name__}: {', '.join(missing)} not found in {self._folder} "
-                f"(the python version of the dataset); pass download=True to fetch {self.filename} into {self.root}"
-            )
-        batches = self.train_list if train else self.test_list
+    def _missing_message(self) -> str:
+        missing = [f for f in self._files() if not os.path.isfile(os.path.join(self._folder, f))]
+        return (
+            f"{type(self).__name__}: {', '.join(missing)} not found in {self._folder} "
+            f"(the python version of the dataset); pass download=True to fetch {self.filename} into {self.root}"
+        )
+
+    def _load_split(self) -> None:
+        batches = self.train_list if self.train else self.test_list
         data, targets = [], []
         for name, _ in batches:
             path = os.path.join(self._folder, name)
@@ -113,9 +103,6 @@ class CIFAR10(ImageArrays):
             self.filename, mirrors_from_env(self.mirrors_env, type(self).mirrors), self.root, md5=self.tgz_md5
         )
         extract_tar(archive, self.root, self.base_folder)
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train else 'Test'}"
 
 
 class CIFAR100(CIFAR10):

@@ -32,8 +32,9 @@ import numpy as np
 import ember
 from ember.vision.datasets._idx import read_idx
 from ember.vision.datasets.csv_images import read_label_pixel_csv
-from ember.vision.datasets.download import default_root, download_file, mirrors_from_env
-from ember.vision.datasets.vision import VisionDataset, as_array, to_image
+from ember.vision.datasets._downloadable import DownloadableSplit
+from ember.vision.datasets.download import download_file, mirrors_from_env
+from ember.vision.datasets.vision import as_array, to_image
 
 # Public, editable mirror lists (base URLs); the *_MIRRORS environment variables override them.
 MNIST_MIRRORS = [
@@ -52,6 +53,18 @@ EMNIST_MIRRORS = [
 ]
 
 
+# The four IDX files as distributed (train images, train labels, test images, test labels): torchvision's
+# `resources` order. The MNIST-like datasets differ only in the MD5s.
+_IDX_FILES = (
+    "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
+)
+
+
+def _idx_resources(*md5s: str) -> list[tuple[str, str]]:
+    """torchvision's ``resources`` list: ``(file name, MD5)`` of each of the four IDX files."""
+    return list(zip(_IDX_FILES, md5s, strict=True))
+
+
 def _renamed(old: str, new: str) -> property:
     """torchvision's deprecated attribute ``old``: reads ``new`` with a warning."""
 
@@ -61,7 +74,7 @@ def _renamed(old: str, new: str) -> property:
 
     return property(get, doc=f"Deprecated: ``{new}``.")
 
-class MNIST(VisionDataset):
+class MNIST(DownloadableSplit):
     """`MNIST <http://yann.lecun.com/exdb/mnist/>`_ handwritten digits: 60,000 train and 10,000 test images.
 
     Args:
@@ -79,12 +92,10 @@ class MNIST(VisionDataset):
 
     mirrors: list[str] = MNIST_MIRRORS
     mirrors_env = "EMBER_MNIST_MIRRORS"
-    resources = [
-        ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-        ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
-        ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
-        ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
-    ]
+    resources = _idx_resources(
+        "f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",  # train images, labels
+        "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c",  # test images, labels
+    )  # fmt: skip
     classes = [
         "0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
         "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine",
@@ -93,22 +104,8 @@ class MNIST(VisionDataset):
     npz_names = ("mnist.npz",)
     csv_prefixes = ("mnist",)  # <prefix>_train.csv / <prefix>_test.csv
 
-    def __init__(
-        self,
-        root: str | os.PathLike | None = None,
-        train: bool = True,
-        transform: Callable | None = None,
-        target_transform: Callable | None = None,
-        download: bool = False,
-    ) -> None:
-        super().__init__(default_root() if root is None else root, transform=transform, target_transform=target_transform)
-        self.train = train
+    def _load_split(self) -> None:
         source = self._find()
-        if source is None and download:
-            self.download()
-            source = self._find()
-        if source is None:
-            raise FileNotFoundError(self._missing_message())
         self.source = source[1]
         data, targets = self._load(*source)
         data, targets = self._validated(data, targets, source[1])
@@ -155,6 +152,9 @@ class MNIST(VisionDataset):
                 if found:
                     return "csv", found
         return None
+
+    def _check_exists(self) -> bool:
+        return self._find() is not None
 
     def _missing_message(self) -> str:
         images, labels = self._idx_names()
@@ -226,9 +226,6 @@ class MNIST(VisionDataset):
         """``(image, label)`` with ``transform`` / ``target_transform`` applied."""
         return self._apply_transforms(to_image(as_array(self.data)[index]), int(as_array(self.targets)[index]))
 
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train else 'Test'}"
-
 
 def _first_file(directory: str, names: tuple[str, ...]) -> str | None:
     for n in names:
@@ -248,12 +245,10 @@ class FashionMNIST(MNIST):
 
     mirrors: list[str] = FASHION_MNIST_MIRRORS
     mirrors_env = "EMBER_FASHION_MNIST_MIRRORS"
-    resources = [
-        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
-        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
-        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
-    ]
+    resources = _idx_resources(
+        "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",  # train images, labels
+        "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310",  # test images, labels
+    )  # fmt: skip
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     folder_names = ("fashion-mnist", "fashion_mnist")
     npz_names = ("fashion-mnist.npz", "fashion_mnist.npz")
@@ -269,12 +264,10 @@ class KMNIST(MNIST):
 
     mirrors: list[str] = KMNIST_MIRRORS
     mirrors_env = "EMBER_KMNIST_MIRRORS"
-    resources = [
-        ("train-images-idx3-ubyte.gz", "bdb82020997e1d708af4cf47b453dcf7"),
-        ("train-labels-idx1-ubyte.gz", "e144d726b3acfaa3e44228e80efcd344"),
-        ("t10k-images-idx3-ubyte.gz", "5c965bf0a639b31b8f53240b1b52f4d7"),
-        ("t10k-labels-idx1-ubyte.gz", "7320c461ea6c1c855c0b718fb2a4b134"),
-    ]
+    resources = _idx_resources(
+        "bdb82020997e1d708af4cf47b453dcf7", "e144d726b3acfaa3e44228e80efcd344",  # train images, labels
+        "5c965bf0a639b31b8f53240b1b52f4d7", "7320c461ea6c1c855c0b718fb2a4b134",  # test images, labels
+    )  # fmt: skip
     classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
     folder_names = ("kmnist",)
     npz_names = ("kmnist.npz",)

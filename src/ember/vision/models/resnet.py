@@ -38,8 +38,10 @@ def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
 
 
-class BasicBlock(nn.Module):
-    """Two 3x3 convolutions and the identity (or a 1x1 projection) added: ``relu(F(x) + x)``."""
+class _ResidualBlock(nn.Module):
+    """What ``BasicBlock`` and ``Bottleneck`` share: torchvision's block signature, the shortcut (identity or
+    ``downsample``) and the ReLU of the sum. A subclass builds its layers in ``_build`` and computes ``F(x)``
+    (before the final ReLU) in ``_residual``."""
 
     expansion = 1
 
@@ -55,7 +57,29 @@ class BasicBlock(nn.Module):
         norm_layer: Callable[..., nn.Module] | None = None,
     ) -> None:
         super().__init__()
-        norm_layer = norm_layer or nn.BatchNorm2d
+        self._build(inplanes, planes, stride, groups, base_width, dilation, norm_layer or nn.BatchNorm2d)
+        self.downsample = downsample
+        self.stride = stride
+
+    def _build(
+        self, inplanes: int, planes: int, stride: int, groups: int, base_width: int, dilation: int, norm_layer: Callable
+    ) -> None:
+        raise NotImplementedError
+
+    def _residual(self, x):
+        raise NotImplementedError
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(self._residual(x) + identity)
+
+
+class BasicBlock(_ResidualBlock):
+    """Two 3x3 convolutions and the identity (or a 1x1 projection) added: ``relu(F(x) + x)``."""
+
+    expansion = 1
+
+    def _build(self, inplanes, planes, stride, groups, base_width, dilation, norm_layer) -> None:
         if groups != 1 or base_width != 64:
             raise ValueError("BasicBlock only supports groups=1 and base_width=64")
         if dilation > 1:
@@ -65,34 +89,18 @@ class BasicBlock(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(planes, planes)
         self.bn2 = norm_layer(planes)
-        self.downsample = downsample
-        self.stride = stride
 
-    def forward(self, x):
-        identity = x if self.downsample is None else self.downsample(x)
+    def _residual(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return self.relu(out + identity)
+        return self.bn2(self.conv2(out))
 
 
-class Bottleneck(nn.Module):
+class Bottleneck(_ResidualBlock):
     """1x1 reduce, 3x3 (with the stride, as torchvision's "ResNet V1.5"), 1x1 expand by 4, plus the shortcut."""
 
     expansion = 4
 
-    def __init__(
-        self,
-        inplanes: int,
-        planes: int,
-        stride: int = 1,
-        downsample: nn.Module | None = None,
-        groups: int = 1,
-        base_width: int = 64,
-        dilation: int = 1,
-        norm_layer: Callable[..., nn.Module] | None = None,
-    ) -> None:
-        super().__init__()
-        norm_layer = norm_layer or nn.BatchNorm2d
+    def _build(self, inplanes, planes, stride, groups, base_width, dilation, norm_layer) -> None:
         width = int(planes * (base_width / 64.0)) * groups
         self.conv1 = conv1x1(inplanes, width)
         self.bn1 = norm_layer(width)
@@ -101,15 +109,11 @@ class Bottleneck(nn.Module):
         self.conv3 = conv1x1(width, planes * self.expansion)
         self.bn3 = norm_layer(planes * self.expansion)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = downsample
-        self.stride = stride
 
-    def forward(self, x):
-        identity = x if self.downsample is None else self.downsample(x)
+    def _residual(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return self.relu(out + identity)
+        return self.bn3(self.conv3(out))
 
 
 class ResNet(nn.Module):

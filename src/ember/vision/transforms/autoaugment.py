@@ -182,17 +182,42 @@ class AutoAugment(_TransformModule):
         return f"AutoAugment(policy={self.policy}, fill={self.fill})"
 
 
-def _random_op(img: Any, space: dict, rng, magnitude_bin, interpolation: InterpolationMode, fill: Any) -> Any:
-    """Apply one op of ``space`` drawn uniformly, at its magnitude number ``magnitude_bin(magnitudes)``, negated
-    at random for signed ops: RandAugment's and TrivialAugmentWide's step (random draws in that order)."""
-    op_name = list(space)[int(rng.integers(0, len(space)))]
-    magnitudes, signed = space[op_name]
-    magnitude = float(magnitudes[magnitude_bin(magnitudes)]) if magnitudes.ndim > 0 else 0.0
-    if signed and rng.integers(0, 2):
-        magnitude = -magnitude
-    return _apply_op(img, op_name, magnitude, interpolation, fill)
+class _RandomOps(_TransformModule):
+    """RandAugment's and TrivialAugmentWide's step, ``_num_draws()`` times: one op of the search space drawn
+    uniformly, at the magnitude bin ``_magnitude_bin`` picks, negated at random for signed ops (random draws in
+    that order, as torchvision makes them)."""
 
-class RandAugment(_TransformModule):
+    _wide = False  # TrivialAugmentWide's wider magnitude ranges (which do not depend on the image size)
+
+    def __init__(
+        self, num_magnitude_bins: int = 31, interpolation: InterpolationMode = InterpolationMode.NEAREST, fill: Any = None
+    ) -> None:
+        self.num_magnitude_bins = num_magnitude_bins
+        self.interpolation = InterpolationMode(_interp(interpolation))
+        self.fill = fill
+
+    def _num_draws(self) -> int:
+        return 1
+
+    def _magnitude_bin(self, rng: np.random.Generator, magnitudes: np.ndarray) -> int:
+        raise NotImplementedError
+
+    def __call__(self, img: Any) -> Any:
+        fill = _fill(self.fill, img)
+        rng = _rng()
+        for _ in range(self._num_draws()):
+            size = [0, 0] if self._wide else F.get_image_size(img)
+            space = _space(self.num_magnitude_bins, size, self._wide, True, False)
+            op_name = list(space)[int(rng.integers(0, len(space)))]
+            magnitudes, signed = space[op_name]
+            magnitude = float(magnitudes[self._magnitude_bin(rng, magnitudes)]) if magnitudes.ndim > 0 else 0.0
+            if signed and rng.integers(0, 2):
+                magnitude = -magnitude
+            img = _apply_op(img, op_name, magnitude, self.interpolation, fill)
+        return img
+
+
+class RandAugment(_RandomOps):
     """Apply ``num_ops`` ops drawn uniformly, all at the same ``magnitude`` bin (Cubuk et al., 2020)."""
 
     def __init__(
@@ -205,17 +230,13 @@ class RandAugment(_TransformModule):
     ) -> None:
         self.num_ops = num_ops
         self.magnitude = magnitude
-        self.num_magnitude_bins = num_magnitude_bins
-        self.interpolation = InterpolationMode(_interp(interpolation))
-        self.fill = fill
+        super().__init__(num_magnitude_bins, interpolation, fill)
 
-    def __call__(self, img: Any) -> Any:
-        fill = _fill(self.fill, img)
-        rng = _rng()
-        for _ in range(self.num_ops):
-            space = _space(self.num_magnitude_bins, F.get_image_size(img), False, True, False)
-            img = _random_op(img, space, rng, lambda _magnitudes: self.magnitude, self.interpolation, fill)
-        return img
+    def _num_draws(self) -> int:
+        return self.num_ops
+
+    def _magnitude_bin(self, rng: np.random.Generator, magnitudes: np.ndarray) -> int:
+        return self.magnitude
 
     def __repr__(self) -> str:
         return (
@@ -224,21 +245,13 @@ class RandAugment(_TransformModule):
         )
 
 
-class TrivialAugmentWide(_TransformModule):
+class TrivialAugmentWide(_RandomOps):
     """Apply one op drawn uniformly, at a magnitude drawn uniformly (Müller and Hutter, 2021)."""
 
-    def __init__(
-        self, num_magnitude_bins: int = 31, interpolation: InterpolationMode = InterpolationMode.NEAREST, fill: Any = None
-    ) -> None:
-        self.num_magnitude_bins = num_magnitude_bins
-        self.interpolation = InterpolationMode(_interp(interpolation))
-        self.fill = fill
+    _wide = True
 
-    def __call__(self, img: Any) -> Any:
-        fill = _fill(self.fill, img)
-        rng = _rng()
-        space = _space(self.num_magnitude_bins, [0, 0], True, True, False)
-        return _random_op(img, space, rng, lambda m: int(rng.integers(0, len(m))), self.interpolation, fill)
+    def _magnitude_bin(self, rng: np.random.Generator, magnitudes: np.ndarray) -> int:
+        return int(rng.integers(0, len(magnitudes)))
 
     def __repr__(self) -> str:
         return (
