@@ -42,6 +42,13 @@ def _affine_parameters(module: Module, affine: bool, bias: bool, shape, dtype) -
         module.register_parameter("bias", None)
 
 
+def _as_shape(normalized_shape) -> tuple:
+    """``normalized_shape`` as a tuple: an int ``n`` stands for ``(n,)``."""
+    if isinstance(normalized_shape, numbers.Integral):
+        return (normalized_shape,)
+    return tuple(normalized_shape)
+
+
 def _reset_affine(module: Module, affine: bool) -> None:
     """weight to ones, bias (if any) to zeros: the identity affine map every norm layer starts from."""
     if affine:
@@ -224,9 +231,7 @@ class LayerNorm(Module):
                  device=None, dtype=None) -> None:
         super().__init__()
         _check_device(device)
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, dtype)
@@ -291,9 +296,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None, dtype=None) -> None:
         super().__init__()
         _check_device(device)
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
