@@ -273,8 +273,9 @@ class GroupNorm(Module):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
-class LocalResponseNorm(Module):
-    """Normalize each channel by the activity of ``size`` neighbouring channels."""
+class _ResponseNormBase(Module):
+    """The window ``size`` and the constants of ``x / (k + alpha/size * sum of x^2)^beta`` with their repr,
+    shared by `LocalResponseNorm` and the legacy `CrossMapLRN2d`."""
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
         super().__init__()
@@ -283,11 +284,15 @@ class LocalResponseNorm(Module):
         self.beta = beta
         self.k = k
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
-
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class LocalResponseNorm(_ResponseNormBase):
+    """Normalize each channel by the activity of ``size`` neighbouring channels."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
 
 class RMSNorm(Module):
