@@ -24,7 +24,29 @@ class Container(Module):
             self.add_module(key, value)
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What `Sequential` and `ModuleList` share: submodules keyed '0', '1', ... in order."""
+
+    def _renumber(self) -> None:
+        # after a deletion, so that the keys stay 0..n-1 (PyTorch does the same)
+        object.__setattr__(self, "_modules", OrderedDict(zip((str(i) for i in range(len(self._modules))), self._modules.values())))
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def pop(self, key) -> Module:
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after the other: ``forward(x)`` feeds each module's output to the next.
 
     Built from modules (``Sequential(nn.Linear(4, 8), nn.ReLU())``, named '0', '1', ...) or
@@ -63,14 +85,7 @@ class Sequential(Module):
                 delattr(self, key)
         else:
             delattr(self, self._get_item_by_idx(self._modules.keys(), idx))
-        # Renumber so that indices stay 0..n-1 (PyTorch does the same).
-        object.__setattr__(self, "_modules", OrderedDict(zip((str(i) for i in range(len(self._modules))), self._modules.values())))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        self._renumber()
 
     def __add__(self, other) -> Sequential:
         if not isinstance(other, Sequential):
@@ -116,14 +131,6 @@ class Sequential(Module):
             offset += n
         return self
 
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
-    def pop(self, key) -> Module:
-        v = self[key]
-        del self[key]
-        return v
-
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end."""
         self.add_module(str(len(self)), module)
@@ -164,7 +171,7 @@ def _assign_pairs(container, pairs, kind: str) -> None:
         container[pair[0]] = pair[1]
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, each registered (so its parameters are the container's)."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -194,13 +201,7 @@ class ModuleList(Module):
                 delattr(self, str(k))
         else:
             delattr(self, self._get_abs_string_index(idx))
-        object.__setattr__(self, "_modules", OrderedDict(zip((str(i) for i in range(len(self._modules))), self._modules.values())))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        self._renumber()
 
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
@@ -228,9 +229,6 @@ class ModuleList(Module):
             lines.append(_addindent(line, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
     def insert(self, index: int, module: Module) -> None:
         for i in range(len(self._modules), index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
@@ -239,11 +237,6 @@ class ModuleList(Module):
     def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), module)
         return self
-
-    def pop(self, key) -> Module:
-        v = self[key]
-        del self[key]
-        return v
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         if not isinstance(modules, container_abcs.Iterable):

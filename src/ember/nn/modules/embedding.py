@@ -36,7 +36,43 @@ def _padding_index(padding_idx, num_embeddings: int):
     return padding_idx
 
 
-class Embedding(Module):
+def _pretrained_shape(embeddings: Tensor) -> tuple[int, int]:
+    """(num_embeddings, embedding_dim) of the table given to ``from_pretrained``, which must be 2-D."""
+    if embeddings.dim() != 2:
+        raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+    rows, cols = embeddings.shape
+    return rows, cols
+
+
+class _EmbeddingTable(Module):
+    """What `Embedding` and `EmbeddingBag` share: the (num_embeddings, embedding_dim) weight, N(0, 1) with a
+    zero row at ``padding_idx``, and the options of a lookup (``max_norm``, ``norm_type``, ``scale_grad_by_freq``)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx, max_norm, norm_type: float,
+                 scale_grad_by_freq: bool, _weight, requires_grad: bool, device, dtype) -> None:
+        super().__init__()
+        _check_device(device)
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = _padding_index(padding_idx, num_embeddings)
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.weight = _new_weight(num_embeddings, embedding_dim, _weight, dtype, requires_grad=requires_grad)
+        if _weight is None:
+            self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        if self.padding_idx is not None:
+            self.weight._data[self.padding_idx] = 0
+            self.weight._bump_version()
+
+
+class Embedding(_EmbeddingTable):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``; input indices pick rows.
 
     Shape: input (*) of integers -> output (*, embedding_dim). Weights ~ N(0, 1); the row at
@@ -58,27 +94,9 @@ class Embedding(Module):
         device=None,
         dtype=None,
     ) -> None:
-        super().__init__()
-        _check_device(device)
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
-        self.padding_idx = _padding_index(padding_idx, num_embeddings)
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
-        self.weight = _new_weight(num_embeddings, embedding_dim, _weight, dtype, requires_grad=not _freeze)
-        if _weight is None:
-            self.reset_parameters()
+        super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, _weight,
+                         not _freeze, device, dtype)
         self.sparse = sparse
-
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        self._fill_padding_idx_with_zero()
-
-    def _fill_padding_idx_with_zero(self) -> None:
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
-            self.weight._bump_version()
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse)
@@ -100,9 +118,7 @@ class Embedding(Module):
         sparse: bool = False,
     ) -> Embedding:
         """An Embedding using ``embeddings`` (2-D) as its weight (shared, not copied); frozen by default."""
-        if embeddings.dim() != 2:
-            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
-        rows, cols = embeddings.shape
+        rows, cols = _pretrained_shape(embeddings)
         return cls(
             num_embeddings=rows,
             embedding_dim=cols,
@@ -116,7 +132,7 @@ class Embedding(Module):
         )
 
 
-class EmbeddingBag(Module):
+class EmbeddingBag(_EmbeddingTable):
     """Sums, means or maxes of bags of embeddings (``mode``), without the intermediate (B, N, D) tensor's graph."""
 
     def __init__(
@@ -134,23 +150,11 @@ class EmbeddingBag(Module):
         device=None,
         dtype=None,
     ) -> None:
-        super().__init__()
-        _check_device(device)
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = _padding_index(padding_idx, num_embeddings)
-        self.weight = _new_weight(num_embeddings, embedding_dim, _weight, dtype)
-        if _weight is None:
-            self.reset_parameters()
+        super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, _weight,
+                         True, device, dtype)
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
-
-    reset_parameters = Embedding.reset_parameters
-    _fill_padding_idx_with_zero = Embedding._fill_padding_idx_with_zero
 
     def forward(self, input: Tensor, offsets: Tensor | None = None, per_sample_weights: Tensor | None = None) -> Tensor:
         return F.embedding_bag(
@@ -185,9 +189,7 @@ class EmbeddingBag(Module):
         include_last_offset: bool = False,
         padding_idx: int | None = None,
     ) -> EmbeddingBag:
-        if embeddings.dim() != 2:
-            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
-        rows, cols = embeddings.shape
+        rows, cols = _pretrained_shape(embeddings)
         bag = cls(
             num_embeddings=rows,
             embedding_dim=cols,

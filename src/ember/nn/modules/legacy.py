@@ -11,7 +11,7 @@ from ..._dtype import int64
 from ..._ops.shape import cat
 from ..._tensor import Tensor
 from .loss import NLLLoss
-from .module import Module
+from .normalization import _ResponseNormBase
 
 __all__ = ["CrossMapLRN2d", "NLLLoss2d"]
 
@@ -40,7 +40,7 @@ def _window_bounds(channels: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-class CrossMapLRN2d(Module):
+class CrossMapLRN2d(_ResponseNormBase):
     r"""Local response normalization across channels of a 4-D input, as Lua Torch's ``SpatialCrossMapLRN``:
 
     .. math:: y_c = x_c \left(k + \frac{\alpha}{n} \sum_{c' \in W(c)} x_{c'}^2\right)^{-\beta}
@@ -60,12 +60,9 @@ class CrossMapLRN2d(Module):
     gradcheck of ``CrossMapLRN2d`` fails).
     """
 
+    # torch's default k here is the int 1 (LocalResponseNorm's is 1.0), which shows in the repr
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
-        super().__init__()
-        self.size = size
-        self.alpha = alpha
-        self.beta = beta
-        self.k = k
+        super().__init__(size, alpha, beta, k)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.dim() != 4:
@@ -80,6 +77,3 @@ class CrossMapLRN2d(Module):
         total = window + sq[:, :1]
         scale = total * (self.alpha / self.size) + self.k
         return input * scale.pow(-self.beta)
-
-    def extra_repr(self) -> str:
-        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

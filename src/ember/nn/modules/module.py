@@ -31,6 +31,21 @@ __all__ = ["Module", "RemovableHandle"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
+# every per-module hook dict, in the order torch's Module.__init__ creates them
+_HOOK_DICTS = (
+    "_backward_pre_hooks",
+    "_backward_hooks",
+    "_forward_hooks",
+    "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called",
+    "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs",
+    "_state_dict_hooks",
+    "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
+
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What ``load_state_dict`` returns: the keys it missed and the keys it did not expect."""
@@ -133,6 +148,12 @@ def _torch_size_repr(shape) -> str:
     return f"torch.Size({list(shape)})"
 
 
+def _values(named: Iterator[tuple[str, Any]]) -> Iterator[Any]:
+    """The values of ``(name, value)`` pairs, as they come: what ``parameters()`` is to ``named_parameters()``."""
+    for _, value in named:
+        yield value
+
+
 def _forward_unimplemented(self, *input: Any) -> None:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
@@ -165,17 +186,8 @@ class Module:
         setattr_(self, "_parameters", {})
         setattr_(self, "_buffers", {})
         setattr_(self, "_non_persistent_buffers_set", set())
-        setattr_(self, "_backward_pre_hooks", OrderedDict())
-        setattr_(self, "_backward_hooks", OrderedDict())
-        setattr_(self, "_forward_hooks", OrderedDict())
-        setattr_(self, "_forward_hooks_with_kwargs", OrderedDict())
-        setattr_(self, "_forward_hooks_always_called", OrderedDict())
-        setattr_(self, "_forward_pre_hooks", OrderedDict())
-        setattr_(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
-        setattr_(self, "_state_dict_hooks", OrderedDict())
-        setattr_(self, "_state_dict_pre_hooks", OrderedDict())
-        setattr_(self, "_load_state_dict_pre_hooks", OrderedDict())
-        setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
+        for name in _HOOK_DICTS:
+            setattr_(self, name, OrderedDict())
         setattr_(self, "_modules", {})
         if self.call_super_init:
             super().__init__(*args, **kwargs)
@@ -363,19 +375,8 @@ class Module:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        for name in (
-            "_forward_pre_hooks",
-            "_forward_pre_hooks_with_kwargs",
-            "_forward_hooks",
-            "_forward_hooks_with_kwargs",
-            "_forward_hooks_always_called",
-            "_backward_hooks",
-            "_backward_pre_hooks",
-            "_state_dict_hooks",
-            "_state_dict_pre_hooks",
-            "_load_state_dict_pre_hooks",
-            "_load_state_dict_post_hooks",
-        ):
+        # a module pickled before a kind of hook existed gets an empty dict for it
+        for name in _HOOK_DICTS:
             if name not in self.__dict__:
                 object.__setattr__(self, name, OrderedDict())
         if "_non_persistent_buffers_set" not in self.__dict__:
@@ -498,8 +499,7 @@ class Module:
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """The module's parameters (each shared parameter once); pass them to an optimizer."""
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        return _values(self.named_parameters(recurse=recurse))
 
     def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
         """(dotted name, parameter) pairs."""
@@ -508,8 +508,7 @@ class Module:
         )
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
+        return _values(self.named_buffers(recurse=recurse))
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
         return self._named_members(
@@ -517,8 +516,7 @@ class Module:
         )
 
     def children(self) -> Iterator[Module]:
-        for _, m in self.named_children():
-            yield m
+        return _values(self.named_children())
 
     def named_children(self):
         memo = set()
@@ -528,8 +526,7 @@ class Module:
                 yield name, module
 
     def modules(self) -> Iterator[Module]:
-        for _, m in self.named_modules():
-            yield m
+        return _values(self.named_modules())
 
     def named_modules(self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True):
         """(dotted name, module) pairs for this module and all below it, each module once."""
@@ -932,13 +929,7 @@ class _BackwardHookState:
             self.inputs_tracked = False
             return args
         self.inputs_tracked = True
-        wrapped = _HookInputs.apply(self, *tensors)
-        if not isinstance(wrapped, tuple):
-            wrapped = (wrapped,)
-        args = list(args)
-        for i, t in zip(positions, wrapped):
-            args[i] = t
-        return tuple(args)
+        return self._pass_through(_HookInputs, args, positions)
 
     def wrap_outputs(self, result):
         single = isinstance(result, Tensor)
@@ -948,35 +939,44 @@ class _BackwardHookState:
         tensor_positions = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o._requires_grad]
         if not tensor_positions:
             return result
-        wrapped = _HookOutputs.apply(self, *[outputs[i] for i in tensor_positions])
+        outputs = self._pass_through(_HookOutputs, outputs, tensor_positions)
+        return outputs[0] if single else outputs
+
+    def _pass_through(self, fn: type[_HookIdentity], items: tuple, positions: list[int]) -> tuple:
+        """``items`` with the tensors at ``positions`` replaced by their images under ``fn`` (one graph node)."""
+        wrapped = fn.apply(self, *[items[i] for i in positions])
         if not isinstance(wrapped, tuple):
             wrapped = (wrapped,)
-        outputs = list(outputs)
-        for i, t in zip(tensor_positions, wrapped):
-            outputs[i] = t
-        return outputs[0] if single else tuple(outputs)
+        items = list(items)
+        for i, t in zip(positions, wrapped):
+            items[i] = t
+        return tuple(items)
 
     def run_pre_hooks(self, grads: tuple) -> tuple:
-        for hook in list(self.module._backward_pre_hooks.values()):
-            out = hook(self.module, grads)
+        return self._run(self.module._backward_pre_hooks, grads)
+
+    def run_hooks(self, grad_inputs: tuple) -> tuple:
+        return self._run(self.module._backward_hooks, grad_inputs, self.grad_outputs)
+
+    def _run(self, hooks: dict, grads: tuple, *extra) -> tuple:
+        """Call each ``hook(module, grads, *extra)`` in turn; a hook's non-None result replaces ``grads``."""
+        for hook in list(hooks.values()):
+            out = hook(self.module, grads, *extra)
             if out is not None:
                 grads = tuple(out) if isinstance(out, (tuple, list)) else (out,)
         return grads
 
-    def run_hooks(self, grad_inputs: tuple) -> tuple:
-        for hook in list(self.module._backward_hooks.values()):
-            out = hook(self.module, grad_inputs, self.grad_outputs)
-            if out is not None:
-                grad_inputs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
-        return grad_inputs
 
+class _HookIdentity(Function):
+    """Identity on tensors (detached copies out, gradients through), carrying the hook state to backward."""
 
-class _HookOutputs(Function):
     @staticmethod
-    def forward(ctx, state, *outputs):
+    def forward(ctx, state, *tensors):
         ctx.state = state
-        return tuple(o.detach() for o in outputs) if len(outputs) > 1 else outputs[0].detach()
+        return tuple(t.detach() for t in tensors) if len(tensors) > 1 else tensors[0].detach()
 
+
+class _HookOutputs(_HookIdentity):
     @staticmethod
     def backward(ctx, *grads):
         state = ctx.state
@@ -987,12 +987,7 @@ class _HookOutputs(Function):
         return (None, *grads)
 
 
-class _HookInputs(Function):
-    @staticmethod
-    def forward(ctx, state, *inputs):
-        ctx.state = state
-        return tuple(i.detach() for i in inputs) if len(inputs) > 1 else inputs[0].detach()
-
+class _HookInputs(_HookIdentity):
     @staticmethod
     def backward(ctx, *grads):
         return (None, *ctx.state.run_hooks(grads))

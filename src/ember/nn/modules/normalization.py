@@ -42,6 +42,13 @@ def _affine_parameters(module: Module, affine: bool, bias: bool, shape, dtype) -
         module.register_parameter("bias", None)
 
 
+def _as_shape(normalized_shape) -> tuple:
+    """``normalized_shape`` as a tuple: an int ``n`` stands for ``(n,)``."""
+    if isinstance(normalized_shape, numbers.Integral):
+        return (normalized_shape,)
+    return tuple(normalized_shape)
+
+
 def _reset_affine(module: Module, affine: bool) -> None:
     """weight to ones, bias (if any) to zeros: the identity affine map every norm layer starts from."""
     if affine:
@@ -224,9 +231,7 @@ class LayerNorm(Module):
                  device=None, dtype=None) -> None:
         super().__init__()
         _check_device(device)
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, dtype)
@@ -268,8 +273,9 @@ class GroupNorm(Module):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
-class LocalResponseNorm(Module):
-    """Normalize each channel by the activity of ``size`` neighbouring channels."""
+class _ResponseNormBase(Module):
+    """The window ``size`` and the constants of ``x / (k + alpha/size * sum of x^2)^beta`` with their repr,
+    shared by `LocalResponseNorm` and the legacy `CrossMapLRN2d`."""
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
         super().__init__()
@@ -278,11 +284,15 @@ class LocalResponseNorm(Module):
         self.beta = beta
         self.k = k
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
-
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class LocalResponseNorm(_ResponseNormBase):
+    """Normalize each channel by the activity of ``size`` neighbouring channels."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
 
 class RMSNorm(Module):
@@ -291,9 +301,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None, dtype=None) -> None:
         super().__init__()
         _check_device(device)
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:

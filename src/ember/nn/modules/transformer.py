@@ -65,10 +65,17 @@ def _get_activation_fn(activation: str) -> Callable[[Tensor], Tensor]:
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
-def _add_feed_forward_and_norms(layer: Module, n: int, d_model: int, dim_feedforward: int, dropout: float,
-                                layer_norm_eps: float, norm_first: bool, bias: bool, factory: dict) -> None:
-    """Register, in torch's order (which fixes the state_dict's), a layer's feed-forward network
-    ``linear1, dropout, linear2``, then ``norm_first``, ``norm1..n`` and ``dropout1..n``."""
+def _add_sublayers(layer: Module, attentions: tuple[str, ...], d_model: int, nhead: int, dim_feedforward: int,
+                   dropout: float, layer_norm_eps: float, batch_first: bool, norm_first: bool, bias: bool, device,
+                   dtype) -> None:
+    """Register, in torch's order (which fixes the state_dict's), a layer's attention modules (one per name
+    in ``attentions``), its feed-forward network ``linear1, dropout, linear2``, then ``norm_first``,
+    ``norm1..n`` and ``dropout1..n``: one norm and one dropout per residual branch (n = attentions + 1)."""
+    factory = dict(device=device, dtype=dtype)
+    for name in attentions:
+        setattr(layer, name, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
+                                                **factory))
+    n = len(attentions) + 1
     layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
     layer.dropout = Dropout(dropout)
     layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
@@ -97,9 +104,8 @@ class TransformerEncoderLayer(Module):
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
-        factory = dict(device=device, dtype=dtype)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory)
-        _add_feed_forward_and_norms(self, 2, d_model, dim_feedforward, dropout, layer_norm_eps, norm_first, bias, factory)
+        _add_sublayers(self, ("self_attn",), d_model, nhead, dim_feedforward, dropout, layer_norm_eps, batch_first,
+                       norm_first, bias, device, dtype)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
         # torch records which fused activation its fast path could use; kept for code that reads it
@@ -152,11 +158,8 @@ class TransformerDecoderLayer(Module):
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
-        factory = dict(device=device, dtype=dtype)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias, **factory)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias,
-                                                 **factory)
-        _add_feed_forward_and_norms(self, 3, d_model, dim_feedforward, dropout, layer_norm_eps, norm_first, bias, factory)
+        _add_sublayers(self, ("self_attn", "multihead_attn"), d_model, nhead, dim_feedforward, dropout, layer_norm_eps,
+                       batch_first, norm_first, bias, device, dtype)
         self.activation = _get_activation_fn(activation) if isinstance(activation, str) else activation
 
     def __setstate__(self, state):
@@ -322,20 +325,21 @@ class Transformer(Module):
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
         factory = dict(device=device, dtype=dtype)
+
+        def default_stack(layer_cls: type, stack_cls: type, num_layers: int) -> Module:
+            # torch's default encoder (or decoder): num_layers copies of one layer, closed by a LayerNorm
+            layer = layer_cls(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                              norm_first, bias, **factory)
+            return stack_cls(layer, num_layers, LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
+
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
-            layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                                            batch_first, norm_first, bias, **factory)
-            self.encoder = TransformerEncoder(layer, num_encoder_layers,
-                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
+            self.encoder = default_stack(TransformerEncoderLayer, TransformerEncoder, num_encoder_layers)
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
-            layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                                            batch_first, norm_first, bias, **factory)
-            self.decoder = TransformerDecoder(layer, num_decoder_layers,
-                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
+            self.decoder = default_stack(TransformerDecoderLayer, TransformerDecoder, num_decoder_layers)
         self._reset_parameters()
         self.d_model = d_model
         self.nhead = nhead
