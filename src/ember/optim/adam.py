@@ -7,7 +7,7 @@ import math
 from .._backend import array_module
 from .._tensor import Tensor
 from ._checks import check_hyperparameters
-from .optimizer import Optimizer, _add_scaled_, _moments_, _zeros_like
+from .optimizer import Optimizer, _add_scaled_, _adam_moments, _zeros_like
 
 __all__ = ["Adam"]
 
@@ -92,10 +92,8 @@ class Adam(Optimizer):
         xp = array_module(P, g)
         beta1, beta2 = hp.betas
         step = float(st["step"]._data)
-        m = st["exp_avg"]._data
-        v = st["exp_avg_sq"]._data
         tmp = xp.empty_like(P)
-        _moments_(m, v, g, beta1, beta2, tmp)
+        m, v = _adam_moments(st, g, beta1, beta2, tmp)
         if hp.amsgrad:
             vmax = st["max_exp_avg_sq"]._data
             xp.maximum(vmax, v, out=vmax)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._backend import array_module
 from ._checks import check_hyperparameters
-from .optimizer import Optimizer, _add_scaled_, _moments_, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _add_scaled_, _adam_moments, _step_tensor, _zeros_like
 
 __all__ = ["NAdam"]
 
@@ -63,10 +63,8 @@ class NAdam(Optimizer):
         mp_arr *= mu
         mu_product = float(mp_arr)
         mu_product_next = mu_product * mu_next
-        m = st["exp_avg"]._data
-        v = st["exp_avg_sq"]._data
         tmp = xp.empty_like(P)
-        _moments_(m, v, g, beta1, beta2, tmp)
+        m, v = _adam_moments(st, g, beta1, beta2, tmp)
         denom = xp.divide(v, bc2, out=xp.empty_like(v))
         xp.sqrt(denom, out=denom)
         xp.add(denom, hp.eps, out=denom)

@@ -170,10 +170,13 @@ def _ema_sq_(v, g, beta: float, tmp) -> None:
     xp.add(v, tmp, out=v)
 
 
-def _moments_(m, v, g, beta1: float, beta2: float, tmp) -> None:
-    """Adam's moments in place: ``m ← β₁ m + (1 − β₁) g`` and ``v ← β₂ v + (1 − β₂) g²`` (``tmp``: scratch)."""
+def _adam_moments(st, g, beta1: float, beta2: float, tmp) -> tuple:
+    """Adam's moments updated in place in the state ``st``: ``m ← β₁ m + (1 − β₁) g`` (its ``exp_avg``) and
+    ``v ← β₂ v + (1 − β₂) g²`` (its ``exp_avg_sq``); returns the arrays (m, v). ``tmp``: scratch."""
+    m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
     _lerp_(m, g, 1.0 - beta1, tmp)
     _ema_sq_(v, g, beta2, tmp)
+    return m, v
 
 
 def _add_scaled_(param, d, c: float, out=None) -> None:

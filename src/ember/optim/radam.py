@@ -6,7 +6,7 @@ import math
 
 from .._backend import array_module
 from ._checks import check_hyperparameters
-from .optimizer import Optimizer, _moments_
+from .optimizer import Optimizer, _adam_moments
 
 __all__ = ["RAdam"]
 
@@ -55,10 +55,8 @@ class RAdam(Optimizer):
         xp = array_module(P, g)
         lr, (beta1, beta2), rho_inf = hp.lr, hp.betas, hp.rho_inf
         step = float(st["step"]._data)
-        m = st["exp_avg"]._data
-        v = st["exp_avg_sq"]._data
         tmp = xp.empty_like(P)
-        _moments_(m, v, g, beta1, beta2, tmp)
+        m, v = _adam_moments(st, g, beta1, beta2, tmp)
         bc1 = 1.0 - beta1**step
         bc2 = 1.0 - beta2**step
         rho_t = rho_inf - 2.0 * step * (beta2**step) / bc2
