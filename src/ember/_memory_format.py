@@ -51,21 +51,18 @@ def check_rank(shape, fmt: memory_format) -> None:
 
 
 def is_contiguous_as(array, fmt: memory_format, exact: bool = False) -> bool:
-    """Whether ``array``'s strides are dense in ``fmt``'s order. Size-1 dims may have any stride and an
-    empty array counts as dense (PyTorch's rule), unless ``exact`` asks for the canonical strides."""
+    """Whether ``array``'s strides are dense in ``fmt``'s order. Size-1 dims may have any stride (PyTorch's
+    rule), unless ``exact`` asks for the canonical strides."""
     if fmt.rank is None:
-        return bool(array.flags.c_contiguous) and not (exact and array.strides != _dense_strides(array, range(array.ndim)))
+        if not array.flags.c_contiguous:
+            return False
+        return not exact or array.strides == _dense_strides(array, range(array.ndim))
     if array.ndim != fmt.rank:
         return False
+    dense = _dense_strides(array, _channels_last_order(array.ndim))
     if exact:
-        return array.strides == _dense_strides(array, _channels_last_order(array.ndim))
-    expected = array.itemsize
-    for axis in reversed(_channels_last_order(array.ndim)):
-        size = array.shape[axis]
-        if size != 1 and array.strides[axis] != expected:
-            return False
-        expected *= size
-    return True
+        return array.strides == dense
+    return all(size == 1 or stride == want for size, stride, want in zip(array.shape, array.strides, dense))
 
 
 def _dense_strides(array, order) -> tuple:
