@@ -236,3 +236,13 @@ def test_v2_exports_every_v1_name_as_its_own_transform():
     assert v2.functional is not T.functional
     assert {"CutMix", "MixUp", "ToImage", "ToDtype", "Transform"} <= set(v2.__all__)
     assert len(set(v2.__all__)) == len(v2.__all__)
+
+
+def test_v2_containers_are_v2_transforms():
+    from ember.vision.transforms import v2
+
+    flip = v2.RandomHorizontalFlip(p=1.0)
+    for container in (v2.Compose([flip]), v2.RandomApply([flip], p=1.0), v2.RandomChoice([flip]), v2.RandomOrder([flip])):
+        assert isinstance(container, v2.Transform), type(container)
+        img = ember.arange(6.0).reshape(1, 2, 3)
+        assert ember.equal(container(img), img.flip(-1))

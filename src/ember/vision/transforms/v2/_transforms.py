@@ -172,7 +172,7 @@ def _run(transforms: Sequence[Callable], inputs: tuple[Any, ...]) -> Any:
     return outputs
 
 
-class Compose:
+class Compose(Transform):
     """Chain transforms; several inputs are handed on together (``Compose(ts)(img, label)``)."""
 
     def __init__(self, transforms: Sequence[Callable]) -> None:
@@ -209,11 +209,13 @@ class RandomApply(Compose):
         return _repr(self, p=self.p, transforms=list(self.transforms))
 
 
-class RandomChoice(_e.RandomChoice):
+class RandomChoice(Transform, _e.RandomChoice):
     """Apply one transform picked at random (weights ``p``)."""
 
+    __call__ = _e.RandomChoice.__call__
 
-class RandomOrder(_e.RandomOrder):
+
+class RandomOrder(Transform, _e.RandomOrder):
     """Apply all the transforms in a random order; several inputs are handed on together."""
 
     def __call__(self, *inputs: Any) -> Any:
