@@ -78,6 +78,28 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
+def _reduced(xp, per, reduction: str, shape, denom, dtype=None):
+    """The per-element losses ``per`` as ``reduction`` asks: reshaped to ``shape`` ('none'), summed, or summed
+    over ``denom`` ('mean': the total weight, whose 0 gives PyTorch's nan without a warning)."""
+    if reduction == "none":
+        return per.reshape(shape)
+    total = per.sum()
+    if reduction == "mean":
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            total = total / denom
+    return xp.asarray(total, dtype=dtype)
+
+
+def _grad_scale(g, reduction: str, denom, shape):
+    """The upstream gradient's factor on each element's loss gradient: g itself ('sum'), g reshaped to
+    ``shape`` ('none'), or g / denom ('mean'; with nothing counted the loss is nan and its gradient 0, like PyTorch's)."""
+    if reduction == "none":
+        return g.reshape(shape)
+    if reduction == "mean":
+        return g / denom if denom != 0 else g * denom.dtype.type(0)
+    return g
+
+
 def _type_name(a) -> str:
     """PyTorch's name of the dtype of ``a`` (an array, or a dtype)."""
     a = np.dtype(getattr(a, "dtype", a))
@@ -194,13 +216,7 @@ class CrossEntropy(Op):
             sum_wq = wq.sum(axis=1)
             per = sum_wq * lse - xp.einsum("mc,mc->m", wq, x2)
             ctx.coef = (sum_wq, wq)
-            if reduction == "none":
-                return per.reshape((shape[0],) + shape[2:] if len(shape) > 1 else ())
-            total = per.sum()
-            if reduction == "mean":
-                with errstate(xp, invalid="ignore", divide="ignore"):
-                    total = total / dt.type(m)
-            return xp.asarray(total, dtype=dt)
+            return _reduced(xp, per, reduction, (shape[0],) + shape[2:] if len(shape) > 1 else (), dt.type(m), dt)
         t = target.reshape(-1)
         valid = t != ignore_index if ignore_index is not None else None
         ts = xp.where(valid, t, 0) if valid is not None else t
@@ -218,14 +234,7 @@ class CrossEntropy(Op):
                 smooth = xp.where(valid, smooth, dt.type(0))
             per = per * dt.type(1 - smoothing) + smooth * dt.type(smoothing / max(c, 1))
         ctx.coef = (ts, wt, valid)
-        if reduction == "none":
-            return per.reshape(target.shape)
-        total = per.sum()
-        if reduction == "mean":
-            denom = wt.sum()
-            with errstate(xp, invalid="ignore", divide="ignore"):
-                total = total / denom
-        return xp.asarray(total, dtype=dt)
+        return _reduced(xp, per, reduction, target.shape, wt.sum(), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -237,15 +246,7 @@ class CrossEntropy(Op):
         p = _softmax_graph(_class_last_t(x)) if graph else ctx.p
         gd = g
         dt = ctx.p.dtype
-        # per-row scale of the upstream gradient
-        if reduction == "none":
-            scale = gd.reshape((-1, 1))
-        elif reduction == "mean":
-            denom = dt.type(m) if probs else ctx.coef[1].sum()
-            # nothing counted (every target ignored): the loss is nan, its gradient 0 like PyTorch's
-            scale = gd / denom if denom != 0 else gd * dt.type(0)
-        else:
-            scale = gd
+        scale = _grad_scale(gd, reduction, dt.type(m) if probs else ctx.coef[1].sum(), (-1, 1))  # per row
         gx = gt = None
         if probs:
             sum_wq, wq = ctx.coef
@@ -413,13 +414,7 @@ class NLLLoss(Op):
         wt = xp.where(valid, wt, dt.type(0))
         per = -wt * (x2[xp.arange(m), ts] if m and x2.shape[1] else xp.zeros(m, dt))
         ctx.meta = (shape, ts, wt, reduction)
-        if reduction == "none":
-            return per.reshape(target.shape)
-        total = per.sum()
-        if reduction == "mean":
-            with errstate(xp, invalid="ignore", divide="ignore"):
-                total = total / wt.sum()
-        return xp.asarray(total, dtype=dt)
+        return _reduced(xp, per, reduction, target.shape, wt.sum(), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -432,13 +427,7 @@ class NLLLoss(Op):
 def _nll_grad(g, shape, ts, wt, reduction):
     xp = array_module(g, wt)
     m = ts.shape[0]
-    if reduction == "none":
-        scale = g.reshape(-1)
-    elif reduction == "mean":
-        denom = wt.sum()
-        scale = g / denom if denom != 0 else g * wt.dtype.type(0)
-    else:
-        scale = g
+    scale = _grad_scale(g, reduction, wt.sum(), (-1,))
     c = shape[1] if len(shape) >= 2 else shape[0]
     gx = xp.zeros((m, c), dtype=wt.dtype)
     if m and c:
@@ -461,13 +450,7 @@ class _NLLGrad(Op):
         h2 = _class_last(_data(h))
         m = ts.shape[0]
         picked = -wt * (h2[xp.arange(m), ts] if m else xp.zeros(0, wt.dtype))
-        if reduction == "none":
-            return picked.reshape(gshape), None, None, None, None
-        total = picked.sum()
-        if reduction == "mean":
-            with errstate(xp, invalid="ignore", divide="ignore"):
-                total = total / wt.sum()
-        return xp.asarray(total), None, None, None, None
+        return _reduced(xp, picked, reduction, gshape, wt.sum()), None, None, None, None
 
 
 def nll_loss(
