@@ -10,7 +10,7 @@ from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Op
-from .conv_nd import ConvNd, ConvTransposeNd, GeomN, backward_args, bias_grad, double_backward
+from .conv_nd import ConvNd, ConvOp, ConvTransposeNd, GeomN
 from .conv_kernels import (
     Geom, col2im, col2im_of_gemm_t, compact, conv_scratch, gemm, gemm_w, im2col, narrow, pad_input,
     planes_backward, planes_forward, planes_of, widen,
@@ -33,15 +33,13 @@ def _tuple(value, n: int, name: str) -> tuple:
     return (int(value),) * n
 
 
-class Conv2d(Op):
+class Conv2d(ConvOp):
     """y = conv(x, w) + b as im2col + GEMM;  dx = col2im(W^T dy), dW = dy cols^T, db = sum dy.
 
     Runs on the planes layout (see ``Planes``). The im2col matrix of a batch up to
     ``conv_kernels._KEEP_COLS`` bytes is kept for the first backward (PyTorch's slow_conv2d keeps its
     "finput" the same way); larger batches run in chunks of images and backward rebuilds it.
     """
-
-    _node_name = "ConvolutionBackward0"
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
@@ -53,21 +51,13 @@ class Conv2d(Op):
         for start in range(0, geom.n, pl.chunk):
             stop = min(start + pl.chunk, geom.n)
             cols = planes_forward(x[start:stop], w2, b, geom, pl, y[start:stop], keep)
-        ctx.geom = geom
-        ctx.cols = cols if keep else None
-        ctx.save_for_backward(x, w)
+        ConvOp._keep(ctx, x, w, geom, cols if keep else None)
         return y
 
     @staticmethod
-    def backward(ctx, dy):
-        x, w, g, needs = backward_args(ctx)
-        cols, ctx.cols = ctx.cols, None  # kept for one backward only; a second one rebuilds it
-        if isinstance(dy, Tensor):
-            return double_backward(g, x, w, dy, needs, False, Conv2d, ConvTranspose2d)
-        need_x, need_w, need_b = needs
+    def grads(dy, x, w, g, cols, need_x, need_w):
         xp = array_module(dy, x, w)
         gx = gw = None
-        gb = bias_grad(dy) if need_b else None
         if need_x or need_w:
             pl = planes_of(g, x.itemsize)
             w2 = w.reshape(w.shape[0], -1)
@@ -85,13 +75,13 @@ class Conv2d(Op):
                 gw = xp.ascontiguousarray(xp.swapaxes(gw, 1, 2)).reshape(w.shape)
             elif need_w:  # an empty batch: no image contributes
                 gw = xp.zeros(w.shape, dtype=w.dtype)
-        return gx, gw, gb, None
+        return gx, gw
 
 
-class ConvTranspose2d(Op):
+class ConvTranspose2d(ConvOp):
     """y = col2im(W^T x) + b, the adjoint of a convolution;  dx = W im2col(dy), dW = x im2col(dy)^T."""
 
-    _node_name = "ConvolutionBackward0"
+    transposed = True
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
@@ -100,18 +90,12 @@ class ConvTranspose2d(Op):
         y = col2im_of_gemm_t(w.reshape(w.shape[0], -1), widen(x, geom), geom)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
-        ctx.geom = geom
-        ctx.save_for_backward(x, w)
+        ConvOp._keep(ctx, x, w, geom)
         return y
 
     @staticmethod
-    def backward(ctx, dy):
-        x, w, g, needs = backward_args(ctx)
-        if isinstance(dy, Tensor):
-            return double_backward(g, x, w, dy, needs, True, Conv2d, ConvTranspose2d)
-        need_x, need_w, need_b = needs
+    def grads(dy, x, w, g, kept, need_x, need_w):
         gx = gw = None
-        gb = bias_grad(dy) if need_b else None
         if need_x or need_w:
             cols = im2col(pad_input(dy, g), g, role="cols")
             w2 = w.reshape(w.shape[0], -1)
@@ -121,7 +105,10 @@ class ConvTranspose2d(Op):
                 gx = narrow(gemm(w2, cols, g.groups, out=out), g)
             if need_w:
                 gw = gemm_w(widen(x, g), cols, g.groups).reshape(w.shape)
-        return gx, gw, gb, None
+        return gx, gw
+
+
+Conv2d.pair = ConvTranspose2d.pair = (Conv2d, ConvTranspose2d)
 
 
 # -- functional API ---------------------------------------------------------------------------------------
