@@ -41,6 +41,8 @@ class Conv2d(ConvOp):
     "finput" the same way); larger batches run in chunks of images and backward rebuilds it.
     """
 
+    _node_name = "ConvolutionBackward0"
+
     @staticmethod
     def forward(ctx, x, w, b, geom):
         w2 = w.reshape(w.shape[0], -1)
@@ -81,6 +83,7 @@ class Conv2d(ConvOp):
 class ConvTranspose2d(ConvOp):
     """y = col2im(W^T x) + b, the adjoint of a convolution;  dx = W im2col(dy), dW = x im2col(dy)^T."""
 
+    _node_name = "ConvolutionBackward0"
     transposed = True
 
     @staticmethod

@@ -22,7 +22,6 @@ class ConvOp(Op):
     (``double_backward``). A subclass names ``pair`` (its convolution and transposed convolution), whether it
     is the ``transposed`` one, and gives ``grads``: dx and dW on arrays."""
 
-    _node_name = "ConvolutionBackward0"
     transposed = False
     pair: tuple = ()
 
@@ -46,6 +45,8 @@ class ConvOp(Op):
 class ConvNd(ConvOp):
     """y = conv(x, w) + b (channels-last im2col + GEMM);  dx = col2im(dy W), dW = dy^T cols, db = sum dy."""
 
+    _node_name = "ConvolutionBackward0"  # a node name is a class's own, never inherited
+
     @staticmethod
     def forward(ctx, x, w, b, geom):
         wr = w_rows(w, geom)  # kept for dx (one strided transpose of the weight less)
@@ -66,6 +67,7 @@ class ConvTransposeNd(ConvOp):
     """y = col2im(x W) + b, the adjoint of the convolution ``geom`` (from y to x);  dx = conv(dy, w),
     dW = x^T im2col(dy)."""
 
+    _node_name = "ConvolutionBackward0"
     transposed = True
 
     @staticmethod

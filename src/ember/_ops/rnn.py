@@ -57,10 +57,10 @@ def _weight_grads(xp, d_in, d_hid, x, hs, w_ih, need):
 
 
 class _Layer(Op):
-    """What the layer Ops share: torch's node name, gradients left None for unused outputs (no zero-filled
-    h_n or c_n gradient), and the opening and closing of a backward that is first order only."""
+    """What the layer Ops share: gradients left None for unused outputs (no zero-filled h_n or c_n gradient),
+    and the opening and closing of a backward that is first order only. (Each names its node itself: a node
+    name is a class's own, never inherited.)"""
 
-    _node_name = "MkldnnRnnLayerBackward0"
     kind = ""  # named when create_graph is refused
     n_states = 1  # the inputs between x and the weights: h0 (and c0)
 
@@ -95,6 +95,7 @@ class LSTMLayer(_Layer):
     da_g = dc i (1 - g^2),  da_o = dh tanh(c_t) o (1 - o);  dh_{t-1} = da W_hh.
     """
 
+    _node_name = "MkldnnRnnLayerBackward0"
     kind, n_states = "LSTM", 2
 
     @classmethod
@@ -179,6 +180,7 @@ class LSTMLayer(_Layer):
 class GRULayer(_Layer):
     """One direction of one GRU layer over a (T, B, I) sequence: returns (out, h_n)."""
 
+    _node_name = "MkldnnRnnLayerBackward0"
     kind = "GRU"
 
     @classmethod
@@ -263,6 +265,7 @@ class GRULayer(_Layer):
 class RNNLayer(_Layer):
     """One direction of one Elman RNN layer (tanh or relu) over (T, B, I): returns (out, h_n)."""
 
+    _node_name = "MkldnnRnnLayerBackward0"
     kind = "RNN"
 
     @classmethod
@@ -310,6 +313,7 @@ class LSTMProjLayer(_Layer):
     do = dm tanh(c), dc += dm o (1 - tanh^2 c), then the gates as in LSTMLayer; dh_{t-1} = da W_hh.
     """
 
+    _node_name = "MkldnnRnnLayerBackward0"
     kind, n_states = "LSTM", 2
 
     @classmethod
