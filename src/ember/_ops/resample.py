@@ -264,28 +264,27 @@ class Resample(Op):
     dx = the same with the transposed matrices. ``mats`` is one (out, in) matrix or None per axis."""
 
     _node_name = "UpsampleBilinear2DBackward0"
+    transpose = False
 
-    @staticmethod
-    def forward(ctx, x, mats):
+    @classmethod
+    def forward(cls, ctx, x, mats):
         ctx.mats = mats
-        return _apply_mats(x, mats, transpose=False)
+        return _apply_mats(x, mats, cls.transpose)
 
-    @staticmethod
-    def backward(ctx, g):
-        if isinstance(g, Tensor):
-            return _ResampleAdjoint.apply(g, ctx.mats), None
-        return _apply_mats(g, ctx.mats, transpose=True), None
+    @classmethod
+    def backward(cls, ctx, g):
+        if isinstance(g, Tensor):  # create_graph: the adjoint as an op, so it differentiates again
+            return cls.adjoint.apply(g, ctx.mats), None
+        return _apply_mats(g, ctx.mats, not cls.transpose), None
 
 
-class _ResampleAdjoint(Op):
-    @staticmethod
-    def forward(ctx, g, mats):
-        ctx.mats = mats
-        return _apply_mats(g, mats, transpose=True)
+class _ResampleAdjoint(Resample):
+    """Resample's backward as an op (y = ... A_h^T x A_w); its own adjoint is Resample."""
 
-    @staticmethod
-    def backward(ctx, h):
-        return Resample.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), ctx.mats), None
+    transpose = True
+
+
+Resample.adjoint, _ResampleAdjoint.adjoint = _ResampleAdjoint, Resample
 
 
 def _apply_mats(x, mats, transpose):
@@ -353,6 +352,20 @@ _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "near
 _MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
+def _per_spatial_dim(value, convert, spatial, words) -> tuple:
+    """``size`` or ``scale_factor`` as one number per spatial dim (a single number repeats), with PyTorch's
+    error when a sequence has another length; ``words`` are what that message calls the argument."""
+    nd = len(spatial)
+    values = tuple(convert(v) for v in value) if isinstance(value, (list, tuple)) else (convert(value),) * nd
+    if len(values) != nd:
+        noun, of, name, letter = words
+        raise ValueError(
+            f"Input and {noun} must have the same number of spatial dimensions, but got input with spatial dimensions of {list(spatial)} "
+            f"and {of} {value}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and {name} in ({letter}1, {letter}2, ...,{letter}K) format."
+        )
+    return values
+
+
 def interpolate(
     input: Tensor,
     size=None,
@@ -388,20 +401,10 @@ def interpolate(
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
-        sizes = tuple(int(s) for s in size) if isinstance(size, (list, tuple)) else (int(size),) * nd
-        if len(sizes) != nd:
-            raise ValueError(
-                f"Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of {list(spatial)} "
-                f"and output size of {tuple(size)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
-            )
+        sizes = _per_spatial_dim(size, int, spatial, ("output", "output size of", "output size", "o"))
         scales = (None,) * nd
     elif scale_factor is not None:
-        scales = tuple(float(s) for s in scale_factor) if isinstance(scale_factor, (list, tuple)) else (float(scale_factor),) * nd
-        if len(scales) != nd:
-            raise ValueError(
-                f"Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of {list(spatial)} "
-                f"and scale_factor of shape {tuple(scale_factor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format."
-            )
+        scales = _per_spatial_dim(scale_factor, float, spatial, ("scale_factor", "scale_factor of shape", "scale_factor", "s"))
         sizes = tuple(int(math.floor(s * f)) for s, f in zip(spatial, scales))
         if recompute_scale_factor:
             scales = (None,) * nd
