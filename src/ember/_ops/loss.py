@@ -25,7 +25,7 @@ from .reduce import logsumexp, mean as _mean, norm, sum as _sum
 from .shape import _mismatch, broadcast_tensors, movedim, reshape, squeeze, unsqueeze
 from .pointwise import abs as _abs, clamp_min, exp, log, log1p, minimum, relu, sigmoid, sqrt, where
 from .._dtype import result_type
-from ._common import check_broadcast
+from ._common import LinearOp, check_broadcast
 from .index import gather, getitem
 
 __all__ = [
@@ -418,10 +418,7 @@ class NLLLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        shape, ts, wt, reduction = ctx.meta
-        if isinstance(g, Tensor):  # linear in g: an op of g, so higher derivatives see it
-            return _NLLGrad.apply(g, shape, ts, wt, reduction), None, None, None, None
-        return _nll_grad(g, shape, ts, wt, reduction), None, None, None, None
+        return _NLLGrad.of(g, *ctx.meta), None, None, None, None
 
 
 def _nll_grad(g, shape, ts, wt, reduction):
@@ -435,22 +432,18 @@ def _nll_grad(g, shape, ts, wt, reduction):
     return _class_first(gx, shape)
 
 
-class _NLLGrad(Op):
+class _NLLGrad(LinearOp):
     """dx of nll_loss as a function of the upstream gradient (for create_graph)."""
 
-    @staticmethod
-    def forward(ctx, g, shape, ts, wt, reduction):
-        ctx.meta = (shape, ts, wt, reduction, g.shape)
-        return _nll_grad(g, shape, ts, wt, reduction)
+    f = staticmethod(_nll_grad)
 
     @staticmethod
-    def backward(ctx, h):
-        shape, ts, wt, reduction, gshape = ctx.meta
+    def adjoint(h, gshape, shape, ts, wt, reduction):
         xp = array_module(_data(h), wt)
         h2 = _class_last(_data(h))
         m = ts.shape[0]
         picked = -wt * (h2[xp.arange(m), ts] if m else xp.zeros(0, wt.dtype))
-        return _reduced(xp, picked, reduction, gshape, wt.sum()), None, None, None, None
+        return _reduced(xp, picked, reduction, gshape, wt.sum())
 
 
 def nll_loss(

@@ -17,6 +17,7 @@ import numpy as np
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._common import LinearOp
 from .resample_uint8 import antialias_matrix, resize_uint8
 from .index import getitem
 from .pool import _adaptive_matrix, adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -97,10 +98,7 @@ class IndexPad(Op):
 
     @staticmethod
     def backward(ctx, g):
-        shape, maps = ctx.meta
-        if isinstance(g, Tensor):
-            return _IndexPadAdjoint.apply(g, shape, maps), None
-        return _index_pad_adjoint(g, shape, maps), None
+        return _IndexPadAdjoint.of(g, *ctx.meta), None
 
 
 def _index_pad_adjoint(g, shape, maps):
@@ -118,17 +116,14 @@ def _index_pad_adjoint(g, shape, maps):
     return xp.ascontiguousarray(g)
 
 
-class _IndexPadAdjoint(Op):
+class _IndexPadAdjoint(LinearOp):
     """The backward of IndexPad as an op (double backward): its adjoint is IndexPad."""
 
-    @staticmethod
-    def forward(ctx, g, shape, maps):
-        ctx.maps = maps
-        return _index_pad_adjoint(g, shape, maps)
+    f = staticmethod(_index_pad_adjoint)
 
     @staticmethod
-    def backward(ctx, h):
-        return IndexPad.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), ctx.maps), None, None
+    def adjoint(h, dy_shape, shape, maps):
+        return IndexPad.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), maps)
 
 
 _NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
