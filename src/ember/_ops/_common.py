@@ -73,6 +73,13 @@ class ToDtype(Op):
         return g.astype(ctx.src) if is_array(g) else g.to(D.from_numpy_dtype(ctx.src)), None
 
 
+def first_order_only(name: str, *values) -> None:
+    """Refuse create_graph in a backward written on arrays only (its gradient, or what it saved, then arrives
+    as a Tensor), naming the op."""
+    if any(isinstance(v, Tensor) for v in values):
+        raise NotImplementedError(f"{name}: double backward (create_graph=True) is not implemented in ember")
+
+
 class LinearOp(Op):
     """y = L(x; meta), linear in x, with its transpose known, so that under create_graph it differentiates
     again: a subclass gives ``f(x, *meta)``, L on arrays, and ``adjoint(h, x_shape, *meta)``, L's transpose

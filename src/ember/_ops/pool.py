@@ -19,7 +19,7 @@ import numpy as np
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
-from ._common import LinearOp
+from ._common import LinearOp, first_order_only
 
 __all__ = [
     "max_pool1d",
@@ -531,15 +531,13 @@ class _AdaptiveMax(Op):
 
     @staticmethod
     def backward(ctx, dy, didx=None):
+        first_order_only("adaptive_max_pool", dy)
         xp = array_module(ctx.idx)
         n, c, h, w = ctx.shape
-        dyd = dy._data if isinstance(dy, Tensor) else dy
-        dx = xp.zeros((n, c, h * w), dtype=dyd.dtype)
+        dx = xp.zeros((n, c, h * w), dtype=dy.dtype)
         plane = ctx.idx.shape[2] * ctx.idx.shape[3]
         rows = xp.arange(n * c)[:, None]
-        xp.add.at(dx.reshape(n * c, h * w), (rows, ctx.idx.reshape(n * c, plane)), dyd.reshape(n * c, plane))
-        if isinstance(dy, Tensor):
-            raise NotImplementedError("double backward through adaptive_max_pool is not supported by ember")
+        xp.add.at(dx.reshape(n * c, h * w), (rows, ctx.idx.reshape(n * c, plane)), dy.reshape(n * c, plane))
         return dx.reshape(n, c, h, w), None, None, None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._common import first_order_only
 from .shape import flip
 
 __all__: list[str] = []
@@ -73,8 +74,7 @@ class _Layer(Op):
     @classmethod
     def _saved(cls, ctx, *grads):
         """The backward's opening: create_graph refused, then the array module and the saved tensors (x first)."""
-        if any(isinstance(g, Tensor) for g in grads):
-            raise NotImplementedError(f"double backward (create_graph=True) through {cls.kind} is not supported by ember")
+        first_order_only(cls.kind, *grads)
         saved = ctx.saved_tensors
         return array_module(*grads, saved[0]), saved
 
