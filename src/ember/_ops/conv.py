@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.function import Op
+from ._common import LinearOp
 from .conv_nd import ConvNd, ConvOp, ConvTransposeNd, GeomN
 from .conv_kernels import (
     Geom, col2im, col2im_of_gemm_t, compact, conv_scratch, gemm, gemm_w, im2col, narrow, pad_input,
@@ -365,40 +365,32 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 # -- unfold / fold (im2col as a user-facing op) ------------------------------------------------------------
 
 
-class _Unfold(Op):
+class _Unfold(LinearOp):
     """cols = im2col(x);  dx = col2im(dcols)."""
 
     _node_name = "Im2ColBackward0"
 
     @staticmethod
-    def forward(ctx, x, geom):
-        ctx.geom = geom
+    def f(x, geom):
         return compact(im2col(pad_input(x, geom), geom), geom)
 
     @staticmethod
-    def backward(ctx, g):
-        geom = ctx.geom
-        if isinstance(g, Tensor):
-            return _Fold.apply(g, geom), None
-        return col2im(widen(g.reshape(geom.n, geom.c * geom.kh * geom.kw, geom.oh, geom.ow), geom), geom), None
+    def adjoint(h, x_shape, geom):
+        return _Fold.of(h, geom)
 
 
-class _Fold(Op):
+class _Fold(LinearOp):
     """x = col2im(cols);  dcols = im2col(dx)."""
 
     _node_name = "Col2ImBackward0"
 
     @staticmethod
-    def forward(ctx, cols, geom):
-        ctx.geom = geom
+    def f(cols, geom):
         return col2im(widen(cols.reshape(geom.n, geom.c * geom.kh * geom.kw, geom.oh, geom.ow), geom), geom)
 
     @staticmethod
-    def backward(ctx, g):
-        geom = ctx.geom
-        if isinstance(g, Tensor):
-            return _Unfold.apply(g, geom), None
-        return compact(im2col(pad_input(g, geom), geom), geom), None
+    def adjoint(h, x_shape, geom):
+        return _Unfold.of(h, geom)
 
 
 def _blocks_args(input: Tensor, batched_ndim: int, kernel_size, dilation, padding, stride):
