@@ -73,6 +73,33 @@ class ToDtype(Op):
         return g.astype(ctx.src) if is_array(g) else g.to(D.from_numpy_dtype(ctx.src)), None
 
 
+def first_order_only(name: str, *values) -> None:
+    """Refuse create_graph in a backward written on arrays only (its gradient, or what it saved, then arrives
+    as a Tensor), naming the op."""
+    if any(isinstance(v, Tensor) for v in values):
+        raise NotImplementedError(f"{name}: double backward (create_graph=True) is not implemented in ember")
+
+
+class LinearOp(Op):
+    """y = L(x; meta), linear in x, with its transpose known, so that under create_graph it differentiates
+    again: a subclass gives ``f(x, *meta)``, L on arrays, and ``adjoint(h, x_shape, *meta)``, L's transpose
+    (the gradient of <h, L(x)> in x). Many backward passes are such an L of dy: they return ``of(dy, *meta)``."""
+
+    @classmethod
+    def of(cls, x, *meta):
+        """L(x): recorded as this op when x is a Tensor (in a backward, create_graph), else on the array."""
+        return cls.apply(x, *meta) if isinstance(x, Tensor) else cls.f(x, *meta)
+
+    @classmethod
+    def forward(cls, ctx, x, *meta):
+        ctx.meta, ctx.x_shape = meta, x.shape
+        return cls.f(x, *meta)
+
+    @classmethod
+    def backward(cls, ctx, h):
+        return (cls.adjoint(h, ctx.x_shape, *ctx.meta), *(None,) * len(ctx.meta))
+
+
 def to_dtype(x: Tensor, dtype: D.dtype) -> Tensor:
     """``x`` in ``dtype``: itself when it already is, differentiable when the cast keeps it floating."""
     if x._data.dtype == dtype.np:

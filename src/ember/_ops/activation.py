@@ -117,64 +117,63 @@ class LeakyRelu(Op):
         return array_module(xd, g).where(xd > 0, g, g * ctx.slope), None
 
 
-class Hardtanh(Op):
+class _Gate(Op):
+    """y = f(x; params) piecewise with slope 1 or 0: dy/dx = 1 where ``passes(x; params)``, else 0. Only x is
+    saved; backward is the upstream gradient times that 0/1 mask (operators only: it differentiates again)."""
+
+    @classmethod
+    def forward(cls, ctx, x, *params):
+        ctx.params = params
+        ctx.save_for_backward(x)
+        return cls.f(array_module(x), x, *params)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        (x,) = ctx.saved_tensors
+        xd = _d(x)
+        return (g * cls.passes(array_module(xd), xd, *ctx.params), *(None,) * len(ctx.params))
+
+
+class Hardtanh(_Gate):
     """y = min(max(x, lo), hi);  dy/dx = 1 for lo < x < hi, else 0 (PyTorch's strict inequality)."""
 
     _node_name = "HardtanhBackward0"
 
     @staticmethod
-    def forward(ctx, x, lo, hi):
-        ctx.bounds = (lo, hi)
-        ctx.save_for_backward(x)
-        return array_module(x).clip(x, lo, hi).astype(x.dtype, copy=False)
+    def f(xp, x, lo, hi):
+        return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        xd = _d(x)
-        return g * ((xd > lo) & (xd < hi)), None, None
+    def passes(xp, x, lo, hi):
+        return (x > lo) & (x < hi)
 
 
-class Threshold(Op):
+class Threshold(_Gate):
     """y = x (x > t), v (x <= t);  dy/dx = 1 (x > t), 0 (x <= t)."""
 
     _node_name = "ThresholdBackward0"
 
     @staticmethod
-    def forward(ctx, x, threshold, value):
-        ctx.threshold = threshold
-        ctx.save_for_backward(x)
-        xp = array_module(x)
+    def f(xp, x, threshold, value):
         return xp.where(x > threshold, x, xp.asarray(value, dtype=x.dtype))
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * (_d(x) > ctx.threshold), None, None
+    def passes(xp, x, threshold, value):
+        return x > threshold
 
 
-class Hardshrink(Op):
+class Hardshrink(_Gate):
     """y = x (|x| > l), 0 otherwise;  dy/dx = 1 (|x| > l), 0 otherwise."""
 
     _node_name = "HardshrinkBackward0"
 
-    @classmethod
-    def forward(cls, ctx, x, lambd):
-        ctx.lambd = lambd
-        ctx.save_for_backward(x)
-        xp = array_module(x)
-        return cls.shrink(xp, x, lambd, xp.zeros((), x.dtype))
+    @staticmethod
+    def f(xp, x, lambd):
+        return xp.where(xp.abs(x) > lambd, x, xp.zeros((), x.dtype))
 
     @staticmethod
-    def shrink(xp, x, lambd, zero):
-        return xp.where(xp.abs(x) > lambd, x, zero)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        xd = _d(x)
-        return g * (array_module(xd).abs(xd) > ctx.lambd), None
+    def passes(xp, x, lambd):
+        return xp.abs(x) > lambd
 
 
 class Softshrink(Hardshrink):
@@ -183,8 +182,8 @@ class Softshrink(Hardshrink):
     _node_name = "SoftshrinkBackward0"
 
     @staticmethod
-    def shrink(xp, x, lambd, zero):
-        return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, zero))
+    def f(xp, x, lambd):
+        return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, xp.zeros((), x.dtype)))
 
 
 class Hardsigmoid(UnaryOp):

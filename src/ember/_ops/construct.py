@@ -22,7 +22,7 @@ from . import index as I
 from . import pointwise as P
 from . import shape as S
 from ._out import supports_out
-from ._common import as_tensor_operand, check_broadcast, type_name
+from ._common import as_tensor_operand, check_broadcast, first_order_only, type_name
 
 _wrap = Tensor._wrap
 
@@ -391,8 +391,7 @@ class Cdist(Op):
     def backward(ctx, g):
         xp = array_module(g)
         x1, x2, y = ctx.saved_tensors
-        if isinstance(g, Tensor):
-            raise RuntimeError("cdist: second-order gradients are not implemented in ember")
+        first_order_only("cdist", g)
         p = ctx.p
         d = x1[..., :, None, :] - x2[..., None, :, :]
         yy = y[..., None]
@@ -581,8 +580,7 @@ class ScatterReduce(Op):
     def backward(ctx, g):
         xp = array_module(g)
         x, src, y = ctx.saved_tensors
-        if isinstance(g, Tensor):
-            raise RuntimeError("index_reduce: second-order gradients are not implemented in ember")
+        first_order_only("index_reduce", g)
         grid, reduce, include_self, touched, count = ctx.meta
         excluded = touched & (not include_self)
         if reduce == "mean":

@@ -9,8 +9,8 @@ from __future__ import annotations
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.function import Op
-from .conv_nd import ConvNd, ConvTransposeNd, GeomN, backward_args, bias_grad, double_backward
+from ._common import LinearOp
+from .conv_nd import ConvNd, ConvOp, ConvTransposeNd, GeomN
 from .conv_kernels import (
     Geom, col2im, col2im_of_gemm_t, compact, conv_scratch, gemm, gemm_w, im2col, narrow, pad_input,
     planes_backward, planes_forward, planes_of, widen,
@@ -33,7 +33,7 @@ def _tuple(value, n: int, name: str) -> tuple:
     return (int(value),) * n
 
 
-class Conv2d(Op):
+class Conv2d(ConvOp):
     """y = conv(x, w) + b as im2col + GEMM;  dx = col2im(W^T dy), dW = dy cols^T, db = sum dy.
 
     Runs on the planes layout (see ``Planes``). The im2col matrix of a batch up to
@@ -53,21 +53,13 @@ class Conv2d(Op):
         for start in range(0, geom.n, pl.chunk):
             stop = min(start + pl.chunk, geom.n)
             cols = planes_forward(x[start:stop], w2, b, geom, pl, y[start:stop], keep)
-        ctx.geom = geom
-        ctx.cols = cols if keep else None
-        ctx.save_for_backward(x, w)
+        ConvOp._keep(ctx, x, w, geom, cols if keep else None)
         return y
 
     @staticmethod
-    def backward(ctx, dy):
-        x, w, g, needs = backward_args(ctx)
-        cols, ctx.cols = ctx.cols, None  # kept for one backward only; a second one rebuilds it
-        if isinstance(dy, Tensor):
-            return double_backward(g, x, w, dy, needs, False, Conv2d, ConvTranspose2d)
-        need_x, need_w, need_b = needs
+    def grads(dy, x, w, g, cols, need_x, need_w):
         xp = array_module(dy, x, w)
         gx = gw = None
-        gb = bias_grad(dy) if need_b else None
         if need_x or need_w:
             pl = planes_of(g, x.itemsize)
             w2 = w.reshape(w.shape[0], -1)
@@ -85,13 +77,14 @@ class Conv2d(Op):
                 gw = xp.ascontiguousarray(xp.swapaxes(gw, 1, 2)).reshape(w.shape)
             elif need_w:  # an empty batch: no image contributes
                 gw = xp.zeros(w.shape, dtype=w.dtype)
-        return gx, gw, gb, None
+        return gx, gw
 
 
-class ConvTranspose2d(Op):
+class ConvTranspose2d(ConvOp):
     """y = col2im(W^T x) + b, the adjoint of a convolution;  dx = W im2col(dy), dW = x im2col(dy)^T."""
 
     _node_name = "ConvolutionBackward0"
+    transposed = True
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
@@ -100,18 +93,12 @@ class ConvTranspose2d(Op):
         y = col2im_of_gemm_t(w.reshape(w.shape[0], -1), widen(x, geom), geom)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
-        ctx.geom = geom
-        ctx.save_for_backward(x, w)
+        ConvOp._keep(ctx, x, w, geom)
         return y
 
     @staticmethod
-    def backward(ctx, dy):
-        x, w, g, needs = backward_args(ctx)
-        if isinstance(dy, Tensor):
-            return double_backward(g, x, w, dy, needs, True, Conv2d, ConvTranspose2d)
-        need_x, need_w, need_b = needs
+    def grads(dy, x, w, g, kept, need_x, need_w):
         gx = gw = None
-        gb = bias_grad(dy) if need_b else None
         if need_x or need_w:
             cols = im2col(pad_input(dy, g), g, role="cols")
             w2 = w.reshape(w.shape[0], -1)
@@ -121,7 +108,10 @@ class ConvTranspose2d(Op):
                 gx = narrow(gemm(w2, cols, g.groups, out=out), g)
             if need_w:
                 gw = gemm_w(widen(x, g), cols, g.groups).reshape(w.shape)
-        return gx, gw, gb, None
+        return gx, gw
+
+
+Conv2d.pair = ConvTranspose2d.pair = (Conv2d, ConvTranspose2d)
 
 
 # -- functional API ---------------------------------------------------------------------------------------
@@ -375,40 +365,32 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 # -- unfold / fold (im2col as a user-facing op) ------------------------------------------------------------
 
 
-class _Unfold(Op):
+class _Unfold(LinearOp):
     """cols = im2col(x);  dx = col2im(dcols)."""
 
     _node_name = "Im2ColBackward0"
 
     @staticmethod
-    def forward(ctx, x, geom):
-        ctx.geom = geom
+    def f(x, geom):
         return compact(im2col(pad_input(x, geom), geom), geom)
 
     @staticmethod
-    def backward(ctx, g):
-        geom = ctx.geom
-        if isinstance(g, Tensor):
-            return _Fold.apply(g, geom), None
-        return col2im(widen(g.reshape(geom.n, geom.c * geom.kh * geom.kw, geom.oh, geom.ow), geom), geom), None
+    def adjoint(h, x_shape, geom):
+        return _Fold.of(h, geom)
 
 
-class _Fold(Op):
+class _Fold(LinearOp):
     """x = col2im(cols);  dcols = im2col(dx)."""
 
     _node_name = "Col2ImBackward0"
 
     @staticmethod
-    def forward(ctx, cols, geom):
-        ctx.geom = geom
+    def f(cols, geom):
         return col2im(widen(cols.reshape(geom.n, geom.c * geom.kh * geom.kw, geom.oh, geom.ow), geom), geom)
 
     @staticmethod
-    def backward(ctx, g):
-        geom = ctx.geom
-        if isinstance(g, Tensor):
-            return _Unfold.apply(g, geom), None
-        return compact(im2col(pad_input(g, geom), geom), geom), None
+    def adjoint(h, x_shape, geom):
+        return _Unfold.of(h, geom)
 
 
 def _blocks_args(input: Tensor, batched_ndim: int, kernel_size, dilation, padding, stride):

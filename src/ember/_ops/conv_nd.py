@@ -12,69 +12,80 @@ from .index import getitem
 from .reduce import sum as _sum
 from .shape import reshape, transpose
 
-__all__ = ["ConvNd", "ConvTransposeNd", "GeomN", "backward_args", "bias_grad", "double_backward", "weight_grad"]
+__all__ = ["ConvNd", "ConvOp", "ConvTransposeNd", "GeomN", "bias_grad", "double_backward", "weight_grad"]
 
 
-class ConvNd(Op):
+class ConvOp(Op):
+    """What every convolution Op shares (ConvNd and ConvTransposeNd here, conv.py's 2-D pair): forward(ctx, x,
+    w, b, geom) keeps x, w and the geometry, and ``ctx.kept``, what it computed that the first backward reuses;
+    backward gives db, and under create_graph all three gradients as the pair's differentiable ops
+    (``double_backward``). A subclass names ``pair`` (its convolution and transposed convolution), whether it
+    is the ``transposed`` one, and gives ``grads``: dx and dW on arrays."""
+
+    transposed = False
+    pair: tuple = ()
+
+    @staticmethod
+    def _keep(ctx, x, w, geom, kept=None):
+        ctx.geom, ctx.kept = geom, kept
+        ctx.save_for_backward(x, w)
+
+    @classmethod
+    def backward(cls, ctx, dy):
+        x, w = ctx.saved_tensors
+        g = ctx.geom
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        kept, ctx.kept = ctx.kept, None  # for one backward only; another rebuilds it
+        if not is_array(dy):
+            return double_backward(g, x, w, dy, (need_x, need_w, need_b), cls.transposed, *cls.pair)
+        gx, gw = cls.grads(dy, x, w, g, kept, need_x, need_w)
+        return gx, gw, (bias_grad(dy) if need_b else None), None
+
+
+class ConvNd(ConvOp):
     """y = conv(x, w) + b (channels-last im2col + GEMM);  dx = col2im(dy W), dW = dy^T cols, db = sum dy."""
 
-    _node_name = "ConvolutionBackward0"
+    _node_name = "ConvolutionBackward0"  # a node name is a class's own, never inherited
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
-        ctx.geom = geom
-        ctx.save_for_backward(x, w)
-        ctx.wr = w_rows(w, geom)  # reused by dx (one strided transpose of the weight less)
-        return conv_forward(x, w, b, geom, wt=array_module(ctx.wr).swapaxes(ctx.wr, 1, 2))
+        wr = w_rows(w, geom)  # kept for dx (one strided transpose of the weight less)
+        ConvOp._keep(ctx, x, w, geom, wr)
+        return conv_forward(x, w, b, geom, wt=array_module(wr).swapaxes(wr, 1, 2))
 
     @staticmethod
-    def backward(ctx, dy):
-        x, w, g, needs = backward_args(ctx)
-        if not is_array(dy):
-            return double_backward(g, x, w, dy, needs, False, ConvNd, ConvTransposeNd)
-        need_x, need_w, need_b = needs
-        wr, ctx.wr = ctx.wr, None
-        gb = bias_grad(dy) if need_b else None
+    def grads(dy, x, w, g, wr, need_x, need_w):
         full = full_geom(g) if need_x and need_w and g.n else None
         if full is not None:
-            gx, gw = conv_backward_full(x, dy, wr if wr is not None else w_rows(w, g), g, full, w.shape)
-            return gx, gw, gb, None
+            return conv_backward_full(x, dy, wr if wr is not None else w_rows(w, g), g, full, w.shape)
         gx = conv_input_grad(dy, w, g, wr) if need_x else None
         gw = conv_weight_grad(x, dy, g, w.shape) if need_w else None
-        return gx, gw, gb, None
+        return gx, gw
 
 
-class ConvTransposeNd(Op):
+class ConvTransposeNd(ConvOp):
     """y = col2im(x W) + b, the adjoint of the convolution ``geom`` (from y to x);  dx = conv(dy, w),
     dW = x^T im2col(dy)."""
 
     _node_name = "ConvolutionBackward0"
+    transposed = True
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
-        ctx.geom = geom
-        ctx.save_for_backward(x, w)
+        ConvOp._keep(ctx, x, w, geom)
         y = conv_input_grad(x, w, geom)
         if b is not None:
             y += b.reshape((1, -1) + (1,) * geom.nd)
         return y
 
     @staticmethod
-    def backward(ctx, dy):
-        x, w, g, needs = backward_args(ctx)
-        if not is_array(dy):
-            return double_backward(g, x, w, dy, needs, True, ConvNd, ConvTransposeNd)
-        need_x, need_w, need_b = needs
-        gb = bias_grad(dy) if need_b else None
+    def grads(dy, x, w, g, kept, need_x, need_w):
         gx = conv_forward(dy, w, None, g) if need_x else None
         gw = conv_weight_grad(dy, x, g, w.shape) if need_w else None
-        return gx, gw, gb, None
+        return gx, gw
 
 
-def backward_args(ctx):
-    """(x, w, geom, (need_x, need_w, need_b)) of a convolution Op's backward."""
-    x, w = ctx.saved_tensors
-    return x, w, ctx.geom, tuple(ctx.needs_input_grad[:3])
+ConvNd.pair = ConvTransposeNd.pair = (ConvNd, ConvTransposeNd)
 
 
 def bias_grad(dy):

@@ -16,6 +16,7 @@ from .._backend import array_module
 from .._creation import rand
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._common import first_order_only
 
 __all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
            "fractional_max_pool3d_with_indices"]
@@ -71,8 +72,7 @@ class FractionalMaxPool(Op):
     @staticmethod
     def backward(ctx, g, _gi=None):
         xp = array_module(g, ctx.meta[1])
-        if isinstance(g, Tensor):
-            raise RuntimeError("fractional_max_pool: double backward (create_graph=True) is not implemented in ember")
+        first_order_only("fractional_max_pool", g)
         shape, index = ctx.meta
         size = math.prod(shape[2:])
         p = index.shape[0]

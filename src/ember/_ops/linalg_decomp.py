@@ -24,7 +24,7 @@ from . import pointwise as P
 from . import reduce as R
 from . import shape as S
 from ._out import supports_out
-from ._common import type_name
+from ._common import first_order_only, type_name
 
 _wrap = Tensor._wrap
 
@@ -69,11 +69,6 @@ def _eigh_backward_graph(w: Tensor, v: Tensor, gw, gv) -> Tensor:
 def _T(a):
     xp = array_module(a)
     return xp.swapaxes(a, -1, -2)
-
-
-def _first_order(g, name):
-    if isinstance(g, Tensor):
-        raise RuntimeError(f"linalg.{name}: second-order gradients are not implemented in ember")
 
 
 def _check_square(A: Tensor, name: str) -> None:
@@ -506,7 +501,7 @@ class VectorNorm(Op):
     def backward(ctx, g):
         xp = array_module(g)
         x, y = ctx.saved_tensors
-        _first_order(g, "vector_norm")
+        first_order_only("linalg.vector_norm", g)
         p, axes, keepdim = ctx.meta
         if not keepdim:
             g = xp.expand_dims(g, axes)

@@ -25,7 +25,7 @@ from .reduce import logsumexp, mean as _mean, norm, sum as _sum
 from .shape import _mismatch, broadcast_tensors, movedim, reshape, squeeze, unsqueeze
 from .pointwise import abs as _abs, clamp_min, exp, log, log1p, minimum, relu, sigmoid, sqrt, where
 from .._dtype import result_type
-from ._common import check_broadcast
+from ._common import LinearOp, check_broadcast
 from .index import gather, getitem
 
 __all__ = [
@@ -76,6 +76,28 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return _sum(loss)
     return loss
+
+
+def _reduced(xp, per, reduction: str, shape, denom, dtype=None):
+    """The per-element losses ``per`` as ``reduction`` asks: reshaped to ``shape`` ('none'), summed, or summed
+    over ``denom`` ('mean': the total weight, whose 0 gives PyTorch's nan without a warning)."""
+    if reduction == "none":
+        return per.reshape(shape)
+    total = per.sum()
+    if reduction == "mean":
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            total = total / denom
+    return xp.asarray(total, dtype=dtype)
+
+
+def _grad_scale(g, reduction: str, denom, shape):
+    """The upstream gradient's factor on each element's loss gradient: g itself ('sum'), g reshaped to
+    ``shape`` ('none'), or g / denom ('mean'; with nothing counted the loss is nan and its gradient 0, like PyTorch's)."""
+    if reduction == "none":
+        return g.reshape(shape)
+    if reduction == "mean":
+        return g / denom if denom != 0 else g * denom.dtype.type(0)
+    return g
 
 
 def _type_name(a) -> str:
@@ -194,13 +216,7 @@ class CrossEntropy(Op):
             sum_wq = wq.sum(axis=1)
             per = sum_wq * lse - xp.einsum("mc,mc->m", wq, x2)
             ctx.coef = (sum_wq, wq)
-            if reduction == "none":
-                return per.reshape((shape[0],) + shape[2:] if len(shape) > 1 else ())
-            total = per.sum()
-            if reduction == "mean":
-                with errstate(xp, invalid="ignore", divide="ignore"):
-                    total = total / dt.type(m)
-            return xp.asarray(total, dtype=dt)
+            return _reduced(xp, per, reduction, (shape[0],) + shape[2:] if len(shape) > 1 else (), dt.type(m), dt)
         t = target.reshape(-1)
         valid = t != ignore_index if ignore_index is not None else None
         ts = xp.where(valid, t, 0) if valid is not None else t
@@ -218,14 +234,7 @@ class CrossEntropy(Op):
                 smooth = xp.where(valid, smooth, dt.type(0))
             per = per * dt.type(1 - smoothing) + smooth * dt.type(smoothing / max(c, 1))
         ctx.coef = (ts, wt, valid)
-        if reduction == "none":
-            return per.reshape(target.shape)
-        total = per.sum()
-        if reduction == "mean":
-            denom = wt.sum()
-            with errstate(xp, invalid="ignore", divide="ignore"):
-                total = total / denom
-        return xp.asarray(total, dtype=dt)
+        return _reduced(xp, per, reduction, target.shape, wt.sum(), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -237,15 +246,7 @@ class CrossEntropy(Op):
         p = _softmax_graph(_class_last_t(x)) if graph else ctx.p
         gd = g
         dt = ctx.p.dtype
-        # per-row scale of the upstream gradient
-        if reduction == "none":
-            scale = gd.reshape((-1, 1))
-        elif reduction == "mean":
-            denom = dt.type(m) if probs else ctx.coef[1].sum()
-            # nothing counted (every target ignored): the loss is nan, its gradient 0 like PyTorch's
-            scale = gd / denom if denom != 0 else gd * dt.type(0)
-        else:
-            scale = gd
+        scale = _grad_scale(gd, reduction, dt.type(m) if probs else ctx.coef[1].sum(), (-1, 1))  # per row
         gx = gt = None
         if probs:
             sum_wq, wq = ctx.coef
@@ -413,32 +414,17 @@ class NLLLoss(Op):
         wt = xp.where(valid, wt, dt.type(0))
         per = -wt * (x2[xp.arange(m), ts] if m and x2.shape[1] else xp.zeros(m, dt))
         ctx.meta = (shape, ts, wt, reduction)
-        if reduction == "none":
-            return per.reshape(target.shape)
-        total = per.sum()
-        if reduction == "mean":
-            with errstate(xp, invalid="ignore", divide="ignore"):
-                total = total / wt.sum()
-        return xp.asarray(total, dtype=dt)
+        return _reduced(xp, per, reduction, target.shape, wt.sum(), dt)
 
     @staticmethod
     def backward(ctx, g):
-        shape, ts, wt, reduction = ctx.meta
-        if isinstance(g, Tensor):  # linear in g: an op of g, so higher derivatives see it
-            return _NLLGrad.apply(g, shape, ts, wt, reduction), None, None, None, None
-        return _nll_grad(g, shape, ts, wt, reduction), None, None, None, None
+        return _NLLGrad.of(g, *ctx.meta), None, None, None, None
 
 
 def _nll_grad(g, shape, ts, wt, reduction):
     xp = array_module(g, wt)
     m = ts.shape[0]
-    if reduction == "none":
-        scale = g.reshape(-1)
-    elif reduction == "mean":
-        denom = wt.sum()
-        scale = g / denom if denom != 0 else g * wt.dtype.type(0)
-    else:
-        scale = g
+    scale = _grad_scale(g, reduction, wt.sum(), (-1,))
     c = shape[1] if len(shape) >= 2 else shape[0]
     gx = xp.zeros((m, c), dtype=wt.dtype)
     if m and c:
@@ -446,28 +432,18 @@ def _nll_grad(g, shape, ts, wt, reduction):
     return _class_first(gx, shape)
 
 
-class _NLLGrad(Op):
+class _NLLGrad(LinearOp):
     """dx of nll_loss as a function of the upstream gradient (for create_graph)."""
 
-    @staticmethod
-    def forward(ctx, g, shape, ts, wt, reduction):
-        ctx.meta = (shape, ts, wt, reduction, g.shape)
-        return _nll_grad(g, shape, ts, wt, reduction)
+    f = staticmethod(_nll_grad)
 
     @staticmethod
-    def backward(ctx, h):
-        shape, ts, wt, reduction, gshape = ctx.meta
+    def adjoint(h, gshape, shape, ts, wt, reduction):
         xp = array_module(_data(h), wt)
         h2 = _class_last(_data(h))
         m = ts.shape[0]
         picked = -wt * (h2[xp.arange(m), ts] if m else xp.zeros(0, wt.dtype))
-        if reduction == "none":
-            return picked.reshape(gshape), None, None, None, None
-        total = picked.sum()
-        if reduction == "mean":
-            with errstate(xp, invalid="ignore", divide="ignore"):
-                total = total / wt.sum()
-        return xp.asarray(total), None, None, None, None
+        return _reduced(xp, picked, reduction, gshape, wt.sum())
 
 
 def nll_loss(

@@ -97,6 +97,76 @@ def _graph_dx(g, xhat, invstd, dims):
     return invstd * (g - _mean(g, dims, keepdim=True) - xhat * _mean(g * xhat, dims, keepdim=True))
 
 
+def _param_shape(sub: str, params: str, shape) -> tuple:
+    """The shape that broadcasts w or b (running along the ``params`` letters of einsum ``sub``) over a view of ``shape``."""
+    return tuple(s if a in params else 1 for a, s in zip(sub.split("->")[0], shape))
+
+
+class _Normalize(Op):
+    """Batch, layer and group norm: x viewed so that the normalized set is einsum ``sub`` ("ngcl->ng"), w and b
+    running along its ``params`` letters ("gc"). Backward is the closed form (``_grads``, per norm), or under
+    create_graph the same gradients recomposed from differentiable ops."""
+
+    sub = params = ""
+
+    @classmethod
+    def backward(cls, ctx, dy):
+        x, w, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad[:3]
+        rest = (None,) * (len(ctx.needs_input_grad) - 3)  # eps, shapes and the like
+        if isinstance(dy, Tensor):
+            return (*_graph_grads(dy, x, w, b, ctx.view, ctx.eps, cls.sub, cls.params, needs), *rest)
+        return (*cls._grads(ctx, dy, x, w, b, needs), *rest)
+
+
+def _graph_grads(dy, x, w, b, view, eps, sub: str, params: str, needs):
+    """dx, dw, db of a ``_Normalize`` from differentiable ops (create_graph=True)."""
+    ins, out = sub.split("->")
+    norm_dims = tuple(i for i, a in enumerate(ins) if a not in out)
+    sum_dims = tuple(i for i, a in enumerate(ins) if a not in params)
+    need_x, need_w, need_b = needs
+    dyv = dy.reshape(view)
+    xhat, invstd = _graph_xhat(x.reshape(view), norm_dims, eps)
+    gx = gw = gb = None
+    if need_w:
+        gw = _sum(dyv * xhat, sum_dims).reshape(w.shape)
+    if need_b:
+        gb = _sum(dyv, sum_dims).reshape(b.shape)
+    if need_x:
+        g = dyv * w.reshape(_param_shape(sub, params, view)) if w is not None else dyv
+        gx = _graph_dx(g, xhat, invstd, norm_dims).reshape(x.shape)
+    return gx, gw, gb
+
+
+class _Standardized(_Normalize):
+    """Layer and group norm: xhat kept for backward, dx from ``_dx``."""
+
+    @classmethod
+    def _forward(cls, ctx, x, w, b, eps, view):
+        _, _, invstd, xhat = _standardize(x.reshape(view), eps, cls.sub)
+        y = _affine(xhat, w, b, _param_shape(cls.sub, cls.params, xhat.shape))
+        ctx.save_for_backward(x, w, b)
+        ctx.xhat, ctx.invstd, ctx.view, ctx.eps = xhat, invstd, xhat.shape, eps
+        return y.reshape(x.shape)
+
+    @classmethod
+    def _grads(cls, ctx, dy, x, w, b, needs):
+        need_x, need_w, need_b = needs
+        xhat, invstd = ctx.xhat, ctx.invstd
+        dyv = dy.reshape(xhat.shape)
+        xp = array_module(dyv, xhat)
+        ins = cls.sub.split("->")[0]
+        gx = gw = gb = None
+        if need_w:
+            gw = xp.einsum(f"{ins},{ins}->{cls.params}", dyv, xhat).reshape(w.shape)
+        if need_b:
+            gb = xp.einsum(f"{ins}->{cls.params}", dyv).reshape(b.shape)
+        if need_x:
+            g = dyv * w.reshape(_param_shape(cls.sub, cls.params, xhat.shape)) if w is not None else dyv
+            gx = _dx(g, xhat, invstd, cls.sub).reshape(x.shape)
+        return gx, gw, gb
+
+
 class _EmptyNorm(Op):
     """Any normalization of an input with no elements: y = x (empty); dL/dw = dL/db = 0, as in PyTorch.
 
@@ -124,7 +194,7 @@ def _empty_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Te
 # -- batch norm -------------------------------------------------------------------------------------------
 
 
-class BatchNorm(Op):
+class BatchNorm(_Normalize):
     """Batch statistics over (N, *spatial) per channel; the closed-form backward above.
 
     forward(x3, w, b, eps) on x viewed as (N, C, L); returns y and keeps x - mean and 1/std: y is
@@ -132,6 +202,7 @@ class BatchNorm(Op):
     """
 
     _node_name = "NativeBatchNormBackward0"
+    sub, params = "ncl->c", "c"
 
     @staticmethod
     def forward(ctx, x, w, b, eps, shape, running):
@@ -140,17 +211,14 @@ class BatchNorm(Op):
         mean, var, invstd, xc = _standardize(x, eps, "ncl->c", scale=False)
         y = _affine(xc, invstd if w is None else invstd * w, b, (-1, 1))
         ctx.save_for_backward(x, w, b)
-        ctx.xc, ctx.invstd, ctx.m, ctx.eps = xc, invstd, m, eps
+        ctx.xc, ctx.invstd, ctx.m, ctx.view, ctx.eps = xc, invstd, m, x.shape, eps
         if running is not None:
             _update_running(*running, mean, var, m)
         return y.reshape(shape)
 
     @staticmethod
-    def backward(ctx, dy):
-        x, w, b = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if isinstance(dy, Tensor):
-            return _bn_graph_backward(ctx, dy, x, w)
+    def _grads(ctx, dy, x, w, b, needs):
+        need_x, need_w, need_b = needs
         xc, invstd, m = ctx.xc, ctx.invstd, ctx.m
         dy3 = dy.reshape(xc.shape)
         dt = xc.dtype
@@ -164,20 +232,7 @@ class BatchNorm(Op):
             gx -= xc * (k * invstd * sdyx / _scalar(dt, m))[:, None]
             gx -= (k * sdy / _scalar(dt, m))[:, None]
             gx = gx.reshape(x.shape)
-        return gx, (sdyx if need_w else None), (sdy if need_b else None), None, None, None
-
-
-def _bn_graph_backward(ctx, dy, x, w):
-    """The same gradients built from differentiable ops (create_graph=True)."""
-    need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    dy3 = dy.reshape(x.shape)
-    xhat, invstd = _graph_xhat(x, (0, 2), ctx.eps)
-    gx = None
-    if need_x:
-        g = dy3 if w is None else dy3 * w.reshape(1, -1, 1)
-        gx = _graph_dx(g, xhat, invstd, (0, 2)).reshape(x.shape)
-    gw = _sum(dy3 * xhat, (0, 2)) if need_w else None
-    return gx, gw, (_sum(dy3, (0, 2)) if need_b else None), None, None, None
+        return gx, (sdyx if need_w else None), (sdy if need_b else None)
 
 
 class _Affine(Op):
@@ -290,55 +345,15 @@ def _size(shape) -> str:
 # -- layer norm --------------------------------------------------------------------------------------------
 
 
-class LayerNorm(Op):
+class LayerNorm(_Standardized):
     """Statistics over the trailing normalized dims of each row; closed-form backward."""
 
     _node_name = "NativeLayerNormBackward0"
+    sub, params = "rd->r", "d"
 
-    @staticmethod
-    def forward(ctx, x, w, b, eps, d):
-        shape = x.shape
-        _, _, invstd, xhat = _standardize(x.reshape(-1, d), eps, "rd->r")
-        y = _affine(xhat, w, b, (-1,))
-        ctx.save_for_backward(x, w, b)
-        ctx.xhat, ctx.invstd, ctx.d, ctx.eps = xhat, invstd, d, eps
-        return y.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, dy):
-        x, w, b = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        d = ctx.d
-        if isinstance(dy, Tensor):
-            return _ln_graph_backward(ctx, dy, x, w)
-        xhat, invstd = ctx.xhat, ctx.invstd
-        dy2 = dy.reshape(-1, d)
-        xp = array_module(dy2, xhat)
-        gx = gw = gb = None
-        if need_w:
-            gw = xp.einsum("rd,rd->d", dy2, xhat).reshape(w.shape)
-        if need_b:
-            gb = xp.einsum("rd->d", dy2).reshape(b.shape)
-        if need_x:
-            g = dy2 * w.reshape(-1) if w is not None else dy2
-            gx = _dx(g, xhat, invstd, "rd->r").reshape(x.shape)
-        return gx, gw, gb, None, None
-
-
-def _ln_graph_backward(ctx, dy, x, w):
-    need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    d = ctx.d
-    dy2 = dy.reshape(-1, d)
-    xhat, invstd = _graph_xhat(x.reshape(-1, d), 1, ctx.eps)
-    gx = gw = gb = None
-    if need_w:
-        gw = _sum(dy2 * xhat, 0).reshape(w.shape)
-    if need_b:
-        gb = _sum(dy2, 0).reshape(w.shape if w is not None else (d,))
-    if need_x:
-        g = dy2 * w.reshape(1, d) if w is not None else dy2
-        gx = _graph_dx(g, xhat, invstd, 1).reshape(x.shape)
-    return gx, gw, gb, None, None
+    @classmethod
+    def forward(cls, ctx, x, w, b, eps, d):
+        return cls._forward(ctx, x, w, b, eps, (-1, d))
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
@@ -380,56 +395,16 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
 # -- group norm -------------------------------------------------------------------------------------------------
 
 
-class GroupNorm(Op):
+class GroupNorm(_Standardized):
     """Statistics per (sample, group of channels); affine per channel; closed-form backward."""
 
     _node_name = "NativeGroupNormBackward0"
+    sub, params = "ngcl->ng", "gc"
 
-    @staticmethod
-    def forward(ctx, x, w, b, groups, eps):
+    @classmethod
+    def forward(cls, ctx, x, w, b, groups, eps):
         n, c = x.shape[:2]
-        x4 = x.reshape(n, groups, c // groups, -1)
-        _, _, invstd, xhat = _standardize(x4, eps, "ngcl->ng")
-        y = _affine(xhat, w, b, (1, groups, -1, 1))
-        ctx.save_for_backward(x, w, b)
-        ctx.xhat, ctx.invstd, ctx.groups, ctx.eps = xhat, invstd, groups, eps
-        return y.reshape(x.shape)
-
-    @staticmethod
-    def backward(ctx, dy):
-        x, w, b = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if isinstance(dy, Tensor):
-            return _gn_graph_backward(ctx, dy, x, w)
-        xhat, invstd, groups = ctx.xhat, ctx.invstd, ctx.groups
-        dy4 = dy.reshape(xhat.shape)
-        xp = array_module(dy4, xhat)
-        gx = gw = gb = None
-        if need_w:
-            gw = xp.einsum("ngcl,ngcl->gc", dy4, xhat).reshape(-1)
-        if need_b:
-            gb = xp.einsum("ngcl->gc", dy4).reshape(-1)
-        if need_x:
-            g = dy4 * w.reshape(1, groups, -1, 1) if w is not None else dy4
-            gx = _dx(g, xhat, invstd, "ngcl->ng").reshape(x.shape)
-        return gx, gw, gb, None, None
-
-
-def _gn_graph_backward(ctx, dy, x, w):
-    need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    groups = ctx.groups
-    n, c = x.shape[:2]
-    dy4 = dy.reshape(n, groups, c // groups, -1)
-    xhat, invstd = _graph_xhat(x.reshape(n, groups, c // groups, -1), (2, 3), ctx.eps)
-    gx = gw = gb = None
-    if need_w:
-        gw = _sum(dy4 * xhat, (0, 3)).reshape(-1)
-    if need_b:
-        gb = _sum(dy4, (0, 3)).reshape(-1)
-    if need_x:
-        g = dy4 * w.reshape(1, groups, -1, 1) if w is not None else dy4
-        gx = _graph_dx(g, xhat, invstd, (2, 3)).reshape(x.shape)
-    return gx, gw, gb, None, None
+        return cls._forward(ctx, x, w, b, eps, (n, groups, c // groups, -1))
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:

@@ -19,6 +19,7 @@ import numpy as np
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._common import LinearOp, first_order_only
 
 __all__ = [
     "max_pool1d",
@@ -273,28 +274,22 @@ class MaxPool2d(Op):
 
     @staticmethod
     def backward(ctx, dy, didx=None):
-        if isinstance(dy, Tensor):
-            return _SelectWindows.apply(dy, ctx.geom, ctx.where, ctx.dtype), None, None
-        return _max_backward(dy, ctx.where, ctx.geom, ctx.dtype), None, None
+        return _SelectWindows.of(dy, ctx.where, ctx.geom, ctx.dtype), None, None
 
 
-class _SelectWindows(Op):
-    """The backward of max pooling as an op of its own (for double backward): linear in dy."""
+class _SelectWindows(LinearOp):
+    """The backward of max pooling as an op of its own (for double backward): dy scattered to the argmaxes."""
 
-    @staticmethod
-    def forward(ctx, dy, geom, where, dtype):
-        ctx.geom, ctx.where = geom, where
-        return _max_backward(dy, where, geom, dtype)
+    f = staticmethod(_max_backward)
 
     @staticmethod
-    def backward(ctx, g):
-        geom = ctx.geom
-        # gather g at the argmax positions: the adjoint of the scatter (linear, so no graph needed)
-        flat = _flat_indices(ctx.where, geom).reshape(geom.n, geom.c, -1)
-        g_data = g._data if isinstance(g, Tensor) else g
-        xp = array_module(g_data)
-        out = xp.take_along_axis(g_data.reshape(geom.n, geom.c, -1), flat, axis=2)
-        return out.reshape(geom.n, geom.c, geom.oh, geom.ow), None, None, None
+    def adjoint(h, dy_shape, where, geom, dtype):
+        # gather h at the argmax positions: the adjoint of the scatter (linear, so no graph needed)
+        flat = _flat_indices(where, geom).reshape(geom.n, geom.c, -1)
+        h_data = h._data if isinstance(h, Tensor) else h
+        xp = array_module(h_data)
+        out = xp.take_along_axis(h_data.reshape(geom.n, geom.c, -1), flat, axis=2)
+        return out.reshape(geom.n, geom.c, geom.oh, geom.ow)
 
 
 # -- average pooling ---------------------------------------------------------------------------------------
@@ -354,10 +349,7 @@ class AvgPool2d(Op):
 
     @staticmethod
     def backward(ctx, dy):
-        geom, divisor = ctx.geom, ctx.divisor
-        if isinstance(dy, Tensor):
-            return _SpreadWindows.apply(dy, geom, divisor, ctx.dtype), None, None
-        return _avg_backward(dy, geom, divisor, ctx.dtype), None, None
+        return _SpreadWindows.of(dy, ctx.geom, ctx.divisor, ctx.dtype), None, None
 
 
 def _avg_backward(dy, geom: _PoolGeom, divisor, dtype):
@@ -381,17 +373,14 @@ def _avg_backward(dy, geom: _PoolGeom, divisor, dtype):
     return xp.ascontiguousarray(dxp[:, :, geom.ph : geom.ph + geom.h, geom.pw : geom.pw + geom.w])
 
 
-class _SpreadWindows(Op):
+class _SpreadWindows(LinearOp):
     """The backward of average pooling as an op (for double backward): its adjoint is avg pooling."""
 
-    @staticmethod
-    def forward(ctx, dy, geom, divisor, dtype):
-        ctx.geom, ctx.divisor = geom, divisor
-        return _avg_backward(dy, geom, divisor, dtype)
+    f = staticmethod(_avg_backward)
 
     @staticmethod
-    def backward(ctx, g):
-        return AvgPool2d.apply(g if isinstance(g, Tensor) else Tensor._wrap(g), ctx.geom, ctx.divisor), None, None, None
+    def adjoint(h, dy_shape, geom, divisor, dtype):
+        return AvgPool2d.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), geom, divisor)
 
 
 # -- adaptive pooling -----------------------------------------------------------------------------------------
@@ -542,15 +531,13 @@ class _AdaptiveMax(Op):
 
     @staticmethod
     def backward(ctx, dy, didx=None):
+        first_order_only("adaptive_max_pool", dy)
         xp = array_module(ctx.idx)
         n, c, h, w = ctx.shape
-        dyd = dy._data if isinstance(dy, Tensor) else dy
-        dx = xp.zeros((n, c, h * w), dtype=dyd.dtype)
+        dx = xp.zeros((n, c, h * w), dtype=dy.dtype)
         plane = ctx.idx.shape[2] * ctx.idx.shape[3]
         rows = xp.arange(n * c)[:, None]
-        xp.add.at(dx.reshape(n * c, h * w), (rows, ctx.idx.reshape(n * c, plane)), dyd.reshape(n * c, plane))
-        if isinstance(dy, Tensor):
-            raise NotImplementedError("double backward through adaptive_max_pool is not supported by ember")
+        xp.add.at(dx.reshape(n * c, h * w), (rows, ctx.idx.reshape(n * c, plane)), dy.reshape(n * c, plane))
         return dx.reshape(n, c, h, w), None, None, None
 
 

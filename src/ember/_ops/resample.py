@@ -17,6 +17,7 @@ import numpy as np
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._common import LinearOp
 from .resample_uint8 import antialias_matrix, resize_uint8
 from .index import getitem
 from .pool import _adaptive_matrix, adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -97,10 +98,7 @@ class IndexPad(Op):
 
     @staticmethod
     def backward(ctx, g):
-        shape, maps = ctx.meta
-        if isinstance(g, Tensor):
-            return _IndexPadAdjoint.apply(g, shape, maps), None
-        return _index_pad_adjoint(g, shape, maps), None
+        return _IndexPadAdjoint.of(g, *ctx.meta), None
 
 
 def _index_pad_adjoint(g, shape, maps):
@@ -118,17 +116,14 @@ def _index_pad_adjoint(g, shape, maps):
     return xp.ascontiguousarray(g)
 
 
-class _IndexPadAdjoint(Op):
+class _IndexPadAdjoint(LinearOp):
     """The backward of IndexPad as an op (double backward): its adjoint is IndexPad."""
 
-    @staticmethod
-    def forward(ctx, g, shape, maps):
-        ctx.maps = maps
-        return _index_pad_adjoint(g, shape, maps)
+    f = staticmethod(_index_pad_adjoint)
 
     @staticmethod
-    def backward(ctx, h):
-        return IndexPad.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), ctx.maps), None, None
+    def adjoint(h, dy_shape, shape, maps):
+        return IndexPad.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), maps)
 
 
 _NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -264,28 +259,27 @@ class Resample(Op):
     dx = the same with the transposed matrices. ``mats`` is one (out, in) matrix or None per axis."""
 
     _node_name = "UpsampleBilinear2DBackward0"
+    transpose = False
 
-    @staticmethod
-    def forward(ctx, x, mats):
+    @classmethod
+    def forward(cls, ctx, x, mats):
         ctx.mats = mats
-        return _apply_mats(x, mats, transpose=False)
+        return _apply_mats(x, mats, cls.transpose)
 
-    @staticmethod
-    def backward(ctx, g):
-        if isinstance(g, Tensor):
-            return _ResampleAdjoint.apply(g, ctx.mats), None
-        return _apply_mats(g, ctx.mats, transpose=True), None
+    @classmethod
+    def backward(cls, ctx, g):
+        if isinstance(g, Tensor):  # create_graph: the adjoint as an op, so it differentiates again
+            return cls.adjoint.apply(g, ctx.mats), None
+        return _apply_mats(g, ctx.mats, not cls.transpose), None
 
 
-class _ResampleAdjoint(Op):
-    @staticmethod
-    def forward(ctx, g, mats):
-        ctx.mats = mats
-        return _apply_mats(g, mats, transpose=True)
+class _ResampleAdjoint(Resample):
+    """Resample's backward as an op (y = ... A_h^T x A_w); its own adjoint is Resample."""
 
-    @staticmethod
-    def backward(ctx, h):
-        return Resample.apply(h if isinstance(h, Tensor) else Tensor._wrap(h), ctx.mats), None
+    transpose = True
+
+
+Resample.adjoint, _ResampleAdjoint.adjoint = _ResampleAdjoint, Resample
 
 
 def _apply_mats(x, mats, transpose):
@@ -353,6 +347,20 @@ _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "near
 _MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
+def _per_spatial_dim(value, convert, spatial, words) -> tuple:
+    """``size`` or ``scale_factor`` as one number per spatial dim (a single number repeats), with PyTorch's
+    error when a sequence has another length; ``words`` are what that message calls the argument."""
+    nd = len(spatial)
+    values = tuple(convert(v) for v in value) if isinstance(value, (list, tuple)) else (convert(value),) * nd
+    if len(values) != nd:
+        noun, of, name, letter = words
+        raise ValueError(
+            f"Input and {noun} must have the same number of spatial dimensions, but got input with spatial dimensions of {list(spatial)} "
+            f"and {of} {value}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and {name} in ({letter}1, {letter}2, ...,{letter}K) format."
+        )
+    return values
+
+
 def interpolate(
     input: Tensor,
     size=None,
@@ -388,20 +396,10 @@ def interpolate(
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
-        sizes = tuple(int(s) for s in size) if isinstance(size, (list, tuple)) else (int(size),) * nd
-        if len(sizes) != nd:
-            raise ValueError(
-                f"Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of {list(spatial)} "
-                f"and output size of {tuple(size)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
-            )
+        sizes = _per_spatial_dim(size, int, spatial, ("output", "output size of", "output size", "o"))
         scales = (None,) * nd
     elif scale_factor is not None:
-        scales = tuple(float(s) for s in scale_factor) if isinstance(scale_factor, (list, tuple)) else (float(scale_factor),) * nd
-        if len(scales) != nd:
-            raise ValueError(
-                f"Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of {list(spatial)} "
-                f"and scale_factor of shape {tuple(scale_factor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format."
-            )
+        scales = _per_spatial_dim(scale_factor, float, spatial, ("scale_factor", "scale_factor of shape", "scale_factor", "s"))
         sizes = tuple(int(math.floor(s * f)) for s, f in zip(spatial, scales))
         if recompute_scale_factor:
             scales = (None,) * nd

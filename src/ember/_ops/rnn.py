@@ -17,6 +17,7 @@ from __future__ import annotations
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ._common import first_order_only
 from .shape import flip
 
 __all__: list[str] = []
@@ -56,11 +57,36 @@ def _weight_grads(xp, d_in, d_hid, x, hs, w_ih, need):
     return gx, gw_ih, gw_hh, gb_ih, gb_hh
 
 
-def _no_double_backward(name):
-    raise NotImplementedError(f"double backward (create_graph=True) through {name} is not supported by ember")
+class _Layer(Op):
+    """What the layer Ops share: gradients left None for unused outputs (no zero-filled h_n or c_n gradient),
+    and the opening and closing of a backward that is first order only. (Each names its node itself: a node
+    name is a class's own, never inherited.)"""
+
+    kind = ""  # named when create_graph is refused
+    n_states = 1  # the inputs between x and the weights: h0 (and c0)
+
+    @staticmethod
+    def _begin(ctx, x, w_hh):
+        """The forward's opening: the array module, T, B and w_hh's input size (the hidden state's size)."""
+        ctx.set_materialize_grads(False)
+        return array_module(x, w_hh), x.shape[0], x.shape[1], w_hh.shape[1]
+
+    @classmethod
+    def _saved(cls, ctx, *grads):
+        """The backward's opening: create_graph refused, then the array module and the saved tensors (x first)."""
+        first_order_only(cls.kind, *grads)
+        saved = ctx.saved_tensors
+        return array_module(*grads, saved[0]), saved
+
+    @classmethod
+    def _input_grads(cls, ctx, xp, d_in, d_hid, x, hs, w_ih):
+        """dx, dW_ih, dW_hh, db_ih, db_hh (``_weight_grads``), each only if that input needs it."""
+        need = ctx.needs_input_grad
+        k = 1 + cls.n_states  # x, the states, then w_ih, w_hh, b_ih, b_hh
+        return _weight_grads(xp, d_in, d_hid, x, hs, w_ih, (need[0], *need[k : k + 4]))
 
 
-class LSTMLayer(Op):
+class LSTMLayer(_Layer):
     """One direction of one LSTM layer over a (T, B, I) sequence: returns (out, h_n, c_n).
 
     sigmoid(a) = (tanh(a / 2) + 1) / 2: the 1/2 is folded into the i, f, o rows of the weights,
@@ -70,13 +96,11 @@ class LSTMLayer(Op):
     """
 
     _node_name = "MkldnnRnnLayerBackward0"
+    kind, n_states = "LSTM", 2
 
-    @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-        ctx.set_materialize_grads(False)
-        xp = array_module(x, w_hh)
-        t_len, bsz = x.shape[:2]
-        hid = w_hh.shape[1]
+    @classmethod
+    def forward(cls, ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        xp, t_len, bsz, hid = cls._begin(ctx, x, w_hh)
         dt = x.dtype
         h2, h3 = 2 * hid, 3 * hid
         half = dt.type(0.5)
@@ -109,16 +133,13 @@ class LSTMLayer(Op):
             xp.tanh(c, out=tcs[t])
             xp.multiply(a[:, h3:], tcs[t], out=hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh)
-        ctx.cache = (gates, cs, hs, tcs, b_ih is not None, b_hh is not None)
+        ctx.cache = (gates, cs, hs, tcs)
         return hs[1:].copy(), hs[t_len].copy(), cs[t_len].copy()
 
-    @staticmethod
-    def backward(ctx, g_out, g_h, g_c):
-        if isinstance(g_out, Tensor) or isinstance(g_h, Tensor) or isinstance(g_c, Tensor):
-            _no_double_backward("LSTM")
-        x, w_ih, w_hh = ctx.saved_tensors
-        xp = array_module(g_out, g_h, x)
-        gates, cs, hs, tcs, has_bih, has_bhh = ctx.cache
+    @classmethod
+    def backward(cls, ctx, g_out, g_h, g_c):
+        xp, (x, w_ih, w_hh) = cls._saved(ctx, g_out, g_h, g_c)
+        gates, cs, hs, tcs = ctx.cache
         t_len, bsz, hid = tcs.shape
         dt = x.dtype
         h2, h3 = 2 * hid, 3 * hid
@@ -152,22 +173,19 @@ class LSTMLayer(Op):
             dc *= gates[t, :, hid:h2]
             dh = xp.matmul(dg, w_hh)
         need = ctx.needs_input_grad
-        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
-            xp, dgates, dgates, x, hs, w_ih, (need[0], need[3], need[4], has_bih and need[5], has_bhh and need[6]))
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = cls._input_grads(ctx, xp, dgates, dgates, x, hs, w_ih)
         return gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh, gb_ih, gb_hh
 
 
-class GRULayer(Op):
+class GRULayer(_Layer):
     """One direction of one GRU layer over a (T, B, I) sequence: returns (out, h_n)."""
 
     _node_name = "MkldnnRnnLayerBackward0"
+    kind = "GRU"
 
-    @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh):
-        ctx.set_materialize_grads(False)
-        xp = array_module(x, w_hh)
-        t_len, bsz = x.shape[:2]
-        hid = w_hh.shape[1]
+    @classmethod
+    def forward(cls, ctx, x, h0, w_ih, w_hh, b_ih, b_hh):
+        xp, t_len, bsz, hid = cls._begin(ctx, x, w_hh)
         dt = x.dtype
         h2 = 2 * hid
         # r and z: sigmoid(a) = (tanh(a / 2) + 1) / 2, the 1/2 folded into their weight rows;
@@ -208,16 +226,13 @@ class GRULayer(Op):
             h *= a[:, hid:]
             h += n
         ctx.save_for_backward(x, w_ih, w_hh)
-        ctx.cache = (rz, ns, hn, hs, b_ih is not None, b_hh is not None)
+        ctx.cache = (rz, ns, hn, hs)
         return hs[1:].copy(), hs[t_len].copy()
 
-    @staticmethod
-    def backward(ctx, g_out, g_h):
-        if isinstance(g_out, Tensor) or isinstance(g_h, Tensor):
-            _no_double_backward("GRU")
-        x, w_ih, w_hh = ctx.saved_tensors
-        xp = array_module(g_out, g_h, x)
-        rz, ns, hn, hs, has_bih, has_bhh = ctx.cache
+    @classmethod
+    def backward(cls, ctx, g_out, g_h):
+        xp, (x, w_ih, w_hh) = cls._saved(ctx, g_out, g_h)
+        rz, ns, hn, hs = ctx.cache
         t_len, bsz, hid = ns.shape
         dt = x.dtype
         h2 = 2 * hid
@@ -243,23 +258,19 @@ class GRULayer(Op):
             xp.multiply(dan, rz[t, :, :hid], out=gh[:, h2:])
             dh = dh * z
             dh += xp.matmul(gh, w_hh)
-        need = ctx.needs_input_grad
-        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
-            xp, dgi, dgh, x, hs, w_ih, (need[0], need[2], need[3], has_bih and need[4], has_bhh and need[5]))
-        return gx, (dh if need[1] else None), gw_ih, gw_hh, gb_ih, gb_hh
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = cls._input_grads(ctx, xp, dgi, dgh, x, hs, w_ih)
+        return gx, (dh if ctx.needs_input_grad[1] else None), gw_ih, gw_hh, gb_ih, gb_hh
 
 
-class RNNLayer(Op):
+class RNNLayer(_Layer):
     """One direction of one Elman RNN layer (tanh or relu) over (T, B, I): returns (out, h_n)."""
 
     _node_name = "MkldnnRnnLayerBackward0"
+    kind = "RNN"
 
-    @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu):
-        ctx.set_materialize_grads(False)
-        xp = array_module(x, w_hh)
-        t_len, bsz = x.shape[:2]
-        hid = w_hh.shape[1]
+    @classmethod
+    def forward(cls, ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu):
+        xp, t_len, bsz, hid = cls._begin(ctx, x, w_hh)
         a_all = _input_projection(x, w_ih, b_ih, b_hh)
         hs = xp.empty((t_len + 1, bsz, hid), dtype=x.dtype)
         hs[0] = h0
@@ -272,16 +283,13 @@ class RNNLayer(Op):
             else:
                 xp.tanh(a, out=hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh)
-        ctx.cache = (hs, relu, b_ih is not None, b_hh is not None)
+        ctx.cache = (hs, relu)
         return hs[1:].copy(), hs[t_len].copy()
 
-    @staticmethod
-    def backward(ctx, g_out, g_h):
-        if isinstance(g_out, Tensor) or isinstance(g_h, Tensor):
-            _no_double_backward("RNN")
-        x, w_ih, w_hh = ctx.saved_tensors
-        xp = array_module(g_out, g_h, x)
-        hs, relu, has_bih, has_bhh = ctx.cache
+    @classmethod
+    def backward(cls, ctx, g_out, g_h):
+        xp, (x, w_ih, w_hh) = cls._saved(ctx, g_out, g_h)
+        hs, relu = ctx.cache
         t_len, bsz, hid = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
         dt = x.dtype
         out = hs[1:]
@@ -293,13 +301,11 @@ class RNNLayer(Op):
                 dh += g_out[t]
             xp.multiply(dh, dact[t], out=da[t])
             dh = xp.matmul(da[t], w_hh)
-        need = ctx.needs_input_grad
-        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
-            xp, da, da, x, hs, w_ih, (need[0], need[2], need[3], has_bih and need[4], has_bhh and need[5]))
-        return gx, (dh if need[1] else None), gw_ih, gw_hh, gb_ih, gb_hh, None
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = cls._input_grads(ctx, xp, da, da, x, hs, w_ih)
+        return gx, (dh if ctx.needs_input_grad[1] else None), gw_ih, gw_hh, gb_ih, gb_hh, None
 
 
-class LSTMProjLayer(Op):
+class LSTMProjLayer(_Layer):
     """One direction of one LSTM layer with a projection (``proj_size``): returns (out, h_n, c_n).
 
     a = x W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh;  i, f, o = sigmoid, g = tanh;  c_t = f c_{t-1} + i g;
@@ -308,13 +314,12 @@ class LSTMProjLayer(Op):
     """
 
     _node_name = "MkldnnRnnLayerBackward0"
+    kind, n_states = "LSTM", 2
 
-    @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
-        ctx.set_materialize_grads(False)
-        xp = array_module(x, w_hh)
-        t_len, bsz = x.shape[:2]
-        hid, proj = w_hr.shape[1], w_hr.shape[0]
+    @classmethod
+    def forward(cls, ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
+        xp, t_len, bsz, proj = cls._begin(ctx, x, w_hh)  # w_hh: (4H, P)
+        hid = w_hr.shape[1]
         dt = x.dtype
         bias = None
         if b_ih is not None or b_hh is not None:
@@ -342,16 +347,13 @@ class LSTMProjLayer(Op):
             xp.multiply(a[:, h3:], tcs[t], out=ms[t])
             xp.matmul(ms[t], whr_t, out=hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh, w_hr)
-        ctx.cache = (gates, cs, hs, tcs, ms, b_ih is not None, b_hh is not None)
+        ctx.cache = (gates, cs, hs, tcs, ms)
         return hs[1:].copy(), hs[t_len].copy(), cs[t_len].copy()
 
-    @staticmethod
-    def backward(ctx, g_out, g_h, g_c):
-        if isinstance(g_out, Tensor) or isinstance(g_h, Tensor) or isinstance(g_c, Tensor):
-            _no_double_backward("LSTM")
-        x, w_ih, w_hh, w_hr = ctx.saved_tensors
-        xp = array_module(g_out, g_h, x)
-        gates, cs, hs, tcs, ms, has_bih, has_bhh = ctx.cache
+    @classmethod
+    def backward(cls, ctx, g_out, g_h, g_c):
+        xp, (x, w_ih, w_hh, w_hr) = cls._saved(ctx, g_out, g_h, g_c)
+        gates, cs, hs, tcs, ms = ctx.cache
         t_len, bsz, hid = tcs.shape
         proj = hs.shape[2]
         dt = x.dtype
@@ -377,8 +379,7 @@ class LSTMProjLayer(Op):
             dc = dc * f
             dh = xp.matmul(dg, w_hh)
         need = ctx.needs_input_grad
-        gx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
-            xp, dgates, dgates, x, hs, w_ih, (need[0], need[3], need[4], has_bih and need[5], has_bhh and need[6]))
+        gx, gw_ih, gw_hh, gb_ih, gb_hh = cls._input_grads(ctx, xp, dgates, dgates, x, hs, w_ih)
         gw_hr = xp.matmul(dhs.reshape(t_len * bsz, proj).T, ms.reshape(t_len * bsz, hid)) if need[7] else None
         return gx, dh if need[1] else None, dc if need[2] else None, gw_ih, gw_hh, gb_ih, gb_hh, gw_hr
 

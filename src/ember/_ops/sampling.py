@@ -20,7 +20,7 @@ import numpy as np
 from .._backend import array_module
 from .._tensor import Tensor
 from ..autograd.function import Op
-from ._common import type_name
+from ._common import first_order_only, type_name
 from .linalg import matmul
 from .shape import reshape, transpose
 
@@ -187,8 +187,7 @@ class GridSample(Op):
     @staticmethod
     def backward(ctx, g):
         xp = array_module(g)
-        if isinstance(g, Tensor):
-            raise RuntimeError("grid_sample: double backward (create_graph=True) is not implemented in ember")
+        first_order_only("grid_sample", g)
         x_shape, grid_shape, taps, xf = ctx.meta
         n, c = x_shape[:2]
         p = math.prod(x_shape[2:])

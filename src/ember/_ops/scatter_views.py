@@ -22,6 +22,7 @@ from .._backend import array_module, is_array
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
+from ._common import LinearOp
 from . import shape as _shape
 from .inplace import _LEAF_MESSAGE
 from .reduce import sum as _sum
@@ -30,21 +31,6 @@ _wrap = Tensor._wrap
 
 
 # -- the three linear primitives ------------------------------------------------------------------
-
-
-def _gather(g, pos):
-    if isinstance(g, Tensor):
-        return Gather.apply(g, pos)
-    return g.reshape(-1)[pos]
-
-
-def _scatter_add(g, pos, shape):
-    if isinstance(g, Tensor):
-        return ScatterAdd.apply(g, pos, shape)
-    xp = array_module(g)
-    out = xp.zeros(math.prod(shape), dtype=g.dtype)
-    xp.add.at(out, pos.reshape(-1), g.reshape(-1))
-    return out.reshape(shape)
 
 
 def _embed(x, src, pos):
@@ -64,30 +50,34 @@ def _as_dtype(g, dtype):
     return g.to(D.from_numpy_dtype(dtype)) if isinstance(g, Tensor) else g.astype(dtype)
 
 
-class Gather(Op):
+class Gather(LinearOp):
     """y = x.flat[pos];  dx = dy summed back into the positions it was read from."""
 
     @staticmethod
-    def forward(ctx, x, pos):
-        ctx.shape, ctx.pos = x.shape, pos
-        return _gather(x, pos)
+    def f(x, pos):
+        return x.reshape(-1)[pos]
 
     @staticmethod
-    def backward(ctx, g):
-        return _scatter_add(g, ctx.pos, ctx.shape), None
+    def adjoint(h, x_shape, pos):
+        return ScatterAdd.of(h, pos, x_shape)
 
 
-class ScatterAdd(Op):
+class ScatterAdd(LinearOp):
     """y = zeros(shape) with y.flat[pos] += x;  dx = dy.flat[pos]."""
 
     @staticmethod
-    def forward(ctx, x, pos, shape):
-        ctx.pos = pos
-        return _scatter_add(x, pos, shape)
+    def f(x, pos, shape):
+        xp = array_module(x)
+        out = xp.zeros(math.prod(shape), dtype=x.dtype)
+        xp.add.at(out, pos.reshape(-1), x.reshape(-1))
+        return out.reshape(shape)
 
     @staticmethod
-    def backward(ctx, g):
-        return _gather(g, ctx.pos), None, None
+    def adjoint(h, x_shape, pos, shape):
+        return Gather.of(h, pos)
+
+
+_gather, _scatter_add = Gather.of, ScatterAdd.of  # on arrays, or as ops on Tensors (create_graph)
 
 
 class Embed(Op):

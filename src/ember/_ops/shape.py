@@ -12,7 +12,7 @@ from .. import _memory_format as MF
 from .._tensor import Size, Tensor, _wrap_dim
 from .._backend import array_module
 from ..autograd.function import Op
-from ._common import cast_operand, normalize_dims, type_name
+from ._common import LinearOp, cast_operand, normalize_dims, type_name
 from ._out import write_out
 from .inplace import mark_view
 from .pointwise import where
@@ -703,36 +703,28 @@ def tile(input: Tensor, dims) -> Tensor:
     return repeat(input, dims)
 
 
-class Diagonal(Op):
+class Diagonal(LinearOp):
     """y = the diagonal of x over dims a, b (moved last);  dx = dy placed on that diagonal (`DiagEmbed`)."""
 
     @staticmethod
-    def forward(ctx, x, offset, a, b):
-        ctx.meta = (x.shape, x.dtype, offset, a, b)
+    def f(x, offset, a, b):
         return array_module(x).diagonal(x, offset, a, b).copy()
 
     @staticmethod
-    def backward(ctx, g):
-        shape, dtype, offset, a, b = ctx.meta
-        if isinstance(g, Tensor):  # create_graph: the placement is itself differentiable
-            return DiagEmbed.apply(g, shape, offset, a, b), None, None, None
-        return _embed_diagonal(g, shape, dtype, offset, a, b), None, None, None
+    def adjoint(h, x_shape, offset, a, b):
+        return DiagEmbed.of(h, x_shape, offset, a, b)
 
 
-class DiagEmbed(Op):
+class DiagEmbed(LinearOp):
     """y = zeros of ``shape`` with x on the diagonal over dims a, b;  dx = that diagonal of dy (`Diagonal`)."""
 
     @staticmethod
-    def forward(ctx, x, shape, offset, a, b):
-        ctx.meta = (offset, a, b)
+    def f(x, shape, offset, a, b):
         return _embed_diagonal(x, shape, x.dtype, offset, a, b)
 
     @staticmethod
-    def backward(ctx, g):
-        offset, a, b = ctx.meta
-        if isinstance(g, Tensor):
-            return Diagonal.apply(g, offset, a, b), None, None, None, None
-        return array_module(g).diagonal(g, offset, a, b).copy(), None, None, None, None
+    def adjoint(h, x_shape, shape, offset, a, b):
+        return Diagonal.of(h, offset, a, b)
 
 
 def _embed_diagonal(values, shape, dtype, offset, a, b):
