@@ -599,9 +599,10 @@ def _pair_arg(value, nd: int, name: str, default=None):
     return (int(value),) * nd
 
 
-def check_window(k, s, p, d, axes: str) -> None:
+def check_window(k, s, p, d, axes: str, max_pool: bool = False) -> None:
     """torch's checks of a pooling window (kernel, stride, padding, dilation tuples), in its order and words;
-    ``axes`` names the spatial axes ("HW", "THW"). 1-d pooling runs as 2-d: its one axis is reported as H and W."""
+    ``axes`` names the spatial axes ("HW", "THW"). Max pooling also keeps the padding within half the undilated
+    kernel."""
 
     def got(prefix, v):
         return " ".join(f"{prefix}{a}: {x}" for a, x in zip(axes, v if len(v) == len(axes) else v * len(axes)))
@@ -616,30 +617,53 @@ def check_window(k, s, p, d, axes: str) -> None:
         raise RuntimeError(f"dilation should be greater than zero, but got {got('dilation', d)}")
     if any(v < 0 for v in p):
         raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
-
-
-def _geometry(input4: Tensor, nd, kernel_size, stride, padding, dilation, ceil_mode, kind: str) -> _PoolGeom:
-    k = _pair_arg(kernel_size, nd, "kernel_size" if nd == 2 else "max_pool1d() kernel_size")
-    s = _pair_arg(stride, nd, "stride", default=k)
-    p = _pair_arg(padding, nd, "padding")
-    d = _pair_arg(dilation, nd, "dilation")
-    check_window(k, s, p, d, "HW")
     for kk, pp, dd in zip(k, p, d):
-        if nd == 1 and pp > kk // 2:  # PyTorch's max_pool1d compares with the undilated kernel
-            raise RuntimeError(
-                f"max_pool1d() padding should be at most half of kernel size, but got padding={pp} and kernel_size={kk}"
-            )
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={pp}, kernel_size={kk} and dilation={dd}"
             )
+    if max_pool and any(pp > kk // 2 for kk, pp in zip(k, p)):
+        sizes = dict(zip(axes, k))
+        pads = dict(zip(axes, p))
+        if axes == "HW":
+            got = f"padW = {pads['W']}, padH = {pads['H']}, kW = {sizes['W']}, kH = {sizes['H']}"
+        else:
+            got = " ".join([f"k{a}: {sizes[a]}" for a in "TWH"] + [f"pad{a}: {pads[a]}" for a in "TWH"])
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got {got}")
+
+
+def _check_max_pool1d(k: int, s: int, p: int, d: int) -> None:
+    """torch's checks of max_pool1d without indices (its own 1-d kernel), in its order and words."""
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:  # the undilated kernel, as torch's
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={p} and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+
+
+def _geometry(input4: Tensor, nd, kernel_size, stride, padding, dilation, ceil_mode, kind: str) -> _PoolGeom:
+    """The pooling geometry of a 4-d input, after torch's checks. 1-d pooling runs as 2-d over (1, L) windows and
+    reports as torch's 2-d path does (H of size 1), except ``kind='max1d'``: max_pool1d without indices, which
+    torch runs on its own 1-d kernel with its own checks."""
+    k = _pair_arg(kernel_size, nd, "kernel_size" if nd == 2 else "max_pool1d() kernel_size")
+    s = _pair_arg(stride, nd, "stride", default=k)
+    p = _pair_arg(padding, nd, "padding")
+    d = _pair_arg(dilation, nd, "dilation")
     if nd == 1:
+        if kind == "max1d":
+            _check_max_pool1d(k[0], s[0], p[0], d[0])
         k, s, p, d = (1,) + k, (1,) + s, (0,) + p, (1,) + d
+    check_window(k, s, p, d, "HW", max_pool=kind == "max")
     geom = _PoolGeom(input4._data.shape, k, s, p, d, ceil_mode)
     if geom.oh < 1 or geom.ow < 1:
+        if kind == "max1d":
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {geom.ow}")
         c, h, w = input4._data.shape[1:]
-        if nd == 1:
-            raise RuntimeError(f"Given input size: ({c}x{w}). Calculated output size: ({c}x{geom.ow}). Output size is too small")
         raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{geom.oh}x{geom.ow}). Output size is too small")
     return geom
 
@@ -647,7 +671,8 @@ def _geometry(input4: Tensor, nd, kernel_size, stride, padding, dilation, ceil_m
 def _max_pool(input, nd, kernel_size, stride, padding, dilation, ceil_mode, return_indices, name):
     _check_dims(input, nd, name, "max")
     x4, undo = _to4d(input, nd)
-    geom = _geometry(x4, nd, kernel_size, stride, padding, dilation, ceil_mode, "max")
+    kind = "max1d" if nd == 1 and not return_indices else "max"
+    geom = _geometry(x4, nd, kernel_size, stride, padding, dilation, ceil_mode, kind)
     out = MaxPool2d.apply(x4, geom, bool(return_indices))
     if return_indices:
         return undo(out[0]), undo(out[1])

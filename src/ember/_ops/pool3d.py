@@ -61,12 +61,7 @@ def _triple(value, name: str, fname: str, default=None):
 
 
 def _check(x5: Tensor, k, s, p, d, ceil_mode, kind: str):
-    P.check_window(k, s, p, d, "THW")
-    for kk, pp, dd in zip(k, p, d):
-        if pp > (dd * (kk - 1) + 1) // 2:
-            raise RuntimeError(
-                f"pad should be at most half of effective kernel size, but got pad={pp}, kernel_size={kk} and dilation={dd}"
-            )
+    P.check_window(k, s, p, d, "THW", max_pool=kind == "max")
     c, *sp = x5._data.shape[1:]
     out = [P._out_size(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(sp, k, s, p, d)]
     if any(o < 1 for o in out):
