@@ -2,7 +2,7 @@
 view(dtype), diag_embed, diagflat, block_diag, tril/triu_indices, rot90, kron, cross, cdist,
 searchsorted, bucketize, isin, put, index_reduce.
 
-Most are compositions of differentiable ember ops; ``Unfold``, ``DiagEmbed`` and ``Cdist`` are
+Most are compositions of differentiable ember ops; ``Unfold`` and ``Cdist`` are
 primitives with their derivative beside them.
 """
 
@@ -200,43 +200,22 @@ def view_dtype(input: Tensor, dtype) -> Tensor:
 # -- diagonals and blocks ------------------------------------------------------------------------------------
 
 
-class DiagEmbed(Op):
-    """y[..., i, i+offset] = x[..., i] on the planes (dim1, dim2), 0 elsewhere;  dx = the same diagonal of dy."""
-
-    @staticmethod
-    def forward(ctx, x, offset, dim1, dim2):
-        xp = array_module(x)
-        n = x.shape[-1] + abs(offset)
-        ctx.meta = (offset, dim1, dim2)
-        out = xp.zeros(x.shape[:-1] + (n, n), x.dtype)
-        i = xp.arange(x.shape[-1])
-        rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
-        out[..., rows, cols] = x
-        return xp.moveaxis(out, (-2, -1), (dim1, dim2))
-
-    @staticmethod
-    def backward(ctx, g):
-        xp = array_module(g)
-        offset, dim1, dim2 = ctx.meta
-        gm = xp.moveaxis(g, (dim1, dim2), (-2, -1))
-        m = gm.shape[-1] - abs(offset)
-        i = xp.arange(m)
-        rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
-        return gm[..., rows, cols], None, None, None
-
-
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """A tensor whose (dim1, dim2) planes have ``input``'s last dim on the ``offset`` diagonal."""
     nd = input._data.ndim + 1
     d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return DiagEmbed.apply(input, int(offset), d1, d2)
+    n = input._data.shape[-1] + abs(int(offset))
+    shape = list(input._data.shape[:-1])
+    for d in sorted((d1, d2)):
+        shape.insert(d, n)
+    return S.DiagEmbed.apply(input, tuple(shape), int(offset), d1, d2)
 
 
 def diagflat(input: Tensor, offset: int = 0) -> Tensor:
     """A 2-D tensor with the flattened input on the ``offset`` diagonal."""
-    return DiagEmbed.apply(S.reshape(input, (-1,)), int(offset), 0, 1)
+    return diag_embed(S.reshape(input, (-1,)), offset, 0, 1)
 
 
 def block_diag(*tensors) -> Tensor:
