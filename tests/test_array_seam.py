@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "ember"
-SEAMED = sorted([*SRC.glob("_ops/*.py"), *SRC.glob("optim/*.py"), SRC / "autograd" / "function.py",
+SEAMED = sorted([*SRC.glob("_ops/*.py"), *SRC.glob("optim/*.py"), SRC / "autograd" / "function.py", SRC / "nn" / "_multihead.py",
                  SRC / "autograd" / "engine.py"])
 
 # Host-side metadata: dtypes and shapes, which every NumPy-API library shares.

@@ -15,8 +15,6 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
 from .. import _dtype as D
 from .._backend import array_module
 from .._ops import attention as A
@@ -55,7 +53,8 @@ def _canonical_mask(mask, mask_name: str, other_type, other_name: str, target_ty
         )
     if kind == "b":
         np_dtype = D.as_dtype(target_type).np
-        mask = _wrap(np.where(mask._data, np_dtype.type(-np.inf), np_dtype.type(0)))
+        xp = array_module(mask._data)
+        mask = _wrap(xp.where(mask._data, np_dtype.type(-math.inf), np_dtype.type(0)))
     return mask
 
 
@@ -187,7 +186,7 @@ def _mha_batch_first(
     v = _static(v, static_v, bsz, num_heads, head_dim, "v")
 
     if add_zero_attn:
-        zeros = _wrap(np.zeros((bsz, num_heads, 1, head_dim), k._data.dtype))
+        zeros = _wrap(array_module(k._data).zeros((bsz, num_heads, 1, head_dim), k._data.dtype))
         k = cat([k, zeros], 2)
         v = cat([v, zeros], 2)
         attn_mask = pad(attn_mask, (0, 1)) if attn_mask is not None else None
