@@ -82,17 +82,43 @@ def _sigmoid(x):
     return P.sigmoid(x) if isinstance(x, Tensor) else stable_sigmoid(x)
 
 
+# PyTorch's kernels of these units are floating-only: an integer or bool input is refused, naming the kernel.
+_FLOAT_KERNELS = {
+    "elu": "elu_cpu", "selu": "elu_cpu", "celu": "elu_cpu", "gelu": "GeluKernelImpl", "silu": "silu_cpu",
+    "mish": "mish_cpu", "hardsigmoid": "hardsigmoid_cpu", "hardswish": "hardswish_cpu", "leaky_relu": "leaky_relu_cpu",
+    "softplus": "softplus_cpu", "hardshrink": "hardshrink_cpu", "softshrink": "softshrink_check",
+    "log_sigmoid": "log_sigmoid_cpu", "glu": "glu_cpu", "rrelu": "rrelu_with_noise_out_cpu",
+}
+
+
 def _float(x: Tensor, name: str) -> Tensor:
-    """Activations need a floating input; integers are promoted like PyTorch's float ops."""
+    """Activations need a floating input: the floating-only kernels refuse others as PyTorch does, the rest
+    promote integers like PyTorch's float ops."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
     if x._data.dtype.kind != "f":
+        if name in _FLOAT_KERNELS:
+            raise NotImplementedError(f'"{_FLOAT_KERNELS[name]}" not implemented for \'{_legacy_name(x._data.dtype)}\'')
         return _wrap(x._data.astype(D.get_default_dtype().np))
     return x
 
 
-def _inplace(fn, input: Tensor, *args) -> Tensor:
-    """Run ``fn(input, *args)`` and write the result into ``input`` (autograd-aware)."""
+def _legacy_name(dtype) -> str:
+    """PyTorch's short name of a dtype in kernel errors ('Long', 'Bool', ...)."""
+    return D.from_numpy_dtype(dtype)._legacy[:-6]
+
+
+def _no_bool(x: Tensor, name: str) -> None:
+    """relu and hardtanh take integers but refuse bool, with PyTorch's words."""
+    if isinstance(x, Tensor) and x._data.dtype == np.bool_:
+        raise RuntimeError(f"{'Boolean' if name == 'relu' else 'Bool'} inputs not supported for {name}")
+
+
+def _inplace(fn, input: Tensor, *args, name: str | None = None) -> Tensor:
+    """Run ``fn(input, *args)`` and write the result into ``input`` (autograd-aware); a floating-only unit
+    (``name``) refuses an integer input before anything is written."""
+    if name is not None:
+        _float(input, name)
     return write_inplace(input, lambda t: fn(t, *args))
 
 
@@ -145,7 +171,7 @@ class Hardtanh(_Gate):
 
     @staticmethod
     def passes(xp, x, lo, hi):
-        return (x > lo) & (x < hi)
+        return ~((x <= lo) | (x >= hi))  # written as PyTorch's test so that NaN passes its gradient
 
 
 class Threshold(_Gate):
@@ -155,35 +181,36 @@ class Threshold(_Gate):
 
     @staticmethod
     def f(xp, x, threshold, value):
-        return xp.where(x > threshold, x, xp.asarray(value, dtype=x.dtype))
+        return xp.where(x <= threshold, xp.asarray(value, dtype=x.dtype), x)  # NaN is kept, as in PyTorch
 
     @staticmethod
     def passes(xp, x, threshold, value):
-        return x > threshold
+        return ~(x <= threshold)
 
 
 class Hardshrink(_Gate):
-    """y = x (|x| > l), 0 otherwise;  dy/dx = 1 (|x| > l), 0 otherwise."""
+    """y = 0 (-l <= x <= l), x otherwise;  dy/dx = 0 (-l <= x <= l), 1 otherwise (NaN passes, as in PyTorch)."""
 
     _node_name = "HardshrinkBackward0"
 
     @staticmethod
     def f(xp, x, lambd):
-        return xp.where(xp.abs(x) > lambd, x, xp.zeros((), x.dtype))
+        return xp.where((x >= -lambd) & (x <= lambd), xp.zeros((), x.dtype), x)
 
     @staticmethod
     def passes(xp, x, lambd):
-        return xp.abs(x) > lambd
+        return ~((x >= -lambd) & (x <= lambd))
 
 
 class Softshrink(Hardshrink):
-    """y = x - l (x > l), x + l (x < -l), 0 otherwise;  dy/dx = 1 (|x| > l), 0 otherwise."""
+    """y = x - l (x > l), x + l (x < -l), 0 otherwise;  dy/dx = 0 (-l <= x <= l), 1 otherwise."""
 
     _node_name = "SoftshrinkBackward0"
 
     @staticmethod
     def f(xp, x, lambd):
-        return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, xp.zeros((), x.dtype)))
+        with errstate(xp, invalid="ignore"):  # inf * 0 of the unused branch
+            return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, xp.abs(x) * 0))  # NaN stays NaN
 
 
 class Hardsigmoid(UnaryOp):
@@ -202,19 +229,21 @@ class Hardsigmoid(UnaryOp):
 
 
 class Hardswish(UnaryOp):
-    """y = x min(max(x + 3, 0), 6) / 6;  dy/dx = 0 (x < -3), x/3 + 1/2 (-3 <= x <= 3), 1 (x > 3)."""
+    """y = x min(max(x + 3, 0), 6) / 6;  dy/dx = 0 (x <= -3), x/3 + 1/2 (-3 < x < 3), 1 (x >= 3 or NaN), PyTorch's
+    choice at the kinks."""
 
     _node_name = "HardswishBackward0"
 
     @staticmethod
     def f(xp, x):
-        return (x * (xp.clip(x + 3, 0, 6) / 6)).astype(x.dtype, copy=False)  # the factor is <= 1: no overflow
+        with errstate(xp, invalid="ignore"):  # -inf * 0: NaN, quietly as in PyTorch
+            return (x * (xp.clip(x + 3, 0, 6) / 6)).astype(x.dtype, copy=False)  # the factor is <= 1: no overflow
 
     @staticmethod
     def df(xp, g, x):
         xd = _d(x)
-        middle = (xd >= -3) & (xd <= 3)
-        return xp.where(middle, g * (x / 3 + 0.5), g * (xd > 3))
+        middle = (xd > -3) & (xd < 3)
+        return xp.where(middle, g * (x / 3 + 0.5), g * ~(xd <= -3))
 
 
 class Prelu(Op):
@@ -255,14 +284,14 @@ class Elu(Op):
         ctx.consts = (alpha, scale, input_scale)
         ctx.save_for_backward(x)
         xp = array_module(x)
-        neg = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
+        neg = xp.expm1(xp.where(x > 0, 0, x) * input_scale) * (alpha * scale)  # keeps -0.0 (-> -0.0) as torch
         return xp.where(x > 0, x * scale, neg).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         alpha, scale, input_scale = ctx.consts
-        pos = _d(x) > 0
+        pos = ~(_d(x) <= 0)  # NaN takes the linear branch's gradient, as in PyTorch
         xp = array_module(pos, g)
         e = xp.exp(xp.where(pos, 0, x) * input_scale)
         return xp.where(pos, g * scale, g * e * (input_scale * scale * alpha)), None, None, None
@@ -529,14 +558,19 @@ def _get_softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
 
 
 def _softmax_input(input: Tensor, dim, dtype, name: str, stacklevel: int):
+    if name == "softmin" and input._data.dtype == np.bool_:  # PyTorch negates first
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     if dtype is not None:
         input = input.to(D.as_dtype(dtype))
     if dim is None:
         dim = _get_softmax_dim(name, input._data.ndim, stacklevel + 1)
     axis = _wrap_dim(int(dim), input._data.ndim)
-    if input._data.dtype.kind != "f" and name in ("softmax", "log_softmax") and input._data.size:
-        kernel = f"{name}_{'lastdim_' if axis == input._data.ndim - 1 or input._data.ndim == 0 else ''}kernel_impl"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{D.from_numpy_dtype(input._data.dtype)._legacy[:-6]}'")
+    if input._data.dtype.kind != "f" and input._data.size:
+        kernel = f"{'softmax' if name == 'softmin' else name}_{'lastdim_' if axis == input._data.ndim - 1 or input._data.ndim == 0 else ''}kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_legacy_name(input._data.dtype)}'")
     input = _float(input, name)
     return input, axis
 
@@ -581,12 +615,14 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
+    _no_bool(input, "relu")
     if inplace:
         return relu_(input)
     return P.Relu.apply(input)
 
 
 def relu_(input: Tensor) -> Tensor:
+    _no_bool(input, "relu")
     return write_inplace(input, P.relu)
 
 
@@ -598,6 +634,7 @@ def _check_hardtanh_bounds(min_val, max_val):
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """Clamp x into [min_val, max_val] (zero gradient at and beyond the bounds)."""
     _check_hardtanh_bounds(min_val, max_val)
+    _no_bool(input, "hardtanh")
     if inplace:
         return hardtanh_(input, min_val, max_val)
     return Hardtanh.apply(input, min_val, max_val)
@@ -605,6 +642,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     _check_hardtanh_bounds(min_val, max_val)
+    _no_bool(input, "hardtanh")
     return _inplace(lambda t: Hardtanh.apply(t, min_val, max_val), input)
 
 
@@ -621,12 +659,17 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return _inplace(lambda t: LeakyRelu.apply(t, negative_slope), input)
+    return _inplace(lambda t: LeakyRelu.apply(t, negative_slope), input, name="leaky_relu")
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, weight * x otherwise; ``weight`` has one slope, or one per channel (dim 1)."""
     n = weight._data.size
+    xt, wt = input._data.dtype, weight._data.dtype
+    if xt != wt:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_legacy_name(xt)} and {_legacy_name(wt)}")
+    if xt.kind != "f":
+        raise NotImplementedError(f"\"prelu_cpu\" not implemented for '{_legacy_name(xt)}'")
     if weight._data.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight._data.ndim}")
     if n != 1:
@@ -646,6 +689,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     """Randomized leaky ReLU: slope ~ U(lower, upper) per element when training, (lower+upper)/2 in eval."""
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
+    _float(input, "rrelu")
     x = input._data
     slopes = _rng(generator).uniform(lower, upper, size=x.shape).astype(x.dtype)
     xp = array_module(x)
@@ -667,7 +711,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return _inplace(lambda t: Elu.apply(t, alpha, 1.0, 1.0), input)
+    return _inplace(lambda t: Elu.apply(t, alpha, 1.0, 1.0), input, name="elu")
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -678,7 +722,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def selu_(input: Tensor) -> Tensor:
-    return _inplace(lambda t: Elu.apply(t, SELU_ALPHA, SELU_SCALE, 1.0), input)
+    return _inplace(lambda t: Elu.apply(t, SELU_ALPHA, SELU_SCALE, 1.0), input, name="selu")
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -691,7 +735,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return _inplace(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha), input)
+    return _inplace(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha), input, name="celu")
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -706,7 +750,7 @@ def _unit(op, name: str, doc: str):
 
     def fn(input: Tensor, inplace: bool = False) -> Tensor:
         if inplace:
-            return _inplace(op.apply, input)
+            return _inplace(op.apply, input, name=name)
         return op.apply(_float(input, name))
 
     fn.__name__ = fn.__qualname__ = name
@@ -727,6 +771,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|)."""
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_:  # PyTorch's abs refuses bool
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return Softsign.apply(_float(input, "softsign"))
 
 
@@ -737,13 +783,20 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else ``value``."""
+    _no_bool_threshold(input)
     if inplace:
         return threshold_(input, threshold, value)
     return Threshold.apply(input, threshold, value)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    _no_bool_threshold(input)
     return _inplace(lambda t: Threshold.apply(t, threshold, value), input)
+
+
+def _no_bool_threshold(input: Tensor) -> None:
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -773,6 +826,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     size = input._data.shape[axis]
     if size % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
+    _float(input, "glu")
     a, b = chunk(input, 2, axis)
     return P.mul(a, P.sigmoid(b))
 
