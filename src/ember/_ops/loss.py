@@ -24,6 +24,7 @@ from ..autograd.function import Op
 from .reduce import logsumexp, mean as _mean, norm, sum as _sum
 from .shape import _mismatch, broadcast_tensors, movedim, reshape, squeeze, unsqueeze
 from .pointwise import abs as _abs, clamp_min, exp, log, log1p, minimum, relu, sigmoid, sqrt, where
+from .. import _dtype as D
 from .._dtype import result_type
 from ._common import LinearOp, check_broadcast
 from .index import gather, getitem
@@ -216,7 +217,8 @@ class CrossEntropy(Op):
             sum_wq = wq.sum(axis=1)
             per = sum_wq * lse - xp.einsum("mc,mc->m", wq, x2)
             ctx.coef = (sum_wq, wq)
-            return _reduced(xp, per, reduction, (shape[0],) + shape[2:] if len(shape) > 1 else (), dt.type(m), dt)
+            # 'mean' divides by numel / C, as PyTorch: 0 / 0 = nan for no classes
+            return _reduced(xp, per, reduction, (shape[0],) + shape[2:] if len(shape) > 1 else (), dt.type(m if c else 0), dt)
         t = target.reshape(-1)
         valid = t != ignore_index if ignore_index is not None else None
         ts = xp.where(valid, t, 0) if valid is not None else t
@@ -246,7 +248,7 @@ class CrossEntropy(Op):
         p = _softmax_graph(_class_last_t(x)) if graph else ctx.p
         gd = g
         dt = ctx.p.dtype
-        scale = _grad_scale(gd, reduction, dt.type(m) if probs else ctx.coef[1].sum(), (-1, 1))  # per row
+        scale = _grad_scale(gd, reduction, dt.type(m if c else 0) if probs else ctx.coef[1].sum(), (-1, 1))  # per row
         gx = gt = None
         if probs:
             sum_wq, wq = ctx.coef
@@ -349,8 +351,8 @@ def _class_index_weight(input: Tensor, target: Tensor, weight, ignore_index, nam
     """Check class-index targets (shape, dtype, range) and return the class ``weight`` in the input's dtype."""
     c = _check_class_target(input, target, weight, name)
     _check_target_range(target._data, c, ignore_index)
-    if weight is not None and weight._data.dtype != input._data.dtype:
-        weight = Tensor._wrap(weight._data.astype(input._data.dtype))
+    if weight is not None and weight._data.dtype != input._data.dtype:  # PyTorch's kernels take one dtype
+        raise RuntimeError(f"expected scalar type {_type_name(input._data)} but found {_type_name(weight._data)}")
     return weight
 
 
@@ -378,6 +380,8 @@ def cross_entropy(
         last = x.ndim <= 2  # the class dim (1, or 0 for unbatched input) is the last one
         raise NotImplementedError(f'"log_softmax_{"lastdim_" if last else ""}kernel_impl" not implemented for \'{_type_name(x)}\'')
     w = weight._data if weight is not None else None
+    if x.ndim == 0 and t.ndim == 0 and t.dtype.kind != "f":  # same shapes: PyTorch takes it as probabilities
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got {_type_name(t)}")
     if x.ndim >= 1 and t.shape == x.shape:
         if t.dtype.kind != "f":
             raise RuntimeError(f"Expected floating point type for target with class probabilities, got {_type_name(t)}")
@@ -388,8 +392,10 @@ def cross_entropy(
             raise RuntimeError(
                 f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(w.shape)}"
             )
-        if t.dtype != x.dtype:
-            raise RuntimeError(f"expected scalar type {_type_name(x)} but found {_type_name(t)}")
+        common = np.result_type(x, t, *(() if w is None else (w,)))  # PyTorch promotes the three
+        input, target = (v if v._data.dtype == common else v.to(D.from_numpy_dtype(common)) for v in (input, target))
+        if weight is not None and w.dtype != common:
+            weight = Tensor._wrap(w.astype(common))
         return CrossEntropy.apply(input, target, weight, None, float(label_smoothing), reduction, True)
     weight = _class_index_weight(input, target, weight, ignore_index, "cross_entropy")
     return CrossEntropy.apply(input, target, weight, ignore_index, float(label_smoothing), reduction, False)
@@ -461,10 +467,13 @@ def nll_loss(
     if x.ndim < 1:
         raise ValueError(f"Expected 2 or more dimensions (got {x.ndim})")
     weight = _class_index_weight(input, target, weight, ignore_index, "nll_loss")
+    if x.dtype.kind != "f":
+        kernel = "nll_loss2d_forward_out_frame" if x.ndim == 4 else "nll_loss_out_frame"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_type_name(x)}\'')
     w = weight._data if weight is not None else None
     out = NLLLoss.apply(input, target, w, ignore_index, reduction)
     if reduction == "none" and x.ndim == 1:
-        return reshape(out, target._data.shape)
+        return reshape(out, ())  # an unbatched input has one loss, whether the target is 0-d or of size 1
     return out
 
 
@@ -598,6 +607,17 @@ class BCEWithLogits(Op):
         return gx, gt, gw, gpw
 
 
+_BOOL_SUB = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
+             "Use the `^` or `logical_xor()` operator instead.")
+
+
+def _in_dtype(v, dtype):
+    """``v`` (a Tensor or None) in ``dtype``: differentiably when it needs a gradient, else a plain cast."""
+    if v is None or v._data.dtype == dtype.np:
+        return v
+    return v.to(dtype) if v._requires_grad else Tensor._wrap(v._data.astype(dtype.np))
+
+
 def _stable_sigmoid(z):
     """1 / (1 + exp(-z)) without overflow: 0.5 (1 + tanh(z / 2))."""
     xp = array_module(z)
@@ -619,10 +639,13 @@ def binary_cross_entropy_with_logits(
     x, t = input._data, target._data
     if t.shape != x.shape:
         raise ValueError(f"Target size ({_size(t.shape)}) must be the same as input size ({_size(x.shape)})")
+    if t.dtype == np.bool_:
+        raise RuntimeError(_BOOL_SUB)
     if t.dtype.kind in "biu" and x.dtype.kind == "f":
         raise RuntimeError(f"result type {_type_name(x)} can't be cast to the desired output type {_type_name(t)}")
-    if t.dtype != x.dtype:
-        target = _as_tensor(t.astype(x.dtype)) if not target._requires_grad else target.to(input.dtype)
+    # torch 2.13's loss has the floating target's dtype (weights do not promote); an integer target is refused above
+    common = D.from_numpy_dtype(t.dtype if t.dtype.kind == "f" else np.result_type(x, t))
+    input, target, weight, pos_weight = (_in_dtype(v, common) for v in (input, target, weight, pos_weight))
     for extra in (weight, pos_weight):
         if extra is not None:
             _check_loss_weight(extra._data.shape, x.shape)
@@ -665,7 +688,8 @@ class _Elementwise(Op):
         if kind == "mse":
             gd = g * (d + d)
         elif kind == "l1" or (kind == "smooth_l1" and param == 0):
-            gd = g * xp.sign(d)
+            dd = _data(d)
+            gd = g * xp.where(dd == dd, xp.sign(dd), dd.dtype.type(0))  # PyTorch's sign(nan) is 0: a NaN gives gradient 0
         else:
             dd = _data(d)
             p = dd.dtype.type(param)
@@ -683,6 +707,8 @@ _INTEGER_KERNELS = {"mse": "mse_cpu", "smooth_l1": "smooth_l1_cpu", "huber": "hu
 def _elementwise_loss(kind, input, target, reduction, param=None, name=""):
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
+    if kind == "l1" and input._data.dtype == np.bool_ and target._data.dtype == np.bool_:
+        raise RuntimeError(_BOOL_SUB)
     if kind in _INTEGER_KERNELS and input._data.dtype.kind in "biu" and target._data.dtype.kind in "biu":
         dt = np.result_type(input._data, target._data)
         raise NotImplementedError(f'"{_INTEGER_KERNELS[kind]}" not implemented for \'{_type_name(dt)}\'')
@@ -691,7 +717,11 @@ def _elementwise_loss(kind, input, target, reduction, param=None, name=""):
     if xk == "f" and tk in "biu":
         target = Tensor._wrap(target._data.astype(input._data.dtype))
     elif tk == "f" and xk in "biu":
+        if kind == "huber":  # PyTorch's huber writes into a tensor of the input's dtype
+            raise RuntimeError(f"result type {_type_name(target._data)} can't be cast to the desired output type {_type_name(input._data)}")
         input = Tensor._wrap(input._data.astype(target._data.dtype))
+    elif kind == "huber" and tk == xk == "f" and target._data.dtype != input._data.dtype:
+        target = _in_dtype(target, D.from_numpy_dtype(input._data.dtype))
     _warn_broadcast(input, target)
     return _reduce(_Elementwise.apply(input, target, kind, param), reduction)
 
@@ -817,14 +847,17 @@ def multi_margin_loss(
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     x = input._data
-    if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0):
-        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(x.shape)}")
+    _check_margin_input(x)
     unbatched = x.ndim <= 1
     inp = reshape(input, (1, -1)) if unbatched else input
     c = inp._data.shape[1]
     t = xp.asarray(_data(target)).reshape(-1)
     if t.shape[0] != inp._data.shape[0]:
         raise RuntimeError(f"inconsistent target size, expected {inp._data.shape[0]} but got {list(xp.shape(_data(target)))}")
+    if _data(target).dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(_data(target))}")
+    if weight is not None and weight._data.dtype != x.dtype:
+        raise RuntimeError(f"expected scalar type {_type_name(x)} but found {_type_name(weight._data)}")
     if t.size and (t.min() < 0 or t.max() >= c):
         raise RuntimeError("target out of range")
     idx = Tensor._wrap(t.reshape(-1, 1).astype(np.int64))
@@ -843,15 +876,28 @@ def multi_margin_loss(
     return _reduce(per, reduction)
 
 
+def _check_margin_input(x) -> None:
+    if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(x.shape)}")
+
+
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """sum over target classes j and non-target classes i of max(0, 1 - (x[j] - x[i])) / C."""
     xp = array_module(input._data)
     reduction = _reduction(reduction, size_average, reduce)
     x = input._data
+    _check_margin_input(x)
+    t = xp.asarray(_data(target))
+    if t.shape != x.shape:
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: {list(x.shape)}")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(t)}")
     unbatched = x.ndim <= 1
     inp = reshape(input, (1, -1)) if unbatched else input
     n, c = inp._data.shape
-    t = xp.asarray(_data(target)).reshape(n, c)
+    t = t.reshape(n, c)
+    if t.size and (t.min() < -1 or t.max() >= c):
+        raise RuntimeError("argument #2 'target' is out of range")
     is_target = xp.zeros((n, c), dtype=bool)
     pair = xp.zeros((n, c, c), dtype=x.dtype)  # pair[n, j, i]: j a target class, i a non-target class
     for row in range(n):
@@ -861,8 +907,8 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
                 break
             labels.append(int(v))
         is_target[row, labels] = True
-        for j in labels:
-            pair[row, j] = 1
+        for j in labels:  # a label listed twice counts twice, as in PyTorch
+            pair[row, j] += 1
     pair *= ~is_target[:, None, :]
     diff = 1 - (reshape(inp, (n, c, 1)) - reshape(inp, (n, 1, c)))
     per = _sum(clamp_min(diff, 0) * Tensor._wrap(pair), (1, 2)) / c
@@ -877,9 +923,12 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
     xd, td = input._data.dtype, target._data.dtype
-    if xd.kind in "biu":
-        if td.kind in "biu":
-            raise RuntimeError(f"result type Float can't be cast to the desired output type {_type_name(input._data)}")
+    if td == np.bool_:  # PyTorch negates the target first
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if xd.kind in "biu":  # the loss is floating and written into a tensor of the input's dtype
+        res = _type_name(td) if td.kind == "f" else "Float"
+        raise RuntimeError(f"result type {res} can't be cast to the desired output type {_type_name(input._data)}")
     elif td != xd and not target._requires_grad:  # PyTorch computes in the input's dtype
         target = Tensor._wrap(target._data.astype(xd))
     try:
@@ -915,7 +964,13 @@ def cosine_embedding_loss(
     if a.shape != b.shape:
         raise RuntimeError(f"cosine_embedding_loss: input1 and input2 must have the same shape, got {list(a.shape)} and {list(b.shape)}")
     t = _data(target)
-    if a.ndim == 2 and xp.ndim(t) == 1 and xp.shape(t)[0] != a.shape[0]:
+    tdim = xp.ndim(t)
+    if tdim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if a.ndim != tdim + 1:
+        raise RuntimeError(f"{tdim}D target tensor expects {tdim + 1}D input tensors, but found inputs with sizes "
+                           f"{list(a.shape)} and {list(b.shape)}.")
+    if tdim == 1 and xp.shape(t)[0] not in (1, a.shape[0]):
         raise RuntimeError(f"The size of tensor a ({xp.shape(t)[0]}) must match the size of tensor b ({a.shape[0]}) at non-singleton dimension 0")
     dim = a.ndim - 1
     eps = 1e-12
@@ -1018,17 +1073,16 @@ def gaussian_nll_loss(
     if not isinstance(var, Tensor):
         var = Tensor._wrap(xp.full(x.shape, var, dtype=x.dtype)) if xp.ndim(var) == 0 else _as_tensor(var, input)
     v = var._data
+    if xp.any(v < 0):  # PyTorch checks the values before the shape
+        raise ValueError("var has negative entry/entries")
     if v.shape != x.shape:
         if x.shape[:-1] == v.shape:
             var = unsqueeze(var, -1)
-        elif x.shape[:-1] == v.shape[:-1] and v.shape[-1] == 1:
-            pass
-        else:
+        # same rank, and the dims that differ add up to 1 in var (one broadcast dim of size 1), as PyTorch's rule
+        elif v.ndim != x.ndim or sum(vs for xs, vs in zip(x.shape, v.shape) if xs != vs) != 1:
             raise ValueError("var is of incorrect size")
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    if xp.any(var._data < 0):
-        raise ValueError("var has negative entry/entries")
+        raise ValueError(f"{reduction} is not valid")
     clamped = xp.maximum(var._data, var._data.dtype.type(eps))
     var = var + Tensor._wrap(clamped - var._data)  # value clamped, gradient straight through
     if not isinstance(target, Tensor):
