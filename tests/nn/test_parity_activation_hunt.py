@@ -136,3 +136,38 @@ def test_prelu_same_dtype_still_works():
         outs.append([np.asarray(a) for a in (y.detach().numpy(), x.grad.numpy(), w.grad.numpy())])
     for e, t in zip(outs[1], outs[0]):
         np.testing.assert_allclose(e, t)
+
+
+SOFTMAXES = ["softmax", "log_softmax", "softmin"]
+
+
+@pytest.mark.parametrize("name", SOFTMAXES)
+@pytest.mark.parametrize("dim", ["a", (1,), 1.0])
+def test_softmax_dim_must_be_int(name, dim):
+    errs = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as info:
+            getattr(lib.nn.functional, name)(lib.ones(3, 4), dim)
+        errs.append(info.value)
+    assert isinstance(errs[1], type(errs[0]))
+    assert str(errs[1]) == str(errs[0])
+
+
+@pytest.mark.parametrize("name", SOFTMAXES)
+def test_softmax_dtype_must_be_a_dtype(name):
+    errs = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as info:
+            getattr(lib.nn.functional, name)(lib.ones(3, 4), 1, dtype="float64")
+        errs.append(info.value)
+    assert isinstance(errs[1], type(errs[0]))
+    assert str(errs[1]) == str(errs[0])
+
+
+@pytest.mark.parametrize("name", SOFTMAXES)
+def test_softmax_0d_integer_tensor_dim_and_empty_integer_input(name):
+    outs = [getattr(lib.nn.functional, name)(lib.ones(3, 4) * lib.arange(4), lib.tensor(1)) for lib in (torch, ember)]
+    np.testing.assert_allclose(np.asarray(outs[1].numpy()), outs[0].numpy(), rtol=1e-6)
+    outs = [getattr(lib.nn.functional, name)(lib.zeros((0, 3), dtype=lib.int64), 1) for lib in (torch, ember)]
+    assert str(outs[1].dtype).split(".")[-1] == str(outs[0].dtype).split(".")[-1] == "int64"
+    assert tuple(outs[1].shape) == tuple(outs[0].shape)

@@ -10,6 +10,7 @@ The lowercase functions are what ``ember.nn.functional`` exports.
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 
 import numpy as np
@@ -563,15 +564,23 @@ def _softmax_input(input: Tensor, dim, dtype, name: str, stacklevel: int):
             "Negation, the `-` operator, on a bool tensor is not supported. "
             "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
+    fname = "softmax" if name == "softmin" else name  # softmin is softmax(-x): PyTorch's words name softmax
     if dtype is not None:
+        if isinstance(dtype, str):
+            raise TypeError(f"{fname}(): argument 'dtype' must be torch.dtype, not str")
         input = input.to(D.as_dtype(dtype))
     if dim is None:
         dim = _get_softmax_dim(name, input._data.ndim, stacklevel + 1)
-    axis = _wrap_dim(int(dim), input._data.ndim)
+    try:
+        dim = operator.index(dim)  # ints and 0-d integer tensors; not floats, strings or tuples
+    except TypeError:
+        raise TypeError(f"{fname}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}") from None
+    axis = _wrap_dim(dim, input._data.ndim)
     if input._data.dtype.kind != "f" and input._data.size:
-        kernel = f"{'softmax' if name == 'softmin' else name}_{'lastdim_' if axis == input._data.ndim - 1 or input._data.ndim == 0 else ''}kernel_impl"
+        kernel = f"{fname}_{'lastdim_' if axis == input._data.ndim - 1 or input._data.ndim == 0 else ''}kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_legacy_name(input._data.dtype)}'")
-    input = _float(input, name)
+    if input._data.dtype.kind == "f" or input._data.size:  # an empty integer input comes back as it is, as in PyTorch
+        input = _float(input, name)
     return input, axis
 
 
