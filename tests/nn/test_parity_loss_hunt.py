@@ -182,3 +182,59 @@ def test_l1_loss_bool_refused_and_nan_gradient_is_zero():
     x = np.array([np.nan, 1.0, 2.0, -1.0], np.float32)
     t = np.array([1.0, np.nan, 2.0, 1.0], np.float32)
     _same(lambda F, x, t: F.l1_loss(x, t, reduction="sum"), [x, t])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_probabilities_weight_gradient(reduction):
+    fn = lambda F, x, q, w: F.cross_entropy(x, q, w, reduction=reduction, label_smoothing=0.1)  # noqa: E731
+    _same(fn, [X, rng.random((3, 5)).astype(np.float32), rng.random(5).astype(np.float32)], grad=(0, 1, 2))
+    x3, q3 = rng.standard_normal((2, 3, 4)), rng.random((2, 3, 4))
+    _same(lambda F, x, q, w: F.cross_entropy(x, q, w, reduction=reduction), [x3, q3, rng.random(3)], grad=(0, 2))
+
+
+@pytest.mark.parametrize("t", [np.array([2]), np.array(2)])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multi_margin_unbatched_loss_shaped_like_target(t, reduction):
+    _same(lambda F, x, t: F.multi_margin_loss(x, t, reduction=reduction), [X[0], t])
+
+
+@pytest.mark.parametrize(
+    "x, t, w",
+    [
+        (X[0], np.array([[2]]), None),
+        (X[0], np.array([1, 2]), None),
+        (X, np.array([[2], [1], [0]]), None),
+        (X, np.array([1, 2]), None),
+        (X, np.array([1, 2, 0]), np.ones(4, np.float32)),
+        (X, np.array([1, 2, 0]), np.ones((1, 5), np.float32)),
+    ],
+)
+def test_multi_margin_target_and_weight_shapes_refused(x, t, w):
+    if w is None:
+        _same_error(lambda F, x, t: F.multi_margin_loss(x, t), [x, t])
+    else:
+        _same_error(lambda F, x, t, w: F.multi_margin_loss(x, t, weight=w), [x, t, w])
+
+
+def test_kl_div_integer_input_refused():
+    _same_error(lambda F, x, t: F.kl_div(x, t, reduction="sum"), [np.array([1, 2]), np.array([0.5, 0.5], np.float32)])
+
+
+def test_pdist_negative_p_refused():
+    _same_error(lambda F, x: F.pdist(x, p=-1), [X])
+
+
+def test_cosine_similarity_integer_inputs_refused():
+    _same_error(lambda F, a, b: F.cosine_similarity(a, b), [np.array([[1, 2]]), np.array([[3, 4]])])
+
+
+def test_multilabel_soft_margin_0d_refused():
+    _same_error(lambda F, x, t: F.multilabel_soft_margin_loss(x, t), [np.array(0.5, np.float32), np.array(1.0, np.float32)])
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, np.inf])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_pairwise_distance_and_triplet_of_scalars(p, keepdim):
+    a, b = np.array(1.5, np.float32), np.array(0.2, np.float32)
+    _same(lambda F, a, b: F.pairwise_distance(a, b, p=p, keepdim=keepdim), [a, b], grad=(0, 1))
+    _same(lambda F, a, b, c: F.triplet_margin_loss(a, b, c, p=p, reduction="none"), [a, b, b + 1], grad=(0, 1, 2))

@@ -216,7 +216,7 @@ class CrossEntropy(Op):
             wq = q * weight if weight is not None else q
             sum_wq = wq.sum(axis=1)
             per = sum_wq * lse - xp.einsum("mc,mc->m", wq, x2)
-            ctx.coef = (sum_wq, wq)
+            ctx.coef = (sum_wq, wq, q)
             # 'mean' divides by numel / C, as PyTorch: 0 / 0 = nan for no classes
             return _reduced(xp, per, reduction, (shape[0],) + shape[2:] if len(shape) > 1 else (), dt.type(m if c else 0), dt)
         t = target.reshape(-1)
@@ -243,27 +243,31 @@ class CrossEntropy(Op):
         xp = array_module(ctx.p)
         x, target, weight = ctx.saved_tensors
         shape, m, c, ignore_index, smoothing, reduction, probs = ctx.meta
-        need_x, need_t = ctx.needs_input_grad[:2]
+        need_x, need_t, need_w = ctx.needs_input_grad[:3]
         graph = isinstance(g, Tensor)
         p = _softmax_graph(_class_last_t(x)) if graph else ctx.p
         gd = g
         dt = ctx.p.dtype
         scale = _grad_scale(gd, reduction, dt.type(m if c else 0) if probs else ctx.coef[1].sum(), (-1, 1))  # per row
-        gx = gt = None
+        gx = gt = gw = None
         if probs:
-            sum_wq, wq = ctx.coef
+            sum_wq, wq, q = ctx.coef
             if need_x:
                 gx = (p * sum_wq.reshape(-1, 1) - wq) * scale
                 gx = _class_first_any(gx, shape)
-            if need_t:
+            if need_t or need_w:
                 if graph:
                     x2 = _class_last_t(x)
                     logp = x2 - logsumexp(x2, 1, keepdim=True)
                 else:
                     logp = _class_last(x) - ctx.lse.reshape(-1, 1)
+            if need_t:
                 wl = logp * weight if weight is not None else logp
                 gt = _class_first_any(-(wl * dt.type(1 - smoothing)) * scale, shape)
-            return gx, gt, None, None, None, None, None
+            if need_w:  # dloss/dw_c = -sum_i q'_ic log p_ic (times the reduction's factor)
+                gw = -(logp * q) * scale
+                gw = _sum(gw, 0) if isinstance(gw, Tensor) else gw.sum(axis=0)
+            return gx, gt, gw, None, None, None, None
         ts, wt, valid = ctx.coef
         if need_x:
             a = wt * dt.type(1 - smoothing)
@@ -806,7 +810,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         )
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
-    if target._data.dtype.kind in "biu":
+    if target._data.dtype.kind in "biu" or input._data.dtype.kind in "biu":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = exp(target) * (target - input)
@@ -850,14 +854,23 @@ def multi_margin_loss(
     _check_margin_input(x)
     unbatched = x.ndim <= 1
     inp = reshape(input, (1, -1)) if unbatched else input
-    c = inp._data.shape[1]
-    t = xp.asarray(_data(target)).reshape(-1)
-    if t.shape[0] != inp._data.shape[0]:
-        raise RuntimeError(f"inconsistent target size, expected {inp._data.shape[0]} but got {list(xp.shape(_data(target)))}")
-    if _data(target).dtype != np.int64:
-        raise RuntimeError(f"expected scalar type Long but found {_type_name(_data(target))}")
-    if weight is not None and weight._data.dtype != x.dtype:
-        raise RuntimeError(f"expected scalar type {_type_name(x)} but found {_type_name(weight._data)}")
+    n, c = inp._data.shape
+    t0 = xp.asarray(_data(target))
+    if t0.ndim > 1 or t0.size != n:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples (batch size). "
+            f"Expected target size [{n}], but got {list(t0.shape)}. Input has shape {list(x.shape)}."
+        )
+    t = t0.reshape(-1)
+    if t0.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(t0)}")
+    if weight is not None:
+        if weight._data.ndim != 1:
+            raise ValueError("weight must be one-dimensional")
+        if weight._data.shape[0] != c:
+            raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight._data.shape)}")
+        if weight._data.dtype != x.dtype:
+            raise RuntimeError(f"expected scalar type {_type_name(x)} but found {_type_name(weight._data)}")
     if t.size and (t.min() < 0 or t.max() >= c):
         raise RuntimeError("target out of range")
     idx = Tensor._wrap(t.reshape(-1, 1).astype(np.int64))
@@ -871,8 +884,8 @@ def multi_margin_loss(
     if t.size:
         mask[xp.arange(t.size), t] = 0
     per = _sum(z * Tensor._wrap(mask), 1) / c
-    if unbatched:
-        per = squeeze(per, 0)
+    if unbatched:  # one loss, shaped like the target (0-d, or (1,))
+        per = reshape(per, t0.shape)
     return _reduce(per, reduction)
 
 
@@ -944,6 +957,8 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """-mean_c [t log sigmoid(x) + (1 - t) log sigmoid(-x)] (times weight) per sample."""
     reduction = _reduction(reduction, size_average, reduce)
+    if input._data.ndim == 0:  # the class dim is -1
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
     # -log sigmoid(x) = softplus(-x)
@@ -1101,6 +1116,9 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along ``dim`` (PyTorch's formula: the
     clamp is applied to the value only, the gradient flows through the norm)."""
     xp = array_module(x1._data)
+    common = np.result_type(x1._data, x2._data)
+    if common.kind != "f":
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {_type_name(common)}")
     a, b = broadcast_tensors(x1, x2)
     n1 = norm(a, 2, dim, keepdim=True)
     n2 = norm(b, 2, dim, keepdim=True)
@@ -1111,10 +1129,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dim."""
-    nd = max(x1._data.ndim, x2._data.ndim)
-    if nd == 0:
-        raise RuntimeError("pairwise_distance: expected at least 1-D inputs")
-    return norm(x1 - x2 + eps, p, -1, keepdim)
+    diff = x1 - x2 + eps
+    if diff._data.ndim == 0:  # PyTorch takes two scalars as one-element vectors: a 0-d distance, keepdim or not
+        return norm(reshape(diff, (1,)), p, -1, False)
+    return norm(diff, p, -1, keepdim)
 
 
 def pdist(input: Tensor, p: float = 2) -> Tensor:
@@ -1123,6 +1141,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     x = input._data
     if x.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
     i, j = xp.triu_indices(x.shape[0], 1)
     diff = getitem(input, Tensor._wrap(i)) - getitem(input, Tensor._wrap(j))
     return norm(diff, p, -1)
