@@ -171,3 +171,23 @@ def test_softmax_0d_integer_tensor_dim_and_empty_integer_input(name):
     outs = [getattr(lib.nn.functional, name)(lib.zeros((0, 3), dtype=lib.int64), 1) for lib in (torch, ember)]
     assert str(outs[1].dtype).split(".")[-1] == str(outs[0].dtype).split(".")[-1] == "int64"
     assert tuple(outs[1].shape) == tuple(outs[0].shape)
+
+
+ARG_ERRORS = {
+    "celu_alpha_0": lambda F, x: F.celu(x, alpha=0.0),
+    "rrelu_bounds_train": lambda F, x: F.rrelu(x, 0.5, 0.1, training=True),
+    "rrelu_bounds_eval": lambda F, x: F.rrelu(x, 0.5, 0.1),
+    "softshrink_negative": lambda F, x: F.softshrink(x, -0.5),
+    "softshrink_negative_f64": lambda F, x: F.softshrink(x.double(), -0.25),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARG_ERRORS))
+def test_argument_errors_like_torch(name):
+    errs = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as info:
+            ARG_ERRORS[name](lib.nn.functional, lib.ones(3, 4))
+        errs.append(info.value)
+    assert isinstance(errs[1], type(errs[0]))
+    assert str(errs[1]) == str(errs[0])

@@ -696,6 +696,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, inplace: bool = False, *, generator=None) -> Tensor:
     """Randomized leaky ReLU: slope ~ U(lower, upper) per element when training, (lower+upper)/2 in eval."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     _float(input, "rrelu")
@@ -737,7 +739,7 @@ def selu_(input: Tensor) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     if inplace:
         return celu_(input, alpha)
     return Elu.apply(_float(input, "celu"), alpha, 1.0, 1.0 / alpha)
@@ -815,9 +817,11 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd * sign(x) where |x| > lambd, else 0."""
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    return Softshrink.apply(_float(input, "softshrink"), lambd)
+    x = _float(input, "softshrink")
+    top = np.finfo(x._data.dtype).max
+    if not 0 <= lambd <= top:
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {_legacy_name(x._data.dtype)}, but found {lambd:g}")
+    return Softshrink.apply(x, lambd)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
