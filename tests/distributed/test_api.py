@@ -107,3 +107,19 @@ def test_convert_sync_batchnorm_shares_parameters_and_buffers():
     assert model[1].training is False
     single = ember.nn.SyncBatchNorm.convert_sync_batchnorm(ember.nn.BatchNorm1d(2))
     assert type(single) is ember.nn.SyncBatchNorm
+
+
+def test_only_the_rank_that_failed_tells_the_launcher(tmp_path, monkeypatch, capsys):
+    """ember launch names the rank whose uncaught exception aborted the job; a rank that gave up waiting for a
+    peer (PeerFailure) does not claim to be it."""
+    from ember.distributed import process_group as pg
+
+    table = tmp_path / "job.ranks"
+    monkeypatch.setenv("EMBER_LAUNCH_RANKS", str(table))
+    peer = pg.PeerFailure("ember.distributed: rank 1 exited while rank 0 was waiting for it in all_reduce")
+    pg._excepthook(pg.PeerFailure, peer, None)
+    assert not (tmp_path / "job.ranks.failed").exists()
+    pg._excepthook(ValueError, ValueError("boom"), None)
+    assert (tmp_path / "job.ranks.failed").read_text() == "0\n"
+    assert "rank 0 failed with ValueError" in capsys.readouterr().err
+    assert issubclass(pg.PeerFailure, RuntimeError)  # existing handlers of the waiting error still catch it

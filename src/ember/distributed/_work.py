@@ -47,12 +47,12 @@ def wait_requests(requests: list, pg, what: str, members=None, timeout: float | 
             gone_since = gone_since or now
             if now - gone_since > _GRACE_S:
                 names = ", ".join(map(str, gone))
-                raise RuntimeError(
+                raise _pg.PeerFailure(
                     f"ember.distributed: rank {names} exited while rank {_pg._me()} was waiting for it in {what}; "
                     "stopping this rank too"
                 )
         if now - start > timeout:
-            raise RuntimeError(
+            raise _pg.PeerFailure(
                 f"ember.distributed: {what} on rank {_pg._me()} timed out after {timeout:g} s waiting for ranks "
                 f"{[m for m in members if m != _pg._me()]} (the group's timeout; see init_process_group(timeout=...))"
             )

@@ -120,7 +120,11 @@ def launch(nproc: int, program: list[str], hosts: str | None = None, hostfile: s
             if watch.first is not None:  # seen dying first on this host: the launcher's report may name a rank it killed after
                 dead_pid = watch.first
                 dead_host = watch.host
-            rank = _rank_of(ranks_file, dead_pid)
+            rank = _self_reported(ranks_file)  # a rank that raised says so before it aborts the job
+            if rank is not None:
+                dead_pid, dead_host = _process_of(ranks_file, rank)
+            else:
+                rank = _rank_of(ranks_file, dead_pid)
             who = f"rank {rank}" if rank is not None else "a rank"
             where = f" (pid {dead_pid} on {dead_host})" if dead_pid is not None else ""
             how = f": {_describe(dead_code)}" if dead_code is not None else ""
@@ -132,6 +136,7 @@ def launch(nproc: int, program: list[str], hosts: str | None = None, hostfile: s
         return 130
     finally:
         Path(ranks_file).unlink(missing_ok=True)
+        Path(ranks_file + ".failed").unlink(missing_ok=True)
 
 
 class _FirstToDie:
@@ -188,6 +193,26 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
     except (OSError, IndexError):
         return True
+
+
+def _self_reported(ranks_file: str) -> int | None:
+    """The first rank that wrote itself as failed (ember's uncaught-exception hook does, before aborting)."""
+    try:
+        return int(Path(ranks_file + ".failed").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _process_of(ranks_file: str, rank: int) -> tuple[int | None, str | None]:
+    """(pid, host) of ``rank`` from the table rank 0 wrote at ``init_process_group``."""
+    try:
+        for line in Path(ranks_file).read_text().splitlines():
+            r, host, pid = line.split()
+            if int(r) == rank:
+                return int(pid), host
+    except (OSError, ValueError):
+        pass
+    return None, None
 
 
 def _rank_of(ranks_file: str, pid: int | None) -> int | None:

@@ -45,6 +45,11 @@ _NOT_INITIALIZED = "Default process group has not been initialized, please make 
 _EXIT_TAG = 0x7E1
 
 
+class PeerFailure(RuntimeError):
+    """A collective on this rank gave up because another rank left or did not answer in time: this rank is not
+    the one that failed (``ember launch`` names the rank that did)."""
+
+
 class Backend(str):
     """Backend names; ember has one, ``mpi``."""
 
@@ -281,6 +286,8 @@ def _excepthook(exc_type, exc, tb) -> None:
     sys.stderr.write("".join(f"[rank {me}] {line}\n" for line in text.rstrip("\n").split("\n")))
     sys.stderr.write(f"ember.distributed: rank {me} failed with {exc_type.__name__}; aborting all ranks\n")
     sys.stderr.flush()
+    if not isinstance(exc, PeerFailure):
+        _tell_launcher_failed(me)
     if _state.world is not None or _state.control is not None:
         _mpi.mpi().COMM_WORLD.Abort(1)
 
@@ -316,6 +323,18 @@ def _install_failure_hooks() -> None:
     _state.hooks_installed = True
     sys.excepthook = _excepthook
     atexit.register(_at_exit)
+
+
+def _tell_launcher_failed(rank: int) -> None:
+    """For ``ember launch``: this rank is the one that failed (it aborts the job next, and the abort takes every
+    rank down at once, so the launcher could not tell from the processes which one went first)."""
+    path = os.environ.get("EMBER_LAUNCH_RANKS")
+    if path:
+        try:
+            with open(path + ".failed", "a", encoding="utf-8") as f:
+                f.write(f"{rank}\n")
+        except OSError:
+            pass
 
 
 def _record_ranks() -> None:
