@@ -1,0 +1,134 @@
+"""Indexing edge cases where ember used to differ from PyTorch: each case runs on both and
+compares values, dtype and shape, or the exception class (and its first words)."""
+
+import numpy as np
+import pytest
+
+import ember
+
+torch = pytest.importorskip("torch")
+
+
+def _run(lib, fn, arrays):
+    return fn(lib, *[lib.tensor(a) for a in arrays])
+
+
+def _same(fn, *arrays):
+    """fn on ember and on torch: equal results, or the same exception class and message start."""
+    try:
+        want = _run(torch, fn, arrays)
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        with pytest.raises(type(e)) as got:
+            _run(ember, fn, arrays)
+        assert str(got.value).split()[:3] == str(e).split()[:3]
+        return
+    got = _run(ember, fn, arrays)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), equal_nan=True)
+
+
+A = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+M = np.arange(12, dtype=np.float32).reshape(3, 4)
+
+
+def _set(key, value_shape):
+    def fn(lib, a):
+        a = a.clone()
+        a[key] = lib.ones(value_shape)
+        return a
+    return fn
+
+
+@pytest.mark.parametrize("key,value_shape", [
+    ((Ellipsis, None), (5,)),          # value must expand to (3, 4, 5, 1), one way only
+    ((0, 0, 0), (5,)),                 # a vector does not fill one element
+    ((0, 0, 0), (1, 1)),               # leading size-1 dims are dropped
+    ((0,), (2, 4, 5)),                 # too many dims: expand's error
+    ((0,), (1, 1, 4, 5)),
+    ((1, None, 2, None), (4, 5)),
+    ((slice(None), None, [0, 1], None, [1, 2]), (5,)),   # index tensors: the shape-mismatch message
+    (([0, 1], None, [1, 2]), (2, 1)),
+    (([0],), (1, 1, 1, 4, 5)),
+    (([0, 1],), (3, 1, 1, 4, 5)),
+])
+def test_setitem_value_must_expand_to_the_indexed_shape(key, value_shape):
+    _same(_set(key, value_shape), A)
+
+
+def test_setitem_value_shape_error_is_runtime_error():
+    a = ember.zeros(3, 4, 5)
+    with pytest.raises(RuntimeError, match="The expanded size of the tensor"):
+        a[..., None] = ember.ones(5)
+
+
+@pytest.mark.parametrize("key", [[], (Ellipsis, Ellipsis), (Ellipsis, 0, Ellipsis), (None, Ellipsis, None, Ellipsis),
+                                 ([0, 1], Ellipsis, Ellipsis)])
+def test_empty_list_and_repeated_ellipsis(key):
+    _same(lambda lib, a: a[key], A)
+
+
+def test_setitem_empty_list_index():
+    _same(_set([], (4, 5)), A)
+
+
+def test_gather_and_index_select_on_0d():
+    s = np.array(2.5, np.float32)
+    _same(lambda lib, x: lib.gather(x, 0, lib.tensor(0)), s)
+    _same(lambda lib, x: lib.gather(x, -1, lib.tensor([0])), s)
+    _same(lambda lib, x: lib.index_select(x, 0, lib.tensor([0])), s)
+    _same(lambda lib, x: lib.index_select(x, 0, lib.tensor(0)), s)
+
+
+def test_index_add_0d_index():
+    _same(lambda lib, x: lib.index_add(x, 0, lib.tensor(1), lib.ones(1, 4)), M)
+    _same(lambda lib, x: lib.index_add(x, 1, lib.tensor(2), lib.ones(3, 1), alpha=2), M)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1, 2])
+def test_index_fill_refuses_a_matrix_index(dim):
+    _same(lambda lib, x: lib.index_fill(x, dim, lib.tensor([[0]]), -2.0), M)
+
+
+@pytest.mark.parametrize("name", ["masked_fill", "masked_select", "masked_scatter"])
+def test_uint8_masks_refused(name):
+    mask = (np.arange(12).reshape(3, 4) % 2).astype(np.uint8)
+    calls = {"masked_fill": lambda lib, x, m: lib.masked_fill(x, m, 1.0),
+             "masked_select": lambda lib, x, m: lib.masked_select(x, m),
+             "masked_scatter": lambda lib, x, m: lib.masked_scatter(x, m, lib.zeros(12))}
+    _same(calls[name], M, mask)
+
+
+@pytest.mark.parametrize("mshape", [(2, 4), (0, 4), (3, 5)])
+def test_mask_shape_mismatch_is_runtime_error(mshape):
+    mask = np.ones(mshape, bool)
+    _same(lambda lib, x, m: lib.masked_select(x, m), M, mask)
+    _same(lambda lib, x, m: lib.masked_scatter(x, m, lib.zeros(40)), M, mask)
+
+
+def test_masked_scatter_source_too_small_and_broadcast_input():
+    mask = np.ones((3, 4), bool)
+    _same(lambda lib, x, m: lib.masked_scatter(x, m, lib.zeros(5)), M, mask)
+    _same(lambda lib, x, m: lib.masked_scatter(x, m, lib.arange(20.0).reshape(4, 5)), np.array(2.5, np.float32), mask)
+    _same(lambda lib, x, m: lib.masked_scatter(x, m, lib.arange(20.0)), M[:1], mask)
+
+
+def test_take_needs_a_long_index():
+    _same(lambda lib, x: lib.take(x, lib.tensor([0], dtype=lib.int32)), M)
+    _same(lambda lib, x: lib.take(x, lib.tensor([0, -1, 11])), M)
+
+
+@pytest.mark.parametrize("idx,dim", [
+    ([0, 5], 0), ([0, 1], -1),                 # rank differs from the input's
+    ([[0], [2], [1]], 0), ([[-1]], None), ([[12]], None), ([[0, 11]], None),
+])
+def test_take_along_dim_errors(idx, dim):
+    _same(lambda lib, x: lib.take_along_dim(x, lib.tensor(idx), dim), M)
+    if dim is None or len(np.shape(idx)) == 1:
+        _same(lambda lib, x: lib.take_along_dim(x, lib.tensor(idx), dim), np.zeros((0, 4), np.float32))
+
+
+def test_scatter_reduce_mean_on_bool_refused():
+    x = np.array([[True, False], [False, True]])
+    _same(lambda lib, a: lib.scatter_reduce(a, 0, lib.tensor([[1, 0]]), a[:1], "mean"), x)
+    _same(lambda lib, a: lib.scatter_reduce(a, 0, lib.tensor([[1, 0]]), a[:1], "amax"), x)
