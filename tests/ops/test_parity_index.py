@@ -23,9 +23,14 @@ def _same(fn, *arrays):
         assert str(got.value).split()[:3] == str(e).split()[:3]
         return
     got = _run(ember, fn, arrays)
-    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
-    assert tuple(got.shape) == tuple(want.shape)
-    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), equal_nan=True)
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+    else:
+        got, want = (got,), (want,)
+    for g, w in zip(got, want):
+        assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1]
+        assert tuple(g.shape) == tuple(w.shape)
+        np.testing.assert_allclose(g.detach().numpy(), w.detach().numpy(), equal_nan=True)
 
 
 A = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
@@ -132,3 +137,37 @@ def test_scatter_reduce_mean_on_bool_refused():
     x = np.array([[True, False], [False, True]])
     _same(lambda lib, a: lib.scatter_reduce(a, 0, lib.tensor([[1, 0]]), a[:1], "mean"), x)
     _same(lambda lib, a: lib.scatter_reduce(a, 0, lib.tensor([[1, 0]]), a[:1], "amax"), x)
+
+
+V = np.arange(6, dtype=np.float32)
+
+
+@pytest.mark.parametrize("arg", [0, -1, 2, "t0", "t2d", "tf", "t1"])
+def test_tensor_split_sections_and_checks(arg):
+    def fn(lib, x):
+        a = {"t0": lib.tensor(4), "t2d": lib.tensor([[1]]), "tf": lib.tensor([1.0]), "t1": lib.tensor([1, 4])}.get(arg, arg)
+        return lib.tensor_split(x, a)
+    _same(fn, V)
+    _same(fn, np.array(1.0, np.float32))
+
+
+@pytest.mark.parametrize("sizes", [(-1, 2), (0, -2), (2, -1, -1), (1, 1, -3)])
+def test_repeat_and_tile_negative_sizes(sizes):
+    _same(lambda lib, x: x.repeat(*sizes), M)
+    _same(lambda lib, x: lib.tile(x, sizes), M)
+
+
+@pytest.mark.parametrize("x", [np.array(1.0, np.float32), V, M])
+def test_flipud_fliplr_need_enough_dims(x):
+    _same(lambda lib, t: lib.flipud(t), x)
+    _same(lambda lib, t: lib.fliplr(t), x)
+
+
+def test_roll_with_empty_dims_rolls_flattened():
+    _same(lambda lib, x: lib.roll(x, 1, ()), M)
+    _same(lambda lib, x: lib.roll(x, -5, []), M)
+
+
+@pytest.mark.parametrize("src,dst", [(0, -1), (-1, 0), (0, 0)])
+def test_movedim_on_0d(src, dst):
+    _same(lambda lib, x: lib.movedim(x, src, dst), np.array(1.5, np.float32))

@@ -236,7 +236,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     order = [n for n in range(nd) if n not in {_wrap_dim(s, nd) for s in src}]
     for d, s in sorted(zip((_wrap_dim(d, nd) for d in dst), (_wrap_dim(s, nd) for s in src))):
         order.insert(d, s)
-    order = tuple(order)
+    order = tuple(order) if nd else ()  # a 0-d tensor's one nominal dim moves nowhere
     return _viewed(Permute.apply(input, order), input, Permute, order)
 
 
@@ -574,10 +574,23 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
 
 
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
+    if not input._data.ndim:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        a = indices_or_sections._data
+        if a.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {a.ndim} dims")
+        if a.dtype != np.int64:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                               f"{indices_or_sections.dtype._legacy.removesuffix('Tensor')}")
+        indices_or_sections = int(a) if a.ndim == 0 else a.tolist()  # a 0-d tensor counts sections, as an int does
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         base, extra = divmod(n, k)
         sizes = [base + 1] * extra + [base] * (k - extra)
     else:
@@ -627,10 +640,14 @@ def flip(input: Tensor, dims) -> Tensor:
 
 
 def fliplr(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input: Tensor) -> Tensor:
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
 
 
@@ -652,6 +669,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Elements shifted cyclically along ``dims`` (over the flattened tensor without dims)."""
     n_shifts = len(shifts) if isinstance(shifts, (list, tuple)) else 1
     n_dims = 0 if dims is None else len(dims) if isinstance(dims, (list, tuple)) else 1
+    if n_dims == 0:
+        dims = None  # roll(x, s, ()) rolls the flattened tensor, as with no dims
     if (dims is None and n_shifts != 1) or (dims is not None and n_shifts != n_dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, dims:{n_dims}")
     if dims is not None and input._data.ndim == 0:
@@ -693,6 +712,9 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     x = reshape(input, (1,) * (len(sizes) - input._data.ndim) + input._data.shape)
+    out_shape = [r * n for r, n in zip(sizes, x._data.shape)]
+    if any(n < 0 for n in out_shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {next(n for n in out_shape if n < 0)}: {out_shape}")
     return Tile.apply(x, sizes)
 
 
