@@ -171,3 +171,35 @@ def test_roll_with_empty_dims_rolls_flattened():
 @pytest.mark.parametrize("src,dst", [(0, -1), (-1, 0), (0, 0)])
 def test_movedim_on_0d(src, dst):
     _same(lambda lib, x: lib.movedim(x, src, dst), np.array(1.5, np.float32))
+
+
+def _through_diagonal(op, offset, dims, grad):
+    """An in-place op on ``diagonal(...)`` of a non-leaf: the base's values (and, with grad, x.grad)."""
+    def fn(lib, a):
+        x = a.clone().requires_grad_(grad)
+        y = x * 1
+        v = y.diagonal(offset, *dims)
+        {"add_": lambda: v.add_(1), "mul_": lambda: v.mul_(2), "zero_": lambda: v.zero_(),
+         "setitem": lambda: v.__setitem__(0, 7.0), "copy_": lambda: v.copy_(lib.ones(v.shape) * 5)}[op]()
+        if not grad:
+            return (y, v)
+        (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        return (y.detach(), x.grad)
+    return fn
+
+
+@pytest.mark.parametrize("op", ["add_", "mul_", "zero_", "setitem", "copy_"])
+@pytest.mark.parametrize("offset,dims", [(0, ()), (1, ()), (-1, ()), (0, (1, 0))])
+@pytest.mark.parametrize("grad", [False, True])
+def test_inplace_through_diagonal_view_reaches_base(op, offset, dims, grad):
+    _same(_through_diagonal(op, offset, dims, grad), M)
+
+
+def test_diagonal_view_of_3d_and_version():
+    a = ember.zeros(2, 3, 3)
+    d = a.diagonal(0, -2, -1)
+    d.fill_(1)
+    want = torch.zeros(2, 3, 3)
+    want.diagonal(0, -2, -1).fill_(1)
+    np.testing.assert_array_equal(a.numpy(), want.numpy())
+    assert d.grad_fn is None and a._version == d._version

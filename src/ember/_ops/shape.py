@@ -749,6 +749,21 @@ class DiagEmbed(LinearOp):
         return Diagonal.of(h, offset, a, b)
 
 
+class DiagonalView(Diagonal):
+    """``Tensor.diagonal``'s op: the same map, but its result is a view, so in-place writes reach the input
+    (the adjoints keep copying: a gradient array must not alias another)."""
+
+    _is_view = True
+    _node_name = "DiagonalBackward0"
+
+    @staticmethod
+    def f(x, offset, a, b):
+        d = array_module(x).diagonal(x, offset, a, b)
+        if x.flags.writeable:
+            d.flags.writeable = True  # NumPy hands the diagonal out read-only; PyTorch's is writable
+        return d
+
+
 def _embed_diagonal(values, shape, dtype, offset, a, b):
     """An array of ``shape`` holding ``values`` (diagonal last) on the diagonal over dims a, b, zeros elsewhere."""
     xp = array_module(values)
@@ -765,7 +780,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     a, b = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if a == b:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return Diagonal.apply(input, offset, a, b)
+    return _viewed(DiagonalView.apply(input, offset, a, b), input, DiagonalView, offset, a, b)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
