@@ -203,3 +203,25 @@ def test_diagonal_view_of_3d_and_version():
     want.diagonal(0, -2, -1).fill_(1)
     np.testing.assert_array_equal(a.numpy(), want.numpy())
     assert d.grad_fn is None and a._version == d._version
+
+
+@pytest.mark.parametrize("pieces", [
+    lambda y: y.split(2, 1)[1], lambda y: y.split([1, 3], 1)[1], lambda y: y.unbind(0)[2],
+    lambda y: y.chunk(2)[0], lambda y: y.tensor_split(2)[0],
+])
+@pytest.mark.parametrize("grad", [True, False])
+def test_inplace_on_multi_view_pieces(pieces, grad):
+    """PyTorch refuses in-place ops on split/chunk/unbind pieces in a graph (not on tensor_split's,
+    nor outside a graph)."""
+    def fn(lib, a):
+        y = a.clone().requires_grad_(grad) * 1
+        pieces(y).add_(1)
+        return y.detach()
+    _same(fn, M)
+
+
+def test_inplace_on_a_view_of_a_split_piece_refused():
+    for lib in (torch, ember):
+        y = lib.ones(3, 4, requires_grad=True) * 1
+        with pytest.raises(RuntimeError, match="output of a function that returns multiple views"):
+            y.split(2, 1)[1][0].add_(1)

@@ -14,7 +14,7 @@ from .._backend import array_module
 from ..autograd.function import Op
 from ._common import LinearOp, cast_operand, normalize_dims, type_name
 from ._out import write_out
-from .inplace import mark_view
+from .inplace import mark_multi_view, mark_view
 from .pointwise import where
 
 _wrap = Tensor._wrap
@@ -570,7 +570,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     for s in sizes:
         out.append(narrow(tensor, d, start, s))
         start += s
-    return tuple(out)
+    return mark_multi_view(tuple(out), "Split" if isinstance(split_size_or_sections, (int, np.integer)) else "SplitWithSizes")
 
 
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
@@ -618,7 +618,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
 def unbind(input: Tensor, dim: int = 0):
     """The slices along ``dim``, with that dim removed."""
     d = _wrap_dim(dim, input._data.ndim)
-    return tuple(squeeze(narrow(input, d, i, 1), d) for i in range(input._data.shape[d]))
+    return mark_multi_view(tuple(squeeze(narrow(input, d, i, 1), d) for i in range(input._data.shape[d])), "Unbind")
 
 
 class Flip(Op):
