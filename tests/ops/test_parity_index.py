@@ -225,3 +225,15 @@ def test_inplace_on_a_view_of_a_split_piece_refused():
         y = lib.ones(3, 4, requires_grad=True) * 1
         with pytest.raises(RuntimeError, match="output of a function that returns multiple views"):
             y.split(2, 1)[1][0].add_(1)
+
+
+@pytest.mark.parametrize("x", [M, M.astype(np.int64), M > 5])
+def test_index_put_and_masked_scatter_need_matching_dtypes(x):
+    _same(lambda lib, a: a.index_put((lib.tensor([0]),), lib.tensor(2.5, dtype=lib.float64)), x)
+    _same(lambda lib, a: a.clone().index_put_((lib.tensor([0]),), lib.tensor(2.5, dtype=lib.float64)), x)
+    _same(lambda lib, a: a.masked_scatter(lib.tensor(True), lib.ones(12, dtype=lib.float64)), x)
+    _same(lambda lib, a: a.masked_scatter(lib.tensor(True), lib.ones(12).to(a.dtype)), x)
+
+
+def test_setitem_still_casts_the_value():
+    _same(lambda lib, a: (lambda c: (c.__setitem__(0, lib.tensor(2.7, dtype=lib.float64)), c)[1])(a.clone()), M.astype(np.int64))

@@ -297,6 +297,9 @@ def index_put_values(x: Tensor, key, values, accumulate: bool = False) -> Tensor
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     key = _convert_key(tuple(indices), input._data)
     _check_bounds(input._data.shape, key)
+    if isinstance(values, Tensor) and values._data.dtype != input._data.dtype:  # t[i] = v casts; index_put refuses
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {type_name(input.dtype)} "
+                           f"for the destination and {type_name(values.dtype)} for the source.")
     return index_put_values(input, key, values, accumulate)
 
 
@@ -760,6 +763,9 @@ def masked_select(input: Tensor, mask, *, out=None) -> Tensor:
 
 def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
     m = _mask_array(mask, input._data, "masked_scatter")
+    if source._data.dtype != input._data.dtype:  # PyTorch's words, missing space included
+        raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got"
+                           f"{type_name(input.dtype)} and {type_name(source.dtype)}")
     shape = _mask_shape(m, input)
     if shape != input._data.shape:  # out of place, the input broadcasts up to the mask
         input = expand(input, shape)
