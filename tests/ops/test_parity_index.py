@@ -237,3 +237,30 @@ def test_index_put_and_masked_scatter_need_matching_dtypes(x):
 
 def test_setitem_still_casts_the_value():
     _same(lambda lib, a: (lambda c: (c.__setitem__(0, lib.tensor(2.7, dtype=lib.float64)), c)[1])(a.clone()), M.astype(np.int64))
+
+
+@pytest.mark.parametrize("dim,start,length", [(1, 1, 2), (0, -2, 2), (-1, 0, 0)])
+def test_narrow_copy(dim, start, length):
+    _same(lambda lib, a: lib.narrow_copy(a, dim, start, length), M)
+    _same(lambda lib, a: lib.narrow_copy(a.t(), dim, start, length), M)
+    _same(lambda lib, a: lib.narrow_copy(a, dim, start, length, out=lib.empty(0)), M)
+    _same(lambda lib, a: lib.narrow_copy(a, dim, start, length, out=lib.empty(0, dtype=lib.float64)), M)
+
+
+def test_narrow_copy_is_a_copy_with_gradient():
+    for lib in (torch, ember):
+        x = lib.arange(12.0).reshape(3, 4).requires_grad_(True)
+        y = lib.narrow_copy(x, 1, 1, 2)
+        assert y.is_contiguous()
+        (y * lib.arange(6.0).reshape(3, 2)).sum().backward()
+        with lib.no_grad():
+            y.zero_()
+        assert x[0, 1].item() == 1.0
+        if lib is torch:
+            want = x.grad.numpy()
+        else:
+            np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+def test_narrow_copy_out_of_range():
+    _same(lambda lib, a: lib.narrow_copy(a, 0, 3, 1), M)

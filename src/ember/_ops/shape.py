@@ -545,6 +545,16 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     return _viewed(Narrow.apply(input, d, start, length), input, Narrow, d, start, length)
 
 
+def narrow_copy(input: Tensor, dim: int, start: int, length: int, *, out=None) -> Tensor:
+    """``narrow`` into new contiguous memory (not a view)."""
+    if out is not None:
+        return write_out(out, narrow_copy(input, dim, start, length), "narrow_copy", input,
+                         exact="Expected self.dtype() == output.dtype() to be true, but got false.  (Could this error "
+                               "message be improved?  If so, please report an enhancement request to PyTorch.)",
+                         warn_resize=False)
+    return clone(narrow(input, dim, start, length), memory_format=MF.contiguous_format)
+
+
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Split into chunks of a size (the last may be smaller) or into the given sizes."""
     if not tensor._data.ndim:
