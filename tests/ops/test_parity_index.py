@@ -264,3 +264,16 @@ def test_narrow_copy_is_a_copy_with_gradient():
 
 def test_narrow_copy_out_of_range():
     _same(lambda lib, a: lib.narrow_copy(a, 0, 3, 1), M)
+
+
+@pytest.mark.parametrize("key", [
+    (True,), (np.bool_(True),), (slice(None), np.bool_(False)),
+    [[True, False, True]], [0, [1, 2]], [[0, 1], [1, 2]], [0, slice(None)], [0, None], [0, Ellipsis, 1],
+])
+def test_key_forms(key):
+    _same(lambda lib, a: a[key], A)
+    _same(_set(key, ()), A)
+
+
+def test_list_with_a_tensor_is_a_tuple():
+    _same(lambda lib, a: a[[lib.tensor(0), 1]], A)

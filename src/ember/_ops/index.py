@@ -24,8 +24,16 @@ _wrap = Tensor._wrap
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
 
 
+def _sequence_as_tuple(key: list) -> bool:
+    """PyTorch still reads a short list holding a sequence, tensor, slice, None or ``...`` as a tuple
+    of indices (``x[[0, [1, 2]]]`` is ``x[0, [1, 2]]``), NumPy's old rule."""
+    return len(key) < 32 and any(isinstance(k, (list, tuple, Tensor, slice)) or k is None or k is Ellipsis for k in key)
+
+
 def _convert_key(key, like):
     """Tensors in an index become arrays; lists of ints become integer arrays (of ``like``'s library)."""
+    if isinstance(key, list) and _sequence_as_tuple(key):
+        key = tuple(key)
     if not isinstance(key, tuple):
         key = (key,)
     out = []
@@ -48,6 +56,9 @@ def _convert_key(key, like):
             out.append(a)
         elif isinstance(k, bool):
             out.append(array_module(like).asarray(k))
+        elif isinstance(k, np.bool_):
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                             "indices (got numpy.bool)")
         elif isinstance(k, float):
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
                              "indices (got float)")
