@@ -18,14 +18,22 @@ from ._out import write_out
 from .inplace import mark_view, write_inplace
 from .nonzero import argwhere, nonzero  # noqa: F401  (Tensor.nonzero & co. are declared with the index family)
 from .pointwise import Where, mul
-from .shape import expand, flatten, movedim, squeeze
+from .shape import expand, flatten, movedim, reshape, squeeze
 
 _wrap = Tensor._wrap
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
 
 
+def _sequence_as_tuple(key: list) -> bool:
+    """PyTorch still reads a short list holding a sequence, tensor, slice, None or ``...`` as a tuple
+    of indices (``x[[0, [1, 2]]]`` is ``x[0, [1, 2]]``), NumPy's old rule."""
+    return len(key) < 32 and any(isinstance(k, (list, tuple, Tensor, slice)) or k is None or k is Ellipsis for k in key)
+
+
 def _convert_key(key, like):
     """Tensors in an index become arrays; lists of ints become integer arrays (of ``like``'s library)."""
+    if isinstance(key, list) and _sequence_as_tuple(key):
+        key = tuple(key)
     if not isinstance(key, tuple):
         key = (key,)
     out = []
@@ -41,16 +49,23 @@ def _convert_key(key, like):
             out.append(a)
         elif isinstance(k, (list,)):
             a = array_module(like).asarray(k)
+            if a.size == 0:
+                a = a.astype(np.int64)  # PyTorch reads [] as an empty long index
             if a.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(a)
         elif isinstance(k, bool):
             out.append(array_module(like).asarray(k))
+        elif isinstance(k, np.bool_):
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                             "indices (got numpy.bool)")
         elif isinstance(k, float):
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
                              "indices (got float)")
         elif isinstance(k, str):
             raise TypeError("new(): invalid data type 'str'")
+        elif k is Ellipsis and any(o is Ellipsis for o in out):
+            continue  # PyTorch lets the first ellipsis take the spare dims and later ones none
         else:
             out.append(k)
     return tuple(out)
@@ -293,7 +308,26 @@ def index_put_values(x: Tensor, key, values, accumulate: bool = False) -> Tensor
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     key = _convert_key(tuple(indices), input._data)
     _check_bounds(input._data.shape, key)
+    if isinstance(values, Tensor) and values._data.dtype != input._data.dtype:  # t[i] = v casts; index_put refuses
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {type_name(input.dtype)} "
+                           f"for the destination and {type_name(values.dtype)} for the source.")
     return index_put_values(input, key, values, accumulate)
+
+
+def _check_value_shape(value: Tensor, target: tuple, basic: bool) -> tuple:
+    """The value must expand to the indexed shape (one way: a (5,) value does not fill a (4, 1) slot),
+    after dropping leading size-1 dims as PyTorch does. Basic keys fail with expand's words, index
+    tensors with the shape-mismatch message. Returns the value's shape without those dims."""
+    shape = value._data.shape
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]
+    lead = len(target) - len(shape)
+    if lead >= 0 and all(s in (1, t) for s, t in zip(shape, target[lead:])):
+        return shape
+    if basic:
+        expand(_wrap(value._data.reshape(shape)), target)  # raises PyTorch's expand error
+    raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast to "
+                       f"indexing result of shape {list(target)}")
 
 
 def setitem(x: Tensor, key, value) -> None:
@@ -315,12 +349,9 @@ def setitem(x: Tensor, key, value) -> None:
         target = xp.shape(x._data[key])
         if placement is not None:
             target = _to_torch_order(xp.empty(target, dtype=np.bool_), placement).shape
-        try:
-            np.broadcast_shapes(target, value._data.shape)
-        except ValueError:
-            raise RuntimeError(
-                f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast to indexing result of shape {list(target)}"
-            ) from None
+        shape = _check_value_shape(value, tuple(target), basic=placement is None and _is_basic(key))
+        if shape != value._data.shape:  # NumPy won't put a (1, 1) array into one element
+            value = reshape(value, shape)
         if placement is not None:  # the values in NumPy's order of the indexed dims
             p, n = placement
             value = movedim(expand(value, target), tuple(range(p, p + n)), tuple(range(n)))
@@ -403,15 +434,28 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False, out=Non
     d = _wrap_dim(dim, input._data.ndim)
     idx = _index_array(index, input._data)
     _check_gather_shapes("gather", input._data.shape, d, idx)
+    if input._data.ndim == 0:  # a 0-d input reads as one element; the result takes the index's shape
+        return GetItem.apply(flatten(input), (idx,), False)
     return GetItem.apply(input, _grid(idx, d), False)
 
 
 def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     idx = _index_array(indices, input._data)
     if dim is None:
+        n = input._data.size
+        bad = _first_out_of_range(idx, n)
+        if bad is not None:  # PyTorch gathers from the flattened input, with gather's bounds
+            raise RuntimeError(f"index {bad} is out of bounds for dimension 0 with size {n}")
         return GetItem.apply(flatten(input), (idx.reshape(-1),), False)
+    if idx.ndim != input._data.ndim:
+        raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
+                           f"{input._data.ndim} dimensions for input, and {idx.ndim} dimensions for indices")
     d = _wrap_dim(dim, input._data.ndim)
-    shape = list(np.broadcast_shapes(tuple(1 if i == d else s for i, s in enumerate(input._data.shape)), tuple(1 if i == d else s for i, s in enumerate(idx.shape))))
+    others = [tuple(1 if i == d else s for i, s in enumerate(sh)) for sh in (input._data.shape, idx.shape)]
+    try:
+        shape = list(np.broadcast_shapes(*others))
+    except ValueError:
+        raise broadcast_error(*others) from None
     idx_shape = shape.copy()
     idx_shape[d] = idx.shape[d]
     idx = array_module(idx).broadcast_to(idx, idx_shape)
@@ -425,6 +469,8 @@ def take(input: Tensor, index, *, out=None) -> Tensor:
     if out is not None:
         return write_out(out, take(input, index), "take", exact="take(): self and out expected to have the same dtype, but got self.dtype = {want} and out.dtype = {got}")
     idx = _index_array(index, input._data, "take")
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {type_name(D.from_numpy_dtype(idx.dtype))}")
     n = input._data.size
     bad = _first_out_of_range(idx, n, allow_negative=True)
     if bad is not None:
@@ -563,6 +609,8 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *, 
     if reduce not in _REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     _, _, grid, vals = _scatter_prepare("scatter_reduce", input, dim, index, src)
+    if reduce == "mean" and input._data.dtype == np.bool_:  # PyTorch has no bool mean kernel (ember returned int64)
+        raise NotImplementedError("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
     return ScatterReduce.apply(input, vals, grid, reduce, bool(include_self))
 
 
@@ -576,6 +624,8 @@ def index_select(input: Tensor, dim: int, index, *, out=None) -> Tensor:
     d = _wrap_dim(dim, input._data.ndim)
     if _first_out_of_range(idx, input._data.shape[d] if input._data.ndim else 1) is not None:
         raise IndexError("index out of range in self")
+    if input._data.ndim == 0:  # PyTorch keeps a 0-d input 0-d, whatever the index's shape
+        return squeeze(GetItem.apply(flatten(input), (idx.reshape(-1),), False))
     key = (slice(None),) * d + (idx.reshape(-1),)
     return GetItem.apply(input, key, False) if input._requires_grad else _wrap(array_module(input._data).take(input._data, idx.reshape(-1), axis=d))
 
@@ -623,7 +673,7 @@ def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Ten
     bad = _first_out_of_range(idx, n)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
-    key = (slice(None),) * d + (idx,)
+    key = (slice(None),) * d + (idx.reshape(-1),)  # a 0-d index names one slice, as a 1-element vector does
     src = mul(source, alpha) if alpha != 1 else source
     return index_put_values(input, key, src, accumulate=True)
 
@@ -634,6 +684,8 @@ def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
     if idx.dtype != np.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     d = _wrap_dim(dim, input._data.ndim)
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
     n = input._data.shape[d] if input._data.ndim else 1
     bad = _first_out_of_range(idx, n, allow_negative=True)  # index_fill wraps negatives, like PyTorch
     if bad is not None:
@@ -672,22 +724,33 @@ def index_copy(input: Tensor, dim: int, index, source: Tensor) -> Tensor:
     return index_put_values(input, (slice(None),) * d + (idx.reshape(-1),), source)
 
 
-def _mask_array(mask, like):
+_MASK_DTYPE_ERRORS = {  # PyTorch 2.x refuses uint8 masks here (indexing still takes them), each op in its own words
+    "masked_fill": "masked_fill_ only supports boolean masks, but got mask with dtype {c}",
+    "masked_select": "masked_select: expected BoolTensor for mask",
+    "masked_scatter": "masked_scatter_ only supports boolean masks, but got mask with dtype {t}",
+}
+
+
+def _mask_array(mask, like, name: str = "masked_fill"):
     m = _as_array(mask, like)
     if m.dtype != np.bool_:
-        if m.dtype == np.uint8:
-            return m.astype(bool)
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {c_type_name(D.from_numpy_dtype(m.dtype))}")
+        dt = D.from_numpy_dtype(m.dtype)
+        raise RuntimeError(_MASK_DTYPE_ERRORS[name].format(c=c_type_name(dt), t=type_name(dt)))
     return m
+
+
+def _mask_shape(m, input: Tensor) -> tuple:
+    """The shape mask and input broadcast to, with PyTorch's error (the mask named first) when they don't."""
+    try:
+        return np.broadcast_shapes(m.shape, input._data.shape)
+    except ValueError:
+        raise broadcast_error(m.shape, input._data.shape) from None
 
 
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """input with ``value`` where ``mask`` is True (mask broadcasts to input)."""
     m = _mask_array(mask, input._data)
-    try:
-        out_shape = np.broadcast_shapes(input._data.shape, m.shape)
-    except ValueError:
-        raise broadcast_error(m.shape, input._data.shape) from None  # PyTorch names the mask first
+    out_shape = _mask_shape(m, input)
     if out_shape != input._data.shape:  # out of place, the input broadcasts up to the mask (masked_fill_ refuses)
         input = expand(input, out_shape)
     if isinstance(value, Tensor):
@@ -703,16 +766,24 @@ def masked_select(input: Tensor, mask, *, out=None) -> Tensor:
     """The elements where ``mask`` is True, as a 1-D tensor."""
     if out is not None:
         return write_out(out, masked_select(input, mask), "masked_select", exact="masked_select(): self and result must have the same scalar type")
-    m = _mask_array(mask, input._data)
-    shape = np.broadcast_shapes(input._data.shape, m.shape)
+    m = _mask_array(mask, input._data, "masked_select")
+    shape = _mask_shape(m, input)
     x = expand(input, shape) if shape != input._data.shape else input
     return GetItem.apply(x, (array_module(m).broadcast_to(m, shape),), False)
 
 
 def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
-    m = _mask_array(mask, input._data)
-    m = array_module(m).broadcast_to(m, input._data.shape)
+    m = _mask_array(mask, input._data, "masked_scatter")
+    if source._data.dtype != input._data.dtype:  # PyTorch's words, missing space included
+        raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got"
+                           f"{type_name(input.dtype)} and {type_name(source.dtype)}")
+    shape = _mask_shape(m, input)
+    if shape != input._data.shape:  # out of place, the input broadcasts up to the mask
+        input = expand(input, shape)
+    m = array_module(m).broadcast_to(m, shape)
     n = int(m.sum())
+    if n > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
     vals = GetItem.apply(flatten(source), (slice(0, n),), True)
     return index_put_values(input, (m,), vals)
 

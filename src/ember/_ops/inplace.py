@@ -75,6 +75,11 @@ def write_inplace(x: Tensor, compute, direct=None, others=()) -> Tensor:
         x._version[0] += 1
         return x
     node = x.grad_fn
+    multi = node.__dict__.get("_multi_view") if node is not None else None
+    if multi is not None:
+        raise RuntimeError(f"{multi} is a view and is being modified inplace. This view is the output of a function that "
+                           "returns multiple views. Such functions do not allow the output views to be modified inplace. "
+                           "You should replace the inplace operation by an out-of-place one.")
     view = node.__dict__.get("_view_src") if node is not None else None
     if view is not None:
         base = view[0]()
@@ -179,6 +184,8 @@ def mark_view(out: Tensor, base: Tensor, view_fn) -> Tensor:
     """
     node = out.grad_fn
     if node is not None:
+        if base.grad_fn is not None and "_multi_view" in base.grad_fn.__dict__:
+            node._multi_view = base.grad_fn._multi_view  # a view of split()'s piece is refused in place too
         parent = base.grad_fn.__dict__.get("_view_src") if base.grad_fn is not None else None
         root = parent[0]() if parent is not None else None
         if root is not None and array_module(root._data).may_share_memory(root._data, base._data):
@@ -187,6 +194,15 @@ def mark_view(out: Tensor, base: Tensor, view_fn) -> Tensor:
         else:
             node._view_src = (weakref.ref(base), view_fn)
     return out
+
+
+def mark_multi_view(outputs: tuple, name: str) -> tuple:
+    """``split``/``unbind``'s pieces in a graph: PyTorch refuses in-place ops on them (their
+    backward is one node for all pieces), naming the piece as ``Output i of <name>``."""
+    for i, out in enumerate(outputs):
+        if out.grad_fn is not None:
+            out.grad_fn._multi_view = f"Output {i} of {name}"
+    return outputs
 
 
 def _write_through_view(x: Tensor, base: Tensor, view_fn, compute) -> Tensor:

@@ -14,7 +14,7 @@ from .._backend import array_module
 from ..autograd.function import Op
 from ._common import LinearOp, cast_operand, normalize_dims, type_name
 from ._out import write_out
-from .inplace import mark_view
+from .inplace import mark_multi_view, mark_view
 from .pointwise import where
 
 _wrap = Tensor._wrap
@@ -236,7 +236,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     order = [n for n in range(nd) if n not in {_wrap_dim(s, nd) for s in src}]
     for d, s in sorted(zip((_wrap_dim(d, nd) for d in dst), (_wrap_dim(s, nd) for s in src))):
         order.insert(d, s)
-    order = tuple(order)
+    order = tuple(order) if nd else ()  # a 0-d tensor's one nominal dim moves nowhere
     return _viewed(Permute.apply(input, order), input, Permute, order)
 
 
@@ -545,6 +545,16 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     return _viewed(Narrow.apply(input, d, start, length), input, Narrow, d, start, length)
 
 
+def narrow_copy(input: Tensor, dim: int, start: int, length: int, *, out=None) -> Tensor:
+    """``narrow`` into new contiguous memory (not a view)."""
+    if out is not None:
+        return write_out(out, narrow_copy(input, dim, start, length), "narrow_copy", input,
+                         exact="Expected self.dtype() == output.dtype() to be true, but got false.  (Could this error "
+                               "message be improved?  If so, please report an enhancement request to PyTorch.)",
+                         warn_resize=False)
+    return clone(narrow(input, dim, start, length), memory_format=MF.contiguous_format)
+
+
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Split into chunks of a size (the last may be smaller) or into the given sizes."""
     if not tensor._data.ndim:
@@ -570,14 +580,27 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     for s in sizes:
         out.append(narrow(tensor, d, start, s))
         start += s
-    return tuple(out)
+    return mark_multi_view(tuple(out), "Split" if isinstance(split_size_or_sections, (int, np.integer)) else "SplitWithSizes")
 
 
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
+    if not input._data.ndim:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        a = indices_or_sections._data
+        if a.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {a.ndim} dims")
+        if a.dtype != np.int64:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                               f"{indices_or_sections.dtype._legacy.removesuffix('Tensor')}")
+        indices_or_sections = int(a) if a.ndim == 0 else a.tolist()  # a 0-d tensor counts sections, as an int does
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         base, extra = divmod(n, k)
         sizes = [base + 1] * extra + [base] * (k - extra)
     else:
@@ -605,7 +628,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
 def unbind(input: Tensor, dim: int = 0):
     """The slices along ``dim``, with that dim removed."""
     d = _wrap_dim(dim, input._data.ndim)
-    return tuple(squeeze(narrow(input, d, i, 1), d) for i in range(input._data.shape[d]))
+    return mark_multi_view(tuple(squeeze(narrow(input, d, i, 1), d) for i in range(input._data.shape[d])), "Unbind")
 
 
 class Flip(Op):
@@ -627,10 +650,14 @@ def flip(input: Tensor, dims) -> Tensor:
 
 
 def fliplr(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input: Tensor) -> Tensor:
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
 
 
@@ -652,6 +679,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Elements shifted cyclically along ``dims`` (over the flattened tensor without dims)."""
     n_shifts = len(shifts) if isinstance(shifts, (list, tuple)) else 1
     n_dims = 0 if dims is None else len(dims) if isinstance(dims, (list, tuple)) else 1
+    if n_dims == 0:
+        dims = None  # roll(x, s, ()) rolls the flattened tensor, as with no dims
     if (dims is None and n_shifts != 1) or (dims is not None and n_shifts != n_dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, dims:{n_dims}")
     if dims is not None and input._data.ndim == 0:
@@ -693,6 +722,9 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     x = reshape(input, (1,) * (len(sizes) - input._data.ndim) + input._data.shape)
+    out_shape = [r * n for r, n in zip(sizes, x._data.shape)]
+    if any(n < 0 for n in out_shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {next(n for n in out_shape if n < 0)}: {out_shape}")
     return Tile.apply(x, sizes)
 
 
@@ -727,6 +759,21 @@ class DiagEmbed(LinearOp):
         return Diagonal.of(h, offset, a, b)
 
 
+class DiagonalView(Diagonal):
+    """``Tensor.diagonal``'s op: the same map, but its result is a view, so in-place writes reach the input
+    (the adjoints keep copying: a gradient array must not alias another)."""
+
+    _is_view = True
+    _node_name = "DiagonalBackward0"
+
+    @staticmethod
+    def f(x, offset, a, b):
+        d = array_module(x).diagonal(x, offset, a, b)
+        if x.flags.writeable:
+            d.flags.writeable = True  # NumPy hands the diagonal out read-only; PyTorch's is writable
+        return d
+
+
 def _embed_diagonal(values, shape, dtype, offset, a, b):
     """An array of ``shape`` holding ``values`` (diagonal last) on the diagonal over dims a, b, zeros elsewhere."""
     xp = array_module(values)
@@ -743,7 +790,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     a, b = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if a == b:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return Diagonal.apply(input, offset, a, b)
+    return _viewed(DiagonalView.apply(input, offset, a, b), input, DiagonalView, offset, a, b)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
