@@ -15,7 +15,7 @@ from .._tensor import data_of as _d
 from ..autograd.function import Op
 from ._common import dim_arg, normalize_dims, type_name
 from ._out import write_out, write_out_tuple
-from .pointwise import _float_input, abs as _abs, div, isnan, maximum as _m, pow as _pow, sqrt, to_dtype, where
+from .pointwise import _float_input, abs as _abs, div, isnan, maximum as _m, minimum as _minimum, pow as _pow, sqrt, to_dtype, where
 from .index import gather, scatter_add
 from .shape import flatten, squeeze
 
@@ -119,6 +119,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got {type_name(input.dtype)}")
     mask = isnan(input)
     zeroed = where(mask, 0.0, input)
     count = sum(_wrap(~mask._data), dim, keepdim)
@@ -172,6 +174,7 @@ def _cumprod(a, axis):
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product over ``dim`` (one dim, or all)."""
+    _int_dim(dim, "prod")
     xp = array_module(input._data)
     if out is not None:
         return write_out(out, prod(input, dim, keepdim, dtype=out.dtype), "prod")
@@ -181,6 +184,12 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
         acc = np.int64 if dtype is None else input._data.dtype
         return _wrap(xp.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=acc)))
     return Prod.apply(input, _axes(dim, input), keepdim)
+
+
+def _int_dim(dim, name):
+    """prod, argmax, median... reduce over one dim: PyTorch's parser refuses a tuple or list."""
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
 
 
 def _correction(unbiased, correction):
@@ -270,12 +279,16 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 
 class Amax(Op):
-    """y = max over axes;  the gradient is shared evenly among the maximal elements."""
+    """y = max over axes;  the gradient is shared evenly among the maximal elements.
+
+    A NaN result matches no element, so amax's gradient is NaN there (as PyTorch's); ``nan_hits``
+    (max()/min() of the whole tensor) shares it among the NaN elements instead, as PyTorch's max() does.
+    """
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim, is_max):
+    def forward(ctx, x, axes, keepdim, is_max, nan_hits=False):
         xp = array_module(x)
-        ctx.meta = (x.shape, axes, keepdim)
+        ctx.meta = (x.shape, axes, keepdim, nan_hits)
         y = x.max(axis=axes, keepdims=True) if is_max else x.min(axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
         return xp.asarray(y if keepdim else (y.reshape(_reduced_shape(x.shape, axes, False))))
@@ -284,10 +297,12 @@ class Amax(Op):
     def backward(ctx, g):
         xp = array_module(g)
         x, y = ctx.saved_tensors
-        shape, axes, keepdim = ctx.meta
-        hit = (xp.asarray(x) == xp.asarray(y))
+        shape, axes, keepdim, nan_hits = ctx.meta
+        x, y = xp.asarray(x), xp.asarray(y)
+        hit = (x == y) | (xp.isnan(x) & xp.isnan(y)) if nan_hits and x.dtype.kind == "f" else x == y
         count = hit.sum(axis=axes, keepdims=True)
-        return _expand_back(g, shape, axes, keepdim) * (hit / count), None, None, None
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            return _expand_back(g, shape, axes, keepdim) * (hit / count), None, None, None, None
 
 
 def _check_nonempty(input: Tensor, axes, name):
@@ -353,9 +368,8 @@ class _SelectAlong(Op):
 def _extremum(input: Tensor, dim, keepdim, is_max, name):
     xp = array_module(input._data)
     if dim is None:
-        axes = None
-        _check_nonempty(input, axes, name)
-        return amax(input) if is_max else amin(input)
+        _check_nonempty(input, None, name)
+        return Amax.apply(input, None, False, is_max, True)
     if isinstance(dim, Tensor):
         return (maximum if is_max else minimum)(input, dim)
     axis = _wrap_dim(dim, input._data.ndim)
@@ -413,12 +427,11 @@ def maximum(input, other, *, out=None):
 
 
 def minimum(input, other, *, out=None):
-    from .pointwise import minimum as _m
-
-    return _m(input, other, out=out)
+    return _minimum(input, other, out=out)
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    _int_dim(dim, "aminmax")
     return namedtuple("aminmax", ["min", "max"])(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (), keepdim))
 
 
@@ -437,6 +450,7 @@ def _arg_reduce(input: Tensor, dim, keepdim, out, is_max) -> Tensor:
     name = "argmax" if is_max else "argmin"
     if out is not None:
         return write_out(out, _arg_reduce(input, dim, keepdim, None, is_max), name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+    _int_dim(dim, name)
     if input._data.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
@@ -480,7 +494,7 @@ class LogSumExp(Op):
         return _expand_back(g, shape, axes, keepdim) * softmax, None, None
 
 
-def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
+def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
     """log(sum(exp(x))) over ``dim``, stable for large x."""
     if out is not None:
         return write_out(out, logsumexp(input, dim, keepdim), "logsumexp", exact="logsumexp(): Expected floating point type for result tensor, but got: {got}" if out._data.dtype.kind != "f" else None)
@@ -490,7 +504,13 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Te
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """Vector p-norm over ``dim`` (all elements when None); 'fro' is the 2-norm."""
+    """Vector p-norm over ``dim`` (all elements when None); 'fro' is the 2-norm. Floating input only,
+    as PyTorch (linalg.vector_norm underneath); ``dtype`` converts the input first."""
+    if input._data.dtype.kind != "f":
+        kind = "matrix_norm" if p == "nuc" else "vector_norm"
+        raise RuntimeError(f"linalg.{kind}: Expected a floating point or complex tensor as input. Got {type_name(input.dtype)}")
+    if dtype is not None:
+        input = to_dtype(input, D.as_dtype(dtype))
     if p in ("fro", 2, 2.0):
         if dim is None and input._requires_grad:
             return _Norm2.apply(input, None, keepdim)
@@ -500,7 +520,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p in (float("-inf"), "-inf"):
         return amin(_abs(input), dim if dim is not None else (), keepdim)
     if p == 0:
-        return sum((input != 0).float(), dim, keepdim)
+        return sum(to_dtype(input != 0, input.dtype), dim, keepdim)
     if p == 1:
         return sum(_abs(input), dim, keepdim)
     if p == "nuc":
@@ -534,10 +554,10 @@ class Cumsum(Op):
     """y_i = sum_{j<=i} x_j;  dx_i = sum_{j>=i} dy_j (a reversed cumsum)."""
 
     @staticmethod
-    def forward(ctx, x, axis):
+    def forward(ctx, x, axis, dtype=None):
         xp = array_module(x)
         ctx.axis = axis
-        dtype = x.dtype if x.dtype.kind == "f" else np.int64
+        dtype = _scan_dtype(x, dtype)
         if x.ndim == 0:
             return xp.array(x, dtype=dtype)
         return xp.cumsum(x, axis=axis, dtype=dtype)
@@ -546,8 +566,13 @@ class Cumsum(Op):
     def backward(ctx, g):
         xp = array_module(g)
         if g.ndim == 0:
-            return g, None
-        return xp.flip(xp.cumsum(xp.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None
+            return g, None, None
+        return xp.flip(xp.cumsum(xp.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None, None
+
+
+def _scan_dtype(x, dtype):
+    """A requested dtype is the result's; without one integers and bools accumulate in int64."""
+    return dtype if dtype is not None else (x.dtype if x.dtype.kind == "f" else np.int64)
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
@@ -557,6 +582,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
         return write_out(out, cumsum(input, dim, dtype=out.dtype), "cumsum")
     if dtype is not None:
         input = to_dtype(input, D.as_dtype(dtype))
+        return Cumsum.apply(input, _wrap_dim(dim, input._data.ndim), input._data.dtype)
     return Cumsum.apply(input, _wrap_dim(dim, input._data.ndim))
 
 
@@ -568,10 +594,10 @@ class Cumprod(Op):
     """
 
     @staticmethod
-    def forward(ctx, x, axis):
+    def forward(ctx, x, axis, dtype=None):
         xp = array_module(x)
         ctx.axis = axis
-        dtype = x.dtype if x.dtype.kind == "f" else np.int64
+        dtype = _scan_dtype(x, dtype)
         y = xp.array(x, dtype=dtype) if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=dtype)
         ctx.save_for_backward(x, y)
         return y
@@ -582,9 +608,9 @@ class Cumprod(Op):
         x, y = ctx.saved_tensors
         axis = ctx.axis
         if g.ndim == 0:
-            return g, None
+            return g, None, None
         if not xp.any(_d(x) == 0):
-            return xp.flip(xp.cumsum(xp.flip(g * y, axis), axis=axis), axis) / x, None
+            return xp.flip(xp.cumsum(xp.flip(g * y, axis), axis=axis), axis) / x, None, None
         x = xp.asarray(_d(x))
         g = xp.asarray(_d(g))
         xm = xp.moveaxis(x, axis, -1)
@@ -597,12 +623,17 @@ class Cumprod(Op):
             rest[..., i] = 1
             partial = xp.cumprod(rest, axis=-1)
             out[..., i] = (gm[..., i:] * partial[..., i:]).sum(-1)
-        return xp.moveaxis(out, -1, axis), None
+        return xp.moveaxis(out, -1, axis), None, None
 
 
-def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    if out is not None:
+        if out._data.dtype.kind == "b":
+            raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+        return write_out(out, cumprod(input, dim, dtype=out.dtype), "cumprod")
     if dtype is not None:
         input = to_dtype(input, D.as_dtype(dtype))
+        return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim), input._data.dtype)
     return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
 
 
@@ -634,17 +665,25 @@ def _running_index(a, running, axis):
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
-    xp = array_module(input._data)
     if out is not None:
         return write_out(out, all(input, dim, keepdim), "all", exact="all only supports bool tensor for result, got: {got}")
-    return _wrap(xp.asarray(xp.all(input._data, axis=_axes(dim, input), keepdims=keepdim)))
+    return _all_or_any(input, dim, keepdim, "all")
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
-    xp = array_module(input._data)
     if out is not None:
         return write_out(out, any(input, dim, keepdim), "any", exact="any only supports bool tensor for result, got: {got}")
-    return _wrap(xp.asarray(xp.any(input._data, axis=_axes(dim, input), keepdims=keepdim)))
+    return _all_or_any(input, dim, keepdim, "any")
+
+
+def _all_or_any(input: Tensor, dim, keepdim, name) -> Tensor:
+    """PyTorch's all/any: an empty dim list reduces nothing (each element tested alone, unlike sum's
+    dim=()), and a uint8 input answers in uint8."""
+    a = input._data
+    xp = array_module(a)
+    axes = () if isinstance(dim, (tuple, list)) and not dim else _axes(dim, input)
+    y = xp.asarray(getattr(xp, name)(a, axis=axes, keepdims=keepdim))
+    return _wrap(y.astype(np.uint8) if a.dtype == np.uint8 else y)
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
@@ -653,30 +692,47 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 
 def median(input: Tensor, dim=None, keepdim: bool = False):
-    """The lower median (PyTorch's convention); with ``dim``, (values, indices)."""
-    xp = array_module(input._data)
+    """The lower median (PyTorch's convention); with ``dim``, (values, indices). NaN propagates."""
+    return _median(input, dim, keepdim, "median", False)
 
+
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    """The lower median of the non-NaN values (NaN only where a slice is all NaN)."""
+    return _median(input, dim, keepdim, "nanmedian", True)
+
+
+def _median(input: Tensor, dim, keepdim, name, ignore_nan):
+    xp = array_module(input._data)
     a = input._data
+    _int_dim(dim, name)
     if a.dtype.kind == "b":
         raise NotImplementedError(f'"{"median_cpu" if dim is None else "median_out"}" not implemented for \'Bool\'')
     if dim is None:
-        flat = a.reshape(-1)
-        if flat.size == 0:
+        if a.size == 0:
             return _wrap(xp.array(np.nan, dtype=a.dtype))
-        k = (flat.size - 1) // 2
-        idx = _nan_first(flat, xp.argsort(flat, kind="stable")[k : k + 1], 0)
-
+        idx = _median_index(a.reshape(-1), 0, ignore_nan)
         return gather(flatten(input), 0, _wrap(idx)).reshape(())
     axis = _wrap_dim(dim, a.ndim)
-    if a.ndim and a.shape[axis] == 0:
-        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
-    k = (a.shape[axis] - 1) // 2
-    order = xp.argsort(a, axis=axis, kind="stable")
-    idx = _nan_first(a, xp.take(order, [k], axis=axis), axis)
+    if a.ndim == 0:  # a scalar is its own median, at index 0
+        return values_indices(gather(input.reshape(1), 0, _wrap(xp.zeros(1, np.int64))).reshape(()), _wrap(xp.zeros((), np.int64)))
+    if a.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _median_index(a, axis, ignore_nan)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:
         values, idx = squeeze(values, axis), xp.squeeze(idx, axis)
     return values_indices(values, _wrap(idx))
+
+
+def _median_index(a, axis: int, ignore_nan: bool):
+    """Index (kept dim) of the lower median along ``axis``. A stable sort puts NaNs last: median takes
+    a slice's first NaN (PyTorch propagates it), nanmedian the lower median of the values before them."""
+    xp = array_module(a)
+    order = xp.argsort(a, axis=axis, kind="stable")
+    if ignore_nan and a.dtype.kind == "f":
+        k = xp.maximum((~xp.isnan(a)).sum(axis=axis, keepdims=True) - 1, 0) // 2
+        return xp.take_along_axis(order, k, axis)
+    return _nan_first(a, xp.take(order, [(a.shape[axis] - 1) // 2], axis=axis), axis)
 
 
 def _nan_first(a, idx, axis: int):
@@ -688,10 +744,6 @@ def _nan_first(a, idx, axis: int):
             has = nan.any(axis=axis, keepdims=True)
             return xp.where(has, xp.argmax(nan, axis=axis, keepdims=True), idx)
     return idx
-
-
-def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
-    return median(input, dim, keepdim)
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
