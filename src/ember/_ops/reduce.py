@@ -16,7 +16,7 @@ from ..autograd.function import Op
 from ._common import dim_arg, normalize_dims, type_name
 from ._out import write_out, write_out_tuple
 from .pointwise import _float_input, abs as _abs, div, isnan, maximum as _m, minimum as _minimum, pow as _pow, sqrt, to_dtype, where
-from .index import gather, scatter_add
+from .index import gather, _scalar_pick, scatter_add
 from .shape import flatten, squeeze
 
 _wrap = Tensor._wrap
@@ -714,7 +714,7 @@ def _median(input: Tensor, dim, keepdim, name, ignore_nan):
         return gather(flatten(input), 0, _wrap(idx)).reshape(())
     axis = _wrap_dim(dim, a.ndim)
     if a.ndim == 0:  # a scalar is its own median, at index 0
-        return values_indices(gather(input.reshape(1), 0, _wrap(xp.zeros(1, np.int64))).reshape(()), _wrap(xp.zeros((), np.int64)))
+        return values_indices(*_scalar_pick(input))
     if a.shape[axis] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
     idx = _median_index(a, axis, ignore_nan)
@@ -752,13 +752,18 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
 
     a = input._data
     axis = _wrap_dim(dim, a.ndim)
+    if a.ndim == 0:
+        return values_indices(*_scalar_pick(input))
+    if a.shape[axis] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
     moved = xp.moveaxis(a, axis, -1)
     flat = moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
     vals_idx = xp.empty(flat.shape[0], dtype=np.int64)
     for r, row in enumerate(flat):
         uniq, counts = xp.unique(row, return_counts=True)
         best = uniq[xp.argmax(counts)]
-        vals_idx[r] = xp.nonzero(row == best)[0][-1]
+        # unique counts the NaNs together; a NaN never equals itself, so find it by isnan
+        vals_idx[r] = xp.nonzero(xp.isnan(row) if best != best else row == best)[0][-1]
     idx = xp.moveaxis(vals_idx.reshape(moved.shape[:-1] + (1,)), -1, axis)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:
