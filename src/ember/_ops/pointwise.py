@@ -645,7 +645,8 @@ def clamp_max(input: Tensor, max, *, out=None) -> Tensor:  # noqa: A002
 
 
 class Maximum(BinaryOp):
-    """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
+    """y = max(a, b);  the gradient goes to the larger input, split evenly on ties; where either
+    is NaN (no order) both inputs get it all, as in PyTorch."""
 
     ufunc, wins = "maximum", staticmethod(operator.gt)
 
@@ -653,8 +654,8 @@ class Maximum(BinaryOp):
     def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         ad, bd = _data(a), _data(b)
-        wa = cls.wins(ad, bd) + 0.5 * (ad == bd)
-        return g * wa, g * (1 - wa)
+        tie = 0.5 * (ad == bd)
+        return g * (1 - cls.wins(bd, ad) - tie), g * (1 - cls.wins(ad, bd) - tie)
 
 
 class Minimum(Maximum):
@@ -677,7 +678,37 @@ def minimum(input, other, *, out=None) -> Tensor:
     return _binary(Minimum, input, other)
 
 
-fmax, fmin = maximum, minimum
+class Fmax(Maximum):
+    """y = fmax(a, b), a NaN losing to a number;  dy/da = 1 where a >= b or b is NaN (ties all to a), else dy/db = 1."""
+
+    ufunc, wins = "fmax", staticmethod(operator.ge)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        ad, bd = _data(a), _data(b)
+        wa = (cls.wins(ad, bd) | array_module(ad, bd).isnan(bd)) + 0.0
+        return g * wa, g * (1 - wa)
+
+
+class Fmin(Fmax):
+    """y = fmin(a, b), a NaN losing to a number;  dy/da = 1 where a <= b or b is NaN, else dy/db = 1."""
+
+    ufunc, wins = "fmin", staticmethod(operator.le)
+
+
+def fmax(input, other, *, out=None) -> Tensor:
+    _require_tensors("fmax", input, other)
+    if out is not None:
+        return write_out(out, fmax(input, other), "fmax")
+    return _binary(Fmax, input, other)
+
+
+def fmin(input, other, *, out=None) -> Tensor:
+    _require_tensors("fmin", input, other)
+    if out is not None:
+        return write_out(out, fmin(input, other), "fmin")
+    return _binary(Fmin, input, other)
 
 
 def _require_tensors(name, *xs):
@@ -888,11 +919,21 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
 # -- comparisons and logic (never differentiable) ---------------------------------------------------
 
 
+def _wrap_int_scalar(input, other):
+    """The Python int operand taken modulo the other operand's integer dtype (two's complement)."""
+    t = input if isinstance(input, Tensor) else other
+    wrap = (lambda v: int(np.int64(v).astype(t._data.dtype)) if type(v) is int else v)  # noqa: E731
+    return wrap(input), wrap(other)
+
+
 def _compare(ufunc, name):
     def fn(input, other, *, out=None) -> Tensor:
         if out is not None:
             return write_out(out, fn(input, other), fn.__name__)
-        x, y, _ = binary_operands(input, other)
+        try:
+            x, y, _ = binary_operands(input, other)
+        except OverflowError:  # an int scalar outside an integer tensor's range: PyTorch compares it wrapped
+            x, y, _ = binary_operands(*_wrap_int_scalar(input, other))
         a, b = _data(x), _data(y)
         xp = array_module(a, b)
         try:
