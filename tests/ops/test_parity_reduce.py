@@ -186,3 +186,87 @@ def test_cumsum_cumprod_gradients_with_dtype():
         (ye * ye).sum().backward()
         (yt * yt).sum().backward()
         _same(e.grad, t.grad)
+
+
+@pytest.mark.parametrize("a", [[2.0, 2.0], [[2.0, 2.0], [1.0, 3.0]], 5.0, [[1.0], [4.0]]])
+@pytest.mark.parametrize("kw", [{"unbiased": False}, {"dim": -1, "correction": 0}, {"dim": 0, "unbiased": False, "keepdim": True}])
+def test_std_gradient_is_zero_on_constant_slices(a, kw):
+    a = np.asarray(a, np.float64)
+    if "dim" in kw and a.ndim == 0:
+        kw = {"unbiased": False}
+    e, t = _pair(a, requires_grad=True)
+    ye, yt = ember.std(e, **kw), torch.std(t, **kw)
+    _same(ye, yt)
+    assert type(ye.grad_fn).__name__ == type(yt.grad_fn).__name__
+    ye.sum().backward()
+    yt.sum().backward()
+    _same(e.grad, t.grad)
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+@pytest.mark.parametrize("unbiased", [False, True])
+def test_var_mean_positional_unbiased_means_all_dims(name, unbiased):
+    e, t = _pair(np.array([[2.0, 1.0, 5.0], [1.0, 3.0, 4.0]]))
+    for x, y in zip(getattr(ember, name)(e, unbiased), getattr(torch, name)(t, unbiased)):
+        _same(x, y)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int32", "float32"])
+@pytest.mark.parametrize("dim", [None, 0])
+def test_nansum_honours_dtype(dtype, dim):
+    e, t = _pair(np.array([1.5, nan, 2.25], np.float32))
+    kw = {} if dim is None else {"dim": dim}
+    _same(ember.nansum(e, dtype=getattr(ember, dtype), **kw), torch.nansum(t, dtype=getattr(torch, dtype), **kw))
+
+
+OUT_TUPLE_CALLS = [
+    ("sort", lambda lib, x, out: lib.sort(x, 1, out=out)),
+    ("sort_desc", lambda lib, x, out: lib.sort(x, dim=0, descending=True, out=out)),
+    ("topk", lambda lib, x, out: lib.topk(x, 2, out=out)),
+    ("kthvalue", lambda lib, x, out: lib.kthvalue(x, 3, 1, out=out)),  # no ties: their index is unspecified
+    ("median", lambda lib, x, out: lib.median(x, 1, out=out)),
+    ("nanmedian", lambda lib, x, out: lib.nanmedian(x, 0, True, out=out)),
+    ("mode", lambda lib, x, out: lib.mode(x, 1, out=out)),
+]
+
+
+@pytest.mark.parametrize("name,call", OUT_TUPLE_CALLS, ids=[c[0] for c in OUT_TUPLE_CALLS])
+def test_selection_out_tuples(name, call):
+    a = np.array([[3.0, 1.0, 2.0], [0.0, nan, 4.0], [1.0, 1.0, 5.0]], np.float32)
+    e, t = _pair(a)
+    oe = (ember.empty(0), ember.empty(0, dtype=ember.int64))
+    ot = (torch.empty(0), torch.empty(0, dtype=torch.int64))
+    re_, rt = call(ember, e, oe), call(torch, t, ot)
+    assert re_[0] is oe[0] and re_[1] is oe[1]
+    for x, y in zip(oe, ot):
+        _same(x, y)
+
+
+OUT_CALLS = [
+    ("nansum", lambda lib, x, out: lib.nansum(x, 1, out=out)),
+    ("nanmean", lambda lib, x, out: lib.nanmean(x, 0, out=out)),
+    ("norm", lambda lib, x, out: lib.norm(x, out=out)),
+    ("msort", lambda lib, x, out: lib.msort(x, out=out)),
+]
+
+
+@pytest.mark.parametrize("name,call", OUT_CALLS, ids=[c[0] for c in OUT_CALLS])
+def test_reduction_out(name, call):
+    a = np.array([[3.0, 1.0, 2.0], [0.0, nan, 4.0]], np.float32)
+    if name in ("norm", "msort"):
+        a = np.nan_to_num(a)
+    e, t = _pair(a)
+    oe, ot = ember.empty(0), torch.empty(0)
+    re_ = call(ember, e, oe)
+    call(torch, t, ot)
+    assert re_ is oe
+    _same(oe, ot)
+
+
+def test_aminmax_out():
+    e, t = _pair(np.array([[3.0, 1.0], [0.0, 4.0]], np.float32))
+    oe, ot = (ember.empty(0), ember.empty(0)), (torch.empty(0), torch.empty(0))
+    ember.aminmax(e, dim=1, out=oe)
+    torch.aminmax(t, dim=1, out=ot)
+    for x, y in zip(oe, ot):
+        _same(x, y)

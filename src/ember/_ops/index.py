@@ -15,7 +15,7 @@ from .._tensor import Tensor, _wrap_dim
 from .._backend import array_module, errstate, is_array
 from ..autograd.function import Op
 from ._common import broadcast_error, c_type_name, cast_operand, type_name
-from ._out import write_out
+from ._out import supports_out, write_out
 from .inplace import mark_view, write_inplace
 from .nonzero import argwhere, nonzero  # noqa: F401  (Tensor.nonzero & co. are declared with the index family)
 from .pointwise import Where, mul
@@ -722,6 +722,7 @@ sort_result = namedtuple("sort", ["values", "indices"])
 topk_result = namedtuple("topk", ["values", "indices"])
 
 
+@supports_out("sort")
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values along ``dim`` and the indices that sort it."""
     d = _wrap_dim(dim, input._data.ndim)
@@ -753,6 +754,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
     return _wrap(_argsort(input._data, d, descending))
 
 
+@supports_out("msort")
 def msort(input: Tensor) -> Tensor:
     return sort(input, 0).values
 
@@ -764,6 +766,7 @@ def _scalar_pick(input: Tensor):
     return gather(input.reshape(1), 0, _wrap(xp.zeros(1, np.int64))).reshape(()), _wrap(xp.zeros((), np.int64))
 
 
+@supports_out("topk")
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The k largest (or smallest) elements along ``dim``, with their indices."""
     d = _wrap_dim(dim, input._data.ndim)
@@ -780,6 +783,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return topk_result(gather(input, d, _wrap(idx)), _wrap(idx))
 
 
+@supports_out("kthvalue")
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     if input._data.dtype.kind == "b":
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")

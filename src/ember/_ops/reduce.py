@@ -14,8 +14,8 @@ from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _d
 from ..autograd.function import Op
 from ._common import dim_arg, normalize_dims, type_name
-from ._out import write_out, write_out_tuple
-from .pointwise import _float_input, abs as _abs, div, isnan, maximum as _m, minimum as _minimum, pow as _pow, sqrt, to_dtype, where
+from ._out import supports_out, write_out, write_out_tuple
+from .pointwise import Sqrt, _float_input, abs as _abs, div, isnan, maximum as _m, minimum as _minimum, pow as _pow, sqrt, to_dtype, where
 from .index import gather, _scalar_pick, scatter_add
 from .shape import flatten, squeeze
 
@@ -118,6 +118,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
     return Mean.apply(input, _axes(dim_arg(dim, axis), input), keepdim)
 
 
+@supports_out("nanmean")
 def nanmean(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got {type_name(input.dtype)}")
@@ -267,7 +268,18 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     if out is not None:
         return write_out(out, std(input, dim, unbiased, keepdim, correction=correction), "std")
 
-    return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
+    return _StdSqrt.apply(_var(input, dim, unbiased, keepdim, correction, "std"))
+
+
+class _StdSqrt(Sqrt):
+    """s = sqrt(var);  ds/dvar = 1 / (2 s), and 0 where s = 0 (a constant slice), as PyTorch's std
+    (plain sqrt would give inf * 0 = nan there)."""
+
+    _node_name = "StdBackward0"
+
+    @staticmethod
+    def df(xp, g, y):
+        return xp.where(_d(y) == 0, 0.0, g / (2 * y))
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -503,6 +515,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
     return LogSumExp.apply(input, _axes(dim, input), keepdim)
 
 
+@supports_out("norm")
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm over ``dim`` (all elements when None); 'fro' is the 2-norm. Floating input only,
     as PyTorch (linalg.vector_norm underneath); ``dtype`` converts the input first."""
@@ -691,11 +704,13 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return _wrap(xp.asarray(xp.count_nonzero(input._data, axis=_axes(dim, input)), dtype=np.int64))
 
 
+@supports_out("median")
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median (PyTorch's convention); with ``dim``, (values, indices). NaN propagates."""
     return _median(input, dim, keepdim, "median", False)
 
 
+@supports_out("nanmedian")
 def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median of the non-NaN values (NaN only where a slice is all NaN)."""
     return _median(input, dim, keepdim, "nanmedian", True)
@@ -746,6 +761,7 @@ def _nan_first(a, idx, axis: int):
     return idx
 
 
+@supports_out("mode")
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value along ``dim`` (smallest on ties), with an index where it occurs."""
     xp = array_module(input._data)

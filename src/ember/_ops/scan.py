@@ -52,13 +52,18 @@ def cummin(input: Tensor, dim: int, *, out=None):
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None):
     """(var, mean) over ``dim`` in one call; ``correction`` (or the older ``unbiased``) as in var."""
-    dim = dim_arg(dim, axis)
+    dim, unbiased = _bool_dim(dim_arg(dim, axis), unbiased)
     return R.var(input, dim, unbiased, keepdim, correction=correction), R.mean(input, dim, keepdim)
+
+
+def _bool_dim(dim, unbiased):
+    """var_mean(x, False) is PyTorch's (input, unbiased) overload: all dims, not dim 0."""
+    return (None, dim) if isinstance(dim, bool) else (dim, unbiased)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None):
     """(std, mean) over ``dim`` in one call."""
-    dim = dim_arg(dim, axis)
+    dim, unbiased = _bool_dim(dim_arg(dim, axis), unbiased)
     return R.std(input, dim, unbiased, keepdim, correction=correction), R.mean(input, dim, keepdim)
 
 
@@ -238,13 +243,15 @@ def trace(input: Tensor) -> Tensor:
     return R.sum(S.diagonal(input))
 
 
+@supports_out("nansum")
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as 0; integer and bool inputs sum to int64 like ``sum``."""
     if input._data.dtype.kind != "f":
         return R.sum(input, dim, keepdim, dtype=dtype)
-    return R.nansum(input, dim, keepdim)
+    return R.sum(P.where(P.isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
 
 
+@supports_out("aminmax")
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
     """(min, max) in one call, as the named tuple ``(min, max)``."""
     mn, mx = R.aminmax(input, dim=dim, keepdim=keepdim)
