@@ -270,3 +270,17 @@ def test_aminmax_out():
     torch.aminmax(t, dim=1, out=ot)
     for x, y in zip(oe, ot):
         _same(x, y)
+
+
+@pytest.mark.parametrize("p", [-1, -2.5, math.inf, -math.inf, 0, 1, 2, 3])
+@pytest.mark.parametrize("dim", [None, 1, 2, (1, 2)])
+def test_norm_of_empty_dims(p, dim):
+    e, t = _pair(np.zeros((2, 0, 3), np.float32))
+    try:
+        yt = torch.norm(t, p, dim)
+    except RuntimeError as ex:
+        with pytest.raises(RuntimeError) as ee:
+            ember.norm(e, p, dim)
+        assert str(ee.value) == str(ex)
+        return
+    _same(ember.norm(e, p, dim), yt)

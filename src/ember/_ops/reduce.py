@@ -524,6 +524,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         raise RuntimeError(f"linalg.{kind}: Expected a floating point or complex tensor as input. Got {type_name(input.dtype)}")
     if dtype is not None:
         input = to_dtype(input, D.as_dtype(dtype))
+    if not isinstance(p, str) and (p < 0 or p == math.inf):
+        _check_norm_identity(input, p, dim)
     if p in ("fro", 2, 2.0):
         if dim is None and input._requires_grad:
             return _Norm2.apply(input, None, keepdim)
@@ -540,6 +542,17 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         raise NotImplementedError("nuclear norm is not supported by ember")
 
     return _pow(sum(_pow(_abs(input), p), dim, keepdim), 1.0 / p)
+
+
+def _check_norm_identity(input: Tensor, p, dim):
+    """The inf and negative norms of nothing are undefined (min/max have no identity): PyTorch's words."""
+    shape = input._data.shape
+    if dim is None and input._data.size == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the operation does not have an identity")
+    for a in () if dim is None else _axes(dim, input):
+        if shape[a] == 0:
+            # (sic: PyTorch's message has no space before "because")
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension {a}because this dimension is empty and the operation does not have an identity")
 
 
 class _Norm2(Op):
