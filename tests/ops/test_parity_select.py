@@ -134,3 +134,22 @@ def test_unique_consecutive_along_dim(a, dim, ri, rc):
 def test_unique_refusals(name, shape, dim):
     e, t = _pair(np.zeros(shape, np.float32))
     _raises_like(lambda: getattr(ember, name)(e, dim=dim), lambda: getattr(torch, name)(t, dim=dim))
+
+
+ALIAS_CALLS = [
+    ("max", lambda lib, x: lib.max(x, 0)[0]),
+    ("min", lambda lib, x: lib.min(x, -1, keepdim=True)[0]),
+    ("sort", lambda lib, x: lib.sort(x, 0)[0]),
+    ("msort", lambda lib, x: lib.msort(x)),
+    ("median", lambda lib, x: lib.median(x, 0)[0]),
+    ("topk", lambda lib, x: lib.topk(x, 1)[0]),
+    ("mode", lambda lib, x: lib.mode(x)[0]),
+]
+
+
+@pytest.mark.parametrize("name,call", ALIAS_CALLS, ids=[c[0] for c in ALIAS_CALLS])
+def test_selection_of_0d_is_a_new_tensor(name, call):
+    e, t = _pair(np.array(3.0, np.float32))
+    call(ember, e).add_(1)
+    call(torch, t).add_(1)
+    _same(e, t)

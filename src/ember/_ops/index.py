@@ -726,8 +726,8 @@ topk_result = namedtuple("topk", ["values", "indices"])
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values along ``dim`` and the indices that sort it."""
     d = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:
-        return sort_result(input, _wrap(array_module(input._data).asarray(0)))
+    if input._data.ndim == 0:  # a new tensor, not the input (an in-place write must not reach it)
+        return sort_result(*_scalar_pick(input))
     idx = _argsort(input._data, d, descending)
     return sort_result(gather(input, d, _wrap(idx)), _wrap(idx))
 

@@ -385,8 +385,8 @@ def _extremum(input: Tensor, dim, keepdim, is_max, name):
     if isinstance(dim, Tensor):
         return (maximum if is_max else minimum)(input, dim)
     axis = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:
-        return values_indices(input, _wrap(xp.array(0)))
+    if input._data.ndim == 0:  # a new tensor, not the input (an in-place write must not reach it)
+        return values_indices(*_scalar_pick(input))
     if input._data.shape[axis] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
     idx = _arg_extremum(input._data, axis, is_max)
