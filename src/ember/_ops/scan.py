@@ -179,8 +179,10 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor: 
         raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
     flat = a.reshape(-1)
     keep = (flat >= lo) & (flat <= hi)
-    v = flat[keep].astype(np.float64)
-    idx = xp.floor((v - lo) * bins / (hi - lo)).astype(np.int64)
+    # the bin is computed in the input's dtype, as PyTorch does: float64 arithmetic moves
+    # float32 values that sit on a bin edge to the next bin
+    lo, hi = a.dtype.type(lo), a.dtype.type(hi)
+    idx = xp.floor((flat[keep] - lo) * a.dtype.type(bins) / (hi - lo)).astype(np.int64)
     idx = xp.minimum(idx, bins - 1)  # the right edge belongs to the last bin
     return _wrap(xp.bincount(idx, minlength=bins).astype(a.dtype))
 
@@ -189,7 +191,7 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     """Count of each non-negative integer in a 1-d tensor (weighted sums with ``weights``)."""
     xp = array_module(input._data)
     a = input._data
-    if a.dtype.kind not in "iub":
+    if a.dtype.kind not in "iu":
         raise NotImplementedError(f'"bincount_cpu" not implemented for \'{type_name(input.dtype)}\'')
     if a.ndim != 1 or (a.size and a.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
