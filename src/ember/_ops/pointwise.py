@@ -664,20 +664,6 @@ class Minimum(Maximum):
     ufunc, wins = "minimum", staticmethod(operator.lt)
 
 
-def maximum(input, other, *, out=None) -> Tensor:
-    _require_tensors("maximum", input, other)
-    if out is not None:
-        return write_out(out, maximum(input, other), "maximum")
-    return _binary(Maximum, input, other)
-
-
-def minimum(input, other, *, out=None) -> Tensor:
-    _require_tensors("minimum", input, other)
-    if out is not None:
-        return write_out(out, minimum(input, other), "minimum")
-    return _binary(Minimum, input, other)
-
-
 class Fmax(Maximum):
     """y = fmax(a, b), a NaN losing to a number;  dy/da = 1 where a >= b or b is NaN (ties all to a), else dy/db = 1."""
 
@@ -697,18 +683,22 @@ class Fmin(Fmax):
     ufunc, wins = "fmin", staticmethod(operator.le)
 
 
-def fmax(input, other, *, out=None) -> Tensor:
-    _require_tensors("fmax", input, other)
-    if out is not None:
-        return write_out(out, fmax(input, other), "fmax")
-    return _binary(Fmax, input, other)
+def _elementwise_extremum(op):
+    """``name(input, other, *, out=None)`` for maximum, minimum, fmax and fmin: two tensors, as torch requires."""
+    name = op.ufunc
+
+    def fn(input, other, *, out=None) -> Tensor:
+        _require_tensors(name, input, other)
+        if out is not None:
+            return write_out(out, fn(input, other), name)
+        return _binary(op, input, other)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = op.__doc__
+    return fn
 
 
-def fmin(input, other, *, out=None) -> Tensor:
-    _require_tensors("fmin", input, other)
-    if out is not None:
-        return write_out(out, fmin(input, other), "fmin")
-    return _binary(Fmin, input, other)
+maximum, minimum, fmax, fmin = map(_elementwise_extremum, (Maximum, Minimum, Fmax, Fmin))
 
 
 def _require_tensors(name, *xs):
