@@ -602,14 +602,21 @@ def _scan_dtype(x, dtype):
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    return _scan(Cumsum, "cumsum", input, dim, dtype, out)
+
+
+def _scan(op, name, input: Tensor, dim, dtype, out) -> Tensor:
+    """cumsum/cumprod: ``dtype`` converts the input first and is the result's dtype; ``out``
+    computes in out's dtype (a bool out refused, as PyTorch does)."""
     if out is not None:
         if out._data.dtype.kind == "b":
-            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
-        return write_out(out, cumsum(input, dim, dtype=out.dtype), "cumsum")
-    if dtype is not None:
-        input = to_dtype(input, D.as_dtype(dtype))
-        return Cumsum.apply(input, _wrap_dim(dim, input._data.ndim), input._data.dtype)
-    return Cumsum.apply(input, _wrap_dim(dim, input._data.ndim))
+            raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
+        return write_out(out, _scan(op, name, input, dim, out.dtype, None), name)
+    axis = _wrap_dim(dim, input._data.ndim)
+    if dtype is None:
+        return op.apply(input, axis)
+    input = to_dtype(input, D.as_dtype(dtype))
+    return op.apply(input, axis, input._data.dtype)
 
 
 class Cumprod(Op):
@@ -653,14 +660,7 @@ class Cumprod(Op):
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
-    if out is not None:
-        if out._data.dtype.kind == "b":
-            raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
-        return write_out(out, cumprod(input, dim, dtype=out.dtype), "cumprod")
-    if dtype is not None:
-        input = to_dtype(input, D.as_dtype(dtype))
-        return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim), input._data.dtype)
-    return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
+    return _scan(Cumprod, "cumprod", input, dim, dtype, out)
 
 
 def cummax(input: Tensor, dim: int):
