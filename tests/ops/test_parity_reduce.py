@@ -305,3 +305,20 @@ def test_bincount_refuses_non_integer_input(dtype):
     with pytest.raises(NotImplementedError) as re_:
         ember.bincount(e)
     assert str(re_.value) == str(rt.value)
+
+
+@pytest.mark.parametrize("name,call", [
+    ("cumsum", lambda lib, x: lib.cumsum(x, 1)),
+    ("cumsum_dtype", lambda lib, x: lib.cumsum(x.float(), 1, dtype=lib.float16)),
+    ("cumprod", lambda lib, x: lib.cumprod(x[:, :8], 1)),
+    ("var", lambda lib, x: lib.var(x, 1)),
+    ("var_all", lambda lib, x: lib.var(x)),
+    ("sum", lambda lib, x: lib.sum(x, 1)),
+    ("mean", lambda lib, x: lib.mean(x, 1)),
+])
+def test_half_precision_accumulates_in_float32(name, call):
+    a = np.random.default_rng(0).standard_normal((16, 300)).astype(np.float16)
+    e, t = _pair(a)
+    ye, yt = call(ember, e), call(torch, t)
+    assert ye.dtype == ember.float16
+    np.testing.assert_array_equal(ye.numpy(), yt.numpy())

@@ -218,8 +218,9 @@ class Var(Op):
         ctx.meta = (x.shape, axes, keepdim, n, dof)
         ctx.save_for_backward(x)
         with errstate(xp, divide="ignore", invalid="ignore"):
-            centered = x - x.sum(axis=axes, keepdims=True) / n
-            return _nd(xp.sum(centered * centered, axis=axes, keepdims=keepdim) / x.dtype.type(dof))
+            xa = x.astype(_acc(x.dtype), copy=False)
+            centered = xa - xa.sum(axis=axes, keepdims=True) / n
+            return _nd((xp.sum(centered * centered, axis=axes, keepdims=keepdim) / xa.dtype.type(dof)).astype(x.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, g):
@@ -586,7 +587,7 @@ class Cumsum(Op):
         dtype = _scan_dtype(x, dtype)
         if x.ndim == 0:
             return xp.array(x, dtype=dtype)
-        return xp.cumsum(x, axis=axis, dtype=dtype)
+        return xp.cumsum(x, axis=axis, dtype=_acc(dtype)).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -594,6 +595,11 @@ class Cumsum(Op):
         if g.ndim == 0:
             return g, None, None
         return xp.flip(xp.cumsum(xp.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None, None
+
+
+def _acc(dtype):
+    """The accumulator dtype: half precision runs in float32 (as PyTorch's CPU kernels), rounding once per output."""
+    return np.float32 if dtype == np.float16 else dtype
 
 
 def _scan_dtype(x, dtype):
@@ -631,7 +637,7 @@ class Cumprod(Op):
         xp = array_module(x)
         ctx.axis = axis
         dtype = _scan_dtype(x, dtype)
-        y = xp.array(x, dtype=dtype) if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=dtype)
+        y = xp.array(x, dtype=dtype) if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=_acc(dtype)).astype(dtype, copy=False)
         ctx.save_for_backward(x, y)
         return y
 
