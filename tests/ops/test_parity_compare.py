@@ -84,3 +84,14 @@ def test_fmax_fmin_integers_and_refusals(name):
     getattr(ember, name)(ea, eb, out=oe)
     getattr(torch, name)(ta, tb, out=ot)
     _same(oe, ot)
+
+
+@pytest.mark.parametrize("kw", [{"rtol": -1}, {"atol": -0.5}, {"rtol": -1e-9, "atol": 0.0}])
+@pytest.mark.parametrize("name", ["isclose", "allclose"])
+def test_isclose_refuses_negative_tolerances(kw, name):
+    e, t = _pair(np.ones(3, np.float32))
+    with pytest.raises(RuntimeError) as rt:
+        getattr(torch, name)(t, t, **kw)
+    with pytest.raises(RuntimeError) as re_:
+        getattr(ember, name)(e, e, **kw)
+    assert str(re_.value) == str(rt.value)

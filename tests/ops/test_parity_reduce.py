@@ -322,3 +322,19 @@ def test_half_precision_accumulates_in_float32(name, call):
     ye, yt = call(ember, e), call(torch, t)
     assert ye.dtype == ember.float16
     np.testing.assert_array_equal(ye.numpy(), yt.numpy())
+
+
+ARG_REFUSALS = [
+    ("var_both", lambda lib, x: lib.var(x, 0, unbiased=True, correction=1)),
+    ("std_both", lambda lib, x: lib.std(x, unbiased=False, correction=0)),
+    ("sum_float_dim", lambda lib, x: lib.sum(x, 0.5)),
+    ("mean_float_dim", lambda lib, x: lib.mean(x, 0.0)),
+    ("sum_float_in_tuple", lambda lib, x: lib.sum(x, (0.5,))),
+    ("norm_bad_order", lambda lib, x: lib.norm(x, "xyz")),
+]
+
+
+@pytest.mark.parametrize("name,call", ARG_REFUSALS, ids=[c[0] for c in ARG_REFUSALS])
+def test_argument_refusals(name, call):
+    e, t = _pair(np.arange(6, dtype=np.float32).reshape(2, 3))
+    _raises_like(lambda: call(ember, e), lambda: call(torch, t))

@@ -993,6 +993,9 @@ signbit = _predicate("signbit")
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
+    for tol_name, tol in (("rtol", rtol), ("atol", atol)):
+        if tol < 0:
+            raise RuntimeError(f"{tol_name} must be greater than or equal to zero, but got {tol}")
     if isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
         raise RuntimeError(f"{type_name(input.dtype)} did not match {type_name(other.dtype)}")
     if isinstance(other, Tensor):

@@ -25,6 +25,8 @@ values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
 def _axes(dim, x: Tensor):
+    if isinstance(dim, float) or (isinstance(dim, (tuple, list)) and _builtins.any(isinstance(d, float) for d in dim)):
+        raise TypeError("argument 'dim' must be tuple of ints, but found element of type float")
     return normalize_dims(dim, x._data.ndim)
 
 
@@ -246,6 +248,8 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 def _var(input: Tensor, dim, unbiased, keepdim, correction, name) -> Tensor:
     if isinstance(dim, bool):
         unbiased, dim = dim, None
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got both unbiased and correction; pass one")
     if input._data.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = _axes(dim, input)
@@ -525,6 +529,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         raise RuntimeError(f"linalg.{kind}: Expected a floating point or complex tensor as input. Got {type_name(input.dtype)}")
     if dtype is not None:
         input = to_dtype(input, D.as_dtype(dtype))
+    if isinstance(p, str) and p not in ("fro", "nuc", "inf", "-inf"):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     if not isinstance(p, str) and (p < 0 or p == math.inf):
         _check_norm_identity(input, p, dim)
     if p in ("fro", 2, 2.0):
