@@ -5,6 +5,7 @@ Gradients of reads scatter back with ``np.add.at`` so repeated indices accumulat
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -14,7 +15,7 @@ from .._tensor import Tensor, _wrap_dim
 from .._backend import array_module, errstate, is_array
 from ..autograd.function import Op
 from ._common import broadcast_error, c_type_name, cast_operand, type_name
-from ._out import write_out
+from ._out import supports_out, write_out
 from .inplace import mark_view, write_inplace
 from .nonzero import argwhere, nonzero  # noqa: F401  (Tensor.nonzero & co. are declared with the index family)
 from .pointwise import Where, mul
@@ -792,11 +793,12 @@ sort_result = namedtuple("sort", ["values", "indices"])
 topk_result = namedtuple("topk", ["values", "indices"])
 
 
+@supports_out("sort")
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values along ``dim`` and the indices that sort it."""
     d = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:
-        return sort_result(input, _wrap(array_module(input._data).asarray(0)))
+    if input._data.ndim == 0:  # a new tensor, not the input (an in-place write must not reach it)
+        return sort_result(*_scalar_pick(input))
     idx = _argsort(input._data, d, descending)
     return sort_result(gather(input, d, _wrap(idx)), _wrap(idx))
 
@@ -823,10 +825,19 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
     return _wrap(_argsort(input._data, d, descending))
 
 
+@supports_out("msort")
 def msort(input: Tensor) -> Tensor:
     return sort(input, 0).values
 
 
+def _scalar_pick(input: Tensor):
+    """(value, index 0) of a 0-d tensor, the value a differentiable copy: what PyTorch's
+    selections along a dim (topk, kthvalue, mode, median) return for a scalar."""
+    xp = array_module(input._data)
+    return gather(input.reshape(1), 0, _wrap(xp.zeros(1, np.int64))).reshape(()), _wrap(xp.zeros((), np.int64))
+
+
+@supports_out("topk")
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The k largest (or smallest) elements along ``dim``, with their indices."""
     d = _wrap_dim(dim, input._data.ndim)
@@ -835,19 +846,26 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
+    if input._data.ndim == 0:  # PyTorch returns the scalar itself, for k=0 too
+        return topk_result(*_scalar_pick(input))
     idx = _argsort(input._data, d, largest)
     xp = array_module(idx)
     idx = xp.take(idx, xp.arange(k), axis=d)
     return topk_result(gather(input, d, _wrap(idx)), _wrap(idx))
 
 
+@supports_out("kthvalue")
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     if input._data.dtype.kind == "b":
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if input._data.ndim == 0:
+        return namedtuple("kthvalue", ["values", "indices"])(*_scalar_pick(input))
     order = _argsort(input._data, d, False)
     xp = array_module(order)
     idx = xp.take(order, xp.asarray([k - 1]), axis=d)
@@ -858,15 +876,31 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):  # noqa: A002
-    """The distinct elements (sorted), optionally with inverse indices and counts."""
+    """The distinct elements (sorted), optionally with inverse indices and counts. Each NaN is
+    distinct, as in PyTorch (NaN != NaN)."""
     a = input._data
     xp = array_module(a)
     if dim is None:
-        values, inverse, counts = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        values, inverse, counts = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         inverse = inverse.reshape(a.shape)
     else:
-        values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=_wrap_dim(dim, a.ndim))
-    out = [_wrap(values)]
+        axis = _unique_axis(a, dim)
+        values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=axis, equal_nan=False)
+    return _unique_result(_wrap(values), inverse, counts, return_inverse, return_counts)
+
+
+def _unique_axis(a, dim) -> int:
+    """The dim unique/unique_consecutive work along, with PyTorch's refusals."""
+    if a.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    axis = _wrap_dim(dim, a.ndim)
+    if a.size == 0 and a.shape[axis] != 0:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    return axis
+
+
+def _unique_result(values, inverse, counts, return_inverse, return_counts):
+    out = [values]
     if return_inverse:
         out.append(_wrap(inverse.astype(np.int64)))
     if return_counts:
@@ -875,20 +909,19 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
 
 
 def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
-    a = input._data.reshape(-1)
+    """Collapse runs of equal elements (of equal slices along ``dim``); NaN never equals NaN."""
+    a = input._data
     xp = array_module(a)
-    if a.size == 0:
-        keep = xp.zeros(0, bool)
-    else:
-        keep = xp.concatenate([xp.ones(1, bool), a[1:] != a[:-1]])
-    values = a[keep]
-    out = [_wrap(values)]
-    if return_inverse:
-        out.append(_wrap((xp.cumsum(keep) - 1).reshape(input._data.shape).astype(np.int64)))
-    if return_counts:
-        starts = xp.nonzero(keep)[0]
-        out.append(_wrap(xp.diff(xp.append(starts, a.size)).astype(np.int64)))
-    return out[0] if len(out) == 1 else tuple(out)
+    axis = None if dim is None else _unique_axis(a, dim)
+    # one row per element (dim=None) or per slice along dim; a run continues while rows are equal
+    rows = a.reshape(-1, 1) if axis is None else xp.moveaxis(a, axis, 0).reshape(a.shape[axis], math.prod(a.shape[:axis] + a.shape[axis + 1 :]))
+    n = rows.shape[0]
+    keep = xp.ones(n, bool)
+    keep[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    values = a.reshape(-1)[keep] if axis is None else xp.compress(keep, a, axis=axis)
+    inverse = (xp.cumsum(keep) - 1).reshape(a.shape if axis is None else (n,))
+    counts = xp.diff(xp.append(xp.nonzero(keep)[0], n))
+    return _unique_result(_wrap(values), inverse, counts, return_inverse, return_counts)
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:

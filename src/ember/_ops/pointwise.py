@@ -645,7 +645,8 @@ def clamp_max(input: Tensor, max, *, out=None) -> Tensor:  # noqa: A002
 
 
 class Maximum(BinaryOp):
-    """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
+    """y = max(a, b);  the gradient goes to the larger input, split evenly on ties; where either
+    is NaN (no order) both inputs get it all, as in PyTorch."""
 
     ufunc, wins = "maximum", staticmethod(operator.gt)
 
@@ -653,8 +654,8 @@ class Maximum(BinaryOp):
     def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         ad, bd = _data(a), _data(b)
-        wa = cls.wins(ad, bd) + 0.5 * (ad == bd)
-        return g * wa, g * (1 - wa)
+        tie = 0.5 * (ad == bd)
+        return g * (1 - cls.wins(bd, ad) - tie), g * (1 - cls.wins(ad, bd) - tie)
 
 
 class Minimum(Maximum):
@@ -663,21 +664,41 @@ class Minimum(Maximum):
     ufunc, wins = "minimum", staticmethod(operator.lt)
 
 
-def maximum(input, other, *, out=None) -> Tensor:
-    _require_tensors("maximum", input, other)
-    if out is not None:
-        return write_out(out, maximum(input, other), "maximum")
-    return _binary(Maximum, input, other)
+class Fmax(Maximum):
+    """y = fmax(a, b), a NaN losing to a number;  dy/da = 1 where a >= b or b is NaN (ties all to a), else dy/db = 1."""
+
+    ufunc, wins = "fmax", staticmethod(operator.ge)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        ad, bd = _data(a), _data(b)
+        wa = (cls.wins(ad, bd) | array_module(ad, bd).isnan(bd)) + 0.0
+        return g * wa, g * (1 - wa)
 
 
-def minimum(input, other, *, out=None) -> Tensor:
-    _require_tensors("minimum", input, other)
-    if out is not None:
-        return write_out(out, minimum(input, other), "minimum")
-    return _binary(Minimum, input, other)
+class Fmin(Fmax):
+    """y = fmin(a, b), a NaN losing to a number;  dy/da = 1 where a <= b or b is NaN, else dy/db = 1."""
+
+    ufunc, wins = "fmin", staticmethod(operator.le)
 
 
-fmax, fmin = maximum, minimum
+def _elementwise_extremum(op):
+    """``name(input, other, *, out=None)`` for maximum, minimum, fmax and fmin: two tensors, as torch requires."""
+    name = op.ufunc
+
+    def fn(input, other, *, out=None) -> Tensor:
+        _require_tensors(name, input, other)
+        if out is not None:
+            return write_out(out, fn(input, other), name)
+        return _binary(op, input, other)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = op.__doc__
+    return fn
+
+
+maximum, minimum, fmax, fmin = map(_elementwise_extremum, (Maximum, Minimum, Fmax, Fmin))
 
 
 def _require_tensors(name, *xs):
@@ -888,11 +909,21 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
 # -- comparisons and logic (never differentiable) ---------------------------------------------------
 
 
+def _wrap_int_scalar(input, other):
+    """The Python int operand taken modulo the other operand's integer dtype (two's complement)."""
+    t = input if isinstance(input, Tensor) else other
+    wrap = (lambda v: int(np.int64(v).astype(t._data.dtype)) if type(v) is int else v)  # noqa: E731
+    return wrap(input), wrap(other)
+
+
 def _compare(ufunc, name):
     def fn(input, other, *, out=None) -> Tensor:
         if out is not None:
             return write_out(out, fn(input, other), fn.__name__)
-        x, y, _ = binary_operands(input, other)
+        try:
+            x, y, _ = binary_operands(input, other)
+        except OverflowError:  # an int scalar outside an integer tensor's range: PyTorch compares it wrapped
+            x, y, _ = binary_operands(*_wrap_int_scalar(input, other))
         a, b = _data(x), _data(y)
         xp = array_module(a, b)
         try:
@@ -962,6 +993,9 @@ signbit = _predicate("signbit")
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
+    for tol_name, tol in (("rtol", rtol), ("atol", atol)):
+        if tol < 0:
+            raise RuntimeError(f"{tol_name} must be greater than or equal to zero, but got {tol}")
     if isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
         raise RuntimeError(f"{type_name(input.dtype)} did not match {type_name(other.dtype)}")
     if isinstance(other, Tensor):

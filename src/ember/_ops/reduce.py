@@ -14,9 +14,9 @@ from .._tensor import Tensor, _wrap_dim
 from .._tensor import data_of as _d
 from ..autograd.function import Op
 from ._common import dim_arg, normalize_dims, type_name
-from ._out import write_out, write_out_tuple
-from .pointwise import _float_input, abs as _abs, div, isnan, maximum as _m, pow as _pow, sqrt, to_dtype, where
-from .index import gather, scatter_add
+from ._out import supports_out, write_out, write_out_tuple
+from .pointwise import Sqrt, _float_input, abs as _abs, div, isnan, maximum as _m, minimum as _minimum, pow as _pow, sqrt, to_dtype, where
+from .index import gather, _scalar_pick, scatter_add
 from .shape import flatten, squeeze
 
 _wrap = Tensor._wrap
@@ -25,6 +25,8 @@ values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
 def _axes(dim, x: Tensor):
+    if isinstance(dim, float) or (isinstance(dim, (tuple, list)) and _builtins.any(isinstance(d, float) for d in dim)):
+        raise TypeError("argument 'dim' must be tuple of ints, but found element of type float")
     return normalize_dims(dim, x._data.ndim)
 
 
@@ -118,7 +120,10 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
     return Mean.apply(input, _axes(dim_arg(dim, axis), input), keepdim)
 
 
+@supports_out("nanmean")
 def nanmean(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got {type_name(input.dtype)}")
     mask = isnan(input)
     zeroed = where(mask, 0.0, input)
     count = sum(_wrap(~mask._data), dim, keepdim)
@@ -172,6 +177,7 @@ def _cumprod(a, axis):
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product over ``dim`` (one dim, or all)."""
+    _int_dim(dim, "prod")
     xp = array_module(input._data)
     if out is not None:
         return write_out(out, prod(input, dim, keepdim, dtype=out.dtype), "prod")
@@ -181,6 +187,12 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
         acc = np.int64 if dtype is None else input._data.dtype
         return _wrap(xp.asarray(input._data.prod(axis=_axes(dim, input), keepdims=keepdim, dtype=acc)))
     return Prod.apply(input, _axes(dim, input), keepdim)
+
+
+def _int_dim(dim, name):
+    """prod, argmax, median... reduce over one dim: PyTorch's parser refuses a tuple or list."""
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
 
 
 def _correction(unbiased, correction):
@@ -208,8 +220,9 @@ class Var(Op):
         ctx.meta = (x.shape, axes, keepdim, n, dof)
         ctx.save_for_backward(x)
         with errstate(xp, divide="ignore", invalid="ignore"):
-            centered = x - x.sum(axis=axes, keepdims=True) / n
-            return _nd(xp.sum(centered * centered, axis=axes, keepdims=keepdim) / x.dtype.type(dof))
+            xa = x.astype(_acc(x.dtype), copy=False)
+            centered = xa - xa.sum(axis=axes, keepdims=True) / n
+            return _nd((xp.sum(centered * centered, axis=axes, keepdims=keepdim) / xa.dtype.type(dof)).astype(x.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, g):
@@ -235,6 +248,8 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 def _var(input: Tensor, dim, unbiased, keepdim, correction, name) -> Tensor:
     if isinstance(dim, bool):
         unbiased, dim = dim, None
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got both unbiased and correction; pass one")
     if input._data.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = _axes(dim, input)
@@ -258,7 +273,18 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     if out is not None:
         return write_out(out, std(input, dim, unbiased, keepdim, correction=correction), "std")
 
-    return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
+    return _StdSqrt.apply(_var(input, dim, unbiased, keepdim, correction, "std"))
+
+
+class _StdSqrt(Sqrt):
+    """s = sqrt(var);  ds/dvar = 1 / (2 s), and 0 where s = 0 (a constant slice), as PyTorch's std
+    (plain sqrt would give inf * 0 = nan there)."""
+
+    _node_name = "StdBackward0"
+
+    @staticmethod
+    def df(xp, g, y):
+        return xp.where(_d(y) == 0, 0.0, g / (2 * y))
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -270,12 +296,16 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 
 class Amax(Op):
-    """y = max over axes;  the gradient is shared evenly among the maximal elements."""
+    """y = max over axes;  the gradient is shared evenly among the maximal elements.
+
+    A NaN result matches no element, so amax's gradient is NaN there (as PyTorch's); ``nan_hits``
+    (max()/min() of the whole tensor) shares it among the NaN elements instead, as PyTorch's max() does.
+    """
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim, is_max):
+    def forward(ctx, x, axes, keepdim, is_max, nan_hits=False):
         xp = array_module(x)
-        ctx.meta = (x.shape, axes, keepdim)
+        ctx.meta = (x.shape, axes, keepdim, nan_hits)
         y = x.max(axis=axes, keepdims=True) if is_max else x.min(axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
         return xp.asarray(y if keepdim else (y.reshape(_reduced_shape(x.shape, axes, False))))
@@ -284,10 +314,12 @@ class Amax(Op):
     def backward(ctx, g):
         xp = array_module(g)
         x, y = ctx.saved_tensors
-        shape, axes, keepdim = ctx.meta
-        hit = (xp.asarray(x) == xp.asarray(y))
+        shape, axes, keepdim, nan_hits = ctx.meta
+        x, y = xp.asarray(x), xp.asarray(y)
+        hit = (x == y) | (xp.isnan(x) & xp.isnan(y)) if nan_hits and x.dtype.kind == "f" else x == y
         count = hit.sum(axis=axes, keepdims=True)
-        return _expand_back(g, shape, axes, keepdim) * (hit / count), None, None, None
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            return _expand_back(g, shape, axes, keepdim) * (hit / count), None, None, None, None
 
 
 def _check_nonempty(input: Tensor, axes, name):
@@ -353,14 +385,13 @@ class _SelectAlong(Op):
 def _extremum(input: Tensor, dim, keepdim, is_max, name):
     xp = array_module(input._data)
     if dim is None:
-        axes = None
-        _check_nonempty(input, axes, name)
-        return amax(input) if is_max else amin(input)
+        _check_nonempty(input, None, name)
+        return Amax.apply(input, None, False, is_max, True)
     if isinstance(dim, Tensor):
         return (maximum if is_max else minimum)(input, dim)
     axis = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:
-        return values_indices(input, _wrap(xp.array(0)))
+    if input._data.ndim == 0:  # a new tensor, not the input (an in-place write must not reach it)
+        return values_indices(*_scalar_pick(input))
     if input._data.shape[axis] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
     idx = _arg_extremum(input._data, axis, is_max)
@@ -413,12 +444,11 @@ def maximum(input, other, *, out=None):
 
 
 def minimum(input, other, *, out=None):
-    from .pointwise import minimum as _m
-
-    return _m(input, other, out=out)
+    return _minimum(input, other, out=out)
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    _int_dim(dim, "aminmax")
     return namedtuple("aminmax", ["min", "max"])(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (), keepdim))
 
 
@@ -437,6 +467,7 @@ def _arg_reduce(input: Tensor, dim, keepdim, out, is_max) -> Tensor:
     name = "argmax" if is_max else "argmin"
     if out is not None:
         return write_out(out, _arg_reduce(input, dim, keepdim, None, is_max), name, exact="Expected out tensor to have dtype {want_c}, but got {got_c} instead")
+    _int_dim(dim, name)
     if input._data.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
@@ -480,7 +511,7 @@ class LogSumExp(Op):
         return _expand_back(g, shape, axes, keepdim) * softmax, None, None
 
 
-def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
+def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
     """log(sum(exp(x))) over ``dim``, stable for large x."""
     if out is not None:
         return write_out(out, logsumexp(input, dim, keepdim), "logsumexp", exact="logsumexp(): Expected floating point type for result tensor, but got: {got}" if out._data.dtype.kind != "f" else None)
@@ -489,8 +520,19 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Te
     return LogSumExp.apply(input, _axes(dim, input), keepdim)
 
 
+@supports_out("norm")
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """Vector p-norm over ``dim`` (all elements when None); 'fro' is the 2-norm."""
+    """Vector p-norm over ``dim`` (all elements when None); 'fro' is the 2-norm. Floating input only,
+    as PyTorch (linalg.vector_norm underneath); ``dtype`` converts the input first."""
+    if input._data.dtype.kind != "f":
+        kind = "matrix_norm" if p == "nuc" else "vector_norm"
+        raise RuntimeError(f"linalg.{kind}: Expected a floating point or complex tensor as input. Got {type_name(input.dtype)}")
+    if dtype is not None:
+        input = to_dtype(input, D.as_dtype(dtype))
+    if isinstance(p, str) and p not in ("fro", "nuc", "inf", "-inf"):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    if not isinstance(p, str) and (p < 0 or p == math.inf):
+        _check_norm_identity(input, p, dim)
     if p in ("fro", 2, 2.0):
         if dim is None and input._requires_grad:
             return _Norm2.apply(input, None, keepdim)
@@ -500,13 +542,24 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p in (float("-inf"), "-inf"):
         return amin(_abs(input), dim if dim is not None else (), keepdim)
     if p == 0:
-        return sum((input != 0).float(), dim, keepdim)
+        return sum(to_dtype(input != 0, input.dtype), dim, keepdim)
     if p == 1:
         return sum(_abs(input), dim, keepdim)
     if p == "nuc":
         raise NotImplementedError("nuclear norm is not supported by ember")
 
     return _pow(sum(_pow(_abs(input), p), dim, keepdim), 1.0 / p)
+
+
+def _check_norm_identity(input: Tensor, p, dim):
+    """The inf and negative norms of nothing are undefined (min/max have no identity): PyTorch's words."""
+    shape = input._data.shape
+    if dim is None and input._data.size == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the operation does not have an identity")
+    for a in () if dim is None else _axes(dim, input):
+        if shape[a] == 0:
+            # (sic: PyTorch's message has no space before "because")
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension {a}because this dimension is empty and the operation does not have an identity")
 
 
 class _Norm2(Op):
@@ -534,30 +587,48 @@ class Cumsum(Op):
     """y_i = sum_{j<=i} x_j;  dx_i = sum_{j>=i} dy_j (a reversed cumsum)."""
 
     @staticmethod
-    def forward(ctx, x, axis):
+    def forward(ctx, x, axis, dtype=None):
         xp = array_module(x)
         ctx.axis = axis
-        dtype = x.dtype if x.dtype.kind == "f" else np.int64
+        dtype = _scan_dtype(x, dtype)
         if x.ndim == 0:
             return xp.array(x, dtype=dtype)
-        return xp.cumsum(x, axis=axis, dtype=dtype)
+        return xp.cumsum(x, axis=axis, dtype=_acc(dtype)).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         xp = array_module(g)
         if g.ndim == 0:
-            return g, None
-        return xp.flip(xp.cumsum(xp.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None
+            return g, None, None
+        return xp.flip(xp.cumsum(xp.flip(g, ctx.axis), axis=ctx.axis), ctx.axis), None, None
+
+
+def _acc(dtype):
+    """The accumulator dtype: half precision runs in float32 (as PyTorch's CPU kernels), rounding once per output."""
+    return np.float32 if dtype == np.float16 else dtype
+
+
+def _scan_dtype(x, dtype):
+    """A requested dtype is the result's; without one integers and bools accumulate in int64."""
+    return dtype if dtype is not None else (x.dtype if x.dtype.kind == "f" else np.int64)
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    return _scan(Cumsum, "cumsum", input, dim, dtype, out)
+
+
+def _scan(op, name, input: Tensor, dim, dtype, out) -> Tensor:
+    """cumsum/cumprod: ``dtype`` converts the input first and is the result's dtype; ``out``
+    computes in out's dtype (a bool out refused, as PyTorch does)."""
     if out is not None:
         if out._data.dtype.kind == "b":
-            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
-        return write_out(out, cumsum(input, dim, dtype=out.dtype), "cumsum")
-    if dtype is not None:
-        input = to_dtype(input, D.as_dtype(dtype))
-    return Cumsum.apply(input, _wrap_dim(dim, input._data.ndim))
+            raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
+        return write_out(out, _scan(op, name, input, dim, out.dtype, None), name)
+    axis = _wrap_dim(dim, input._data.ndim)
+    if dtype is None:
+        return op.apply(input, axis)
+    input = to_dtype(input, D.as_dtype(dtype))
+    return op.apply(input, axis, input._data.dtype)
 
 
 class Cumprod(Op):
@@ -568,11 +639,11 @@ class Cumprod(Op):
     """
 
     @staticmethod
-    def forward(ctx, x, axis):
+    def forward(ctx, x, axis, dtype=None):
         xp = array_module(x)
         ctx.axis = axis
-        dtype = x.dtype if x.dtype.kind == "f" else np.int64
-        y = xp.array(x, dtype=dtype) if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=dtype)
+        dtype = _scan_dtype(x, dtype)
+        y = xp.array(x, dtype=dtype) if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=_acc(dtype)).astype(dtype, copy=False)
         ctx.save_for_backward(x, y)
         return y
 
@@ -582,9 +653,9 @@ class Cumprod(Op):
         x, y = ctx.saved_tensors
         axis = ctx.axis
         if g.ndim == 0:
-            return g, None
+            return g, None, None
         if not xp.any(_d(x) == 0):
-            return xp.flip(xp.cumsum(xp.flip(g * y, axis), axis=axis), axis) / x, None
+            return xp.flip(xp.cumsum(xp.flip(g * y, axis), axis=axis), axis) / x, None, None
         x = xp.asarray(_d(x))
         g = xp.asarray(_d(g))
         xm = xp.moveaxis(x, axis, -1)
@@ -597,13 +668,11 @@ class Cumprod(Op):
             rest[..., i] = 1
             partial = xp.cumprod(rest, axis=-1)
             out[..., i] = (gm[..., i:] * partial[..., i:]).sum(-1)
-        return xp.moveaxis(out, -1, axis), None
+        return xp.moveaxis(out, -1, axis), None, None
 
 
-def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    if dtype is not None:
-        input = to_dtype(input, D.as_dtype(dtype))
-    return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
+def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    return _scan(Cumprod, "cumprod", input, dim, dtype, out)
 
 
 def cummax(input: Tensor, dim: int):
@@ -634,17 +703,25 @@ def _running_index(a, running, axis):
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
-    xp = array_module(input._data)
     if out is not None:
         return write_out(out, all(input, dim, keepdim), "all", exact="all only supports bool tensor for result, got: {got}")
-    return _wrap(xp.asarray(xp.all(input._data, axis=_axes(dim, input), keepdims=keepdim)))
+    return _all_or_any(input, dim, keepdim, "all")
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:  # noqa: A001
-    xp = array_module(input._data)
     if out is not None:
         return write_out(out, any(input, dim, keepdim), "any", exact="any only supports bool tensor for result, got: {got}")
-    return _wrap(xp.asarray(xp.any(input._data, axis=_axes(dim, input), keepdims=keepdim)))
+    return _all_or_any(input, dim, keepdim, "any")
+
+
+def _all_or_any(input: Tensor, dim, keepdim, name) -> Tensor:
+    """PyTorch's all/any: an empty dim list reduces nothing (each element tested alone, unlike sum's
+    dim=()), and a uint8 input answers in uint8."""
+    a = input._data
+    xp = array_module(a)
+    axes = () if isinstance(dim, (tuple, list)) and not dim else _axes(dim, input)
+    y = xp.asarray(getattr(xp, name)(a, axis=axes, keepdims=keepdim))
+    return _wrap(y.astype(np.uint8) if a.dtype == np.uint8 else y)
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
@@ -652,31 +729,50 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return _wrap(xp.asarray(xp.count_nonzero(input._data, axis=_axes(dim, input)), dtype=np.int64))
 
 
+@supports_out("median")
 def median(input: Tensor, dim=None, keepdim: bool = False):
-    """The lower median (PyTorch's convention); with ``dim``, (values, indices)."""
-    xp = array_module(input._data)
+    """The lower median (PyTorch's convention); with ``dim``, (values, indices). NaN propagates."""
+    return _median(input, dim, keepdim, "median", False)
 
+
+@supports_out("nanmedian")
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    """The lower median of the non-NaN values (NaN only where a slice is all NaN)."""
+    return _median(input, dim, keepdim, "nanmedian", True)
+
+
+def _median(input: Tensor, dim, keepdim, name, ignore_nan):
+    xp = array_module(input._data)
     a = input._data
+    _int_dim(dim, name)
     if a.dtype.kind == "b":
         raise NotImplementedError(f'"{"median_cpu" if dim is None else "median_out"}" not implemented for \'Bool\'')
     if dim is None:
-        flat = a.reshape(-1)
-        if flat.size == 0:
+        if a.size == 0:
             return _wrap(xp.array(np.nan, dtype=a.dtype))
-        k = (flat.size - 1) // 2
-        idx = _nan_first(flat, xp.argsort(flat, kind="stable")[k : k + 1], 0)
-
+        idx = _median_index(a.reshape(-1), 0, ignore_nan)
         return gather(flatten(input), 0, _wrap(idx)).reshape(())
     axis = _wrap_dim(dim, a.ndim)
-    if a.ndim and a.shape[axis] == 0:
-        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
-    k = (a.shape[axis] - 1) // 2
-    order = xp.argsort(a, axis=axis, kind="stable")
-    idx = _nan_first(a, xp.take(order, [k], axis=axis), axis)
+    if a.ndim == 0:  # a scalar is its own median, at index 0
+        return values_indices(*_scalar_pick(input))
+    if a.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _median_index(a, axis, ignore_nan)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:
         values, idx = squeeze(values, axis), xp.squeeze(idx, axis)
     return values_indices(values, _wrap(idx))
+
+
+def _median_index(a, axis: int, ignore_nan: bool):
+    """Index (kept dim) of the lower median along ``axis``. A stable sort puts NaNs last: median takes
+    a slice's first NaN (PyTorch propagates it), nanmedian the lower median of the values before them."""
+    xp = array_module(a)
+    order = xp.argsort(a, axis=axis, kind="stable")
+    if ignore_nan and a.dtype.kind == "f":
+        k = xp.maximum((~xp.isnan(a)).sum(axis=axis, keepdims=True) - 1, 0) // 2
+        return xp.take_along_axis(order, k, axis)
+    return _nan_first(a, xp.take(order, [(a.shape[axis] - 1) // 2], axis=axis), axis)
 
 
 def _nan_first(a, idx, axis: int):
@@ -690,23 +786,25 @@ def _nan_first(a, idx, axis: int):
     return idx
 
 
-def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
-    return median(input, dim, keepdim)
-
-
+@supports_out("mode")
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value along ``dim`` (smallest on ties), with an index where it occurs."""
     xp = array_module(input._data)
 
     a = input._data
     axis = _wrap_dim(dim, a.ndim)
+    if a.ndim == 0:
+        return values_indices(*_scalar_pick(input))
+    if a.shape[axis] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
     moved = xp.moveaxis(a, axis, -1)
     flat = moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
     vals_idx = xp.empty(flat.shape[0], dtype=np.int64)
     for r, row in enumerate(flat):
         uniq, counts = xp.unique(row, return_counts=True)
         best = uniq[xp.argmax(counts)]
-        vals_idx[r] = xp.nonzero(row == best)[0][-1]
+        # unique counts the NaNs together; a NaN never equals itself, so find it by isnan
+        vals_idx[r] = xp.nonzero(xp.isnan(row) if best != best else row == best)[0][-1]
     idx = xp.moveaxis(vals_idx.reshape(moved.shape[:-1] + (1,)), -1, axis)
     values = gather(input, axis, _wrap(idx))
     if not keepdim:

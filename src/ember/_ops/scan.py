@@ -52,13 +52,18 @@ def cummin(input: Tensor, dim: int, *, out=None):
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None):
     """(var, mean) over ``dim`` in one call; ``correction`` (or the older ``unbiased``) as in var."""
-    dim = dim_arg(dim, axis)
+    dim, unbiased = _bool_dim(dim_arg(dim, axis), unbiased)
     return R.var(input, dim, unbiased, keepdim, correction=correction), R.mean(input, dim, keepdim)
+
+
+def _bool_dim(dim, unbiased):
+    """var_mean(x, False) is PyTorch's (input, unbiased) overload: all dims, not dim 0."""
+    return (None, dim) if isinstance(dim, bool) else (dim, unbiased)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None):
     """(std, mean) over ``dim`` in one call."""
-    dim = dim_arg(dim, axis)
+    dim, unbiased = _bool_dim(dim_arg(dim, axis), unbiased)
     return R.std(input, dim, unbiased, keepdim, correction=correction), R.mean(input, dim, keepdim)
 
 
@@ -174,8 +179,10 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor: 
         raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
     flat = a.reshape(-1)
     keep = (flat >= lo) & (flat <= hi)
-    v = flat[keep].astype(np.float64)
-    idx = xp.floor((v - lo) * bins / (hi - lo)).astype(np.int64)
+    # the bin is computed in the input's dtype, as PyTorch does: float64 arithmetic moves
+    # float32 values that sit on a bin edge to the next bin
+    lo, hi = a.dtype.type(lo), a.dtype.type(hi)
+    idx = xp.floor((flat[keep] - lo) * a.dtype.type(bins) / (hi - lo)).astype(np.int64)
     idx = xp.minimum(idx, bins - 1)  # the right edge belongs to the last bin
     return _wrap(xp.bincount(idx, minlength=bins).astype(a.dtype))
 
@@ -184,7 +191,7 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     """Count of each non-negative integer in a 1-d tensor (weighted sums with ``weights``)."""
     xp = array_module(input._data)
     a = input._data
-    if a.dtype.kind not in "iub":
+    if a.dtype.kind not in "iu":
         raise NotImplementedError(f'"bincount_cpu" not implemented for \'{type_name(input.dtype)}\'')
     if a.ndim != 1 or (a.size and a.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -238,13 +245,15 @@ def trace(input: Tensor) -> Tensor:
     return R.sum(S.diagonal(input))
 
 
+@supports_out("nansum")
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as 0; integer and bool inputs sum to int64 like ``sum``."""
     if input._data.dtype.kind != "f":
         return R.sum(input, dim, keepdim, dtype=dtype)
-    return R.nansum(input, dim, keepdim)
+    return R.sum(P.where(P.isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
 
 
+@supports_out("aminmax")
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
     """(min, max) in one call, as the named tuple ``(min, max)``."""
     mn, mx = R.aminmax(input, dim=dim, keepdim=keepdim)
