@@ -15,7 +15,7 @@ from .._tensor import data_of as _d
 from ..autograd.function import Op
 from ._common import dim_arg, normalize_dims, type_name
 from ._out import supports_out, write_out, write_out_tuple
-from .pointwise import Sqrt, _float_input, abs as _abs, div, isnan, maximum as _m, minimum as _minimum, pow as _pow, sqrt, to_dtype, where
+from .pointwise import Sqrt, _float_input, abs as _abs, div, isnan, maximum as _m, minimum as _minimum, pow as _pow, to_dtype, where
 from .index import gather, _scalar_pick, scatter_add
 from .shape import flatten, squeeze
 
