@@ -20,6 +20,24 @@ def to_torch_dtype(d):
     return getattr(torch, d.name)
 
 
+def tensor_pair(a, requires_grad=False):
+    """The same data as an ember tensor and a torch tensor."""
+    torch = torch_or_skip()
+    return ember.tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad)
+
+
+def assert_same_as_torch(e, t):
+    """ember's result ``e`` equals torch's ``t`` (a tensor or a tuple of them): dtype, shape, values, NaN places."""
+    if isinstance(t, tuple):
+        assert isinstance(e, tuple) and len(e) == len(t)
+        for x, y in zip(e, t):
+            assert_same_as_torch(x, y)
+        return
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    assert tuple(e.shape) == tuple(t.shape)
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), equal_nan=True)
+
+
 def make_inputs(shapes, dtype="float64", seed=0, low=None, high=None, positive=False):
     """NumPy arrays of the given shapes (``None`` in shapes passes through as no tensor)."""
     rng = np.random.default_rng(seed)

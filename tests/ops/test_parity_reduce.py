@@ -12,17 +12,9 @@ import ember
 
 torch = pytest.importorskip("torch")
 
+from helpers import assert_same_as_torch as _same, tensor_pair as _pair  # noqa: E402
+
 nan = math.nan
-
-
-def _pair(a, requires_grad=False):
-    return (ember.tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad))
-
-
-def _same(e, t):
-    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
-    assert tuple(e.shape) == tuple(t.shape)
-    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), equal_nan=True)
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
