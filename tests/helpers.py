@@ -38,6 +38,18 @@ def assert_same_as_torch(e, t):
     np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), equal_nan=True)
 
 
+def raises_like_torch(ember_call, torch_call, *, same_message=False):
+    """Both calls raise, ember's error of torch's class (or a subclass of it); returns (ember's message, torch's).
+    With ``same_message`` the two messages must also be equal."""
+    with pytest.raises(Exception) as theirs:
+        torch_call()
+    with pytest.raises(type(theirs.value)) as ours:
+        ember_call()
+    if same_message:
+        assert str(ours.value) == str(theirs.value)
+    return str(ours.value), str(theirs.value)
+
+
 def make_inputs(shapes, dtype="float64", seed=0, low=None, high=None, positive=False):
     """NumPy arrays of the given shapes (``None`` in shapes passes through as no tensor)."""
     rng = np.random.default_rng(seed)

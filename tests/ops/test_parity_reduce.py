@@ -12,7 +12,7 @@ import ember
 
 torch = pytest.importorskip("torch")
 
-from helpers import assert_same_as_torch as _same, tensor_pair as _pair  # noqa: E402
+from helpers import assert_same_as_torch as _same, raises_like_torch as _raises_like, tensor_pair as _pair  # noqa: E402
 
 nan = math.nan
 
@@ -92,14 +92,6 @@ def test_median_of_0d_along_dim(name, dim, keepdim):
         getattr(torch, name)(t, 1)
     with pytest.raises(IndexError):
         getattr(ember, name)(e, 1)
-
-
-def _raises_like(fe, ft):
-    with pytest.raises(Exception) as rt:
-        ft()
-    with pytest.raises(type(rt.value)) as re_:
-        fe()
-    return str(re_.value), str(rt.value)
 
 
 @pytest.mark.parametrize("name", ["prod", "argmax", "argmin", "median", "nanmedian"])
@@ -228,7 +220,8 @@ def test_selection_out_tuples(name, call):
     e, t = _pair(a)
     oe = (ember.empty(0), ember.empty(0, dtype=ember.int64))
     ot = (torch.empty(0), torch.empty(0, dtype=torch.int64))
-    re_, rt = call(ember, e, oe), call(torch, t, ot)
+    re_ = call(ember, e, oe)
+    call(torch, t, ot)
     assert re_[0] is oe[0] and re_[1] is oe[1]
     for x, y in zip(oe, ot):
         _same(x, y)
