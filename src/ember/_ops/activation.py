@@ -26,6 +26,7 @@ from . import pointwise as P
 from .inplace import write_inplace
 from ._specfun import ndtr32
 from .pointwise import erf_array, stable_sigmoid
+from ._common import type_name
 from ._unary import UnaryOp, as_array, kept_like, scratch_like
 
 __all__ = [
@@ -99,20 +100,21 @@ def _float(x: Tensor, name: str) -> Tensor:
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
     if x._data.dtype.kind != "f":
         if name in _FLOAT_KERNELS:
-            raise NotImplementedError(f'"{_FLOAT_KERNELS[name]}" not implemented for \'{_legacy_name(x._data.dtype)}\'')
+            raise NotImplementedError(f'"{_FLOAT_KERNELS[name]}" not implemented for \'{type_name(x.dtype)}\'')
         return _wrap(x._data.astype(D.get_default_dtype().np))
     return x
-
-
-def _legacy_name(dtype) -> str:
-    """PyTorch's short name of a dtype in kernel errors ('Long', 'Bool', ...)."""
-    return D.from_numpy_dtype(dtype)._legacy[:-6]
 
 
 def _no_bool(x: Tensor, name: str) -> None:
     """relu and hardtanh take integers but refuse bool, with PyTorch's words."""
     if isinstance(x, Tensor) and x._data.dtype == np.bool_:
         raise RuntimeError(f"{'Boolean' if name == 'relu' else 'Bool'} inputs not supported for {name}")
+
+
+def _refuse_bool(x, kernel: str) -> None:
+    """The kernels that take integers but not bool refuse it, naming the kernel as PyTorch does."""
+    if isinstance(x, Tensor) and x._data.dtype == np.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
 def _inplace(fn, input: Tensor, *args, name: str | None = None) -> Tensor:
@@ -578,7 +580,7 @@ def _softmax_input(input: Tensor, dim, dtype, name: str, stacklevel: int):
     axis = _wrap_dim(dim, input._data.ndim)
     if input._data.dtype.kind != "f" and input._data.size:
         kernel = f"{fname}_{'lastdim_' if axis == input._data.ndim - 1 or input._data.ndim == 0 else ''}kernel_impl"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_legacy_name(input._data.dtype)}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input.dtype)}'")
     if input._data.dtype.kind == "f" or input._data.size:  # an empty integer input comes back as it is, as in PyTorch
         input = _float(input, name)
     return input, axis
@@ -674,11 +676,10 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, weight * x otherwise; ``weight`` has one slope, or one per channel (dim 1)."""
     n = weight._data.size
-    xt, wt = input._data.dtype, weight._data.dtype
-    if xt != wt:
-        raise RuntimeError(f"prelu: Type promoting not supported. Got {_legacy_name(xt)} and {_legacy_name(wt)}")
-    if xt.kind != "f":
-        raise NotImplementedError(f"\"prelu_cpu\" not implemented for '{_legacy_name(xt)}'")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {type_name(input.dtype)} and {type_name(weight.dtype)}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"prelu_cpu\" not implemented for '{type_name(input.dtype)}'")
     if weight._data.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight._data.ndim}")
     if n != 1:
@@ -782,8 +783,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|)."""
-    if isinstance(input, Tensor) and input._data.dtype == np.bool_:  # PyTorch's abs refuses bool
-        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    _refuse_bool(input, "abs_cpu")  # PyTorch's softsign divides by 1 + abs(x)
     return Softsign.apply(_float(input, "softsign"))
 
 
@@ -794,20 +794,15 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else ``value``."""
-    _no_bool_threshold(input)
     if inplace:
         return threshold_(input, threshold, value)
+    _refuse_bool(input, "threshold_cpu")
     return Threshold.apply(input, threshold, value)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
-    _no_bool_threshold(input)
+    _refuse_bool(input, "threshold_cpu")
     return _inplace(lambda t: Threshold.apply(t, threshold, value), input)
-
-
-def _no_bool_threshold(input: Tensor) -> None:
-    if isinstance(input, Tensor) and input._data.dtype == np.bool_:
-        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -820,7 +815,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     x = _float(input, "softshrink")
     top = np.finfo(x._data.dtype).max
     if not 0 <= lambd <= top:
-        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {_legacy_name(x._data.dtype)}, but found {lambd:g}")
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {type_name(x.dtype)}, but found {lambd:g}")
     return Softshrink.apply(x, lambd)
 
 
