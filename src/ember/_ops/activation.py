@@ -562,10 +562,7 @@ def _get_softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
 
 def _softmax_input(input: Tensor, dim, dtype, name: str, stacklevel: int):
     if name == "softmin" and input._data.dtype == np.bool_:  # PyTorch negates first
-        raise RuntimeError(
-            "Negation, the `-` operator, on a bool tensor is not supported. "
-            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
-        )
+        raise RuntimeError(P.BOOL_NEGATION_ERROR)
     fname = "softmax" if name == "softmin" else name  # softmin is softmax(-x): PyTorch's words name softmax
     if dtype is not None:
         if isinstance(dtype, str):

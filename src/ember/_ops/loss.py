@@ -23,7 +23,7 @@ from .._tensor import data_of as _data
 from ..autograd.function import Op
 from .reduce import logsumexp, mean as _mean, norm, sum as _sum
 from .shape import _mismatch, broadcast_tensors, movedim, reshape, squeeze, unsqueeze
-from .pointwise import abs as _abs, clamp_min, exp, log, log1p, minimum, relu, sigmoid, sqrt, where
+from .pointwise import BOOL_NEGATION_ERROR, BOOL_SUBTRACTION_ERROR, abs as _abs, clamp_min, exp, log, log1p, minimum, relu, sigmoid, sqrt, where
 from .. import _dtype as D
 from .._dtype import result_type
 from ._common import LinearOp, check_broadcast
@@ -611,10 +611,6 @@ class BCEWithLogits(Op):
         return gx, gt, gw, gpw
 
 
-_BOOL_SUB = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
-             "Use the `^` or `logical_xor()` operator instead.")
-
-
 def _in_dtype(v, dtype):
     """``v`` (a Tensor or None) in ``dtype``: differentiably when it needs a gradient, else a plain cast."""
     if v is None or v._data.dtype == dtype.np:
@@ -644,7 +640,7 @@ def binary_cross_entropy_with_logits(
     if t.shape != x.shape:
         raise ValueError(f"Target size ({_size(t.shape)}) must be the same as input size ({_size(x.shape)})")
     if t.dtype == np.bool_:
-        raise RuntimeError(_BOOL_SUB)
+        raise RuntimeError(BOOL_SUBTRACTION_ERROR)
     if t.dtype.kind in "biu" and x.dtype.kind == "f":
         raise RuntimeError(f"result type {_type_name(x)} can't be cast to the desired output type {_type_name(t)}")
     # torch 2.13's loss has the floating target's dtype (weights do not promote); an integer target is refused above
@@ -712,7 +708,7 @@ def _elementwise_loss(kind, input, target, reduction, param=None, name=""):
     if not isinstance(target, Tensor):
         target = _as_tensor(target, input)
     if kind == "l1" and input._data.dtype == np.bool_ and target._data.dtype == np.bool_:
-        raise RuntimeError(_BOOL_SUB)
+        raise RuntimeError(BOOL_SUBTRACTION_ERROR)
     if kind in _INTEGER_KERNELS and input._data.dtype.kind in "biu" and target._data.dtype.kind in "biu":
         dt = np.result_type(input._data, target._data)
         raise NotImplementedError(f'"{_INTEGER_KERNELS[kind]}" not implemented for \'{_type_name(dt)}\'')
@@ -937,8 +933,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
         target = _as_tensor(target, input)
     xd, td = input._data.dtype, target._data.dtype
     if td == np.bool_:  # PyTorch negates the target first
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(BOOL_NEGATION_ERROR)
     if xd.kind in "biu":  # the loss is floating and written into a tensor of the input's dtype
         res = _type_name(td) if td.kind == "f" else "Float"
         raise RuntimeError(f"result type {res} can't be cast to the desired output type {_type_name(input._data)}")

@@ -176,6 +176,16 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     return _binary(Add, input, other)
 
 
+# PyTorch's words for ``a - b`` of two bool tensors and ``-x`` of one (also raised by what computes them, e.g. softmin)
+BOOL_SUBTRACTION_ERROR = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+)
+BOOL_NEGATION_ERROR = (
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+    "use the `~` or `logical_not()` operator instead."
+)
+
+
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """input - alpha * other."""
     if out is not None:
@@ -184,9 +194,7 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
     b_bool = isinstance(other, Tensor) and other._data.dtype is _BOOL
     if a_bool or b_bool:
         if a_bool and b_bool:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
-            )
+            raise RuntimeError(BOOL_SUBTRACTION_ERROR)
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
             "use the `~` or `logical_not()` operator instead."
@@ -318,7 +326,7 @@ def neg(input, *, out=None) -> Tensor:
     if out is not None:
         return write_out(out, neg(input), "neg", exact="Found dtype {got} but expected {want}")
     if input._data.dtype is _BOOL:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(BOOL_NEGATION_ERROR)
     return Neg.apply(input)
 
 
