@@ -192,6 +192,14 @@ def test_cross_entropy_probabilities_weight_gradient(reduction):
     _same(lambda F, x, q, w: F.cross_entropy(x, q, w, reduction=reduction), [x3, q3, rng.random(3)], grad=(0, 2))
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_probabilities_weight_of_another_dtype_keeps_its_gradient(reduction):
+    """Input and probabilities in float64, the class weight in float32: all three promote, and the weight's
+    gradient still reaches it (in its own dtype), as in PyTorch."""
+    fn = lambda F, x, q, w: F.cross_entropy(x, q, w, reduction=reduction)  # noqa: E731
+    _same(fn, [X.astype(np.float64), rng.random((3, 5)), rng.random(5).astype(np.float32)], grad=(0, 2))
+
+
 @pytest.mark.parametrize("t", [np.array([2]), np.array(2)])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_multi_margin_unbatched_loss_shaped_like_target(t, reduction):

@@ -26,7 +26,7 @@ from .shape import _mismatch, broadcast_tensors, movedim, reshape, squeeze, unsq
 from .pointwise import BOOL_NEGATION_ERROR, BOOL_SUBTRACTION_ERROR, abs as _abs, clamp_min, exp, log, log1p, minimum, relu, sigmoid, sqrt, where
 from .. import _dtype as D
 from .._dtype import result_type
-from ._common import LinearOp, check_broadcast
+from ._common import LinearOp, check_broadcast, to_dtype
 from .index import gather, getitem
 
 __all__ = [
@@ -397,9 +397,8 @@ def cross_entropy(
                 f"weight tensor should be defined either for all {c} classes or no classes but got weight tensor of shape: {list(w.shape)}"
             )
         common = np.result_type(x, t, *(() if w is None else (w,)))  # PyTorch promotes the three
-        input, target = (v if v._data.dtype == common else v.to(D.from_numpy_dtype(common)) for v in (input, target))
-        if weight is not None and w.dtype != common:
-            weight = Tensor._wrap(w.astype(common))
+        common = D.from_numpy_dtype(common)
+        input, target, weight = (v if v is None else to_dtype(v, common) for v in (input, target, weight))
         return CrossEntropy.apply(input, target, weight, None, float(label_smoothing), reduction, True)
     weight = _class_index_weight(input, target, weight, ignore_index, "cross_entropy")
     return CrossEntropy.apply(input, target, weight, ignore_index, float(label_smoothing), reduction, False)
@@ -611,13 +610,6 @@ class BCEWithLogits(Op):
         return gx, gt, gw, gpw
 
 
-def _in_dtype(v, dtype):
-    """``v`` (a Tensor or None) in ``dtype``: differentiably when it needs a gradient, else a plain cast."""
-    if v is None or v._data.dtype == dtype.np:
-        return v
-    return v.to(dtype) if v._requires_grad else Tensor._wrap(v._data.astype(dtype.np))
-
-
 def _stable_sigmoid(z):
     """1 / (1 + exp(-z)) without overflow: 0.5 (1 + tanh(z / 2))."""
     xp = array_module(z)
@@ -645,7 +637,7 @@ def binary_cross_entropy_with_logits(
         raise RuntimeError(f"result type {_type_name(x)} can't be cast to the desired output type {_type_name(t)}")
     # torch 2.13's loss has the floating target's dtype (weights do not promote); an integer target is refused above
     common = D.from_numpy_dtype(t.dtype if t.dtype.kind == "f" else np.result_type(x, t))
-    input, target, weight, pos_weight = (_in_dtype(v, common) for v in (input, target, weight, pos_weight))
+    input, target, weight, pos_weight = (v if v is None else to_dtype(v, common) for v in (input, target, weight, pos_weight))
     for extra in (weight, pos_weight):
         if extra is not None:
             _check_loss_weight(extra._data.shape, x.shape)
@@ -721,7 +713,7 @@ def _elementwise_loss(kind, input, target, reduction, param=None, name=""):
             raise RuntimeError(f"result type {_type_name(target._data)} can't be cast to the desired output type {_type_name(input._data)}")
         input = Tensor._wrap(input._data.astype(target._data.dtype))
     elif kind == "huber" and tk == xk == "f" and target._data.dtype != input._data.dtype:
-        target = _in_dtype(target, D.from_numpy_dtype(input._data.dtype))
+        target = to_dtype(target, D.from_numpy_dtype(input._data.dtype))
     _warn_broadcast(input, target)
     return _reduce(_Elementwise.apply(input, target, kind, param), reduction)
 
