@@ -595,7 +595,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
                                f"one-dimensional tensor, but got a tensor with {a.ndim} dims")
         if a.dtype != np.int64:
             raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
-                               f"{indices_or_sections.dtype._legacy.removesuffix('Tensor')}")
+                               f"{type_name(indices_or_sections.dtype)}")
         indices_or_sections = int(a) if a.ndim == 0 else a.tolist()  # a 0-d tensor counts sections, as an int does
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
