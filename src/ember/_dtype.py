@@ -93,6 +93,13 @@ def from_numpy_dtype(np_dtype) -> dtype:
         ) from None
 
 
+def dtype_named(name: str) -> dtype | None:
+    """The dtype a name means ('float32', 'torch.float64', 'ember.long'), or None."""
+    for prefix in ("torch.", "ember."):
+        name = name.removeprefix(prefix)
+    return _BY_NAME.get(name)
+
+
 def as_dtype(d) -> dtype:
     """Accept an ember dtype, a NumPy dtype/type, a Python type or a name."""
     if isinstance(d, dtype):
@@ -104,10 +111,9 @@ def as_dtype(d) -> dtype:
     if d is _pybool:
         return bool
     if isinstance(d, str):
-        name = d[len("torch."):] if d.startswith("torch.") else d
-        name = name[len("ember."):] if name.startswith("ember.") else name
-        if name in _BY_NAME:
-            return _BY_NAME[name]
+        named = dtype_named(d)
+        if named is not None:
+            return named
         raise TypeError(f"unknown dtype {d!r}")
     legacy = getattr(d, "_legacy_dtype", None)
     if legacy is not None:

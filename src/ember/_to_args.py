@@ -35,7 +35,7 @@ _FORMS = (
 
 def _is_dtype(a) -> bool:
     if isinstance(a, str):  # ember also takes a dtype's name ('float32', 'torch.float64')
-        return a.replace("torch.", "").replace("ember.", "") in D._BY_NAME
+        return D.dtype_named(a) is not None
     return isinstance(a, (D.dtype, type))
 
 
