@@ -159,13 +159,7 @@ class _FirstToDie:
         self._thread.join(timeout=1.0)
 
     def _local_pids(self) -> list[int]:
-        try:
-            text = Path(self.ranks_file).read_text()
-            if not text.endswith("\n"):  # not written yet, or half-written
-                return []
-            return [int(pid) for _rank, host, pid in (line.split() for line in text.splitlines()) if host == self.host]
-        except (OSError, ValueError):
-            return []
+        return [pid for _rank, host, pid in _rank_table(self.ranks_file) if host == self.host]
 
     def _run(self) -> None:
         pids: list[int] = []
@@ -203,27 +197,23 @@ def _self_reported(ranks_file: str) -> int | None:
         return None
 
 
-def _process_of(ranks_file: str, rank: int) -> tuple[int | None, str | None]:
-    """(pid, host) of ``rank`` from the table rank 0 wrote at ``init_process_group``."""
+def _rank_table(ranks_file: str) -> list[tuple[int, str, int]]:
+    """(rank, host, pid) of every rank, from the table rank 0 writes at ``init_process_group``; empty while it
+    is not written yet (or half-written)."""
     try:
-        for line in Path(ranks_file).read_text().splitlines():
-            r, host, pid = line.split()
-            if int(r) == rank:
-                return int(pid), host
+        text = Path(ranks_file).read_text()
+        if not text.endswith("\n"):
+            return []
+        return [(int(rank), host, int(pid)) for rank, host, pid in (line.split() for line in text.splitlines())]
     except (OSError, ValueError):
-        pass
-    return None, None
+        return []
+
+
+def _process_of(ranks_file: str, rank: int) -> tuple[int | None, str | None]:
+    """(pid, host) of ``rank``."""
+    return next(((pid, host) for r, host, pid in _rank_table(ranks_file) if r == rank), (None, None))
 
 
 def _rank_of(ranks_file: str, pid: int | None) -> int | None:
-    """The rank whose process had ``pid`` (from the table rank 0 wrote at ``init_process_group``)."""
-    if pid is None:
-        return None
-    try:
-        for line in Path(ranks_file).read_text().splitlines():
-            rank, _host, p = line.split()
-            if int(p) == pid:
-                return int(rank)
-    except (OSError, ValueError):
-        return None
-    return None
+    """The rank whose process had ``pid``."""
+    return next((r for r, _host, p in _rank_table(ranks_file) if p == pid), None)
