@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -143,7 +144,8 @@ class _FirstToDie:
     """Watches this host's rank processes (from the table rank 0 writes) and remembers the first one to go.
 
     When one rank dies, mpiexec kills the others and reports one PID, not always the one that died
-    first; polling the ranks' PIDs every millisecond tells which went first on this host.
+    first; waiting on the ranks' pidfds (polling the PIDs every millisecond where there are none) tells which
+    went first on this host.
     """
 
     def __init__(self, ranks_file: str):
@@ -163,10 +165,34 @@ class _FirstToDie:
 
     def _run(self) -> None:
         pids: list[int] = []
+        while not pids:
+            if self._done.wait(0.001):
+                return
+            pids = self._local_pids()  # written once every rank has called init_process_group
+        try:
+            fds = {os.pidfd_open(pid): pid for pid in pids}
+        except (AttributeError, OSError):  # no pidfds (not Linux >= 5.3), or a rank already gone
+            return self._poll(pids)
+        try:
+            self._wait_first(fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def _wait_first(self, fds: dict) -> None:
+        """Block in the kernel until a rank exits: woken within microseconds, before mpiexec has killed the
+        others, so the first to go is the only one ready (two ready at once: mpiexec's report decides)."""
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd, select.POLLIN)
+        while not self._done.is_set():
+            ready = poller.poll(50)
+            if ready:
+                self.first = fds[ready[0][0]] if len(ready) == 1 else None
+                return
+
+    def _poll(self, pids: list[int]) -> None:
         while not self._done.wait(0.001):
-            if not pids:
-                pids = self._local_pids()  # written once every rank has called init_process_group
-                continue
             gone = [pid for pid in pids if not _alive(pid)]
             if gone:
                 # two gone within one millisecond: no telling which was first, so mpiexec's report decides
